@@ -1,0 +1,23 @@
+export {
+  PICO_PER_USD,
+  CONFIG_PRICE_VERSION,
+  picoPerToken,
+  picoFromUsd,
+  usdFromPico,
+  ratesFor,
+  priceFromOverride,
+  type ModelPrice,
+  type PriceTier,
+  type TokenRates,
+  type PriceOverrideInput,
+} from './rates.js';
+export { PRICE_TABLE_VERSION } from './table-source.js';
+export { PriceTable, type PriceLookupOptions, type PriceTableOptions } from './price-table.js';
+export { costOf, maxCostOf, type Cost, type CostBound, type CostBreakdown, type MaxCostOptions } from './cost.js';
+export {
+  estimateTokens,
+  estimateRequestInputTokens,
+  TOKENS_PER_MESSAGE,
+  TOKENS_REPLY_PRIMER,
+  type RequestTextParts,
+} from './tokens.js';

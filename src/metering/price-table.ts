@@ -1,0 +1,78 @@
+/**
+ * Price lookup: config overrides first (exact names, then globs in the order written), then the bundled table.
+ * A model found nowhere is unpriced (`undefined`), never $0.
+ */
+import { systemClock, type Clock } from '../core/clock.js';
+import { globToRegExp, isGlob } from './model-glob.js';
+import { priceFromOverride, type ModelPrice, type PriceOverrideInput } from './rates.js';
+import { findInTable, priceAt, type TableMatch } from './table-source.js';
+
+export interface PriceLookupOptions {
+  /**
+   * Provider ids to try first, in order: typically the configured provider name, then its type
+   * (`openai`, `anthropic`). Names the table does not know are skipped; model-name matching follows.
+   */
+  provider?: string | readonly string[] | undefined;
+  /** When the call happened; some table entries change price by date or time of day. Defaults to the clock. */
+  atMs?: number;
+}
+
+export interface PriceTableOptions {
+  /** The config's `prices:` map (USD per 1M tokens), keyed by exact model names or globs. */
+  overrides?: Readonly<Record<string, PriceOverrideInput>> | undefined;
+  clock?: Clock;
+}
+
+interface CachedMatch {
+  match: TableMatch | undefined;
+}
+
+/** Distinct (provider, model) pairs seen are few; the bound only guards against clients inventing names. */
+const MAX_CACHED = 2048;
+
+export class PriceTable {
+  private readonly exact = new Map<string, ModelPrice>();
+  private readonly globs: { re: RegExp; price: ModelPrice }[] = [];
+  private readonly cache = new Map<string, CachedMatch>();
+  private readonly clock: Clock;
+
+  constructor(options: PriceTableOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    for (const [key, value] of Object.entries(options.overrides ?? {})) {
+      const price = priceFromOverride(key, value);
+      if (isGlob(key)) this.globs.push({ re: globToRegExp(key), price });
+      else this.exact.set(key.toLowerCase(), price);
+    }
+  }
+
+  lookup(model: string, options: PriceLookupOptions = {}): ModelPrice | undefined {
+    const override = this.override(model);
+    if (override) return override;
+
+    const hints = options.provider === undefined ? [] : typeof options.provider === 'string' ? [options.provider] : options.provider;
+    const at = new Date(options.atMs ?? this.clock.now());
+    const key = `${hints.join('\u0001')}\u0000${model}`;
+    let cached = this.cache.get(key);
+    if (!cached) {
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
+      cached = { match: findInTable(model, hints, at) };
+      this.cache.set(key, cached);
+      return cached.match?.price;
+    }
+    const match = cached.match;
+    if (!match) return undefined;
+    return match.timeDependent ? priceAt(match, model, at) : match.price;
+  }
+
+  /** True when the config prices this model, so callers can tell a deliberate $0 from a table price. */
+  hasOverride(model: string): boolean {
+    return this.override(model) !== undefined;
+  }
+
+  private override(model: string): ModelPrice | undefined {
+    const exact = this.exact.get(model.toLowerCase());
+    if (exact) return exact;
+    for (const g of this.globs) if (g.re.test(model)) return g.price;
+    return undefined;
+  }
+}

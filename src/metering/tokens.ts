@@ -1,0 +1,45 @@
+/**
+ * Local token counts with the o200k encoding: for input of cut-off streams and budget reservations, where the
+ * provider's own count is not available. Exact for recent OpenAI models, an estimate for everything else.
+ */
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+
+/** User text may contain strings like `<|endoftext|>`; count them as text instead of throwing. */
+const TEXT_ONLY = { disallowedSpecial: new Set<string>() };
+
+/** Counts without building the token array. */
+export function estimateTokens(text: string): number {
+  return text.length === 0 ? 0 : countTokens(text, TEXT_ONLY);
+}
+
+/**
+ * Framing tokens chat formats add around each message and before the reply (OpenAI's published counting
+ * recipe: 3 per message, 3 to prime the reply). Other providers frame differently; this stays an estimate.
+ */
+export const TOKENS_PER_MESSAGE = 3;
+export const TOKENS_REPLY_PRIMER = 3;
+
+export interface RequestTextParts {
+  /** System or developer instructions. */
+  system?: string | readonly string[] | undefined;
+  /** One string per message: its text, tool call arguments and tool results joined. */
+  messages?: readonly string[] | undefined;
+  /** Tool definitions; counted as their JSON text. */
+  tools?: unknown;
+  /** Tokens the caller already knows, e.g. a fixed allowance per image. */
+  fixedTokens?: number | undefined;
+}
+
+export function estimateRequestInputTokens(parts: RequestTextParts): number {
+  let total = TOKENS_REPLY_PRIMER;
+  const system = parts.system === undefined ? [] : typeof parts.system === 'string' ? [parts.system] : parts.system;
+  for (const s of system) total += TOKENS_PER_MESSAGE + estimateTokens(s);
+  for (const m of parts.messages ?? []) total += TOKENS_PER_MESSAGE + estimateTokens(m);
+  if (parts.tools !== undefined && parts.tools !== null) {
+    const json = JSON.stringify(parts.tools);
+    if (json !== undefined && json !== '[]' && json !== '{}') total += estimateTokens(json);
+  }
+  const fixed = parts.fixedTokens ?? 0;
+  if (Number.isFinite(fixed) && fixed > 0) total += Math.round(fixed);
+  return total;
+}

@@ -1,0 +1,43 @@
+export {
+  meteredColumns,
+  type RequestRow,
+  type ControlEvent,
+  type ControlEventKind,
+  type ControlEventRow,
+  type AgentOverride,
+} from './rows.js';
+export { MIGRATIONS, SCHEMA_VERSION, migrate, userVersion } from './schema.js';
+export { openWritableDb, openReadonlyDb, type OpenDbOptions } from './open-db.js';
+export {
+  BatchedAuditWriter,
+  realScheduler,
+  type AuditSink,
+  type AuditWriterStats,
+  type BatchedAuditWriterOptions,
+  type RowMirror,
+  type Scheduler,
+  type StoreLogger,
+} from './audit-writer.js';
+export {
+  StoreQueries,
+  type AgentSpend,
+  type ControlEventsQuery,
+  type RecentRequestsQuery,
+  type SpendPoint,
+  type SpendTotals,
+} from './queries.js';
+export { AgentOverrides, type AgentOverridePatch, type AgentOverridesReader } from './overrides.js';
+export { Retention } from './retention.js';
+export {
+  exportRows,
+  exportRecord,
+  exportRecordOf,
+  csvField,
+  csvLine,
+  EXPORT_FIELDS,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportValue,
+} from './export.js';
+export { JsonlMirror } from './jsonl-mirror.js';
+export { Store, openStore, openReadonlyStore, type OpenStoreOptions, type ReadonlyStore, type WritableStore } from './store.js';

@@ -1,0 +1,232 @@
+/** Read queries over the audit store: logs, control history, and the totals budgets are rebuilt from. */
+import type Database from 'better-sqlite3';
+import { IS_ERROR_SQL } from './schema.js';
+import {
+  fromControlEventDbRow,
+  fromDbRow,
+  type ControlEventDbRow,
+  type ControlEventRow,
+  type RequestDbRow,
+  type RequestRow,
+} from './rows.js';
+
+export interface RecentRequestsQuery {
+  agent?: string | undefined;
+  /** Only rows with ts >= sinceMs. */
+  sinceMs?: number | undefined;
+  /** Default 100, at most 10,000. */
+  limit?: number | undefined;
+  /** Paging: only rows older than this row (by ts, then id). An unknown id gives no rows. */
+  beforeId?: string | undefined;
+}
+
+export interface ControlEventsQuery {
+  agent?: string | undefined;
+  sinceMs?: number | undefined;
+  limit?: number | undefined;
+  /** Paging: only events with a smaller id. */
+  beforeId?: number | undefined;
+}
+
+export interface SpendTotals {
+  calls: number;
+  /** Error status, or a failure after the response started (error_code set). */
+  errors: number;
+  /** Priced calls only; see `unpricedCalls`. */
+  costUsd: number;
+  /** Calls whose model had no price: their cost is unknown, not zero. */
+  unpricedCalls: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+}
+
+export interface AgentSpend {
+  agent: string;
+  /** Everything ever recorded, including rows since removed by retention. */
+  lifetime: SpendTotals;
+  /** Rows with ts >= the `sinceMs` asked for (retained rows only). */
+  since: SpendTotals;
+  /** Newest row's ts, or null. */
+  lastTs: number | null;
+}
+
+/** One call's contribution to a rolling window. */
+export interface SpendPoint {
+  agent: string;
+  ts: number;
+  /** Null = unpriced. */
+  costUsd: number | null;
+  error: boolean;
+}
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 10_000;
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
+}
+
+const TOTAL_FIELDS: readonly [keyof SpendTotals, string][] = [
+  ['calls', '1'],
+  ['errors', `CASE WHEN ${IS_ERROR_SQL} THEN 1 ELSE 0 END`],
+  ['costUsd', 'cost_usd'],
+  ['unpricedCalls', 'CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END'],
+  ['inputTokens', 'input_tokens'],
+  ['cacheReadTokens', 'cache_read_tokens'],
+  ['cacheWriteTokens', 'cache_write_tokens'],
+  ['outputTokens', 'output_tokens'],
+  ['reasoningTokens', 'reasoning_tokens'],
+];
+
+// TOTAL() skips NULLs (unpriced costs) and returns 0.0 for none, where SUM() would return NULL.
+const AGENT_SPEND_SQL = `SELECT agent, MAX(ts) AS last_ts,
+  ${TOTAL_FIELDS.map(([k, e]) => `TOTAL(${e}) AS l_${k}`).join(',\n  ')},
+  ${TOTAL_FIELDS.map(([k, e]) => `TOTAL(CASE WHEN ts >= @since THEN ${e} END) AS s_${k}`).join(',\n  ')}
+  FROM requests GROUP BY agent`;
+
+const PRUNED_SQL = `SELECT agent, calls, errors, cost_usd, unpriced_calls, input_tokens, cache_read_tokens,
+  cache_write_tokens, output_tokens, reasoning_tokens, last_ts FROM pruned_totals`;
+
+interface PrunedDbRow {
+  agent: string;
+  calls: number;
+  errors: number;
+  cost_usd: number;
+  unpriced_calls: number;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  last_ts: number | null;
+}
+
+function zeroTotals(): SpendTotals {
+  return {
+    calls: 0,
+    errors: 0,
+    costUsd: 0,
+    unpricedCalls: 0,
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+  };
+}
+
+export class StoreQueries {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** Newest first. */
+  recentRequests(q: RecentRequestsQuery = {}): RequestRow[] {
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit: clampLimit(q.limit) };
+    if (q.agent !== undefined) {
+      where.push('agent = @agent');
+      params.agent = q.agent;
+    }
+    if (q.sinceMs !== undefined) {
+      where.push('ts >= @since');
+      params.since = q.sinceMs;
+    }
+    if (q.beforeId !== undefined) {
+      const anchor = this.stmt('SELECT ts FROM requests WHERE id = ?').get(q.beforeId) as { ts: number } | undefined;
+      if (!anchor) return [];
+      where.push('(ts < @beforeTs OR (ts = @beforeTs AND id < @beforeId))');
+      params.beforeTs = anchor.ts;
+      params.beforeId = q.beforeId;
+    }
+    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ts DESC, id DESC LIMIT @limit`;
+    return (this.stmt(sql).all(params) as RequestDbRow[]).map(fromDbRow);
+  }
+
+  requestById(id: string): RequestRow | undefined {
+    const row = this.stmt('SELECT * FROM requests WHERE id = ?').get(id) as RequestDbRow | undefined;
+    return row ? fromDbRow(row) : undefined;
+  }
+
+  /** Newest first. */
+  controlEvents(q: ControlEventsQuery = {}): ControlEventRow[] {
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit: clampLimit(q.limit) };
+    if (q.agent !== undefined) {
+      where.push('agent = @agent');
+      params.agent = q.agent;
+    }
+    if (q.sinceMs !== undefined) {
+      where.push('ts >= @since');
+      params.since = q.sinceMs;
+    }
+    if (q.beforeId !== undefined) {
+      where.push('id < @beforeId');
+      params.beforeId = q.beforeId;
+    }
+    const sql = `SELECT * FROM control_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY id DESC LIMIT @limit`;
+    return (this.stmt(sql).all(params) as ControlEventDbRow[]).map(fromControlEventDbRow);
+  }
+
+  /**
+   * Per-agent totals for rebuilding counters at start: lifetime (for total budgets, call and error counts)
+   * and since a moment (start of the local day for daily budgets). One pass over the table.
+   */
+  agentSpend(sinceMs: number): AgentSpend[] {
+    const byAgent = new Map<string, AgentSpend>();
+    for (const r of this.stmt(AGENT_SPEND_SQL).all({ since: sinceMs }) as Record<string, number | string | null>[]) {
+      const lifetime = zeroTotals();
+      const since = zeroTotals();
+      for (const [k] of TOTAL_FIELDS) {
+        lifetime[k] = Number(r[`l_${k}`] ?? 0);
+        since[k] = Number(r[`s_${k}`] ?? 0);
+      }
+      const agent = String(r.agent);
+      byAgent.set(agent, { agent, lifetime, since, lastTs: r.last_ts === null ? null : Number(r.last_ts) });
+    }
+    for (const p of this.stmt(PRUNED_SQL).all() as PrunedDbRow[]) {
+      let entry = byAgent.get(p.agent);
+      if (!entry) {
+        entry = { agent: p.agent, lifetime: zeroTotals(), since: zeroTotals(), lastTs: p.last_ts };
+        byAgent.set(p.agent, entry);
+      }
+      const l = entry.lifetime;
+      l.calls += p.calls;
+      l.errors += p.errors;
+      l.costUsd += p.cost_usd;
+      l.unpricedCalls += p.unpriced_calls;
+      l.inputTokens += p.input_tokens;
+      l.cacheReadTokens += p.cache_read_tokens;
+      l.cacheWriteTokens += p.cache_write_tokens;
+      l.outputTokens += p.output_tokens;
+      l.reasoningTokens += p.reasoning_tokens;
+      if (entry.lastTs === null || (p.last_ts !== null && p.last_ts > entry.lastTs)) entry.lastTs = p.last_ts;
+    }
+    return [...byAgent.values()].sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
+  }
+
+  /** Calls with ts >= sinceMs, oldest first: replayed into rolling windows (the hourly budget, calls this hour). */
+  spendPoints(sinceMs: number, agent?: string): SpendPoint[] {
+    const sql = `SELECT agent, ts, cost_usd, ${IS_ERROR_SQL} AS error FROM requests
+      WHERE ts >= @since ${agent === undefined ? '' : 'AND agent = @agent'} ORDER BY ts, id`;
+    const params: Record<string, string | number> = { since: sinceMs };
+    if (agent !== undefined) params.agent = agent;
+    const rows = this.stmt(sql).all(params) as { agent: string; ts: number; cost_usd: number | null; error: number }[];
+    return rows.map((r) => ({ agent: r.agent, ts: r.ts, costUsd: r.cost_usd, error: r.error !== 0 }));
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+}

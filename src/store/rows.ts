@@ -1,0 +1,327 @@
+/**
+ * Shapes of what the store holds, in TypeScript (camelCase) and as SQLite rows (snake_case), and the
+ * conversions between them. Every column of `requests` appears once here.
+ */
+import type { Usage } from '../core/usage.js';
+import type { Cost, ModelPrice } from '../metering/index.js';
+
+/** One proxied call, as recorded in the audit table. */
+export interface RequestRow {
+  /** Request id (the `x-request-id` sent to the client); primary key. */
+  id: string;
+  /** When the request arrived, epoch ms. */
+  ts: number;
+  agent: string;
+  /** Provider name from the config; null when the call never got routed. */
+  provider: string | null;
+  /** Model the client asked for. */
+  model: string;
+  /** Model sent upstream after aliases and routing. */
+  upstreamModel: string | null;
+  /** Wire format the client spoke: e.g. `openai-chat`, `anthropic-messages`, `openai-responses`. */
+  clientFormat: string;
+  upstreamFormat: string | null;
+  stream: boolean;
+  /** HTTP status sent to the client. */
+  status: number;
+  /** Gateway error code or upstream error type; set for failures, including streams that failed after 200. */
+  errorCode: string | null;
+  /** Input tokens not read from or written to a cache. */
+  inputTokens: number;
+  cacheReadTokens: number;
+  /** 5-minute and 1-hour cache writes together. */
+  cacheWriteTokens: number;
+  /** Includes reasoning tokens. */
+  outputTokens: number;
+  reasoningTokens: number;
+  /** Null = unpriced (model not in the price table nor the config), never a silent 0. */
+  costUsd: number | null;
+  costInput: number | null;
+  costCacheRead: number | null;
+  costCacheWrite: number | null;
+  costOutput: number | null;
+  /** Price table version (`genai-prices@x.y.z`) or `config` when an override priced it; null when unpriced. */
+  priceVersion: string | null;
+  /** Usage was counted locally (cut-off stream, missing usage) rather than reported by the provider. */
+  estimated: boolean;
+  latencyMs: number;
+  /** Time to the first upstream byte; null when nothing arrived. */
+  ttfbMs: number | null;
+  /** Request fields dropped in translation, comma-separated; null when none. */
+  dropped: string | null;
+}
+
+/** The token and cost columns of a row from the metered usage and its cost (undefined cost = unpriced). */
+export function meteredColumns(
+  usage: Usage,
+  cost: Cost | undefined,
+  price: ModelPrice | undefined,
+): Pick<
+  RequestRow,
+  | 'inputTokens'
+  | 'cacheReadTokens'
+  | 'cacheWriteTokens'
+  | 'outputTokens'
+  | 'reasoningTokens'
+  | 'costUsd'
+  | 'costInput'
+  | 'costCacheRead'
+  | 'costCacheWrite'
+  | 'costOutput'
+  | 'priceVersion'
+> {
+  const priced = cost !== undefined && price !== undefined;
+  return {
+    inputTokens: usage.inputUncached,
+    cacheReadTokens: usage.cacheRead,
+    cacheWriteTokens: usage.cacheWrite5m + usage.cacheWrite1h,
+    outputTokens: usage.output,
+    reasoningTokens: usage.reasoning,
+    costUsd: priced ? cost.totalUsd : null,
+    costInput: priced ? cost.breakdown.input : null,
+    costCacheRead: priced ? cost.breakdown.cacheRead : null,
+    costCacheWrite: priced ? cost.breakdown.cacheWrite : null,
+    costOutput: priced ? cost.breakdown.output : null,
+    priceVersion: priced ? price.version : null,
+  };
+}
+
+/** `requests` as SQLite returns it. */
+export interface RequestDbRow {
+  id: string;
+  ts: number;
+  agent: string;
+  provider: string | null;
+  model: string;
+  upstream_model: string | null;
+  client_format: string;
+  upstream_format: string | null;
+  stream: number;
+  status: number;
+  error_code: string | null;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number | null;
+  cost_input: number | null;
+  cost_cache_read: number | null;
+  cost_cache_write: number | null;
+  cost_output: number | null;
+  price_version: string | null;
+  estimated: number;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  dropped: string | null;
+}
+
+/** Column order of `requests`, used by inserts and exports. */
+export const REQUEST_COLUMNS = [
+  'id',
+  'ts',
+  'agent',
+  'provider',
+  'model',
+  'upstream_model',
+  'client_format',
+  'upstream_format',
+  'stream',
+  'status',
+  'error_code',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'cost_input',
+  'cost_cache_read',
+  'cost_cache_write',
+  'cost_output',
+  'price_version',
+  'estimated',
+  'latency_ms',
+  'ttfb_ms',
+  'dropped',
+] as const satisfies readonly (keyof RequestDbRow)[];
+
+/** Whole non-negative count; a NaN from a broken upstream must not become a NULL that breaks aggregates. */
+function count(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
+}
+
+function finiteOrNull(n: number | null): number | null {
+  return n !== null && Number.isFinite(n) ? n : null;
+}
+
+export function toDbRow(r: RequestRow): RequestDbRow {
+  return {
+    id: r.id,
+    ts: Math.round(r.ts),
+    agent: r.agent,
+    provider: r.provider,
+    model: r.model,
+    upstream_model: r.upstreamModel,
+    client_format: r.clientFormat,
+    upstream_format: r.upstreamFormat,
+    stream: r.stream ? 1 : 0,
+    status: Math.round(r.status),
+    error_code: r.errorCode,
+    input_tokens: count(r.inputTokens),
+    cache_read_tokens: count(r.cacheReadTokens),
+    cache_write_tokens: count(r.cacheWriteTokens),
+    output_tokens: count(r.outputTokens),
+    reasoning_tokens: count(r.reasoningTokens),
+    cost_usd: finiteOrNull(r.costUsd),
+    cost_input: finiteOrNull(r.costInput),
+    cost_cache_read: finiteOrNull(r.costCacheRead),
+    cost_cache_write: finiteOrNull(r.costCacheWrite),
+    cost_output: finiteOrNull(r.costOutput),
+    price_version: r.priceVersion,
+    estimated: r.estimated ? 1 : 0,
+    latency_ms: count(r.latencyMs),
+    ttfb_ms: r.ttfbMs === null ? null : count(r.ttfbMs),
+    dropped: r.dropped === '' ? null : r.dropped,
+  };
+}
+
+export function fromDbRow(d: RequestDbRow): RequestRow {
+  return {
+    id: d.id,
+    ts: d.ts,
+    agent: d.agent,
+    provider: d.provider,
+    model: d.model,
+    upstreamModel: d.upstream_model,
+    clientFormat: d.client_format,
+    upstreamFormat: d.upstream_format,
+    stream: d.stream !== 0,
+    status: d.status,
+    errorCode: d.error_code,
+    inputTokens: d.input_tokens,
+    cacheReadTokens: d.cache_read_tokens,
+    cacheWriteTokens: d.cache_write_tokens,
+    outputTokens: d.output_tokens,
+    reasoningTokens: d.reasoning_tokens,
+    costUsd: d.cost_usd,
+    costInput: d.cost_input,
+    costCacheRead: d.cost_cache_read,
+    costCacheWrite: d.cost_cache_write,
+    costOutput: d.cost_output,
+    priceVersion: d.price_version,
+    estimated: d.estimated !== 0,
+    latencyMs: d.latency_ms,
+    ttfbMs: d.ttfb_ms,
+    dropped: d.dropped,
+  };
+}
+
+/** Well-known control event kinds; other strings are allowed so new actions need no store change. */
+export type ControlEventKind =
+  | 'pause'
+  | 'resume'
+  | 'budget_change'
+  | 'breaker_reset'
+  | 'policy_action'
+  | 'config_reload'
+  | (string & {});
+
+/** A control action (pause, budget change, breaker reset, policy decision, reload) to keep in the history. */
+export interface ControlEvent {
+  ts: number;
+  /** Null for gateway-wide events such as a config reload. */
+  agent: string | null;
+  kind: ControlEventKind;
+  /** Who did it: `tui`, `cli`, `api`, `policy:<name>`, `config`. */
+  actor: string;
+  /** Stored as JSON; undefined and null are both stored as NULL. */
+  oldValue?: unknown;
+  newValue?: unknown;
+  reason?: string | null;
+}
+
+export interface ControlEventRow extends ControlEvent {
+  id: number;
+  oldValue: unknown;
+  newValue: unknown;
+  reason: string | null;
+}
+
+export interface ControlEventDbRow {
+  id: number;
+  ts: number;
+  agent: string | null;
+  kind: string;
+  actor: string;
+  old_value: string | null;
+  new_value: string | null;
+  reason: string | null;
+}
+
+function jsonOrNull(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  return JSON.stringify(v) ?? null;
+}
+
+function parseJson(s: string | null): unknown {
+  if (s === null) return null;
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return s;
+  }
+}
+
+export function controlEventParams(e: ControlEvent): Omit<ControlEventDbRow, 'id'> {
+  return {
+    ts: Math.round(e.ts),
+    agent: e.agent,
+    kind: e.kind,
+    actor: e.actor,
+    old_value: jsonOrNull(e.oldValue),
+    new_value: jsonOrNull(e.newValue),
+    reason: e.reason ?? null,
+  };
+}
+
+export function fromControlEventDbRow(d: ControlEventDbRow): ControlEventRow {
+  return {
+    id: d.id,
+    ts: d.ts,
+    agent: d.agent,
+    kind: d.kind,
+    actor: d.actor,
+    oldValue: parseJson(d.old_value),
+    newValue: parseJson(d.new_value),
+    reason: d.reason,
+  };
+}
+
+/**
+ * Changes made at run time (TUI, CLI, API) that must survive a restart. Budget fields: null = use the config's
+ * value; `Infinity` = explicitly unlimited; a number = that many USD.
+ */
+export interface AgentOverride {
+  agent: string;
+  paused: boolean;
+  pauseReason: string | null;
+  pauseActor: string | null;
+  pausedAt: number | null;
+  budgetHourly: number | null;
+  budgetDaily: number | null;
+  budgetTotal: number | null;
+  updatedAt: number;
+}
+
+export interface AgentOverrideDbRow {
+  agent: string;
+  paused: number;
+  pause_reason: string | null;
+  pause_actor: string | null;
+  paused_at: number | null;
+  budget_hourly: number | null;
+  budget_daily: number | null;
+  budget_total: number | null;
+  updated_at: number;
+}

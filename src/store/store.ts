@@ -1,0 +1,84 @@
+/** The store as the rest of the gateway sees it: one call to open, one to close. */
+import type Database from 'better-sqlite3';
+import { BatchedAuditWriter, type BatchedAuditWriterOptions, type StoreLogger } from './audit-writer.js';
+import { JsonlMirror } from './jsonl-mirror.js';
+import { openReadonlyDb, openWritableDb, type OpenDbOptions } from './open-db.js';
+import { AgentOverrides, type AgentOverridesReader } from './overrides.js';
+import { StoreQueries } from './queries.js';
+import { Retention } from './retention.js';
+
+export interface OpenStoreOptions extends OpenDbOptions, Omit<BatchedAuditWriterOptions, 'mirror' | 'logger'> {
+  logger?: StoreLogger;
+  /** Also append every committed audit row to this JSONL file. */
+  jsonlPath?: string | null | undefined;
+}
+
+export interface WritableStore {
+  readonly db: Database.Database;
+  readonly sink: BatchedAuditWriter;
+  readonly queries: StoreQueries;
+  readonly overrides: AgentOverrides;
+  readonly retention: Retention;
+  readonly mirror: JsonlMirror | undefined;
+  /** Flushes queued rows (and the mirror, synchronously) and closes the file. Safe to call twice. */
+  close(): void;
+}
+
+export interface ReadonlyStore {
+  readonly db: Database.Database;
+  readonly queries: StoreQueries;
+  readonly overrides: AgentOverridesReader;
+  close(): void;
+}
+
+export function openStore(path: string, options: OpenStoreOptions = {}): WritableStore {
+  const db = openWritableDb(path, options);
+  try {
+    const mirror = options.jsonlPath ? new JsonlMirror(options.jsonlPath, options.logger) : undefined;
+    const writerOptions: BatchedAuditWriterOptions = {};
+    if (options.flushIntervalMs !== undefined) writerOptions.flushIntervalMs = options.flushIntervalMs;
+    if (options.maxBatch !== undefined) writerOptions.maxBatch = options.maxBatch;
+    if (options.maxQueued !== undefined) writerOptions.maxQueued = options.maxQueued;
+    if (options.scheduler !== undefined) writerOptions.scheduler = options.scheduler;
+    if (options.logger !== undefined) writerOptions.logger = options.logger;
+    if (mirror !== undefined) writerOptions.mirror = mirror;
+    const sink = new BatchedAuditWriter(db, writerOptions);
+    let closed = false;
+    return {
+      db,
+      sink,
+      queries: new StoreQueries(db),
+      overrides: new AgentOverrides(db),
+      retention: new Retention(db),
+      mirror,
+      close() {
+        if (closed) return;
+        closed = true;
+        try {
+          sink.close();
+          mirror?.flushSync();
+        } finally {
+          db.close();
+        }
+      },
+    };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** For CLI commands and exports with the gateway stopped (or running: WAL allows a reader beside the writer). */
+export function openReadonlyStore(path: string, options: OpenDbOptions = {}): ReadonlyStore {
+  const db = openReadonlyDb(path, options);
+  return {
+    db,
+    queries: new StoreQueries(db),
+    overrides: new AgentOverrides(db),
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+export const Store = { open: openStore, openReadonly: openReadonlyStore } as const;

@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BatchedAuditWriter, openStore, realScheduler, type RequestRow, type WritableStore } from '../../../src/store/index.js';
+import { FakeScheduler, RecordingLogger, makeRow, tempDir } from './helpers.js';
+
+let t: ReturnType<typeof tempDir>;
+let store: WritableStore;
+let scheduler: FakeScheduler;
+let logger: RecordingLogger;
+
+function countRows(): number {
+  return store.db.prepare('SELECT count(*) FROM requests').pluck().get() as number;
+}
+
+beforeEach(() => {
+  t = tempDir();
+  scheduler = new FakeScheduler();
+  logger = new RecordingLogger();
+  store = openStore(t.dbPath, { scheduler, logger, maxBatch: 4 });
+});
+afterEach(() => {
+  store.close();
+  t.cleanup();
+});
+
+describe('BatchedAuditWriter', () => {
+  it('queues without writing and flushes on the interval timer', () => {
+    store.sink.record(makeRow());
+    store.sink.record(makeRow());
+    expect(countRows()).toBe(0);
+    expect(scheduler.delays()).toEqual([50]);
+    scheduler.fireAll();
+    expect(countRows()).toBe(2);
+    expect(scheduler.delays()).toEqual([]);
+    expect(store.sink.stats()).toMatchObject({ queued: 0, written: 2, dropped: 0 });
+  });
+
+  it('round-trips every field, including nulls and booleans', () => {
+    const full = makeRow({ stream: true, estimated: true, dropped: 'seed,top_k', errorCode: 'upstream_timeout', status: 504 });
+    const sparse = makeRow({
+      provider: null,
+      upstreamModel: null,
+      upstreamFormat: null,
+      stream: false,
+      costUsd: null,
+      costInput: null,
+      costCacheRead: null,
+      costCacheWrite: null,
+      costOutput: null,
+      priceVersion: null,
+      ttfbMs: null,
+      estimated: false,
+    });
+    store.sink.record(full);
+    store.sink.record(sparse);
+    store.sink.flush();
+    expect(store.queries.requestById(full.id)).toEqual(full);
+    expect(store.queries.requestById(sparse.id)).toEqual(sparse);
+  });
+
+  it('flush() writes synchronously and cancels the pending timer', () => {
+    store.sink.record(makeRow());
+    store.sink.flush();
+    expect(countRows()).toBe(1);
+    expect(scheduler.delays()).toEqual([]);
+    store.sink.flush(); // nothing queued: no-op
+    expect(countRows()).toBe(1);
+  });
+
+  it('a full batch asks for an immediate flush instead of waiting for the interval', () => {
+    for (let i = 0; i < 3; i++) store.sink.record(makeRow());
+    expect(scheduler.delays()).toEqual([50]);
+    store.sink.record(makeRow());
+    expect(scheduler.delays()).toEqual([0]);
+    expect(countRows()).toBe(0); // still not on the caller's path
+    scheduler.fireAll();
+    expect(countRows()).toBe(4);
+  });
+
+  it('records control events with JSON values', () => {
+    store.sink.recordControlEvent({
+      ts: 1000,
+      agent: 'researcher',
+      kind: 'budget_change',
+      actor: 'tui',
+      oldValue: { hourly: 5 },
+      newValue: { hourly: 10 },
+      reason: 'deadline',
+    });
+    store.sink.recordControlEvent({ ts: 1001, agent: null, kind: 'config_reload', actor: 'config' });
+    store.sink.flush();
+    const events = store.queries.controlEvents();
+    expect(events).toEqual([
+      { id: 2, ts: 1001, agent: null, kind: 'config_reload', actor: 'config', oldValue: null, newValue: null, reason: null },
+      { id: 1, ts: 1000, agent: 'researcher', kind: 'budget_change', actor: 'tui', oldValue: { hourly: 5 }, newValue: { hourly: 10 }, reason: 'deadline' },
+    ]);
+  });
+
+  it('a second row with the same id replaces the first instead of failing the batch', () => {
+    const a = makeRow({ id: 'dup', status: 200 });
+    const other = makeRow();
+    store.sink.record(a);
+    store.sink.record(other);
+    store.sink.record({ ...a, status: 499, errorCode: 'client_disconnect' });
+    store.sink.flush();
+    expect(countRows()).toBe(2);
+    expect(store.queries.requestById('dup')?.status).toBe(499);
+  });
+
+  it('isolates a row the database rejects: the others are written, the bad one is logged by id', () => {
+    store.db.exec(`CREATE TRIGGER reject_poison BEFORE INSERT ON requests WHEN NEW.agent = 'poison'
+      BEGIN SELECT RAISE(ABORT, 'poison row'); END`);
+    const bad = makeRow({ agent: 'poison' });
+    store.sink.record(makeRow());
+    store.sink.record(bad);
+    store.sink.record(makeRow());
+    store.sink.flush();
+    expect(countRows()).toBe(2);
+    expect(store.sink.stats()).toMatchObject({ queued: 0, written: 2, dropped: 1, failedFlushes: 1 });
+    const rejected = logger.lines.find((l) => l.msg.includes('rejected'));
+    expect(rejected?.level).toBe('error');
+    expect(rejected?.fields?.id).toBe(bad.id);
+  });
+
+  it('keeps rows in memory while the database refuses every write, and writes them once it recovers', () => {
+    store.db.exec(`CREATE TRIGGER reject_all BEFORE INSERT ON requests BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`);
+    const rows = [makeRow(), makeRow()];
+    for (const r of rows) store.sink.record(r);
+    store.sink.flush();
+    expect(countRows()).toBe(0);
+    expect(store.sink.stats()).toMatchObject({ queued: 2, dropped: 0 });
+    expect(logger.lines.some((l) => l.level === 'error' && l.msg.includes('refuses writes'))).toBe(true);
+    expect(scheduler.delays()).toEqual([50]); // a retry is scheduled
+
+    store.db.exec('DROP TRIGGER reject_all');
+    scheduler.fireAll();
+    expect(store.queries.recentRequests().map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse());
+  });
+
+  it('drops the oldest rows over the cap, and says so', () => {
+    const capped = new BatchedAuditWriter(store.db, { scheduler, logger, maxQueued: 3, maxBatch: 100 });
+    store.db.exec(`CREATE TRIGGER reject_all BEFORE INSERT ON requests BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`);
+    const rows = Array.from({ length: 5 }, () => makeRow());
+    for (const r of rows) capped.record(r);
+    expect(capped.stats()).toMatchObject({ queued: 3, dropped: 2 });
+    expect(logger.lines.some((l) => l.msg.includes('over its cap') && l.fields?.count === 1)).toBe(true);
+    store.db.exec('DROP TRIGGER reject_all');
+    capped.flush();
+    expect(store.queries.recentRequests().map((r) => r.id).sort()).toEqual(rows.slice(2).map((r) => r.id));
+  });
+
+  it('close() flushes; rows recorded afterwards are counted and logged, not silently lost', () => {
+    const writer = new BatchedAuditWriter(store.db, { scheduler, logger });
+    writer.record(makeRow());
+    writer.close();
+    expect(countRows()).toBe(1);
+    writer.record(makeRow({ id: 'late' }));
+    expect(writer.stats().dropped).toBe(1);
+    expect(logger.lines.some((l) => l.fields?.id === 'late')).toBe(true);
+  });
+
+  it('hands committed request rows to the mirror, after the commit', () => {
+    const seen: RequestRow[][] = [];
+    const rowsInDbAtAppend: number[] = [];
+    const writer = new BatchedAuditWriter(store.db, {
+      scheduler,
+      mirror: {
+        append: (rows) => {
+          seen.push([...rows]);
+          rowsInDbAtAppend.push(countRows());
+        },
+      },
+    });
+    const row = makeRow();
+    writer.record(row);
+    writer.recordControlEvent({ ts: 1, agent: 'a', kind: 'pause', actor: 'cli' });
+    writer.flush();
+    expect(seen).toEqual([[row]]);
+    expect(rowsInDbAtAppend).toEqual([1]);
+  });
+
+  it('flushes on its own with real timers', async () => {
+    const writer = new BatchedAuditWriter(store.db, { scheduler: realScheduler, flushIntervalMs: 5 });
+    writer.record(makeRow({ id: 'timed' }));
+    await vi.waitFor(() => expect(store.queries.requestById('timed')).toBeDefined(), { timeout: 2000, interval: 5 });
+    writer.close();
+  });
+});
