@@ -1,0 +1,58 @@
+/**
+ * Defaults: the values used for every setting the config leaves out, and the embedded configuration used when
+ * there is no config file at all. The embedded config is YAML so it goes through the same interpolation and
+ * validation as a user's file.
+ */
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  maxBody: '10mb',
+  upstreamTimeout: '600s',
+  connectTimeout: '10s',
+  idleTimeout: '300s',
+  maxUpstreamConnections: 128,
+  maxHeaderSize: '16kb',
+  unknownAgents: 'allow',
+  defaultMaxTokens: 8192,
+  defaultOutputCap: 4096,
+  storagePath: './ai-gateway.db',
+  retentionDays: 90,
+  maxLabelValues: 200,
+  breaker: {
+    errorThreshold: 5,
+    window: '60s',
+    resetTimeout: '30s',
+    halfOpenRequests: 1,
+    minRequests: 5,
+  },
+  /** Window of a rate-limit object that names no `per`. */
+  ratePer: '1m',
+} as const;
+
+export const OFFICIAL_BASE_URLS = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+} as const;
+
+/** Source name used in problems about the embedded defaults. */
+export const EMBEDDED_SOURCE = '<embedded defaults>';
+
+export const EMBEDDED_CONFIG_YAML = `# Embedded defaults: used when there is no gateway.yaml, and merged under one unless
+# gateway.embedded_defaults is false.
+providers:
+  openai:
+    type: openai
+    base_url: ${OFFICIAL_BASE_URLS.openai}
+    api_key: \${OPENAI_API_KEY}
+  anthropic:
+    type: anthropic
+    base_url: ${OFFICIAL_BASE_URLS.anthropic}
+    api_key: \${ANTHROPIC_API_KEY}
+models:
+  "gpt-*": openai
+  "o[0-9]*": openai
+  "chatgpt-*": openai
+  "text-embedding-*": openai
+  "claude-*": anthropic
+`;

@@ -1,0 +1,389 @@
+/**
+ * Validated on-disk config (GatewayFile) → internal GatewayConfig: defaults, unit conversion, embedded-default merge,
+ * route precompilation and the checks zod cannot express (references between sections, duplicate keys).
+ * Pure: paths are resolved against an injected base directory, nothing is read from the environment.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { DEFAULTS, OFFICIAL_BASE_URLS } from './defaults.js';
+import { closest } from './edit-distance.js';
+import { globToRegExp, isGlob } from './glob.js';
+import type { ConfigPath, ConfigProblem } from './problems.js';
+import { problem } from './problems.js';
+import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry } from './schema.js';
+import { PROVIDER_TYPES } from './schema.js';
+import type {
+  AgentConfig,
+  CircuitBreakerConfig,
+  FallbackTarget,
+  GatewayConfig,
+  GatewaySettings,
+  ModelNumberRule,
+  ModelRoute,
+  PolicyConfig,
+  PriceOverride,
+  ProviderConfig,
+  ProviderType,
+  RateLimitConfig,
+} from './types.js';
+import { parseDuration, parseRateLimit, parseRatePeriod, parseSize } from './units.js';
+
+export interface NormalizeOptions {
+  /** Directory relative storage paths are resolved against (the config file's directory). */
+  baseDir?: string | undefined;
+  /** Validated embedded defaults, merged under the file unless `gateway.embedded_defaults: false`. */
+  embedded?: GatewayFile | undefined;
+  /** Syntax check for policy conditions (the policy parser lives in src/control); returns an error message. */
+  checkPolicyCondition?: PolicyConditionCheck | undefined;
+}
+
+/** Returns undefined when the condition parses, else a message describing the problem. */
+export type PolicyConditionCheck = (condition: string) => string | undefined;
+
+export interface NormalizeResult {
+  config: GatewayConfig | undefined;
+  problems: ConfigProblem[];
+}
+
+/** `null` from YAML means "not set". */
+function given<T>(value: T | null | undefined): T | undefined {
+  return value ?? undefined;
+}
+
+// The schema already checked these shapes, so a failed parse here is a programming error, not user input.
+function ms(value: string | number | null | undefined, fallback: string): number {
+  const parsed = parseDuration(given(value) ?? fallback);
+  if (parsed === undefined) throw new Error(`unvalidated duration reached the normaliser`);
+  return parsed;
+}
+
+function bytes(value: string | number | null | undefined, fallback: string): number {
+  const parsed = parseSize(given(value) ?? fallback);
+  if (parsed === undefined) throw new Error(`unvalidated size reached the normaliser`);
+  return parsed;
+}
+
+function compileMatcher(pattern: string): (model: string) => boolean {
+  if (!isGlob(pattern)) return (model) => model === pattern;
+  const re = globToRegExp(pattern);
+  return (model) => re.test(model);
+}
+
+function entries<T>(record: Record<string, T> | null | undefined): Array<[string, T]> {
+  return record ? Object.entries(record) : [];
+}
+
+function didYouMean(word: string, candidates: Iterable<string>): string {
+  const near = closest(word, candidates, 1)[0];
+  const list = [...candidates];
+  if (near !== undefined) return `did you mean "${near}"?`;
+  return list.length > 0 ? `use one of: ${list.join(', ')}` : 'define it under providers';
+}
+
+export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {}): NormalizeResult {
+  const problems: ConfigProblem[] = [];
+  const error = (path: ConfigPath, message: string, fix?: string) => problems.push(problem('error', path, message, fix));
+  const warn = (path: ConfigPath, message: string, fix?: string) => problems.push(problem('warning', path, message, fix));
+
+  const gateway = normalizeGateway(file, error);
+  const useEmbedded = given(file.gateway?.embedded_defaults) !== false && options.embedded !== undefined;
+  const embedded = useEmbedded ? options.embedded : undefined;
+
+  // Providers: embedded first, file entries replace them by name.
+  const providers = new Map<string, ProviderConfig>();
+  for (const [name, entry] of entries(embedded?.providers)) {
+    const provider = normalizeProvider(name, given(entry) ?? {}, gateway, true, () => undefined);
+    if (provider) providers.set(name, provider);
+  }
+  for (const [name, entry] of entries(file.providers)) {
+    const provider = normalizeProvider(name, given(entry) ?? {}, gateway, false, (key, message, fix) =>
+      error(key === undefined ? ['providers', name] : ['providers', name, key], message, fix),
+    );
+    if (provider) providers.set(name, provider);
+  }
+  const providerNames = [...providers.keys()];
+  const checkProvider = (name: string, path: ConfigPath): boolean => {
+    if (providers.has(name)) return true;
+    error(path, `unknown provider "${name}"`, didYouMean(name, providerNames));
+    return false;
+  };
+
+  // Routes: the file's entries in YAML order, then embedded routes the file does not redefine.
+  const models: ModelRoute[] = [];
+  const filePatterns = new Set(Object.keys(file.models ?? {}));
+  // JavaScript objects list integer-like keys first, whatever the YAML order.
+  for (const pattern of filePatterns) {
+    if (/^(0|[1-9]\d*)$/.test(pattern)) {
+      warn(['models', pattern], 'a model name made only of digits is matched before all other entries', 'put it in a glob or alias with letters');
+    }
+  }
+  for (const [pattern, entry] of entries(file.models)) {
+    const route = normalizeRoute(pattern, entry, false, checkProvider, error, warn);
+    if (route) models.push(route);
+  }
+  for (const [pattern, entry] of entries(embedded?.models)) {
+    if (filePatterns.has(pattern)) continue;
+    const target = typeof entry === 'string' ? entry : entry.provider;
+    if (!providers.has(target)) continue;
+    const route = normalizeRoute(pattern, entry, true, () => true, error, warn);
+    if (route) models.push(route);
+  }
+
+  const prices = new Map<string, PriceOverride>();
+  for (const [model, price] of entries(file.prices)) {
+    prices.set(model, {
+      input: price.input,
+      output: price.output,
+      cacheRead: given(price.cache_read),
+      cacheWrite: given(price.cache_write),
+      cacheWrite1h: given(price.cache_write_1h),
+      reasoning: given(price.reasoning),
+    });
+  }
+
+  const agents = new Map<string, AgentConfig>();
+  const keyOwners = new Map<string, string>();
+  for (const [id, entry] of entries(file.agents)) {
+    const agent = normalizeAgent(id, given(entry) ?? {}, checkProvider, error, warn);
+    agent.keys.forEach((key) => {
+      const owner = keyOwners.get(key);
+      // Never echo the key itself: it is a credential.
+      if (owner !== undefined && owner !== id) {
+        error(['agents', id, 'keys'], `a key of this agent is already used by agent "${owner}"`, 'give every agent its own keys');
+      } else {
+        keyOwners.set(key, id);
+      }
+    });
+    if (agent.model !== undefined && agent.provider === undefined && !models.some((r) => r.matcher(agent.model ?? ''))) {
+      warn(['agents', id, 'model'], `no route in models matches "${agent.model}"`, 'add a models entry for it or set this agent’s provider');
+    }
+    agents.set(id, agent);
+  }
+
+  const policies: PolicyConfig[] = [];
+  const policyNames = new Set<string>();
+  (file.policies ?? []).forEach((policy, index) => {
+    if (policyNames.has(policy.name)) {
+      error(['policies', index, 'name'], `duplicate policy name "${policy.name}"`, 'give every policy a unique name');
+    }
+    policyNames.add(policy.name);
+    const conditionError = options.checkPolicyCondition?.(policy.condition);
+    if (conditionError !== undefined) {
+      error(['policies', index, 'condition'], conditionError, 'write a condition such as "error_rate > 0.5 && calls_this_hour >= 10"');
+    }
+    policies.push({ name: policy.name, condition: policy.condition, action: policy.action, params: given(policy.params) ?? {} });
+  });
+
+  // Older agent-gateway format.
+  const auditLog = given(file.audit?.log_file);
+  const jsonl = given(file.storage?.jsonl);
+  if (auditLog !== undefined && jsonl !== undefined && auditLog !== jsonl) {
+    warn(['audit', 'log_file'], 'ignored because storage.jsonl is also set', 'keep only storage.jsonl');
+  }
+  if (file.dashboard !== undefined) {
+    warn(['dashboard'], 'the dashboard section is not used by ai-gateway (the terminal UI replaces it)', 'remove the dashboard section');
+  }
+
+  const placePath = (p: string): string => (p === ':memory:' || isAbsolute(p) || options.baseDir === undefined ? p : resolve(options.baseDir, p));
+  const jsonlPath = jsonl ?? auditLog;
+  const config: GatewayConfig = {
+    gateway,
+    storage: {
+      path: placePath(given(file.storage?.path) ?? DEFAULTS.storagePath),
+      retentionDays: given(file.storage?.retention_days) ?? DEFAULTS.retentionDays,
+      jsonl: jsonlPath === undefined ? undefined : placePath(jsonlPath),
+    },
+    providers,
+    models,
+    prices,
+    agents,
+    policies,
+    metrics: { maxLabelValues: given(file.metrics?.max_label_values) ?? DEFAULTS.maxLabelValues },
+  };
+  return { config: problems.some((p) => p.severity === 'error') ? undefined : config, problems };
+}
+
+function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: string, fix?: string) => void): GatewaySettings {
+  const g = file.gateway ?? {};
+  const rules: ModelNumberRule[] = [];
+  const dmt = given(g.default_max_tokens);
+  const fallback = typeof dmt === 'number' ? dmt : DEFAULTS.defaultMaxTokens;
+  if (typeof dmt === 'object' && dmt !== undefined) {
+    for (const [pattern, value] of Object.entries(dmt)) {
+      try {
+        rules.push({ pattern, matcher: compileMatcher(pattern), value });
+      } catch (err) {
+        error(['gateway', 'default_max_tokens', pattern], (err as Error).message, 'close the [ ] character class');
+      }
+    }
+  }
+  return {
+    host: given(g.host) ?? DEFAULTS.host,
+    port: given(g.port) ?? DEFAULTS.port,
+    adminToken: given(g.admin_token) || undefined,
+    maxBodyBytes: bytes(g.max_body, DEFAULTS.maxBody),
+    upstreamTimeoutMs: ms(g.upstream_timeout, DEFAULTS.upstreamTimeout),
+    connectTimeoutMs: ms(g.connect_timeout, DEFAULTS.connectTimeout),
+    idleTimeoutMs: ms(g.idle_timeout, DEFAULTS.idleTimeout),
+    maxUpstreamConnections: given(g.max_upstream_connections) ?? DEFAULTS.maxUpstreamConnections,
+    maxHeaderSizeBytes: bytes(g.max_header_size, DEFAULTS.maxHeaderSize),
+    unknownAgents: given(g.unknown_agents) ?? DEFAULTS.unknownAgents,
+    strictTranslation: given(g.strict_translation) ?? false,
+    timezone: given(g.timezone),
+    defaultMaxTokens: { rules, fallback },
+    defaultOutputCap: given(g.default_output_cap) ?? DEFAULTS.defaultOutputCap,
+  };
+}
+
+function normalizeProvider(
+  name: string,
+  entry: ProviderEntry,
+  gateway: GatewaySettings,
+  builtin: boolean,
+  error: (key: string | undefined, message: string, fix?: string) => void,
+): ProviderConfig | undefined {
+  const declared = given(entry.type);
+  const type: ProviderType | undefined =
+    declared ?? (PROVIDER_TYPES as readonly string[]).find((t): t is ProviderType => t === name);
+  if (type === undefined) {
+    error(
+      'type',
+      `provider "${name}" needs a type`,
+      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic or mock',
+    );
+    return undefined;
+  }
+  let baseUrl = given(entry.base_url);
+  if (baseUrl === undefined && type !== 'mock') {
+    // The official URL is only implied for a provider named after its type, so a forgotten base_url on
+    // e.g. "ollama" never silently sends local traffic to a cloud API.
+    if (name === type) baseUrl = OFFICIAL_BASE_URLS[type];
+    else {
+      error('base_url', `provider "${name}" needs a base_url`, 'add base_url, e.g. http://127.0.0.1:11434/v1 for Ollama');
+      return undefined;
+    }
+  }
+  const timeouts = given(entry.timeouts);
+  return {
+    name,
+    type,
+    baseUrl: (baseUrl ?? '').replace(/\/+$/, ''),
+    apiKey: given(entry.api_key) || undefined,
+    headers: Object.fromEntries(
+      entries(given(entry.headers)).filter((h): h is [string, string] => typeof h[1] === 'string' && h[1] !== ''),
+    ),
+    upstreamTimeoutMs: timeouts?.upstream == null ? gateway.upstreamTimeoutMs : ms(timeouts.upstream, '0s'),
+    connectTimeoutMs: timeouts?.connect == null ? gateway.connectTimeoutMs : ms(timeouts.connect, '0s'),
+    idleTimeoutMs: timeouts?.idle == null ? gateway.idleTimeoutMs : ms(timeouts.idle, '0s'),
+    builtin,
+  };
+}
+
+function normalizeRoute(
+  pattern: string,
+  entry: ModelRouteEntry,
+  builtin: boolean,
+  checkProvider: (name: string, path: ConfigPath) => boolean,
+  error: (path: ConfigPath, message: string, fix?: string) => void,
+  warn: (path: ConfigPath, message: string, fix?: string) => void,
+): ModelRoute | undefined {
+  const base: ConfigPath = ['models', pattern];
+  const spec = typeof entry === 'string' ? { provider: entry } : entry;
+  const ok = checkProvider(spec.provider, typeof entry === 'string' ? base : [...base, 'provider']);
+  let matcher: (model: string) => boolean;
+  try {
+    matcher = compileMatcher(pattern);
+  } catch (err) {
+    error(base, (err as Error).message, 'close the [ ] character class, e.g. "o[0-9]*"');
+    return undefined;
+  }
+  const fallbacks: FallbackTarget[] = [];
+  const rawFallbacks = typeof entry === 'string' ? [] : (given(entry.fallbacks) ?? []);
+  rawFallbacks.forEach((fb, index) => {
+    const target: FallbackTarget =
+      typeof fb === 'string' ? { provider: fb, model: undefined } : { provider: fb.provider, model: given(fb.model) };
+    const path: ConfigPath = typeof fb === 'string' ? [...base, 'fallbacks', index] : [...base, 'fallbacks', index, 'provider'];
+    if (!checkProvider(target.provider, path)) return;
+    if (target.provider === spec.provider && target.model === undefined) {
+      warn([...base, 'fallbacks', index], 'falls back to the same provider and model', 'name a different provider or model');
+    }
+    fallbacks.push(target);
+  });
+  if (!ok) return undefined;
+  return {
+    pattern,
+    kind: isGlob(pattern) ? 'glob' : 'exact',
+    matcher,
+    provider: spec.provider,
+    model: typeof entry === 'string' ? undefined : given(entry.model),
+    fallbacks,
+    maxTokens: typeof entry === 'string' ? undefined : given(entry.max_tokens),
+    builtin,
+  };
+}
+
+function normalizeRateLimit(entry: RateLimitEntry): RateLimitConfig {
+  if (typeof entry === 'string') {
+    const parsed = parseRateLimit(entry);
+    if (parsed === undefined) throw new Error('unvalidated rate limit reached the normaliser');
+    return { requests: parsed.count, perMs: parsed.perMs, burst: parsed.count, tokensPerMinute: undefined };
+  }
+  const requests = given(entry.requests);
+  const per = parseRatePeriod(given(entry.per) ?? DEFAULTS.ratePer) ?? 60_000;
+  return { requests, perMs: per, burst: given(entry.burst) ?? requests, tokensPerMinute: given(entry.tpm) };
+}
+
+function normalizeBreaker(
+  entry: CircuitBreakerEntry,
+  path: ConfigPath,
+  error: (path: ConfigPath, message: string, fix?: string) => void,
+): CircuitBreakerConfig | undefined {
+  if (given(entry.enabled) === false) return undefined;
+  const threshold = given(entry.error_threshold) ?? DEFAULTS.breaker.errorThreshold;
+  if (threshold >= 1 && !Number.isInteger(threshold)) {
+    error([...path, 'error_threshold'], 'error_threshold must be a whole number of errors or a rate below 1', 'e.g. 5 (errors) or 0.5 (50%)');
+  }
+  return {
+    trip:
+      threshold < 1
+        ? { kind: 'rate', rate: threshold, minRequests: given(entry.min_requests) ?? DEFAULTS.breaker.minRequests }
+        : { kind: 'count', errors: threshold },
+    windowMs: ms(entry.window, DEFAULTS.breaker.window),
+    resetTimeoutMs: ms(entry.reset_timeout, DEFAULTS.breaker.resetTimeout),
+    halfOpenRequests: given(entry.half_open_requests) ?? DEFAULTS.breaker.halfOpenRequests,
+  };
+}
+
+function normalizeAgent(
+  id: string,
+  entry: AgentEntry,
+  checkProvider: (name: string, path: ConfigPath) => boolean,
+  error: (path: ConfigPath, message: string, fix?: string) => void,
+  warn: (path: ConfigPath, message: string, fix?: string) => void,
+): AgentConfig {
+  const base: ConfigPath = ['agents', id];
+  const provider = given(entry.provider);
+  if (provider !== undefined) checkProvider(provider, [...base, 'provider']);
+  const keys = [...(given(entry.keys) ?? []), given(entry.api_key)].filter(
+    (k): k is string => typeof k === 'string' && k.trim() !== '',
+  );
+  const rateLimit = entry.rate_limit == null ? undefined : normalizeRateLimit(entry.rate_limit);
+  if (rateLimit !== undefined && rateLimit.requests === undefined && typeof entry.rate_limit === 'object' && entry.rate_limit?.burst != null) {
+    warn([...base, 'rate_limit', 'burst'], 'burst has no effect without requests', 'add requests, e.g. requests: 100');
+  }
+  const budget = given(entry.budget);
+  return {
+    id,
+    model: given(entry.model),
+    provider,
+    keys: [...new Set(keys)],
+    budget: {
+      maxCostPerHour: given(budget?.max_cost_per_hour),
+      maxCostPerDay: given(budget?.max_cost_per_day),
+      maxCostTotal: given(budget?.max_cost_total),
+    },
+    rateLimit,
+    circuitBreaker: entry.circuit_breaker == null ? undefined : normalizeBreaker(entry.circuit_breaker, [...base, 'circuit_breaker'], error),
+    tags: given(entry.tags) ?? [],
+    strictTranslation: given(entry.strict_translation),
+  };
+}

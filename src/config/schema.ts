@@ -1,0 +1,231 @@
+/**
+ * The one zod schema for gateway.yaml as written on disk (snake_case, human units). It only validates: defaults,
+ * unit conversion and cross-references live in normalize.ts, so z.toJSONSchema can describe this schema for editors.
+ * Every optional field also accepts null, because `key:` with no value (or `${VAR:-}`) means "use the default".
+ * Objects are not strict: unknown keys are reported as warnings by unknown-keys.ts, never as errors.
+ */
+import { z } from 'zod';
+import {
+  DURATION_HINT,
+  DURATION_PATTERN,
+  RATE_LIMIT_HINT,
+  RATE_LIMIT_PATTERN,
+  RATE_UNIT_PATTERN,
+  SIZE_HINT,
+  SIZE_PATTERN,
+  isValidTimeZone,
+} from './units.js';
+
+/** Names of providers and agents appear in URLs (`/agents/{id}/v1`) and metric labels. */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+const NAME_HINT = 'use letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'mock'] as const;
+export const POLICY_ACTIONS = ['pause', 'deny', 'alert', 'throttle'] as const;
+export const UNKNOWN_AGENT_MODES = ['allow', 'deny'] as const;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function optional<T extends z.ZodType>(schema: T) {
+  return schema.nullable().optional();
+}
+
+const name = (what: string) =>
+  z.string().regex(new RegExp(NAME_PATTERN), { error: `invalid ${what} name; ${NAME_HINT}` });
+
+const duration = z.union(
+  [
+    z.number().nonnegative({ error: `a duration cannot be negative; ${DURATION_HINT}` }),
+    z.string().regex(new RegExp(DURATION_PATTERN), { error: `invalid duration; ${DURATION_HINT}` }),
+  ],
+  { error: `expected a duration; ${DURATION_HINT}` },
+);
+
+const size = z.union(
+  [
+    z.number().int().nonnegative({ error: `a size cannot be negative; ${SIZE_HINT}` }),
+    z.string().regex(new RegExp(SIZE_PATTERN), { error: `invalid size; ${SIZE_HINT}` }),
+  ],
+  { error: `expected a size; ${SIZE_HINT}` },
+);
+
+const positiveInt = z.int().positive();
+const usd = z.number().nonnegative().describe('US dollars');
+
+const timezone = z
+  .string()
+  .refine(isValidTimeZone, { error: 'unknown time zone: use an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"' })
+  .describe('IANA time zone for daily budget windows; the host time zone when unset');
+
+const gatewaySection = z.object({
+  host: optional(z.string().min(1)).describe('Address to listen on (default 127.0.0.1)'),
+  port: optional(z.int().min(0).max(65535)).describe('Port to listen on (default 8080; 0 picks a free port)'),
+  admin_token: optional(z.string()).describe('Token required by the admin API; loopback-only when unset'),
+  max_body: optional(size).describe('Largest accepted request body (default 10mb)'),
+  upstream_timeout: optional(duration).describe('Longest an upstream request may take in total (default 600s)'),
+  connect_timeout: optional(duration).describe('Longest a TCP/TLS connect to a provider may take (default 10s)'),
+  idle_timeout: optional(duration).describe('Longest silence between stream chunks (default 300s)'),
+  max_upstream_connections: optional(positiveInt).describe('Connection pool size per provider origin (default 128)'),
+  max_header_size: optional(size).describe('Largest accepted request header block (default 16kb)'),
+  unknown_agents: optional(z.enum(UNKNOWN_AGENT_MODES)).describe(
+    'allow: unidentified callers use the "default" agent; deny: they get 401 (default allow)',
+  ),
+  strict_translation: optional(z.boolean()).describe('Reject (400) fields that cannot be translated instead of dropping them'),
+  timezone: optional(timezone),
+  default_max_tokens: optional(z.union([positiveInt, z.record(z.string().min(1), positiveInt)])).describe(
+    'max_tokens sent when a request needs one and names none: a number, or a map of model name/glob to number',
+  ),
+  default_output_cap: optional(positiveInt).describe(
+    'Output tokens assumed when reserving budget for a request that sets no max_tokens (default 4096)',
+  ),
+  embedded_defaults: optional(z.boolean()).describe(
+    'Add the built-in openai/anthropic providers and gpt-*/claude-* routes unless overridden (default true)',
+  ),
+});
+
+const storageSection = z.object({
+  path: optional(z.string().min(1)).describe('SQLite file (default ./ai-gateway.db), relative to the config file'),
+  retention_days: optional(z.int().nonnegative()).describe('Days of audit history kept; 0 keeps everything (default 90)'),
+  jsonl: optional(z.string().min(1)).describe('Also append every audit row to this JSON-lines file'),
+});
+
+const providerTimeouts = z.object({
+  upstream: optional(duration),
+  connect: optional(duration),
+  idle: optional(duration),
+});
+
+const providerEntry = z.object({
+  type: optional(z.enum(PROVIDER_TYPES)).describe('Wire protocol; may be omitted when the provider is named openai, anthropic or mock'),
+  // A refinement rather than z.url(): JSON Schema's "format: uri" would make editors flag `${OLLAMA_URL:-...}`.
+  base_url: optional(
+    z.string().refine(isHttpUrl, { error: 'base_url must be an http:// or https:// URL; e.g. http://127.0.0.1:11434/v1' }),
+  ),
+  api_key: optional(z.string()).describe("Key sent upstream; when unset the client's own key passes through"),
+  headers: optional(z.record(z.string().min(1), z.string().nullable())).describe(
+    'Extra headers sent on every upstream request; an empty value (e.g. an unset ${VAR:-}) sends no header',
+  ),
+  timeouts: optional(providerTimeouts).describe('Overrides of the gateway timeouts for this provider'),
+});
+
+const fallbackEntry = z.union(
+  [z.string().min(1), z.object({ provider: z.string().min(1), model: optional(z.string().min(1)) })],
+  { error: 'a fallback is a provider name or {provider, model}' },
+);
+
+const modelRoute = z.union(
+  [
+    z.string().min(1).describe('Shorthand for {provider: <name>}'),
+    z.object({
+      provider: z.string({ error: 'a model route needs a provider' }).min(1),
+      model: optional(z.string().min(1)).describe('Model name sent upstream (makes this entry an alias)'),
+      fallbacks: optional(z.array(fallbackEntry)).describe('Providers tried in order when the first fails or its breaker is open'),
+      max_tokens: optional(positiveInt).describe('max_tokens for this route when a request needs one and names none'),
+    }),
+  ],
+  { error: 'a model route is a provider name or {provider, model?, fallbacks?, max_tokens?}' },
+);
+
+const priceEntry = z.object({
+  input: usd,
+  output: usd,
+  cache_read: optional(usd),
+  cache_write: optional(usd),
+  cache_write_1h: optional(usd),
+  reasoning: optional(usd),
+});
+
+const budget = z.object({
+  max_cost_per_hour: optional(usd).describe('Rolling 60-minute spend limit'),
+  max_cost_per_day: optional(usd).describe('Calendar-day spend limit'),
+  max_cost_total: optional(usd).describe('Lifetime spend limit'),
+});
+
+const rateLimitObject = z
+  .object({
+    requests: optional(positiveInt),
+    per: optional(
+      z.union([z.string().regex(new RegExp(RATE_UNIT_PATTERN)), duration], {
+        error: `per is a unit (s, min, h, hour, day) or a duration; ${DURATION_HINT}`,
+      }),
+    ).describe('Window for requests (default 1 minute)'),
+    burst: optional(positiveInt).describe('Bucket size: requests allowed at once (default = requests)'),
+    tpm: optional(positiveInt).describe('Tokens per minute'),
+  })
+  .refine((v) => (v.requests ?? undefined) !== undefined || (v.tpm ?? undefined) !== undefined, {
+    error: 'a rate limit object needs requests or tpm',
+  });
+
+const rateLimit = z.union(
+  [z.string().regex(new RegExp(RATE_LIMIT_PATTERN), { error: `invalid rate limit; ${RATE_LIMIT_HINT}` }), rateLimitObject],
+  { error: `expected a rate limit; ${RATE_LIMIT_HINT}` },
+);
+
+const circuitBreaker = z.object({
+  enabled: optional(z.boolean()),
+  error_threshold: optional(z.number().positive()).describe(
+    'Errors within window that open the breaker; a value below 1 is an error rate (0.5 = 50%)',
+  ),
+  window: optional(duration).describe('Sliding window for counting errors (default 60s)'),
+  reset_timeout: optional(duration).describe('Time the breaker stays open before a trial request (default 30s)'),
+  half_open_requests: optional(positiveInt).describe('Trial requests allowed while half-open (default 1)'),
+  min_requests: optional(positiveInt).describe('Requests needed in the window before an error rate can trip (default 5)'),
+});
+
+const agentEntry = z.object({
+  model: optional(z.string().min(1)).describe('Model used when a request names none'),
+  provider: optional(z.string().min(1)).describe('Send all of this agent’s traffic to this provider'),
+  keys: optional(z.array(z.string().nullable())).describe('Virtual keys that identify this agent'),
+  api_key: optional(z.string()).describe('A single virtual key (older format); merged into keys'),
+  budget: optional(budget),
+  rate_limit: optional(rateLimit),
+  circuit_breaker: optional(circuitBreaker),
+  tags: optional(z.array(z.string())),
+  strict_translation: optional(z.boolean()),
+});
+
+const policyEntry = z.object({
+  name: z.string({ error: 'a policy needs a name' }).min(1),
+  condition: z
+    .string({ error: 'a policy needs a condition, e.g. "error_rate > 0.5"' })
+    .min(1, { error: 'a policy condition cannot be empty' }),
+  action: z.enum(POLICY_ACTIONS, { error: `action must be one of ${POLICY_ACTIONS.join(', ')}` }),
+  params: optional(z.record(z.string(), z.unknown())),
+});
+
+const metricsSection = z.object({
+  max_label_values: optional(positiveInt).describe('Distinct agent/model label values before new ones become "other" (default 200)'),
+});
+
+/** Older agent-gateway format: audit.log_file maps to storage.jsonl. */
+const auditSection = z.object({
+  log_file: optional(z.string().min(1)),
+});
+
+export const gatewayFileSchema = z.object({
+  gateway: optional(gatewaySection),
+  storage: optional(storageSection),
+  providers: optional(z.record(name('provider'), optional(providerEntry))),
+  models: optional(z.record(z.string().min(1), modelRoute)).describe('Routing table: first match wins, in file order'),
+  prices: optional(z.record(z.string().min(1), priceEntry)).describe('USD per 1M tokens; overrides the built-in table'),
+  agents: optional(z.record(name('agent'), optional(agentEntry))),
+  policies: optional(z.array(policyEntry)),
+  metrics: optional(metricsSection),
+  audit: optional(auditSection).describe('Older format: log_file is the same as storage.jsonl'),
+  dashboard: z.unknown().describe('Older format; ignored').optional(),
+});
+
+/** gateway.yaml after validation, before normalisation (still snake_case, units as written). */
+export type GatewayFile = z.output<typeof gatewayFileSchema>;
+export type ProviderEntry = z.output<typeof providerEntry>;
+export type ModelRouteEntry = z.output<typeof modelRoute>;
+export type AgentEntry = z.output<typeof agentEntry>;
+export type RateLimitEntry = z.output<typeof rateLimit>;
+export type CircuitBreakerEntry = z.output<typeof circuitBreaker>;

@@ -1,0 +1,165 @@
+/**
+ * The internal, normalised configuration every other module reads: camelCase, durations in milliseconds, sizes in
+ * bytes, defaults applied, cross-references checked, routes precompiled. Built only by normalize.ts.
+ */
+
+export type ProviderType = 'openai' | 'anthropic' | 'mock';
+export type PolicyAction = 'pause' | 'deny' | 'alert' | 'throttle';
+
+export interface GatewaySettings {
+  host: string;
+  port: number;
+  /** Required by the admin API when set; undefined means loopback-only admin access. */
+  adminToken: string | undefined;
+  maxBodyBytes: number;
+  /** Total time an upstream request may take; 0 disables the limit. */
+  upstreamTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** Longest silence between stream chunks; 0 disables the limit. */
+  idleTimeoutMs: number;
+  maxUpstreamConnections: number;
+  maxHeaderSizeBytes: number;
+  unknownAgents: 'allow' | 'deny';
+  strictTranslation: boolean;
+  /** IANA zone for calendar-day budget windows; undefined means the host's local zone. */
+  timezone: string | undefined;
+  /** Used when a target format requires max_tokens and the request names none; see maxTokensFor(). */
+  defaultMaxTokens: DefaultMaxTokens;
+  /** Output tokens assumed when reserving budget for a request without max_tokens. */
+  defaultOutputCap: number;
+}
+
+export interface DefaultMaxTokens {
+  /** Per-model overrides in file order, first match wins. */
+  rules: readonly ModelNumberRule[];
+  fallback: number;
+}
+
+export interface ModelNumberRule {
+  pattern: string;
+  matcher: (model: string) => boolean;
+  value: number;
+}
+
+export interface StorageSettings {
+  /** Absolute path of the SQLite file (or ":memory:"). */
+  path: string;
+  /** 0 keeps history forever. */
+  retentionDays: number;
+  /** Absolute path of an extra JSON-lines audit file, when configured. */
+  jsonl: string | undefined;
+}
+
+export interface ProviderConfig {
+  name: string;
+  type: ProviderType;
+  /** Without a trailing slash; empty for mock providers without one. */
+  baseUrl: string;
+  /** undefined: the client's own key passes through. */
+  apiKey: string | undefined;
+  headers: Readonly<Record<string, string>>;
+  upstreamTimeoutMs: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Came from the embedded defaults rather than the config file. */
+  builtin: boolean;
+}
+
+export interface FallbackTarget {
+  provider: string;
+  /** Model name to send to this provider; undefined keeps the route's upstream model. */
+  model: string | undefined;
+}
+
+export interface ModelRoute {
+  /** As written: an exact name, an alias or a glob such as `claude-*` or `o[0-9]*`. */
+  pattern: string;
+  kind: 'exact' | 'glob';
+  /** Precompiled; routing calls this and never builds a RegExp per request. */
+  matcher: (model: string) => boolean;
+  provider: string;
+  /** Upstream model name (set for aliases); undefined sends the requested name. */
+  model: string | undefined;
+  fallbacks: readonly FallbackTarget[];
+  maxTokens: number | undefined;
+  builtin: boolean;
+}
+
+export interface PriceOverride {
+  /** USD per 1M tokens. */
+  input: number;
+  output: number;
+  cacheRead: number | undefined;
+  cacheWrite: number | undefined;
+  cacheWrite1h: number | undefined;
+  reasoning: number | undefined;
+}
+
+export interface BudgetLimits {
+  /** USD; undefined = no limit for that window. */
+  maxCostPerHour: number | undefined;
+  maxCostPerDay: number | undefined;
+  maxCostTotal: number | undefined;
+}
+
+export interface RateLimitConfig {
+  /** Requests per `perMs`; undefined when only a token limit is set. */
+  requests: number | undefined;
+  perMs: number;
+  /** Bucket capacity for requests; defaults to `requests`. */
+  burst: number | undefined;
+  tokensPerMinute: number | undefined;
+}
+
+export type BreakerTrip =
+  | { kind: 'count'; errors: number }
+  | { kind: 'rate'; rate: number; minRequests: number };
+
+export interface CircuitBreakerConfig {
+  trip: BreakerTrip;
+  windowMs: number;
+  resetTimeoutMs: number;
+  halfOpenRequests: number;
+}
+
+export interface AgentConfig {
+  id: string;
+  /** Default model when a request names none. */
+  model: string | undefined;
+  /** Forces every request of this agent to this provider. */
+  provider: string | undefined;
+  /** Virtual keys identifying the agent: `keys` plus the older single `api_key`, deduplicated. */
+  keys: readonly string[];
+  budget: BudgetLimits;
+  rateLimit: RateLimitConfig | undefined;
+  circuitBreaker: CircuitBreakerConfig | undefined;
+  tags: readonly string[];
+  /** Overrides gateway.strictTranslation for this agent when set. */
+  strictTranslation: boolean | undefined;
+}
+
+export interface PolicyConfig {
+  name: string;
+  /** Unparsed expression; src/control parses it. */
+  condition: string;
+  action: PolicyAction;
+  params: Readonly<Record<string, unknown>>;
+}
+
+export interface MetricsSettings {
+  maxLabelValues: number;
+}
+
+export interface GatewayConfig {
+  gateway: GatewaySettings;
+  storage: StorageSettings;
+  /** By name, in file order (embedded defaults first unless overridden). */
+  providers: ReadonlyMap<string, ProviderConfig>;
+  /** Routing table, first match wins: the file's entries in YAML order, then embedded default routes. */
+  models: readonly ModelRoute[];
+  /** Price overrides by model name. */
+  prices: ReadonlyMap<string, PriceOverride>;
+  agents: ReadonlyMap<string, AgentConfig>;
+  policies: readonly PolicyConfig[];
+  metrics: MetricsSettings;
+}
