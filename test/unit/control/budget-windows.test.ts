@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import {
+  HOUR_MS,
+  LocalDaySum,
+  RollingSum,
+  isValidTimeZone,
+  localDayBounds,
+  localDayKey,
+} from '../../../src/control/budget-windows.js';
+
+const t = (iso: string) => Date.parse(iso);
+
+describe('RollingSum (rolling hour)', () => {
+  it('counts an amount for exactly 60 minutes', () => {
+    const s = new RollingSum(HOUR_MS);
+    const t0 = t('2025-03-10T12:00:00Z');
+    s.add(t0, 5);
+    expect(s.total(t0)).toBe(5);
+    expect(s.total(t0 + HOUR_MS - 1)).toBe(5);
+    expect(s.total(t0 + HOUR_MS)).toBe(0);
+  });
+
+  it('drops old entries one by one as the window slides', () => {
+    const s = new RollingSum(HOUR_MS);
+    const t0 = t('2025-03-10T12:00:00Z');
+    s.add(t0, 1);
+    s.add(t0 + 10 * 60_000, 2);
+    s.add(t0 + 20 * 60_000, 4);
+    expect(s.total(t0 + 20 * 60_000)).toBe(7);
+    expect(s.total(t0 + 60 * 60_000)).toBe(6);
+    expect(s.total(t0 + 70 * 60_000)).toBe(4);
+    expect(s.total(t0 + 80 * 60_000)).toBe(0);
+  });
+
+  it('says when the sum falls below a threshold', () => {
+    const s = new RollingSum(HOUR_MS);
+    const t0 = t('2025-03-10T12:00:00Z');
+    s.add(t0, 3);
+    s.add(t0 + 15 * 60_000, 3);
+    s.add(t0 + 30 * 60_000, 3);
+    const now = t0 + 40 * 60_000;
+    expect(s.fallsBelowAt(10, now)).toBe(now);
+    // 9 >= 9: the first entry must leave (t0 + 60 min)
+    expect(s.fallsBelowAt(9, now)).toBe(t0 + HOUR_MS);
+    // below 4 needs two entries gone
+    expect(s.fallsBelowAt(4, now)).toBe(t0 + 15 * 60_000 + HOUR_MS);
+    expect(s.fallsBelowAt(0, now)).toBeNull();
+  });
+
+  it('clamps a timestamp that goes back in time instead of losing it', () => {
+    const s = new RollingSum(HOUR_MS);
+    const t0 = t('2025-03-10T12:00:00Z');
+    s.add(t0, 1);
+    s.add(t0 - 30 * 60_000, 1);
+    expect(s.total(t0)).toBe(2);
+    expect(s.total(t0 + HOUR_MS - 1)).toBe(2);
+    expect(s.total(t0 + HOUR_MS)).toBe(0);
+  });
+
+  it('stays exact over many entries and compactions', () => {
+    const s = new RollingSum(1000);
+    let now = 0;
+    for (let i = 0; i < 10_000; i++) {
+      now += 1;
+      s.add(now, 1);
+    }
+    expect(s.total(now)).toBe(1000);
+  });
+});
+
+describe('local calendar day', () => {
+  it('keys the day in the given zone', () => {
+    const at = t('2025-03-10T20:00:00Z');
+    expect(localDayKey(at, 'UTC')).toBe('2025-03-10');
+    expect(localDayKey(at, 'Asia/Kolkata')).toBe('2025-03-11');
+    expect(localDayKey(at, 'America/New_York')).toBe('2025-03-10');
+  });
+
+  it('Asia/Kolkata days run from 18:30 UTC to 18:30 UTC', () => {
+    expect(localDayBounds(t('2025-03-10T12:00:00Z'), 'Asia/Kolkata')).toEqual({
+      start: t('2025-03-09T18:30:00Z'),
+      end: t('2025-03-10T18:30:00Z'),
+    });
+  });
+
+  it('America/New_York has a 23-hour day when DST starts and a 25-hour day when it ends', () => {
+    const spring = localDayBounds(t('2025-03-09T15:00:00Z'), 'America/New_York');
+    expect(spring).toEqual({ start: t('2025-03-09T05:00:00Z'), end: t('2025-03-10T04:00:00Z') });
+    expect(spring.end - spring.start).toBe(23 * HOUR_MS);
+    const fall = localDayBounds(t('2025-11-02T15:00:00Z'), 'America/New_York');
+    expect(fall).toEqual({ start: t('2025-11-02T04:00:00Z'), end: t('2025-11-03T05:00:00Z') });
+    expect(fall.end - fall.start).toBe(25 * HOUR_MS);
+  });
+
+  it('the bounds contain the instant at both edges', () => {
+    const start = t('2025-03-09T18:30:00Z');
+    expect(localDayBounds(start, 'Asia/Kolkata').start).toBe(start);
+    expect(localDayBounds(start - 1, 'Asia/Kolkata').end).toBe(start);
+  });
+
+  it('validates zone names', () => {
+    expect(isValidTimeZone('Europe/Berlin')).toBe(true);
+    expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+    expect(() => new LocalDaySum('Mars/Olympus')).toThrow(/unknown time zone 'Mars\/Olympus'/);
+  });
+});
+
+describe('LocalDaySum (daily window)', () => {
+  it('empties at local midnight in America/New_York, not at UTC midnight', () => {
+    const d = new LocalDaySum('America/New_York');
+    const evening = t('2025-03-10T23:30:00Z'); // 19:30 EDT
+    d.add(evening, 5);
+    expect(d.total(t('2025-03-11T00:30:00Z'))).toBe(5); // UTC midnight passed, still 20:30 local
+    expect(d.total(t('2025-03-11T03:59:59.999Z'))).toBe(5);
+    expect(d.endsAt(evening)).toBe(t('2025-03-11T04:00:00Z'));
+    expect(d.total(t('2025-03-11T04:00:00Z'))).toBe(0);
+  });
+
+  it('empties at local midnight in Asia/Kolkata', () => {
+    const d = new LocalDaySum('Asia/Kolkata');
+    d.add(t('2025-03-10T18:29:00Z'), 2); // 23:59 IST
+    expect(d.total(t('2025-03-10T18:29:59.999Z'))).toBe(2);
+    expect(d.total(t('2025-03-10T18:30:00Z'))).toBe(0);
+    d.add(t('2025-03-10T18:30:00Z'), 1);
+    expect(d.total(t('2025-03-11T12:00:00Z'))).toBe(1);
+  });
+});
