@@ -274,6 +274,7 @@ function normalizeProvider(
     upstreamTimeoutMs: timeouts?.upstream == null ? gateway.upstreamTimeoutMs : ms(timeouts.upstream, '0s'),
     connectTimeoutMs: timeouts?.connect == null ? gateway.connectTimeoutMs : ms(timeouts.connect, '0s'),
     idleTimeoutMs: timeouts?.idle == null ? gateway.idleTimeoutMs : ms(timeouts.idle, '0s'),
+    wire: type === 'anthropic' || (type === 'mock' && given(entry.wire) === 'anthropic') ? 'anthropic' : 'openai',
     builtin,
   };
 }

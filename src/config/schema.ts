@@ -113,6 +113,9 @@ const providerEntry = z.object({
     'Extra headers sent on every upstream request; an empty value (e.g. an unset ${VAR:-}) sends no header',
   ),
   timeouts: optional(providerTimeouts).describe('Overrides of the gateway timeouts for this provider'),
+  wire: optional(z.enum(['openai', 'anthropic'])).describe(
+    'Wire format a mock provider speaks (default openai); openai and anthropic providers speak their own',
+  ),
 });
 
 const fallbackEntry = z.union(

@@ -61,6 +61,8 @@ export interface ProviderConfig {
   upstreamTimeoutMs: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** The wire format the upstream speaks; only a mock provider lets the config choose. */
+  wire: 'openai' | 'anthropic';
   /** Came from the embedded defaults rather than the config file. */
   builtin: boolean;
 }

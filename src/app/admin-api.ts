@@ -1,0 +1,174 @@
+/**
+ * The management API (contract §4): status, agent detail, pause/resume, budget, logs (and their live
+ * SSE stream), breakers. Guarded by the admin token when one is set (constant-time compare), otherwise
+ * open to loopback callers only.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import { parseDuration } from '../config/index.js';
+import type { BudgetPatch } from '../control/index.js';
+import type { WritableStore } from '../store/index.js';
+import type { EventBus } from '../observe/event-bus.js';
+import { sendError, sendJson, toGatewayError } from '../server/render-error.js';
+import { formatSseJson, formatSseComment } from '../wire/sse.js';
+import { readBody, parseJsonBody } from '../pipeline/steps/read-body.js';
+import { actorFrom, type ControlActions } from './control-actions.js';
+import { dashboardControlEvent, logEntryOf, type GatewayEvents } from './events.js';
+import type { LogEntry } from '../tui/source.js';
+
+export interface AdminDeps {
+  clock: Clock;
+  adminToken: () => string | undefined;
+  snapshot: () => unknown;
+  store: WritableStore;
+  bus: EventBus<GatewayEvents>;
+  actions: ControlActions;
+  breakers: () => unknown;
+}
+
+const ADMIN_BODY_LIMIT = 64 * 1024;
+const STATUS_CLASS = /^[1-5]xx$/;
+const STATUS_CODE = /^\d{3}$/;
+const KEEPALIVE_MS = 15_000;
+
+export function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+export function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined || token === '') return isLoopback(req.socket.remoteAddress);
+  const auth = req.headers.authorization;
+  const given = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (req.headers['x-admin-token'] as string | undefined);
+  if (given === undefined) return false;
+  // Hash both sides so the comparison takes the same time whatever the lengths.
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, d: AdminDeps): Promise<void> {
+  const requestId = String(res.getHeader('x-request-id') ?? '');
+  try {
+    if (!authorized(req, d.adminToken())) {
+      const why = d.adminToken() ? 'send the admin token as Authorization: Bearer <token> (AI_GATEWAY_ADMIN_TOKEN)' : 'without an admin token the management API only answers loopback callers';
+      throw new GatewayError('authentication', `management API refused: ${why}`, { status: d.adminToken() ? 401 : 403, code: 'admin_unauthorized' });
+    }
+    await route(req, res, path, query, d);
+  } catch (err) {
+    sendError(res, toGatewayError(err), 'openai-chat', requestId);
+  }
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, d: AdminDeps): Promise<void> {
+  const method = req.method ?? 'GET';
+  const parts = path.split('/').slice(2).map(safeDecode); // ['', 'api', ...]
+  const actor = actorFrom(req.headers['x-ai-gateway-actor'], 'api');
+  const [section, id, action] = parts;
+
+  if (method === 'GET' && section === 'status' && parts.length === 1) return sendJson(res, 200, d.snapshot());
+  if (method === 'GET' && section === 'breakers' && parts.length === 1) return sendJson(res, 200, { breakers: d.breakers() });
+  if (method === 'POST' && section === 'breakers' && id !== undefined && action === 'reset') {
+    d.actions.resetBreaker(id, actor);
+    return sendJson(res, 200, { key: id, reset: true });
+  }
+  if (section === 'logs' && method === 'GET') {
+    if (id === 'stream') return streamLogs(req, res, query, d);
+    if (parts.length === 1) {
+      d.store.sink.flush();
+      const rows = d.store.queries.recentRequests({ agent: query.get('agent') ?? undefined, sinceMs: sinceMs(query.get('since'), d.clock), limit: limit(query.get('limit')) });
+      return sendJson(res, 200, { entries: rows.map(logEntryOf) });
+    }
+  }
+  if (section === 'agents' && id !== undefined) {
+    if (method === 'GET' && action === undefined) {
+      const snapshot = d.snapshot() as { agents: { id: string }[] };
+      const agent = snapshot.agents.find((a) => a.id === id);
+      if (!agent) throw new GatewayError('not_found', `no agent "${id}"`);
+      d.store.sink.flush();
+      return sendJson(res, 200, {
+        ...agent,
+        recent: d.store.queries.recentRequests({ agent: id, limit: 50 }).map(logEntryOf),
+        controlEvents: d.store.queries.controlEvents({ agent: id, limit: 20 }).map(dashboardControlEvent),
+      });
+    }
+    if (method === 'POST' && action === 'pause') {
+      const body = await jsonBody(req);
+      const reason = typeof body.reason === 'string' && body.reason.length > 0 ? body.reason.slice(0, 200) : undefined;
+      return sendJson(res, 200, { agent: id, paused: d.actions.pause(id, actor, reason) });
+    }
+    if (method === 'POST' && action === 'resume') return sendJson(res, 200, { agent: id, resumed: d.actions.resume(id, actor) });
+    if (method === 'PUT' && action === 'budget') {
+      const body = await jsonBody(req);
+      const patch: BudgetPatch = {};
+      for (const w of ['hourly', 'daily', 'total'] as const) {
+        if (!(w in body)) continue;
+        const v = body[w];
+        if (v !== null && typeof v !== 'number') throw new GatewayError('invalid_request', `${w} must be a number of USD or null`, { param: w });
+        patch[w] = v;
+      }
+      return sendJson(res, 200, { agent: id, budget: d.actions.setBudget(id, patch, actor) });
+    }
+  }
+  throw new GatewayError('not_found', `no management route ${method} ${path}`);
+}
+
+function streamLogs(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, d: AdminDeps): void {
+  const agent = query.get('agent');
+  const status = query.get('status');
+  const matches = (e: LogEntry): boolean => {
+    if (agent && e.agent !== agent) return false;
+    if (status === 'error') return e.status >= 400 || e.errorCode !== undefined;
+    if (status === 'ok') return e.status < 400 && e.errorCode === undefined;
+    if (status && STATUS_CLASS.test(status)) return String(e.status)[0] === status[0];
+    if (status && STATUS_CODE.test(status)) return e.status === Number(status);
+    return true;
+  };
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write(formatSseComment('ai-gateway log stream'));
+  const off = d.bus.on('request', (record) => {
+    const entry = logEntryOf(record.row);
+    if (matches(entry)) res.write(formatSseJson(entry));
+  });
+  const keepAlive = setInterval(() => res.write(formatSseComment('keep-alive')), KEEPALIVE_MS);
+  keepAlive.unref();
+  req.on('close', () => {
+    off();
+    clearInterval(keepAlive);
+  });
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const raw = await readBody(req, ADMIN_BODY_LIMIT);
+  if (raw.length === 0) return {};
+  const parsed = parseJsonBody(raw);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('invalid_request', 'expected a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+function sinceMs(since: string | null, clock: Clock): number | undefined {
+  if (!since) return undefined;
+  const ms = parseDuration(since);
+  if (ms !== undefined) return clock.now() - ms;
+  const t = Date.parse(since);
+  if (Number.isNaN(t)) throw new GatewayError('invalid_request', `since must be a duration like 15m or 2h, or a date; got "${since}"`, { param: 'since' });
+  return t;
+}
+
+function limit(v: string | null): number {
+  if (v === null) return 100;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new GatewayError('invalid_request', `limit must be a positive whole number; got "${v}"`, { param: 'limit' });
+  return Math.min(n, 10_000);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

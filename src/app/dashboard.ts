@@ -1,0 +1,125 @@
+/**
+ * The dashboard's view of a running gateway: one snapshot builder (also the body of GET /api/status)
+ * and the in-process DashboardSource the TUI uses when it runs inside the gateway.
+ */
+import type { Clock } from '../core/clock.js';
+import type { GatewayConfig } from '../config/types.js';
+import type { AgentSnapshot } from '../control/index.js';
+import type { AgentStatus, BreakerStatus, DashboardSnapshot, DashboardSource } from '../tui/source.js';
+import { VERSION } from '../core/version.js';
+import type { GatewayControls } from './controls.js';
+import type { ControlActions } from './control-actions.js';
+import type { LiveState } from './live-state.js';
+import { dashboardControlEvent } from './events.js';
+
+export interface SnapshotDeps {
+  clock: Clock;
+  address: () => string;
+  startedAt: number;
+  config: () => GatewayConfig;
+  controls: GatewayControls;
+  live: LiveState;
+  configBanner: () => string | undefined;
+}
+
+export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
+  const now = d.clock.now();
+  const config = d.config();
+  const agents = d.controls.registry.snapshot().map((a) => agentStatus(a, config, d.live));
+  const breakers: BreakerStatus[] = d.controls.breakers.snapshot().map((b) => {
+    const provider = b.key.includes(':') ? b.key.slice(b.key.indexOf(':') + 1) : b.key;
+    const status: BreakerStatus = { key: b.key, state: b.state, errorRate: d.live.providerErrorRate(provider) };
+    if (b.retryAfterSeconds !== null) status.retryInMs = b.retryAfterSeconds * 1000;
+    if (b.state === 'half_open') status.probes = { used: b.probesInFlight + b.probeSuccesses, max: b.settings.halfOpenRequests };
+    return status;
+  });
+  const banner = d.configBanner();
+  return {
+    gateway: {
+      version: VERSION,
+      address: d.address(),
+      startedAt: d.startedAt,
+      now,
+      spendTodayUsd: agents.reduce((sum, a) => sum + a.costTodayUsd, 0),
+      requestsPerSecond: d.live.requestsPerSecond(),
+      providers: config.providers.size,
+      ...(banner ? { configBanner: banner } : {}),
+    },
+    agents,
+    breakers,
+    recent: [...d.live.recent],
+    controlEvents: d.live.controls.map(dashboardControlEvent),
+  };
+}
+
+function agentStatus(a: AgentSnapshot, config: GatewayConfig, live: LiveState): AgentStatus {
+  const status: AgentStatus = {
+    id: a.id,
+    status: a.status,
+    calls: a.calls,
+    errors: a.errors,
+    tokensIn: a.tokensIn,
+    tokensOut: a.tokensOut,
+    costHourUsd: a.spend.hourUsd,
+    costTodayUsd: a.spend.todayUsd,
+    costTotalUsd: a.spend.totalUsd,
+    unpriced: live.unpricedAgents.has(a.id),
+    budget: { hourly: a.budget.hourly, daily: a.budget.daily, total: a.budget.total },
+  };
+  if (a.pause) {
+    status.pauseReason = a.pause.reason;
+    status.pausedBy = a.pause.actor;
+  }
+  const model = live.lastModel.get(a.id) ?? config.agents.get(a.id)?.model;
+  if (model) status.model = model;
+  if (a.rateLimit) status.rateLimit = a.rateLimit;
+  if (a.lastCallAt !== null) status.lastSeen = a.lastCallAt;
+  return status;
+}
+
+/** The TUI's source when it runs in the gateway's own process: actions go through ControlActions as `tui`. */
+export class InProcessDashboardSource implements DashboardSource {
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly deps: SnapshotDeps,
+    private readonly control: ControlActions,
+    /** What `q` does: by default the gateway's own shutdown (drain, flush the store). */
+    private onQuit: () => Promise<void>,
+  ) {}
+
+  /** The process that owns the gateway may stop more than the gateway on quit (the demo's agents). */
+  setQuitHandler(handler: () => Promise<void>): void {
+    this.onQuit = handler;
+  }
+
+  snapshot(): DashboardSnapshot {
+    return buildSnapshot(this.deps);
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called by the gateway on every request and control event; the TUI batches these into frames. */
+  notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  readonly actions = {
+    pause: async (agent: string, reason?: string): Promise<void> => {
+      this.control.pause(agent, 'tui', reason);
+    },
+    resume: async (agent: string): Promise<void> => {
+      this.control.resume(agent, 'tui');
+    },
+    setBudget: async (agent: string, change: { hourly?: number | null; daily?: number | null; total?: number | null }): Promise<void> => {
+      this.control.setBudget(agent, change, 'tui');
+    },
+    resetBreaker: async (key: string): Promise<void> => {
+      this.control.resetBreaker(key, 'tui');
+    },
+    quit: (): Promise<void> => this.onQuit(),
+  };
+}

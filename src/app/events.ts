@@ -1,0 +1,93 @@
+/**
+ * The events the gateway publishes on its bus, and their conversions into what the store, the log stream
+ * and the dashboard show. One place, so the TUI, `/api/logs/stream` and the audit agree.
+ */
+import type { BreakerTransition, ControlEvent as RegistryEvent, PauseState } from '../control/index.js';
+import type { ControlEvent as StoredControlEvent, RequestRow } from '../store/index.js';
+import type { ControlEvent as DashboardControlEvent, LogEntry } from '../tui/source.js';
+import type { RequestRecord } from '../pipeline/ports.js';
+
+export interface GatewayEvents extends Record<string, unknown> {
+  request: RequestRecord;
+  control: StoredControlEvent;
+}
+
+export function logEntryOf(row: RequestRow): LogEntry {
+  const entry: LogEntry = {
+    id: row.id,
+    ts: row.ts,
+    agent: row.agent,
+    model: row.model,
+    provider: row.provider ?? '',
+    status: row.status,
+    tokensIn: row.inputTokens + row.cacheReadTokens + row.cacheWriteTokens,
+    tokensOut: row.outputTokens,
+    costUsd: row.costUsd,
+    latencyMs: row.latencyMs,
+    stream: row.stream,
+    estimated: row.estimated,
+  };
+  if (row.errorCode !== null) entry.errorCode = row.errorCode;
+  if (row.dropped !== null) entry.dropped = row.dropped.split(',');
+  return entry;
+}
+
+/** A registry event as it is stored in `control_events`. */
+export function storedFromRegistry(event: RegistryEvent): StoredControlEvent | undefined {
+  switch (event.type) {
+    case 'agent_registered':
+      return undefined;
+    case 'pause_changed':
+      return {
+        ts: event.at,
+        agent: event.agent,
+        kind: event.new !== null ? 'pause' : 'resume',
+        actor: event.actor,
+        oldValue: event.old,
+        newValue: event.new,
+        reason: (event.new ?? event.old)?.reason ?? null,
+      };
+    case 'budget_changed':
+      return { ts: event.at, agent: event.agent, kind: 'budget_change', actor: event.actor, oldValue: event.old, newValue: event.new };
+    case 'policy_fired':
+      return {
+        ts: event.at,
+        agent: event.agent,
+        kind: 'policy_action',
+        actor: `policy:${event.policy}`,
+        newValue: { action: event.action, condition: event.condition },
+        reason: `${event.condition} → ${event.action}`,
+      };
+  }
+}
+
+export function storedFromBreaker(t: BreakerTransition): StoredControlEvent {
+  return {
+    ts: t.at,
+    agent: null,
+    kind: t.reason === 'manual' ? 'breaker_reset' : 'breaker_transition',
+    actor: t.actor,
+    oldValue: t.from,
+    newValue: t.to,
+    reason: `${t.key}: ${t.from} → ${t.to} (${t.reason})`,
+  };
+}
+
+export function dashboardControlEvent(e: StoredControlEvent): DashboardControlEvent {
+  const out: DashboardControlEvent = { ts: e.ts, kind: e.kind, actor: e.actor, detail: describeControl(e) };
+  if (e.agent !== null) out.agent = e.agent;
+  return out;
+}
+
+function describeControl(e: StoredControlEvent): string {
+  if (e.kind === 'pause') return `paused: ${(e.newValue as PauseState | null)?.reason ?? ''}`;
+  if (e.kind === 'resume') return 'resumed';
+  if (e.kind === 'budget_change') return `budget ${fmtBudget(e.oldValue)} → ${fmtBudget(e.newValue)}`;
+  return e.reason ?? e.kind;
+}
+
+function fmtBudget(v: unknown): string {
+  const b = (v ?? {}) as { hourly?: number | null; daily?: number | null; total?: number | null };
+  const f = (n: number | null | undefined): string => (n === null || n === undefined ? '–' : `$${n}`);
+  return `h ${f(b.hourly)} d ${f(b.daily)} t ${f(b.total)}`;
+}

@@ -1,0 +1,359 @@
+/**
+ * The composition root: builds every part of a running gateway from a config, starts the HTTP server and
+ * the background timers, and shuts it all down in order (stop accepting, drain, flush the audit store).
+ */
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../core/clock.js';
+import { VERSION } from '../core/version.js';
+import type { GatewayConfig } from '../config/types.js';
+import { watchConfig, formatProblem, type LoadResult } from '../config/index.js';
+import { parseCondition } from '../control/index.js';
+import { openStore, type WritableStore } from '../store/index.js';
+import { EventBus } from '../observe/event-bus.js';
+import type { Logger } from '../observe/logger.js';
+import { GatewayMetrics } from '../observe/metrics.js';
+import { Redactor } from '../observe/redact.js';
+import { createGatewayServer, listen } from '../server/gateway-server.js';
+import type { RequestRecord } from '../pipeline/ports.js';
+import type { MockBehaviour } from '../providers/mock.js';
+import { loadSqliteNativeBinding } from '../runtime/sea.js';
+import { ProviderSet } from './providers.js';
+import { ConfigRouter } from './router.js';
+import { PriceMeter } from './meter.js';
+import { GatewayControls, SqliteControlPersistence } from './controls.js';
+import { ControlActions } from './control-actions.js';
+import { LiveState } from './live-state.js';
+import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
+import { handleAdmin } from './admin-api.js';
+import { createProxyHandler } from './proxy-handler.js';
+import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from './events.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** The config file, watched for live reloads; undefined for embedded defaults. */
+  configPath?: string | undefined;
+  logger: Logger;
+  /** The logger's redactor: the gateway keeps its list of secrets current. */
+  redactor?: Redactor;
+  clock?: Clock;
+  /** Behaviour of mock providers (the demo gives one an outage). */
+  mockBehaviour?: (name: string) => MockBehaviour | undefined;
+  /** Upper bound of an upstream response body that is read whole (non-streamed). */
+  maxResponseBytes?: number;
+  /** How often the audit writer flushes, ms. */
+  flushIntervalMs?: number;
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  readonly store: WritableStore;
+  readonly bus: EventBus<GatewayEvents>;
+  readonly metrics: GatewayMetrics;
+  readonly controls: GatewayControls;
+  readonly dashboard: InProcessDashboardSource;
+  readonly actions: ControlActions;
+  config(): GatewayConfig;
+  /** Applies a new config; returns false (and keeps the old one) when the controls reject it. */
+  reload(result: LoadResult, actor?: string): boolean;
+  close(): Promise<void>;
+}
+
+const TICK_MS = 1000;
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger;
+  let config = options.config;
+  let configBanner: string | undefined;
+  const startedAt = clock.now();
+  const redactor = options.redactor ?? new Redactor();
+  redactor.setSecrets(secretsOf(config));
+
+  const nativeBinding = loadSqliteNativeBinding();
+  const store = openStore(config.storage.path, {
+    logger,
+    jsonlPath: config.storage.jsonl ?? null,
+    ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+    ...(nativeBinding !== undefined ? { nativeBinding } : {}),
+  });
+  const bus = new EventBus<GatewayEvents>();
+  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues });
+  const live = new LiveState(clock);
+  const providers = new ProviderSet({ clock, ...(options.mockBehaviour ? { mockBehaviour: options.mockBehaviour } : {}) });
+  providers.apply(config);
+  const meter = new PriceMeter(config, clock);
+  const controls = new GatewayControls({
+    clock,
+    config,
+    persistence: new SqliteControlPersistence(store.overrides),
+    onControlEvent: (event) => {
+      const stored = storedFromRegistry(event);
+      if (stored) bus.emit('control', stored);
+    },
+    onBreakerTransition: (t) => {
+      metrics.setBreakerState(t.key, t.to);
+      bus.emit('control', storedFromBreaker(t));
+    },
+    onRateLimited: (agent) => metrics.rateLimitHit(agent),
+  });
+  restoreFromStore(store, controls);
+  const router = new ConfigRouter(() => config, providers);
+  const actions = new ControlActions(controls);
+
+  let address = '';
+  const snapshotDeps: SnapshotDeps = { clock, address: () => address, startedAt, config: () => config, controls, live, configBanner: () => configBanner };
+  let closing: Promise<void> | undefined;
+  const dashboard = new InProcessDashboardSource(snapshotDeps, actions, () => close());
+
+  bus.on('control', (event) => {
+    store.sink.recordControlEvent(event);
+    live.onControl(event);
+    logger.info(`control ${event.kind}`, { agent: event.agent ?? undefined, actor: event.actor, reason: event.reason ?? undefined });
+    dashboard.notify();
+  });
+  bus.on('request', (record) => {
+    live.onRequest(record);
+    dashboard.notify();
+  });
+
+  const recorder = {
+    record(record: RequestRecord): void {
+      const row = record.row;
+      store.sink.record(row);
+      metrics.requestFinished({
+        agent: row.agent,
+        provider: row.provider ?? 'none',
+        model: row.model || 'none',
+        status: row.status,
+        durationSeconds: row.latencyMs / 1000,
+        ttfbSeconds: row.ttfbMs === null ? undefined : row.ttfbMs / 1000,
+        tokens: { input: row.inputTokens, output: row.outputTokens, cacheRead: row.cacheReadTokens, cacheWrite: row.cacheWriteTokens, reasoning: row.reasoningTokens },
+        costUsd: row.costUsd,
+        streamEvents: record.streamEvents,
+      });
+      bus.emit('request', record);
+    },
+  };
+
+  // Handlers still running (their metering and audit rows come last): shutdown waits for them.
+  let inFlight = 0;
+  const drained: (() => void)[] = [];
+
+  const newId = (): string => `req_${randomBytes(12).toString('hex')}`;
+  const settings = () => {
+    const g = config.gateway;
+    const virtualKeys = virtualKeysOf(config);
+    return {
+      maxBodyBytes: g.maxBodyBytes,
+      strictTranslation: g.strictTranslation,
+      defaultOutputCap: g.defaultOutputCap,
+      maxResponseBytes: options.maxResponseBytes ?? 64 * 1024 * 1024,
+      virtualKeys,
+      unknownAgents: g.unknownAgents,
+      isKnownAgent: (id: string) => config.agents.has(id),
+    };
+  };
+  // Settings are rebuilt per config, not per request.
+  let cachedSettings = settings();
+
+  const proxy = createProxyHandler({
+    clock,
+    logger,
+    newId,
+    settings: () => cachedSettings,
+    router,
+    controls,
+    meter,
+    recorder,
+    config: () => config,
+    providers,
+  });
+
+  const server: Server = createGatewayServer(
+    {
+      newId,
+      health: () => ({ status: 'ok', version: VERSION, uptime_seconds: Math.round((clock.now() - startedAt) / 1000) }),
+      ready: () => store.db.open,
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+      admin: (req, res, path, query) =>
+        handleAdmin(req, res, path, query, {
+          clock,
+          adminToken: () => config.gateway.adminToken,
+          snapshot: () => buildSnapshot(snapshotDeps),
+          store,
+          bus,
+          actions,
+          breakers: () => controls.breakers.snapshot(),
+        }),
+      proxy: async (req, res, endpoint, agent, v1Path, search, requestId) => {
+        metrics.requestStarted();
+        // While shutting down, keep-alive clients are told to reconnect elsewhere rather than reuse this socket.
+        if (closing) res.setHeader('connection', 'close');
+        inFlight++;
+        try {
+          await proxy(req, res, endpoint, agent, v1Path, search, requestId);
+        } finally {
+          metrics.requestEnded();
+          if (--inFlight === 0) for (const wake of drained.splice(0)) wake();
+        }
+      },
+      onError: (err, requestId) => logger.error('unhandled error', { request_id: requestId, error: err instanceof Error ? err.message : String(err) }),
+    },
+    { maxHeaderBytes: config.gateway.maxHeaderSizeBytes, headersTimeoutMs: 30_000, requestTimeoutMs: 300_000 },
+  );
+  const bound = await listen(server, config.gateway.port, config.gateway.host);
+  const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
+  address = `http://${host}:${bound.port}`;
+
+  const tick = setInterval(() => {
+    controls.registry.tick();
+    for (const a of controls.registry.snapshot()) {
+      if (a.budget.hourly !== null) metrics.setBudgetRemaining(a.id, 'hourly', Math.max(0, a.budget.hourly - a.spend.hourUsd));
+      if (a.budget.daily !== null) metrics.setBudgetRemaining(a.id, 'daily', Math.max(0, a.budget.daily - a.spend.todayUsd));
+      if (a.budget.total !== null) metrics.setBudgetRemaining(a.id, 'total', Math.max(0, a.budget.total - a.spend.totalUsd));
+    }
+    dashboard.notify();
+  }, TICK_MS);
+  tick.unref();
+
+  const prune = (): void => {
+    const days = config.storage.retentionDays;
+    if (days <= 0) return;
+    store.retention.pruneOlderThan(clock.now() - days * 86_400_000).then(
+      (n) => (n > 0 ? logger.info('retention pruned old audit rows', { rows: n, retention_days: days }) : undefined),
+      (err: unknown) => logger.warn('retention failed', { error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+  const retention = setInterval(prune, RETENTION_EVERY_MS);
+  retention.unref();
+  setTimeout(prune, 5_000).unref();
+
+  function reload(result: LoadResult, actor = 'config'): boolean {
+    const file = result.source.kind === 'file' ? result.source.path : 'embedded defaults';
+    if (result.config === undefined) {
+      configBanner = `config ${file} is invalid; still running the previous config: ${result.errors.map(formatProblem)[0] ?? ''}`;
+      logger.warn('config reload rejected; keeping the running config', { file, problems: result.errors.map(formatProblem).join(' | ') });
+      bus.emit('control', { ts: clock.now(), agent: null, kind: 'config_reload', actor, newValue: { ok: false }, reason: configBanner });
+      return false;
+    }
+    const next = result.config;
+    try {
+      controls.reconfigure(next);
+    } catch (err) {
+      configBanner = `config ${file} was not applied: ${err instanceof Error ? err.message : String(err)}`;
+      logger.warn('config reload rejected by the controls', { file, error: configBanner });
+      bus.emit('control', { ts: clock.now(), agent: null, kind: 'config_reload', actor, newValue: { ok: false }, reason: configBanner });
+      return false;
+    }
+    const retired = providers.apply(next);
+    meter.reconfigure(next);
+    config = next;
+    cachedSettings = settings();
+    redactor.setSecrets(secretsOf(next));
+    configBanner = undefined;
+    // Replaced upstream pools close once their in-flight requests are done (undici's close waits for them).
+    for (const p of retired) void p.close();
+    logger.info('config reloaded', { file });
+    bus.emit('control', { ts: clock.now(), agent: null, kind: 'config_reload', actor, newValue: { ok: true }, reason: `reloaded ${file}` });
+    return true;
+  }
+
+  const watcher = options.configPath
+    ? watchConfig(options.configPath, (result) => reload(result), {
+        checkPolicyCondition,
+        onError: (err: unknown) => logger.warn('config watch failed', { error: err instanceof Error ? err.message : String(err) }),
+      })
+    : undefined;
+
+  async function close(): Promise<void> {
+    if (closing) return closing;
+    closing = (async () => {
+      clearInterval(tick);
+      clearInterval(retention);
+      watcher?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets go as soon as they are idle; long streams get a grace period, then are cut
+        // (and still metered by their pipelines).
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        server.closeIdleConnections();
+        setTimeout(() => {
+          clearInterval(idle);
+          server.closeAllConnections();
+          resolve();
+        }, DRAIN_TIMEOUT_MS).unref();
+        server.once('close', () => clearInterval(idle));
+      });
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained.push(resolve);
+          setTimeout(resolve, DRAIN_TIMEOUT_MS).unref();
+        });
+      }
+      await providers.closeAll();
+      store.close();
+    })();
+    return closing;
+  }
+
+  return {
+    url: address,
+    port: bound.port,
+    store,
+    bus,
+    metrics,
+    controls,
+    dashboard,
+    actions,
+    config: () => config,
+    reload,
+    close,
+  };
+}
+
+/** Policy conditions are checked at config load, so a typo is reported with its file, line and column. */
+export function checkPolicyCondition(condition: string): string | undefined {
+  try {
+    parseCondition(condition);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Budgets, counters and pause state come back from the audit history and the overrides table. */
+function restoreFromStore(store: WritableStore, controls: GatewayControls): void {
+  const { hourFrom, dayFrom } = controls.ledger.windowStarts();
+  const spend = store.queries.agentSpend(dayFrom);
+  const points = store.queries.spendPoints(hourFrom);
+  controls.registry.restore({
+    aggregates: spend.map((s) => ({
+      agent: s.agent,
+      totalUsd: s.lifetime.costUsd,
+      todayUsd: s.since.costUsd,
+      lastHour: points.filter((p) => p.agent === s.agent && p.costUsd !== null).map((p) => ({ ts: p.ts, agent: p.agent, costUsd: p.costUsd ?? 0 })),
+    })),
+    counters: spend.map((s) => ({
+      agent: s.agent,
+      calls: s.lifetime.calls,
+      errors: s.lifetime.errors,
+      tokensIn: s.lifetime.inputTokens + s.lifetime.cacheReadTokens + s.lifetime.cacheWriteTokens,
+      tokensOut: s.lifetime.outputTokens,
+      lastCallAt: s.lastTs,
+    })),
+  });
+}
+
+function virtualKeysOf(config: GatewayConfig): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const a of config.agents.values()) for (const k of a.keys) keys.set(k, a.id);
+  return keys;
+}
+
+function secretsOf(config: GatewayConfig): (string | undefined)[] {
+  return [config.gateway.adminToken, ...[...config.providers.values()].map((p) => p.apiKey), ...[...config.agents.values()].flatMap((a) => a.keys)];
+}

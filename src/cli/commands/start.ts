@@ -1,0 +1,116 @@
+/**
+ * `ai-gateway [start]`: load the config (or the demo's), start the gateway, then either the dashboard
+ * (stdout is a terminal) or log lines. SIGINT/SIGTERM drain and flush; SIGHUP reloads the config.
+ */
+import { resolve } from 'node:path';
+import type { GatewayConfig } from '../../config/types.js';
+import { loadConfig, parseConfigText, formatProblem, readConfig, type LoadResult } from '../../config/index.js';
+import { ConfigError } from '../../config/problems.js';
+import { startGateway, checkPolicyCondition, type RunningGateway } from '../../app/gateway.js';
+import { Logger, type LogSink } from '../../observe/logger.js';
+import { Redactor } from '../../observe/redact.js';
+import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/demo-config.js';
+import { startSimulatedAgents } from '../../demo/simulated-agents.js';
+import { VERSION } from '../../core/version.js';
+import { UserError, EXIT_RUNTIME } from '../exit.js';
+import type { StartFlags } from '../program.js';
+
+export async function runStart(flags: StartFlags): Promise<void> {
+  const useTui = flags.tui && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const redactor = new Redactor();
+  const sink: LogSink = useTui ? { write: () => {} } : { write: (line) => process.stderr.write(line) };
+  const logger = new Logger({ format: flags.logFormat, sink, redactor });
+
+  const loaded = flags.demo ? demoConfig(flags) : loadConfig({ ...(flags.config ? { path: flags.config } : {}), checkPolicyCondition });
+  for (const w of loaded.warnings) logger.warn(formatProblem(w));
+  const config = withCliOverrides(loaded.config, flags);
+
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway({
+      config,
+      configPath: loaded.source.kind === 'file' && !flags.demo ? loaded.source.path : undefined,
+      logger,
+      redactor,
+      ...(flags.demo ? { mockBehaviour: demoMockBehaviour } : {}),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`port ${config.gateway.port} on ${config.gateway.host} is in use: is another gateway running? Use --port to pick another.`, EXIT_RUNTIME);
+    if (code === 'EACCES') throw new UserError(`not allowed to listen on ${config.gateway.host}:${config.gateway.port}`, EXIT_RUNTIME);
+    throw err;
+  }
+
+  const simulation = flags.demo ? startSimulatedAgents(gateway.url, DEMO_AGENTS) : undefined;
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await simulation?.stop();
+    await gateway.close();
+  };
+
+  process.on('SIGHUP', () => {
+    if (flags.demo || loaded.source.kind !== 'file') return;
+    const result = readConfig({ path: loaded.source.path, checkPolicyCondition });
+    gateway.reload(result.config ? { ...result, config: withCliOverrides(result.config, flags) } : result, 'signal');
+  });
+
+  if (useTui) {
+    const { runDashboard } = await import('../../tui/run.js');
+    const shutdown = (): void => {
+      void stop().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', shutdown);
+    gateway.dashboard.setQuitHandler(stop);
+    await runDashboard(gateway.dashboard, { version: VERSION });
+    await stop();
+    // The store is flushed and closed; nothing is left to wait for (stdin may still hold the loop).
+    process.exit(0);
+  }
+
+  const base = gateway.url;
+  logger.info(`ai-gateway ${VERSION} listening on ${base}${flags.demo ? ' (demo: simulated providers and agents)' : ''}`, { db: config.storage.path, config: loaded.source.kind === 'file' ? loaded.source.path : 'embedded defaults' });
+  logger.info(`point your tools here: export OPENAI_BASE_URL=${base}/v1 ANTHROPIC_BASE_URL=${base}`);
+  gateway.bus.on('request', ({ row }) => {
+    logger.log(row.status >= 500 ? 'error' : row.status >= 400 ? 'warn' : 'info', 'request', {
+      request_id: row.id,
+      agent: row.agent,
+      model: row.model,
+      provider: row.provider,
+      status: row.status,
+      error: row.errorCode,
+      tokens_in: row.inputTokens + row.cacheReadTokens + row.cacheWriteTokens,
+      tokens_out: row.outputTokens,
+      cost_usd: row.provider === null ? undefined : row.costUsd === null ? 'unpriced' : Number(row.costUsd.toFixed(6)),
+      latency_ms: row.latencyMs,
+      stream: row.stream,
+      estimated: row.estimated || undefined,
+      dropped: row.dropped,
+    });
+  });
+  await new Promise<void>((done) => {
+    const onSignal = (signal: string): void => {
+      logger.info(`${signal}: draining requests and flushing the audit store`);
+      void stop().then(done);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+function demoConfig(flags: StartFlags): LoadResult & { config: GatewayConfig } {
+  const result = parseConfigText(DEMO_CONFIG_YAML, { file: '<demo>', checkPolicyCondition });
+  if (!result.config) throw new ConfigError(result.errors, '<demo>');
+  const config: GatewayConfig = flags.db ? result.config : { ...result.config, storage: { ...result.config.storage, path: resolve('ai-gateway-demo.db') } };
+  return { ...result, config, source: { kind: 'embedded' } };
+}
+
+/** Flags beat the file: --port, --host, --db (re-applied on every reload). */
+export function withCliOverrides(config: GatewayConfig, flags: Pick<StartFlags, 'port' | 'host' | 'db'>): GatewayConfig {
+  return {
+    ...config,
+    gateway: { ...config.gateway, ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.host ? { host: flags.host } : {}) },
+    storage: flags.db ? { ...config.storage, path: resolve(flags.db) } : config.storage,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The commander program: every command's flags in one readable place; each command's work lives in
+ * commands/<name>.ts and is loaded only when that command runs (the proxy never loads the client code).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { VERSION } from '../core/version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('ai-gateway')
+    .description('One local endpoint for your AI agents: translating proxy, live spend, budgets and an audit history.')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const start = (cmd: Command): Command =>
+    cmd
+      .option('-c, --config <file>', 'config file (default: ./gateway.yaml if present, else embedded defaults)')
+      .option('-p, --port <n>', 'port to listen on', parsePort)
+      .option('--host <addr>', 'address to bind (default 127.0.0.1)')
+      .option('--db <file>', 'SQLite audit file (default ./ai-gateway.db)')
+      .option('--no-tui', 'print log lines instead of the dashboard')
+      .option('--demo', 'simulated provider and agents: see everything work with no API keys')
+      .addOption(new Option('--log-format <format>', 'log line format').choices(['pretty', 'json']).default('pretty'))
+      .action(async (opts: StartFlags) => {
+        const { runStart } = await import('./commands/start.js');
+        await runStart(opts);
+      });
+
+  start(program);
+  start(program.command('start').description('run the gateway (the default command)'));
+
+  const client = (cmd: Command): Command =>
+    cmd.option('--url <url>', 'gateway address (default: from the config, http://127.0.0.1:8080)').option('-c, --config <file>', 'config file to read the address from');
+
+  client(program.command('status').description("agents, spend and breakers of the running gateway"))
+    .option('--json', 'print JSON')
+    .action(async (opts: ClientFlags & { json?: boolean }) => (await import('./commands/status.js')).runStatus(opts));
+
+  client(program.command('logs').description('recent requests; -f follows live'))
+    .option('-f, --follow', 'follow new requests as they happen')
+    .option('--agent <id>', 'only this agent')
+    .option('--since <duration>', 'only requests newer than this (e.g. 15m, 1h, 2d)')
+    .option('--limit <n>', 'how many rows', parsePositive, 50)
+    .option('--json', 'print JSON lines')
+    .action(async (opts: LogsFlags) => (await import('./commands/logs.js')).runLogs(opts));
+
+  client(program.command('pause').description('pause an agent: its requests get 403 until resumed').argument('<agent>'))
+    .option('-r, --resume', 'resume instead of pausing')
+    .option('--reason <text>', 'why (shown to the agent and in the audit)')
+    .action(async (agent: string, opts: ClientFlags & { resume?: boolean; reason?: string }) => (await import('./commands/pause.js')).runPause(agent, opts));
+
+  client(program.command('resume').description('resume a paused agent').argument('<agent>'))
+    .action(async (agent: string, opts: ClientFlags) => (await import('./commands/pause.js')).runPause(agent, { ...opts, resume: true }));
+
+  client(program.command('budget').description('show or change an agent budget (USD; "none" removes a limit)').argument('<agent>'))
+    .option('--hourly <usd>', 'rolling 60-minute limit')
+    .option('--daily <usd>', 'calendar-day limit')
+    .option('--total <usd>', 'lifetime limit')
+    .action(async (agent: string, opts: BudgetFlags) => (await import('./commands/budget.js')).runBudget(agent, opts));
+
+  program
+    .command('export')
+    .description('export the audit history from the SQLite file (works with the gateway stopped)')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--since <duration>', 'only rows newer than this (e.g. 1h, 7d)')
+    .option('--agent <id>', 'only this agent')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--db <file>', 'SQLite audit file')
+    .option('-c, --config <file>', 'config file to read the storage path from')
+    .action(async (opts: ExportFlags) => (await import('./commands/export.js')).runExport(opts));
+
+  program
+    .command('validate')
+    .description('check a config file and print each problem with its path')
+    .option('-c, --config <file>', 'config file (default ./gateway.yaml)')
+    .action(async (opts: { config?: string }) => (await import('./commands/validate.js')).runValidate(opts));
+
+  program
+    .command('init')
+    .description('write a commented gateway.yaml to start from')
+    .option('-o, --output <file>', 'where to write', 'gateway.yaml')
+    .option('--force', 'overwrite an existing file')
+    .action(async (opts: { output: string; force?: boolean }) => (await import('./commands/init.js')).runInit(opts));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of gateway.yaml (for editor completion)')
+    .action(async () => (await import('./commands/schema.js')).runSchema());
+
+  client(program.command('tui').description('open the dashboard of a gateway already running (e.g. with --no-tui)'))
+    .action(async (opts: ClientFlags) => (await import('./commands/tui.js')).runTui(opts));
+
+  return program;
+}
+
+export interface StartFlags {
+  config?: string;
+  port?: number;
+  host?: string;
+  db?: string;
+  tui: boolean;
+  demo?: boolean;
+  logFormat: 'pretty' | 'json';
+}
+
+export interface ClientFlags {
+  url?: string;
+  config?: string;
+}
+
+export interface LogsFlags extends ClientFlags {
+  follow?: boolean;
+  agent?: string;
+  since?: string;
+  limit: number;
+  json?: boolean;
+}
+
+export interface BudgetFlags extends ClientFlags {
+  hourly?: string;
+  daily?: string;
+  total?: string;
+}
+
+export interface ExportFlags {
+  format: 'jsonl' | 'csv';
+  since?: string;
+  agent?: string;
+  output?: string;
+  db?: string;
+  config?: string;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be a whole number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
+  return n;
+}

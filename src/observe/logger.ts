@@ -1,0 +1,70 @@
+/**
+ * The one logger. Pretty lines for people, JSON lines for machines; every line passes the redactor.
+ * The TUI swaps the sink so log lines do not tear the screen.
+ */
+import type { Redactor } from './redact.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'pretty' | 'json';
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface LogSink {
+  write(line: string): void;
+}
+
+export interface LoggerOptions {
+  format: LogFormat;
+  level?: LogLevel;
+  sink: LogSink;
+  redactor?: Redactor;
+  now?: () => number;
+}
+
+export class Logger {
+  private readonly minRank: number;
+
+  constructor(private readonly options: LoggerOptions) {
+    this.minRank = LEVEL_RANK[options.level ?? 'info'];
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.log('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.log('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.log('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.log('error', msg, fields);
+  }
+
+  /** A logger writing somewhere else with the same settings (the TUI routes lines into its log panel). */
+  withSink(sink: LogSink): Logger {
+    return new Logger({ ...this.options, sink });
+  }
+
+  log(level: LogLevel, msg: string, fields: LogFields = {}): void {
+    if (LEVEL_RANK[level] < this.minRank) return;
+    const ts = (this.options.now ?? Date.now)();
+    const line =
+      this.options.format === 'json'
+        ? JSON.stringify({ ts: new Date(ts).toISOString(), level, msg, ...fields })
+        : prettyLine(ts, level, msg, fields);
+    this.options.sink.write((this.options.redactor?.redact(line) ?? line) + '\n');
+  }
+}
+
+function prettyLine(ts: number, level: LogLevel, msg: string, fields: LogFields): string {
+  const time = new Date(ts).toISOString().slice(11, 23);
+  const rest = Object.entries(fields)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `${k}=${typeof v === 'string' && v.includes(' ') ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+  return `${time} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? ' ' + rest : ''}`;
+}
+
+export const silentLogger = new Logger({ format: 'json', level: 'error', sink: { write: () => {} } });

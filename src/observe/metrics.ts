@@ -1,0 +1,115 @@
+/**
+ * Prometheus metrics on a registry of our own (prom-client). Label values that come from users (agent,
+ * model) are capped: past `maxLabelValues` distinct values, new ones fold into `other`, so a runaway
+ * script inventing agent ids cannot blow up the scrape.
+ */
+import client from 'prom-client';
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+
+export const OTHER = 'other';
+
+/** Remembers the first N values of one label; later ones become `other`. */
+export class LabelCap {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max: number) {}
+  fold(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.max) return OTHER;
+    this.seen.add(value);
+    return value;
+  }
+}
+
+export interface RequestObservation {
+  agent: string;
+  provider: string;
+  model: string;
+  status: number;
+  durationSeconds: number;
+  ttfbSeconds: number | undefined;
+  tokens: { input: number; output: number; cacheRead: number; cacheWrite: number; reasoning: number };
+  costUsd: number | null;
+  streamEvents: number;
+}
+
+export class GatewayMetrics {
+  readonly registry = new client.Registry();
+  private readonly agents: LabelCap;
+  private readonly models: LabelCap;
+  private readonly requests: client.Counter<'agent' | 'provider' | 'model' | 'status'>;
+  private readonly duration: client.Histogram<'agent' | 'provider'>;
+  private readonly ttfb: client.Histogram<'provider'>;
+  private readonly tokens: client.Counter<'agent' | 'model' | 'kind'>;
+  private readonly cost: client.Counter<'agent' | 'model'>;
+  private readonly budgetRemaining: client.Gauge<'agent' | 'window'>;
+  private readonly breakerState: client.Gauge<'key'>;
+  private readonly rateLimited: client.Counter<'agent'>;
+  private readonly inFlight: client.Gauge;
+  private readonly streamEvents: client.Counter<'agent'>;
+
+  constructor(options: { maxLabelValues: number; collectDefaults?: boolean }) {
+    this.agents = new LabelCap(options.maxLabelValues);
+    this.models = new LabelCap(options.maxLabelValues);
+    const registers = [this.registry];
+    this.requests = new client.Counter({ name: 'ai_gateway_requests_total', help: 'Proxied requests by outcome.', labelNames: ['agent', 'provider', 'model', 'status'], registers });
+    this.duration = new client.Histogram({ name: 'ai_gateway_request_duration_seconds', help: 'Time from request to the last byte sent to the client.', labelNames: ['agent', 'provider'], buckets: DURATION_BUCKETS, registers });
+    this.ttfb = new client.Histogram({ name: 'ai_gateway_upstream_ttfb_seconds', help: 'Time until the upstream sent its response headers.', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
+    this.tokens = new client.Counter({ name: 'ai_gateway_tokens_total', help: 'Tokens by kind (input, output, cache_read, cache_write, reasoning).', labelNames: ['agent', 'model', 'kind'], registers });
+    this.cost = new client.Counter({ name: 'ai_gateway_cost_usd_total', help: 'Spend in USD (priced requests only).', labelNames: ['agent', 'model'], registers });
+    this.budgetRemaining = new client.Gauge({ name: 'ai_gateway_budget_remaining_usd', help: 'Budget left per window.', labelNames: ['agent', 'window'], registers });
+    this.breakerState = new client.Gauge({ name: 'ai_gateway_circuit_breaker_state', help: 'Breaker state: 0 closed, 1 half-open, 2 open.', labelNames: ['key'], registers });
+    this.rateLimited = new client.Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['agent'], registers });
+    this.inFlight = new client.Gauge({ name: 'ai_gateway_in_flight_requests', help: 'Requests being proxied now.', registers });
+    this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Server-sent events relayed to clients.', labelNames: ['agent'], registers });
+    if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
+  }
+
+  agentLabel(agent: string): string {
+    return this.agents.fold(agent);
+  }
+
+  requestStarted(): void {
+    this.inFlight.inc();
+  }
+
+  requestEnded(): void {
+    this.inFlight.dec();
+  }
+
+  requestFinished(o: RequestObservation): void {
+    const agent = this.agents.fold(o.agent);
+    const model = this.models.fold(o.model);
+    this.requests.inc({ agent, provider: o.provider, model, status: String(o.status) });
+    this.duration.observe({ agent, provider: o.provider }, o.durationSeconds);
+    if (o.ttfbSeconds !== undefined) this.ttfb.observe({ provider: o.provider }, o.ttfbSeconds);
+    const t = o.tokens;
+    if (t.input) this.tokens.inc({ agent, model, kind: 'input' }, t.input);
+    if (t.output) this.tokens.inc({ agent, model, kind: 'output' }, t.output);
+    if (t.cacheRead) this.tokens.inc({ agent, model, kind: 'cache_read' }, t.cacheRead);
+    if (t.cacheWrite) this.tokens.inc({ agent, model, kind: 'cache_write' }, t.cacheWrite);
+    if (t.reasoning) this.tokens.inc({ agent, model, kind: 'reasoning' }, t.reasoning);
+    if (o.costUsd) this.cost.inc({ agent, model }, o.costUsd);
+    if (o.streamEvents) this.streamEvents.inc({ agent }, o.streamEvents);
+  }
+
+  rateLimitHit(agent: string): void {
+    this.rateLimited.inc({ agent: this.agents.fold(agent) });
+  }
+
+  setBudgetRemaining(agent: string, window: 'hourly' | 'daily' | 'total', usd: number): void {
+    this.budgetRemaining.set({ agent: this.agents.fold(agent), window }, usd);
+  }
+
+  setBreakerState(key: string, state: 'closed' | 'half_open' | 'open'): void {
+    this.breakerState.set({ key }, state === 'closed' ? 0 : state === 'half_open' ? 1 : 2);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

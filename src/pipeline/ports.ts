@@ -1,0 +1,94 @@
+/**
+ * What the proxy pipeline needs from the rest of the gateway, as small interfaces. The runtime wires the
+ * real controls, router, meter and store behind them; tests can wire simpler ones.
+ */
+import type { Usage } from '../core/usage.js';
+import type { ProviderAdapter } from '../providers/provider.js';
+import type { ModelPrice } from '../metering/index.js';
+import type { RequestRow } from '../store/rows.js';
+
+/** One place a request can go: a provider and the model name it knows. */
+export interface RouteTarget {
+  provider: ProviderAdapter;
+  upstreamModel: string;
+  /** Output cap to use when the target format needs one and the request set none. */
+  defaultMaxTokens: number;
+}
+
+export interface Router {
+  /** Primary target first, then fallbacks. Throws GatewayError('model_not_found') with close matches. */
+  resolve(model: string, agent: string): RouteTarget[];
+}
+
+/**
+ * An admitted request: its budget hold (settled with the real cost when it ends) and the agent's counters.
+ * Exactly one of finish/abandon counts.
+ */
+export interface Admission {
+  /** Dollars currently held for this request (upper bound of its cost). */
+  readonly heldUsd: number;
+  /** Whether a dollar budget applies at all (priced model, agent with limits). */
+  readonly limited: boolean;
+  /** Ask for more room as a stream outgrows its hold; false when the budget has none. */
+  extend(additionalUsd: number): boolean;
+  /** The upstream was called: settle the hold with the real cost (0 when unpriced) and count the call. */
+  finish(outcome: { ok: boolean; tokensIn: number; tokensOut: number; costUsd: number }): void;
+  /** The upstream was never called: release the hold, count nothing. */
+  abandon(): void;
+}
+
+export interface AdmissionRequest {
+  agent: string;
+  provider: string;
+  model: string;
+  /** Upper bound of the request's cost in USD; 0 for a free model, null when the model is unpriced. */
+  maxCostUsd: number | null;
+  /** Estimated tokens (input + max output) for tokens-per-minute limits. */
+  tokens: number;
+}
+
+export interface BreakerGate {
+  /** Throws GatewayError('circuit_open') when the breaker refuses; otherwise the request may go. */
+  check(): void;
+  success(): void;
+  failure(): void;
+  /** Release a half-open probe slot without a verdict (client went away first). */
+  abandon(): void;
+}
+
+export interface Controls {
+  /** Paused? Denied by policy? Rate limited? Budget? Throws GatewayError, or returns the budget hold. */
+  admit(request: AdmissionRequest): Admission;
+  breaker(agent: string, provider: string): BreakerGate;
+}
+
+export interface Meter {
+  /** Undefined when the model is unpriced (never a silent $0). */
+  priceFor(provider: ProviderRef, model: string): ModelPrice | undefined;
+  estimateTokens(text: string): number;
+}
+
+/** A provider's configured name and its type, both hints for the price table. */
+export interface ProviderRef {
+  name: string;
+  type: string;
+}
+
+/** A finished request: the audit row plus what metrics and live views want beside it. */
+export interface RequestRecord {
+  row: RequestRow;
+  usage: Usage;
+  streamEvents: number;
+}
+
+export interface Recorder {
+  record(record: RequestRecord): void;
+}
+
+export interface ProxySettings {
+  maxBodyBytes: number;
+  strictTranslation: boolean;
+  /** Output cap assumed for budget reservations when the request sets none. */
+  defaultOutputCap: number;
+}
+

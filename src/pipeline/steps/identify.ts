@@ -1,0 +1,62 @@
+/**
+ * Who is calling. First that applies: the `/agents/{id}` path prefix, the `x-agent-id` header, a virtual
+ * key (Bearer or x-api-key) listed under an agent, else the `default` agent (or 401 when unknown agents
+ * are denied). A key that is not a virtual key is the client's own provider key.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { GatewayError } from '../../core/errors.js';
+
+export const DEFAULT_AGENT = 'default';
+const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+export interface Identity {
+  agent: string;
+  /** How the agent was identified, for the audit and the docs. */
+  via: 'path' | 'header' | 'key' | 'default';
+  /** The client's own key, when it sent one that is not a virtual key. */
+  clientKey: string | undefined;
+}
+
+export interface IdentifyOptions {
+  /** Virtual key → agent id. */
+  virtualKeys: ReadonlyMap<string, string>;
+  unknownAgents: 'allow' | 'deny';
+  /** Agents named in the config (an unknown id is auto-registered only when unknown agents are allowed). */
+  isKnownAgent: (id: string) => boolean;
+}
+
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const auth = headers.authorization;
+  if (typeof auth === 'string' && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim();
+  const xKey = headers['x-api-key'];
+  return typeof xKey === 'string' && xKey.length > 0 ? xKey : undefined;
+}
+
+export function identify(pathAgent: string | undefined, headers: IncomingHttpHeaders, options: IdentifyOptions): Identity {
+  const key = presentedKey(headers);
+  const keyAgent = key === undefined ? undefined : options.virtualKeys.get(key);
+  const clientKey = keyAgent === undefined ? key : undefined;
+  const headerAgent = typeof headers['x-agent-id'] === 'string' ? headers['x-agent-id'] : undefined;
+
+  const named = pathAgent ?? headerAgent;
+  if (named !== undefined) {
+    if (!AGENT_ID.test(named)) {
+      throw new GatewayError('invalid_request', `agent id "${named.slice(0, 80)}" is not valid: use letters, digits, . _ : - (at most 64)`, {
+        param: pathAgent !== undefined ? 'path' : 'x-agent-id',
+      });
+    }
+    if (options.unknownAgents === 'deny' && !options.isKnownAgent(named)) {
+      throw new GatewayError('authentication', `agent "${named}" is not configured and gateway.unknown_agents is deny`, {
+        code: 'unknown_agent',
+      });
+    }
+    return { agent: named, via: pathAgent !== undefined ? 'path' : 'header', clientKey };
+  }
+  if (keyAgent !== undefined) return { agent: keyAgent, via: 'key', clientKey };
+  if (options.unknownAgents === 'deny') {
+    throw new GatewayError('authentication', 'no agent identity: send x-agent-id, use /agents/{id}/…, or a virtual key (gateway.unknown_agents is deny)', {
+      code: 'unknown_agent',
+    });
+  }
+  return { agent: DEFAULT_AGENT, via: 'default', clientKey };
+}

@@ -1,0 +1,62 @@
+/**
+ * Relays a whole (non-streamed) upstream response. Same format: the provider's bytes as they are, read
+ * for usage. Other format: decoded to canonical and re-encoded for the client.
+ */
+import { GatewayError } from '../../core/errors.js';
+import type { UpstreamResponse } from '../../providers/provider.js';
+import type { CanonicalResponse } from '../../wire/canonical.js';
+import type { WireFormat } from '../../wire/codec.js';
+import { codecFor } from '../../wire/index.js';
+import { transportError } from '../../providers/http-upstream.js';
+
+export interface JsonRelayResult {
+  bodyText: string;
+  response: CanonicalResponse;
+}
+
+export async function readUpstreamText(upstream: UpstreamResponse, maxBytes: number, provider: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        upstream.body.destroy();
+        throw new GatewayError('upstream_error', `provider ${provider} sent a response larger than ${maxBytes} bytes`, { status: 502, code: 'response_too_large' });
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    const mapped = transportError(err, provider);
+    throw mapped;
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+export function translateJson(
+  text: string,
+  providerFormat: WireFormat,
+  clientFormat: WireFormat,
+  clientModel: string,
+  provider: string,
+): JsonRelayResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new GatewayError('upstream_error', `provider ${provider} returned a body that is not JSON`, { status: 502, code: 'invalid_upstream_response' });
+  }
+  let response: CanonicalResponse;
+  try {
+    response = codecFor(providerFormat).decodeResponse(json);
+  } catch (err) {
+    throw new GatewayError('upstream_error', `provider ${provider} returned a response the gateway cannot read`, {
+      status: 502,
+      code: 'invalid_upstream_response',
+      cause: err,
+    });
+  }
+  if (providerFormat === clientFormat) return { bodyText: text, response };
+  const encoded = codecFor(clientFormat).encodeResponse(response, { model: clientModel });
+  return { bodyText: JSON.stringify(encoded), response };
+}

@@ -1,0 +1,59 @@
+/**
+ * Sends requests to a real upstream through one undici keep-alive pool per provider, and turns transport
+ * failures into GatewayErrors (timeout → 504, unreachable → 502) so every caller sees one error type.
+ */
+import { Pool, errors as undiciErrors } from 'undici';
+import { GatewayError } from '../core/errors.js';
+import { flattenHeaders, type ProviderSpec, type UpstreamResponse } from './provider.js';
+
+export class HttpUpstream {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(private readonly spec: ProviderSpec) {
+    const url = new URL(spec.baseUrl);
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: spec.maxConnections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      headersTimeout: spec.headersTimeoutMs,
+      bodyTimeout: spec.idleTimeoutMs,
+      connect: { timeout: spec.connectTimeoutMs },
+    });
+  }
+
+  async request(
+    path: string,
+    method: 'GET' | 'POST',
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
+    try {
+      const res = await this.pool.request({ path: this.basePath + path, method, headers, body: body ?? null, signal });
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body };
+    } catch (err) {
+      throw transportError(err, this.spec.name);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** Maps undici/socket failures to the gateway's timeout/unreachable errors; aborts stay aborts. */
+export function transportError(err: unknown, provider: string): GatewayError | unknown {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof undiciErrors.RequestAbortedError || (err instanceof Error && err.name === 'AbortError')) return err;
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new GatewayError('upstream_timeout', `provider ${provider} did not answer in time`, { cause: err, code: 'upstream_timeout' });
+  }
+  const code = (err as { code?: string } | null)?.code;
+  const detail = code ?? (err instanceof Error ? err.message : 'connection failed');
+  return new GatewayError('upstream_unreachable', `provider ${provider} is unreachable (${detail})`, {
+    cause: err,
+    code: 'upstream_unreachable',
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Circuit breakers: state, error rate, time to retry, half-open probes. Rendered as the content of a
+ * panel section; when stacked above the log several breakers share a line.
+ */
+import { Text } from 'ink';
+import { fit, formatCountdown, formatPercent } from './format.js';
+import type { BreakerStatus } from './source.js';
+import { type Tone, useTheme } from './theme.js';
+
+const ORDER: Record<BreakerStatus['state'], number> = { open: 0, half_open: 1, closed: 2 };
+
+/** Tripped breakers first, then by key. */
+export function sortBreakers(breakers: readonly BreakerStatus[]): BreakerStatus[] {
+  return [...breakers].sort((a, b) => ORDER[a.state] - ORDER[b.state] || a.key.localeCompare(b.key));
+}
+
+export function breakerStateLabel(state: BreakerStatus['state']): string {
+  return state === 'half_open' ? 'HALF-OPEN' : state.toUpperCase();
+}
+
+function breakerTone(state: BreakerStatus['state']): Tone {
+  if (state === 'open') return 'error';
+  if (state === 'half_open') return 'warn';
+  return 'ok';
+}
+
+/**
+ * The detail after the state. `elapsedMs` is how long ago the snapshot was taken, so an open
+ * breaker's countdown keeps moving between snapshots.
+ */
+export function breakerDetail(b: BreakerStatus, elapsedMs: number): string {
+  if (b.state === 'open') {
+    if (b.retryInMs === undefined) return `${formatPercent(b.errorRate)} err`;
+    const left = Math.max(0, b.retryInMs - Math.max(0, elapsedMs));
+    return left > 0 ? `retry ${formatCountdown(left)}` : 'retrying';
+  }
+  if (b.state === 'half_open') return b.probes ? `${b.probes.used}/${b.probes.max} probes` : 'probing';
+  return `${formatPercent(b.errorRate)} err`;
+}
+
+function BreakerCell(props: { breaker: BreakerStatus; width: number; selected: boolean; focused: boolean; elapsedMs: number }) {
+  const theme = useTheme();
+  const { breaker, width } = props;
+  const keyWidth = Math.max(6, Math.min(16, width - 24));
+  const marker = props.selected && props.focused ? '▸' : ' ';
+  return (
+    <Text>
+      <Text {...theme.tone('accent')}>{marker}</Text>
+      <Text bold={props.selected && props.focused}>{fit(breaker.key, keyWidth)} </Text>
+      <Text {...theme.tone(breakerTone(breaker.state))}>{fit(breakerStateLabel(breaker.state), 9)} </Text>
+      <Text>{fit(breakerDetail(breaker, props.elapsedMs), Math.max(0, width - keyWidth - 12))}</Text>
+    </Text>
+  );
+}
+
+export interface BreakersContentProps {
+  breakers: readonly BreakerStatus[];
+  /** Content width of the panel. */
+  width: number;
+  rows: number;
+  perLine: number;
+  selectedKey: string | undefined;
+  focused: boolean;
+  elapsedMs: number;
+}
+
+/** `rows` lines of breaker cells; the last cell says how many more there are when they do not fit. */
+export function BreakersContent(props: BreakersContentProps) {
+  const theme = useTheme();
+  const sorted = sortBreakers(props.breakers);
+  if (sorted.length === 0) {
+    return (
+      <Text wrap="truncate-end" {...theme.tone('muted')}>
+        {fit('no breakers yet', props.width)}
+      </Text>
+    );
+  }
+  const perLine = Math.max(1, props.perLine);
+  const capacity = Math.max(1, props.rows) * perLine;
+  // Keep the selected breaker visible even when the list is cut short.
+  const selectedIndex = sorted.findIndex((b) => b.key === props.selectedKey);
+  let start = 0;
+  if (sorted.length > capacity && selectedIndex >= capacity - 1) start = selectedIndex - capacity + 2;
+  const shown = sorted.length > capacity ? sorted.slice(start, start + capacity - 1) : sorted;
+  const more = sorted.length - shown.length;
+  const cellWidth = Math.floor((props.width - (perLine - 1) * 2) / perLine);
+  const lines: BreakerStatus[][] = [];
+  for (let i = 0; i < shown.length; i += perLine) lines.push(shown.slice(i, i + perLine));
+  if (more > 0) {
+    if (lines.length === 0 || (lines.at(-1)?.length ?? 0) >= perLine) lines.push([]);
+  }
+  return (
+    <>
+      {lines.map((line, li) => (
+        <Text key={li} wrap="truncate-end">
+          {line.map((b, bi) => (
+            <Text key={b.key}>
+              {bi > 0 ? '  ' : ''}
+              <BreakerCell breaker={b} width={cellWidth} selected={b.key === props.selectedKey} focused={props.focused} elapsedMs={props.elapsedMs} />
+            </Text>
+          ))}
+          {more > 0 && li === lines.length - 1 ? (
+            <Text {...theme.tone('muted')}>
+              {line.length > 0 ? '  ' : ' '}+{more} more
+            </Text>
+          ) : null}
+        </Text>
+      ))}
+    </>
+  );
+}

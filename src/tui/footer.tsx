@@ -1,0 +1,43 @@
+/** The key line at the bottom, generated from the command table, with a transient status message. */
+import { Box, Text } from 'ink';
+import { footerHints, type KeyContext } from './keymap.js';
+import { type Tone, useTheme } from './theme.js';
+
+export interface Flash {
+  text: string;
+  tone: Tone;
+}
+
+export function footerText(context: KeyContext, width: number): string {
+  const render = (compact: boolean, gap: string): string =>
+    footerHints(context, compact)
+      .map((h) => `${h.label} ${h.description}`)
+      .join(gap);
+  for (const [compact, gap] of [
+    [false, '  '],
+    [true, '  '],
+    [true, ' '],
+  ] as const) {
+    const text = render(compact, gap);
+    if (text.length <= width) return text;
+  }
+  return render(true, ' ');
+}
+
+export function Footer(props: { context: KeyContext; width: number; flash: Flash | undefined }) {
+  const theme = useTheme();
+  const usable = Math.max(0, props.width - 1);
+  return (
+    <Box paddingLeft={1} width={props.width}>
+      <Text wrap="truncate-end">
+        {props.flash ? (
+          <Text bold {...theme.tone(props.flash.tone)}>
+            {props.flash.text}
+            {'  '}
+          </Text>
+        ) : null}
+        <Text {...theme.tone('muted')}>{footerText(props.context, props.flash ? Math.max(0, usable - props.flash.text.length - 2) : usable)}</Text>
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Two header lines: identity and live numbers, then the `export …_BASE_URL=` line to copy.
+ * What does not fit goes in a fixed order: the sparkline shrinks, then disappears, then the agent and
+ * provider counts leave the header (the agents panel title still shows them).
+ */
+import { Box, Text } from 'ink';
+import { formatUptime, formatUsd } from './format.js';
+import { sparkline } from './sparkline.js';
+import type { DashboardSnapshot } from './source.js';
+import { type Tone, useTheme } from './theme.js';
+
+interface Segment {
+  text: string;
+  tone?: Tone;
+  bold?: boolean;
+}
+
+const SEPARATOR = ' ─ ';
+
+export function agentCountsText(snapshot: DashboardSnapshot): string {
+  const total = snapshot.agents.length;
+  const paused = snapshot.agents.filter((a) => a.status === 'paused').length;
+  return `${total} agent${total === 1 ? '' : 's'}${paused > 0 ? ` (${paused} paused)` : ''}`;
+}
+
+export function requestsPerSecond(snapshot: DashboardSnapshot): number {
+  return snapshot.gateway.requestsPerSecond.at(-1) ?? 0;
+}
+
+const lineLength = (segments: readonly Segment[]): number =>
+  segments.reduce((n, s) => n + s.text.length, 0) + SEPARATOR.length * Math.max(0, segments.length - 1);
+
+/** The first header line's segments for `width` cells, plus whether the counts made it in. */
+export function headerSegments(
+  snapshot: DashboardSnapshot,
+  now: number,
+  width: number,
+  fallbackVersion: string,
+): { segments: Segment[]; countsShown: boolean } {
+  const g = snapshot.gateway;
+  const rate = `${requestsPerSecond(snapshot).toFixed(1)} req/s`;
+  const base = (spark: number): Segment[] => [
+    { text: `ai-gateway ${g.version || fallbackVersion}`, tone: 'accent', bold: true },
+    { text: g.address },
+    { text: `up ${formatUptime(now - g.startedAt)}` },
+    { text: `today $${formatUsd(g.spendTodayUsd)}` },
+    { text: spark > 0 ? `${rate} ${sparkline(g.requestsPerSecond, spark)}` : rate },
+  ];
+  const counts: Segment[] = [
+    { text: agentCountsText(snapshot) },
+    { text: `${g.providers} provider${g.providers === 1 ? '' : 's'}` },
+  ];
+  // The counts also sit in the agents panel title, so they leave the header before the sparkline does.
+  const attempts: Array<[number, boolean]> = [
+    [12, true],
+    [8, true],
+    [12, false],
+    [8, false],
+    [6, false],
+    [0, true],
+  ];
+  for (const [spark, withCounts] of attempts) {
+    const candidate = withCounts ? [...base(spark), ...counts] : base(spark);
+    if (lineLength(candidate) <= width) return { segments: candidate, countsShown: withCounts };
+  }
+  return { segments: base(0), countsShown: false };
+}
+
+/** The environment line, as long a form as fits. */
+export function exportLine(address: string, width: number): string {
+  const openai = `OPENAI_BASE_URL=${address}/v1`;
+  const anthropic = `ANTHROPIC_BASE_URL=${address}`;
+  for (const candidate of [`export ${openai}   ${anthropic}`, `export ${openai} ${anthropic}`, `${openai} ${anthropic}`]) {
+    if (candidate.length <= width) return candidate;
+  }
+  return `export ${openai}`;
+}
+
+export function Header(props: { snapshot: DashboardSnapshot; now: number; width: number; version: string }) {
+  const theme = useTheme();
+  const usable = Math.max(0, props.width - 1);
+  const { segments } = headerSegments(props.snapshot, props.now, usable, props.version);
+  return (
+    <Box flexDirection="column" paddingLeft={1} width={props.width}>
+      <Text wrap="truncate-end">
+        {segments.map((s, i) => (
+          <Text key={i}>
+            {i > 0 ? <Text {...theme.tone('muted')}>{SEPARATOR}</Text> : null}
+            <Text bold={s.bold ?? false} {...theme.tone(s.tone)}>
+              {s.text}
+            </Text>
+          </Text>
+        ))}
+      </Text>
+      <Text wrap="truncate-end" {...theme.tone('muted')}>
+        {exportLine(props.snapshot.gateway.address, usable)}
+      </Text>
+    </Box>
+  );
+}

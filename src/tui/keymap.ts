@@ -1,0 +1,239 @@
+/**
+ * Every key of the dashboard, in one table. Components never compare raw keys: the app resolves a key
+ * to a named command for the current context and dispatches on the name. The footer and the help
+ * overlay are generated from this table, so what is shown is what works.
+ */
+import type { Key } from 'ink';
+
+/** Where the keyboard focus is; each context has its own bindings. */
+export type KeyContext = 'main' | 'detail' | 'help' | 'filter' | 'budget';
+
+export type CommandName =
+  | 'nav.up'
+  | 'nav.down'
+  | 'focus.next'
+  | 'agent.pause'
+  | 'agent.budget'
+  | 'agent.detail'
+  | 'breaker.reset'
+  | 'log.filter'
+  | 'help.toggle'
+  | 'view.back'
+  | 'app.quit'
+  | 'input.next'
+  | 'input.prev'
+  | 'input.submit'
+  | 'input.cancel'
+  | 'input.erase';
+
+type NamedKey = 'upArrow' | 'downArrow' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
+
+export type KeyStroke = { char: string; ctrl?: boolean } | { key: NamedKey; shift?: boolean };
+
+export interface Binding {
+  command: CommandName;
+  contexts: readonly KeyContext[];
+  keys: readonly KeyStroke[];
+  /** How the key is written in the footer and help, e.g. "↑↓" or "p". */
+  label: string;
+  description: string;
+  /** Shorter description for narrow footers. */
+  short?: string;
+  /** Shown in the footer of these contexts (everything is shown in help). */
+  footer?: readonly KeyContext[];
+}
+
+export const COMMANDS: readonly Binding[] = [
+  {
+    command: 'nav.up',
+    contexts: ['main', 'detail'],
+    keys: [{ key: 'upArrow' }, { char: 'k' }],
+    label: '↑↓',
+    description: 'select',
+    footer: ['main', 'detail'],
+  },
+  { command: 'nav.down', contexts: ['main', 'detail'], keys: [{ key: 'downArrow' }, { char: 'j' }], label: 'j k', description: 'select' },
+  {
+    command: 'focus.next',
+    contexts: ['main'],
+    keys: [{ key: 'tab', shift: false }],
+    label: 'tab',
+    description: 'agents / breakers',
+  },
+  {
+    command: 'agent.pause',
+    contexts: ['main', 'detail'],
+    keys: [{ char: 'p' }],
+    label: 'p',
+    description: 'pause/resume',
+    short: 'pause',
+    footer: ['main', 'detail'],
+  },
+  {
+    command: 'agent.budget',
+    contexts: ['main', 'detail'],
+    keys: [{ char: 'b' }],
+    label: 'b',
+    description: 'budget',
+    footer: ['main', 'detail'],
+  },
+  {
+    command: 'agent.detail',
+    contexts: ['main'],
+    keys: [{ key: 'return' }],
+    label: '⏎',
+    description: 'details',
+    short: 'detail',
+    footer: ['main'],
+  },
+  {
+    command: 'breaker.reset',
+    contexts: ['main', 'detail'],
+    keys: [{ char: 'r' }],
+    label: 'r',
+    description: 'reset breaker',
+    short: 'reset',
+    footer: ['main'],
+  },
+  {
+    command: 'log.filter',
+    contexts: ['main'],
+    keys: [{ char: '/' }],
+    label: '/',
+    description: 'filter log',
+    short: 'filter',
+    footer: ['main'],
+  },
+  {
+    command: 'help.toggle',
+    contexts: ['main', 'detail', 'help'],
+    keys: [{ char: '?' }],
+    label: '?',
+    description: 'help',
+    footer: ['main', 'detail', 'help'],
+  },
+  {
+    command: 'view.back',
+    contexts: ['detail', 'help'],
+    keys: [{ key: 'escape' }],
+    label: 'esc',
+    description: 'back',
+    footer: ['detail', 'help'],
+  },
+  {
+    command: 'app.quit',
+    contexts: ['main', 'detail', 'help', 'filter', 'budget'],
+    keys: [{ char: 'q' }, { char: 'c', ctrl: true }],
+    label: 'q',
+    description: 'quit',
+    footer: ['main', 'detail', 'help'],
+  },
+  {
+    command: 'input.prev',
+    contexts: ['budget'],
+    keys: [{ key: 'tab', shift: true }, { key: 'upArrow' }],
+    label: 'shift-tab',
+    description: 'previous field',
+  },
+  {
+    command: 'input.next',
+    contexts: ['budget'],
+    keys: [{ key: 'tab', shift: false }, { key: 'downArrow' }],
+    label: 'tab',
+    description: 'next field',
+    short: 'next',
+    footer: ['budget'],
+  },
+  {
+    command: 'input.submit',
+    contexts: ['budget', 'filter'],
+    keys: [{ key: 'return' }],
+    label: '⏎',
+    description: 'save / apply',
+    short: 'save',
+    footer: ['budget', 'filter'],
+  },
+  {
+    command: 'input.cancel',
+    contexts: ['budget', 'filter'],
+    keys: [{ key: 'escape' }],
+    label: 'esc',
+    description: 'cancel / clear',
+    short: 'cancel',
+    footer: ['budget', 'filter'],
+  },
+  {
+    command: 'input.erase',
+    contexts: ['budget', 'filter'],
+    keys: [{ key: 'backspace' }, { key: 'delete' }],
+    label: '⌫',
+    description: 'delete a character',
+  },
+];
+
+/** In text fields plain characters are text (typing "q" or "p" must not quit or pause); ctrl keys still act. */
+const TEXT_CONTEXTS: ReadonlySet<KeyContext> = new Set(['filter', 'budget']);
+
+function matches(stroke: KeyStroke, input: string, key: Key): boolean {
+  if ('char' in stroke) {
+    return input === stroke.char && (stroke.ctrl ?? false) === key.ctrl && !key.meta;
+  }
+  if (!key[stroke.key]) return false;
+  return stroke.shift === undefined || stroke.shift === key.shift;
+}
+
+/** The command bound to this key in this context, if any. */
+export function resolveCommand(context: KeyContext, input: string, key: Key): CommandName | undefined {
+  for (const binding of COMMANDS) {
+    if (!binding.contexts.includes(context)) continue;
+    for (const stroke of binding.keys) {
+      if (TEXT_CONTEXTS.has(context) && 'char' in stroke && !stroke.ctrl) continue;
+      if (matches(stroke, input, key)) return binding.command;
+    }
+  }
+  return undefined;
+}
+
+/** Printable text typed into a text context (filter, budget fields), or undefined for control keys. */
+export function typedText(context: KeyContext, input: string, key: Key): string | undefined {
+  if (!TEXT_CONTEXTS.has(context)) return undefined;
+  if (key.ctrl || key.meta || input === '') return undefined;
+  // Drop control characters that a paste may carry.
+  const text = Array.from(input)
+    .filter((c) => c >= ' ' && c !== '\u007f')
+    .join('');
+  return text === '' ? undefined : text;
+}
+
+/** Key hints for the footer of a context, in table order; `compact` uses the short descriptions. */
+export function footerHints(context: KeyContext, compact = false): Array<{ label: string; description: string }> {
+  return COMMANDS.filter((b) => b.footer?.includes(context)).map((b) => ({
+    label: b.label,
+    description: compact ? (b.short ?? b.description) : b.description,
+  }));
+}
+
+/** Help rows: one per binding, with every key that triggers it. */
+export function helpRows(): Array<{ keys: string; description: string; contexts: readonly KeyContext[] }> {
+  return COMMANDS.map((b) => ({ keys: b.keys.map(describeStroke).join(' '), description: b.description, contexts: b.contexts }));
+}
+
+function describeStroke(stroke: KeyStroke): string {
+  if ('char' in stroke) return stroke.ctrl ? `ctrl-${stroke.char}` : stroke.char;
+  switch (stroke.key) {
+    case 'upArrow':
+      return '↑';
+    case 'downArrow':
+      return '↓';
+    case 'return':
+      return '⏎';
+    case 'escape':
+      return 'esc';
+    case 'tab':
+      return stroke.shift ? 'shift-tab' : 'tab';
+    case 'backspace':
+      return '⌫';
+    case 'delete':
+      return 'del';
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The seam between the dashboard and the gateway. The TUI only reads a `DashboardSnapshot` and acts
+ * through `DashboardActions`; one implementation lives in-process, one talks to the management API
+ * (remote-source.ts), and tests use a fake. The snapshot is plain JSON: it is exactly the body of
+ * `GET /api/status`, so the remote source can hand the response through unchanged.
+ */
+
+export type AgentState = 'active' | 'idle' | 'paused';
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** Budget limits in USD. Absent or null means "no limit". */
+export interface BudgetLimits {
+  hourly?: number | null;
+  daily?: number | null;
+  total?: number | null;
+}
+
+/** A budget change: a number sets the limit, null clears it, absent leaves it unchanged. */
+export interface BudgetChange {
+  hourly?: number | null;
+  daily?: number | null;
+  total?: number | null;
+}
+
+export interface GatewayInfo {
+  version: string;
+  /** Base address of the gateway, e.g. `http://127.0.0.1:8080` (no trailing slash). */
+  address: string;
+  /** Epoch ms when the gateway started. */
+  startedAt: number;
+  /** Epoch ms at which the snapshot was taken (relative fields such as `retryInMs` count from here). */
+  now: number;
+  spendTodayUsd: number;
+  /** Requests per second, one sample per second, oldest first (the header's sparkline). */
+  requestsPerSecond: number[];
+  /** Number of configured providers. */
+  providers: number;
+  /** Set while the config file on disk is invalid and the previous config stays in force. */
+  configBanner?: string;
+}
+
+export interface AgentStatus {
+  id: string;
+  status: AgentState;
+  pauseReason?: string;
+  /** Who paused it: `tui`, `cli`, `policy:<name>`, `budget`… */
+  pausedBy?: string;
+  /** Default (or most recently used) model. */
+  model?: string;
+  calls: number;
+  errors: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Spend over the rolling last 60 minutes. */
+  costHourUsd: number;
+  /** Spend since local midnight. */
+  costTodayUsd: number;
+  /** Lifetime spend. */
+  costTotalUsd: number;
+  /** True when at least one call could not be priced (its cost is not counted above). */
+  unpriced: boolean;
+  budget: BudgetLimits;
+  /** Configured rate limit as written in the config, e.g. `100/min`. */
+  rateLimit?: string;
+  /** Epoch ms of the last request. */
+  lastSeen?: number;
+}
+
+export interface BreakerStatus {
+  /** Breaker key, typically a provider name or `agent/provider`. */
+  key: string;
+  state: BreakerState;
+  /** Error rate over the breaker's window, 0..1. */
+  errorRate: number;
+  /** While open: milliseconds (from `gateway.now`) until the breaker goes half-open. */
+  retryInMs?: number;
+  /** While half-open: trial requests used so far and allowed. */
+  probes?: { used: number; max: number };
+}
+
+export interface LogEntry {
+  id: string;
+  /** Epoch ms when the request started. */
+  ts: number;
+  agent: string;
+  model: string;
+  provider: string;
+  /** HTTP status returned to the client. */
+  status: number;
+  /** Gateway or upstream error code for failed requests, e.g. `budget_exceeded`. */
+  errorCode?: string;
+  tokensIn: number;
+  tokensOut: number;
+  /** Cost in USD; null when the model is unpriced (never shown as $0). */
+  costUsd: number | null;
+  latencyMs: number;
+  stream: boolean;
+  /** Token counts were estimated because the provider reported no usage. */
+  estimated: boolean;
+  /** Request fields the target format could not carry and that were dropped in translation. */
+  dropped?: string[];
+}
+
+export interface ControlEvent {
+  ts: number;
+  agent?: string;
+  /** e.g. `pause`, `resume`, `budget`, `breaker_reset`, `policy`. */
+  kind: string;
+  /** e.g. `tui`, `cli`, `api`, `policy:high-error-rate`. */
+  actor: string;
+  detail: string;
+}
+
+export interface DashboardSnapshot {
+  gateway: GatewayInfo;
+  agents: AgentStatus[];
+  breakers: BreakerStatus[];
+  /** Recent requests, any order (the dashboard sorts newest first). */
+  recent: LogEntry[];
+  /** Recent control actions, any order. */
+  controlEvents: ControlEvent[];
+}
+
+export interface DashboardActions {
+  pause(agent: string, reason?: string): Promise<void>;
+  resume(agent: string): Promise<void>;
+  setBudget(agent: string, change: BudgetChange): Promise<void>;
+  resetBreaker(key: string): Promise<void>;
+  /** Called once when the user quits the dashboard (e.g. to flush the audit store). */
+  quit?(): Promise<void>;
+}
+
+export interface DashboardSource {
+  /** The current state. Must be cheap enough to call a few times per second. */
+  snapshot(): DashboardSnapshot;
+  /** Calls `listener` whenever the state may have changed; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  readonly actions: DashboardActions;
+}
+
+/** A snapshot with nothing in it yet, for sources that have not received data. */
+export function emptySnapshot(init: { version: string; address: string; now: number; startedAt?: number }): DashboardSnapshot {
+  return {
+    gateway: {
+      version: init.version,
+      address: init.address,
+      startedAt: init.startedAt ?? init.now,
+      now: init.now,
+      spendTodayUsd: 0,
+      requestsPerSecond: [],
+      providers: 0,
+    },
+    agents: [],
+    breakers: [],
+    recent: [],
+    controlEvents: [],
+  };
+}

@@ -1,0 +1,268 @@
+/** Test doubles for the dashboard: fake clock and timers, a fake DashboardSource, sample data, rendering. */
+import { render } from 'ink-testing-library';
+import { vi } from 'vitest';
+import type { Clock } from '../../../src/core/clock.js';
+import { App } from '../../../src/tui/app.js';
+import { createDashboardStore, type DashboardStore, type Timers } from '../../../src/tui/dashboard-store.js';
+import type { DashboardActions, DashboardSnapshot, DashboardSource } from '../../../src/tui/source.js';
+
+export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
+
+export class FakeClock implements Clock {
+  constructor(
+    private wall = T0,
+    private mono = 1_000,
+  ) {}
+  now(): number {
+    return this.wall;
+  }
+  monotonic(): number {
+    return this.mono;
+  }
+  advance(ms: number): void {
+    this.wall += ms;
+    this.mono += ms;
+  }
+}
+
+/** Timers driven by a FakeClock: nothing runs until the test advances time. */
+export class ManualTimers implements Timers {
+  private seq = 0;
+  private readonly queue = new Map<number, { at: number; fn: () => void }>();
+  constructor(private readonly clock: FakeClock) {}
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.queue.set(id, { at: this.clock.monotonic() + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.queue.delete(handle as number);
+  }
+  get pending(): number {
+    return this.queue.size;
+  }
+  /** Moves the clock forward by `ms`, running every timer that falls due, in time order. */
+  advance(ms: number): void {
+    const end = this.clock.monotonic() + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.queue) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
+      if (!next) break;
+      this.queue.delete(next[0]);
+      this.clock.advance(Math.max(0, next[1].at - this.clock.monotonic()));
+      next[1].fn();
+    }
+    this.clock.advance(Math.max(0, end - this.clock.monotonic()));
+  }
+}
+
+export type ActionMocks = {
+  [K in keyof Required<DashboardActions>]: ReturnType<typeof vi.fn<Required<DashboardActions>[K]>>;
+};
+
+export class FakeSource implements DashboardSource {
+  private readonly listeners = new Set<() => void>();
+  snapshots = 0;
+  readonly actions: ActionMocks = {
+    pause: vi.fn<DashboardActions['pause']>(async () => {}),
+    resume: vi.fn<DashboardActions['resume']>(async () => {}),
+    setBudget: vi.fn<DashboardActions['setBudget']>(async () => {}),
+    resetBreaker: vi.fn<DashboardActions['resetBreaker']>(async () => {}),
+    quit: vi.fn<NonNullable<DashboardActions['quit']>>(async () => {}),
+  };
+  constructor(public current: DashboardSnapshot) {}
+  snapshot(): DashboardSnapshot {
+    this.snapshots += 1;
+    return this.current;
+  }
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  /** Replaces the state and notifies like a real source would. */
+  update(change: (s: DashboardSnapshot) => DashboardSnapshot): void {
+    this.current = change(this.current);
+    for (const l of this.listeners) l();
+  }
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+}
+
+/** The sketch's five agents, three breakers and a few log lines. */
+export function sampleSnapshot(now = T0): DashboardSnapshot {
+  return {
+    gateway: {
+      version: '0.3.0',
+      address: 'http://127.0.0.1:8080',
+      startedAt: now - (72 * 60 + 5) * 1000,
+      now,
+      spendTodayUsd: 18.42,
+      requestsPerSecond: [2, 3, 5, 8, 7, 5, 3, 14.2],
+      providers: 2,
+    },
+    agents: [
+      {
+        id: 'researcher',
+        status: 'active',
+        model: 'claude-sonnet-4-5',
+        calls: 1204,
+        errors: 3,
+        tokensIn: 2_100_000,
+        tokensOut: 310_000,
+        costHourUsd: 3.21,
+        costTodayUsd: 8.1,
+        costTotalUsd: 41.2,
+        unpriced: false,
+        budget: { hourly: 5, daily: 20, total: 100 },
+        rateLimit: '100/min',
+        lastSeen: now - 2000,
+      },
+      {
+        id: 'coder',
+        status: 'paused',
+        pauseReason: 'budget/h',
+        pausedBy: 'budget',
+        model: 'gpt-5-mini',
+        calls: 880,
+        errors: 12,
+        tokensIn: 1_400_000,
+        tokensOut: 220_000,
+        costHourUsd: 1,
+        costTodayUsd: 4.02,
+        costTotalUsd: 12.77,
+        unpriced: false,
+        budget: { hourly: 1 },
+      },
+      {
+        id: 'reviewer',
+        status: 'active',
+        model: 'claude-haiku-4-5',
+        calls: 310,
+        errors: 0,
+        tokensIn: 400_000,
+        tokensOut: 60_000,
+        costHourUsd: 0.22,
+        costTodayUsd: 0.61,
+        costTotalUsd: 2.05,
+        unpriced: false,
+        budget: { hourly: 1 },
+      },
+      {
+        id: 'local-eval',
+        status: 'idle',
+        model: 'llama3.1:8b',
+        calls: 95,
+        errors: 0,
+        tokensIn: 80_000,
+        tokensOut: 12_000,
+        costHourUsd: 0,
+        costTodayUsd: 0,
+        costTotalUsd: 0,
+        unpriced: false,
+        budget: {},
+      },
+      {
+        id: 'default',
+        status: 'active',
+        model: 'gpt-5',
+        calls: 12,
+        errors: 1,
+        tokensIn: 9000,
+        tokensOut: 2000,
+        costHourUsd: 0,
+        costTodayUsd: 0,
+        costTotalUsd: 0,
+        unpriced: true,
+        budget: {},
+      },
+    ],
+    breakers: [
+      { key: 'anthropic', state: 'closed', errorRate: 0.004 },
+      { key: 'openai', state: 'open', errorRate: 0.6, retryInMs: 12_000 },
+      { key: 'ollama', state: 'half_open', errorRate: 0.2, probes: { used: 1, max: 3 } },
+    ],
+    recent: [
+      { id: 'r1', ts: now - 3000, agent: 'default', model: 'gpt-5', provider: 'openai', status: 502, errorCode: 'upstream_unreachable', tokensIn: 0, tokensOut: 0, costUsd: null, latencyMs: 30, stream: false, estimated: false },
+      { id: 'r2', ts: now - 2000, agent: 'reviewer', model: 'claude-haiku-4-5', provider: 'anthropic', status: 200, tokensIn: 800, tokensOut: 120, costUsd: 0.0014, latencyMs: 410, stream: false, estimated: false, dropped: ['n'] },
+      { id: 'r3', ts: now - 1000, agent: 'coder', model: 'gpt-5-mini', provider: 'openai', status: 429, errorCode: 'budget_exceeded', tokensIn: 0, tokensOut: 0, costUsd: null, latencyMs: 2, stream: false, estimated: false },
+      { id: 'r4', ts: now - 1000, agent: 'researcher', model: 'claude-sonnet-4-5', provider: 'anthropic', status: 200, tokensIn: 1200, tokensOut: 340, costUsd: 0.0087, latencyMs: 820, stream: true, estimated: false },
+    ],
+    controlEvents: [
+      { ts: now - 60_000, agent: 'coder', kind: 'pause', actor: 'budget', detail: 'hourly budget $1.00 reached' },
+    ],
+  };
+}
+
+export interface RenderedApp {
+  source: FakeSource;
+  store: DashboardStore;
+  clock: FakeClock;
+  timers: ManualTimers;
+  stdin: { write(data: string): void };
+  frames: string[];
+  lastFrame(): string;
+  /** Resizes the fake terminal and tells the app, as a SIGWINCH would. */
+  resize(columns: number, rows: number): Promise<void>;
+  /** Types keys, one write per key, letting Ink and React settle after each. */
+  press(...keys: string[]): Promise<void>;
+  /** Publishes pending source changes (the throttle timer firing). */
+  tick(ms?: number): Promise<void>;
+  /** How often the app asked to quit. */
+  quitRequested(): number;
+  unmount(): void;
+}
+
+/** Lets Ink's input handling (setImmediate) and React effects run. Not a wait for logic. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+export async function renderApp(opts: { snapshot?: DashboardSnapshot; columns?: number; rows?: number; noColor?: boolean } = {}): Promise<RenderedApp> {
+  const clock = new FakeClock();
+  const timers = new ManualTimers(clock);
+  const source = new FakeSource(opts.snapshot ?? sampleSnapshot());
+  const store = createDashboardStore(source, { clock, timers, maxFps: 10, tickMs: 0 });
+  let quits = 0;
+  const instance = render(
+    <App store={store} actions={source.actions} version="0.0.0-test" noColor={opts.noColor ?? false} onQuitRequested={() => (quits += 1)} />,
+  );
+  const resize = async (columns: number, rows: number): Promise<void> => {
+    Object.defineProperty(instance.stdout, 'columns', { value: columns, configurable: true });
+    Object.defineProperty(instance.stdout, 'rows', { value: rows, configurable: true });
+    instance.stdout.emit('resize');
+    await settle();
+  };
+  await resize(opts.columns ?? 120, opts.rows ?? 30);
+  return {
+    source,
+    store,
+    clock,
+    timers,
+    stdin: instance.stdin,
+    frames: instance.frames,
+    lastFrame: () => instance.lastFrame() ?? '',
+    resize,
+    async press(...keys) {
+      for (const k of keys) {
+        instance.stdin.write(k);
+        await settle();
+      }
+    },
+    async tick(ms = 100) {
+      timers.advance(ms);
+      await settle();
+    },
+    quitRequested: () => quits,
+    unmount() {
+      instance.unmount();
+      store.close();
+    },
+  };
+}
+
+/** SGR sequences that set a colour (foreground, background, 256 and true colour). */
+// eslint-disable-next-line no-control-regex -- matching escape sequences is the point
+export const ANSI_COLOUR = /\u001B\[(?:\d+;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;\d+)*m/;
+
+export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', shiftTab: '\u001B[Z', backspace: '\u007F' } as const;

@@ -1,0 +1,51 @@
+import type { Key } from 'ink';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, footerHints, resolveCommand, typedText } from '../../../src/tui/keymap.js';
+
+const none: Key = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+  super: false, hyper: false, capsLock: false, numLock: false,
+};
+const key = (k: Partial<Key>): Key => ({ ...none, ...k });
+
+describe('keymap', () => {
+  it('maps keys to named commands per context', () => {
+    expect(resolveCommand('main', 'j', none)).toBe('nav.down');
+    expect(resolveCommand('main', '', key({ upArrow: true }))).toBe('nav.up');
+    expect(resolveCommand('main', 'p', none)).toBe('agent.pause');
+    expect(resolveCommand('main', '', key({ return: true }))).toBe('agent.detail');
+    expect(resolveCommand('main', 'q', none)).toBe('app.quit');
+    expect(resolveCommand('main', 'c', key({ ctrl: true }))).toBe('app.quit');
+    expect(resolveCommand('main', 'c', none)).toBeUndefined();
+    expect(resolveCommand('help', 'p', none)).toBeUndefined();
+    expect(resolveCommand('budget', '', key({ tab: true, shift: true }))).toBe('input.prev');
+    expect(resolveCommand('budget', '', key({ tab: true }))).toBe('input.next');
+  });
+
+  it('treats plain characters as text in text fields, but ctrl-c still quits', () => {
+    expect(resolveCommand('filter', 'q', none)).toBeUndefined();
+    expect(typedText('filter', 'q', none)).toBe('q');
+    expect(resolveCommand('budget', 'p', none)).toBeUndefined();
+    expect(resolveCommand('budget', 'c', key({ ctrl: true }))).toBe('app.quit');
+    expect(typedText('main', 'q', none)).toBeUndefined();
+    expect(typedText('budget', '2.5\r', none)).toBe('2.5');
+  });
+
+  it('binds every key at most once per context', () => {
+    const seen = new Set<string>();
+    for (const b of COMMANDS) {
+      for (const ctx of b.contexts) {
+        for (const k of b.keys) {
+          const id = `${ctx}:${JSON.stringify(k)}`;
+          expect(seen.has(id), id).toBe(false);
+          seen.add(id);
+        }
+      }
+    }
+  });
+
+  it('builds the footer from the table', () => {
+    expect(footerHints('main').map((h) => h.label)).toEqual(['↑↓', 'p', 'b', '⏎', 'r', '/', '?', 'q']);
+  });
+});

@@ -1,0 +1,98 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
+import { runDashboard } from '../../../src/tui/run.js';
+import { FakeClock, FakeSource, sampleSnapshot, settle } from './helpers.js';
+
+class FakeStdout extends EventEmitter {
+  readonly isTTY = true;
+  columns = 100;
+  rows = 30;
+  readonly chunks: string[] = [];
+  write(chunk: string): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+  get output(): string {
+    return this.chunks.join('');
+  }
+}
+
+class FakeStdin extends EventEmitter {
+  readonly isTTY = true;
+  private data: string | null = null;
+  send(data: string): void {
+    this.data = data;
+    this.emit('readable');
+    this.emit('data', data);
+  }
+  read(): string | null {
+    const d = this.data;
+    this.data = null;
+    return d;
+  }
+  setEncoding(): void {}
+  setRawMode(): void {}
+  resume(): void {}
+  pause(): void {}
+  ref(): void {}
+  unref(): void {}
+}
+
+const LEAVE_ALT = '\u001B[?1049l';
+const ENTER_ALT = '\u001B[?1049h';
+
+function start(source: FakeSource, onQuit = vi.fn(async () => {})) {
+  const stdout = new FakeStdout();
+  const stdin = new FakeStdin();
+  const done = runDashboard(source, {
+    version: '9.9.9',
+    onQuit,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    clock: new FakeClock(),
+    env: {},
+    // The test runner owns the console.
+    patchConsole: false,
+  });
+  return { stdout, stdin, done, onQuit };
+}
+
+describe('runDashboard', () => {
+  it('renders in the alternate screen and quits cleanly on q', async () => {
+    const source = new FakeSource(sampleSnapshot());
+    const run = start(source);
+    await settle();
+    expect(run.stdout.output.startsWith(ENTER_ALT)).toBe(true);
+    expect(run.stdout.output).toContain('researcher');
+    run.stdin.send('q');
+    await run.done;
+    expect(source.actions.quit).toHaveBeenCalledTimes(1);
+    expect(run.onQuit).toHaveBeenCalledTimes(1);
+    // quit runs first (it flushes the store), then onQuit; the terminal is back before either.
+    expect(source.actions.quit.mock.invocationCallOrder[0]).toBeLessThan(run.onQuit.mock.invocationCallOrder[0]!);
+    expect(run.stdout.output).toContain(LEAVE_ALT);
+    expect(source.listenerCount).toBe(0);
+  });
+
+  it('quits on ctrl-c the same way', async () => {
+    const source = new FakeSource(sampleSnapshot());
+    const run = start(source);
+    await settle();
+    run.stdin.send('\u0003');
+    await run.done;
+    expect(run.onQuit).toHaveBeenCalledTimes(1);
+  });
+
+  it('restores the terminal and rejects when rendering crashes, without quitting the gateway', async () => {
+    const broken = sampleSnapshot();
+    // A malformed snapshot makes a component throw during render.
+    (broken as unknown as { agents: null }).agents = null;
+    const source = new FakeSource(broken);
+    const run = start(source);
+    await expect(run.done).rejects.toThrow(/null/);
+    expect(run.stdout.output).toContain(LEAVE_ALT);
+    expect(run.stdout.output.lastIndexOf(LEAVE_ALT)).toBeGreaterThan(run.stdout.output.indexOf(ENTER_ALT));
+    expect(source.actions.quit).not.toHaveBeenCalled();
+    expect(run.onQuit).not.toHaveBeenCalled();
+  });
+});
