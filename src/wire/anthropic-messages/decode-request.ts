@@ -1,0 +1,320 @@
+/**
+ * Anthropic Messages request → CanonicalRequest (spec §2.1). Lenient about unknown fields, strict about
+ * the ones routing and translation rely on.
+ */
+import type {
+  AssistantPart,
+  CacheControl,
+  CanonicalMessage,
+  CanonicalRequest,
+  DocumentPart,
+  FormatField,
+  ImagePart,
+  ReasoningConfig,
+  ReasoningEffort,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+  ToolResultContent,
+  UserPart,
+} from '../canonical.js';
+import type { JsonObject } from '../shared/json.js';
+import { invalid, isObject, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
+
+const FORMAT = 'anthropic-messages';
+
+const KNOWN = new Set([
+  'model', 'messages', 'max_tokens', 'system', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k', 'tools',
+  'tool_choice', 'thinking', 'output_config', 'output_format', 'metadata',
+]);
+const HINTS = new Set(['cache_control', 'service_tier', 'container', 'inference_geo', 'context_management']);
+const CONTRACT = new Set(['mcp_servers']);
+const EFFORTS = new Set<string>(['minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
+
+export function decodeAnthropicRequest(input: unknown): CanonicalRequest {
+  const body = requireBody(input);
+  const list = body['messages'];
+  if (!Array.isArray(list)) throw invalid('`messages` is required and must be an array.', 'messages');
+
+  const extensions: FormatField[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (KNOWN.has(key) || value === undefined || value === null) continue;
+    const policy = HINTS.has(key) ? 'hint' : CONTRACT.has(key) ? 'contract' : 'unknown';
+    extensions.push({ format: FORMAT, path: key, value, policy });
+  }
+
+  const system = decodeSystem(body['system']);
+  const messages: CanonicalMessage[] = [];
+  list.forEach((message, i) => {
+    const param = `messages[${i}]`;
+    if (!isObject(message)) throw invalid(`\`${param}\` must be an object.`, param);
+    switch (message['role']) {
+      case 'user':
+        messages.push({ role: 'user', content: decodeUserContent(message['content'], `${param}.content`) });
+        return;
+      case 'assistant':
+        messages.push({ role: 'assistant', content: decodeAssistantContent(message['content'], `${param}.content`) });
+        return;
+      case 'system':
+        // Mid-conversation system blocks (NEW) are hoisted like OpenAI's (spec §4.2).
+        system.push(...decodeSystem(message['content']));
+        return;
+      default:
+        throw invalid(`\`${param}.role\` must be user or assistant.`, `${param}.role`);
+    }
+  });
+
+  const maxTokens = optionalTokenLimit(body, 'max_tokens');
+  const temperature = optionalNumber(body, 'temperature');
+  const topP = optionalNumber(body, 'top_p');
+  const topK = optionalNumber(body, 'top_k');
+  const stream = optionalBoolean(body, 'stream') ?? false;
+  const { choice, parallel } = decodeToolChoice(body['tool_choice']);
+  const reasoning = decodeReasoning(body['thinking'], body['output_config']);
+  const responseFormat = decodeResponseFormat(body);
+  const metadata = body['metadata'];
+  const user = isObject(metadata) ? str(metadata['user_id']) : undefined;
+
+  return {
+    source: FORMAT,
+    model: (body['model'] as string).trim(),
+    stream,
+    ...(maxTokens === undefined ? {} : { maxTokens }),
+    includeUsage: false,
+    system,
+    messages,
+    tools: decodeTools(body['tools']),
+    ...(choice === undefined ? {} : { toolChoice: choice }),
+    ...(parallel === undefined ? {} : { parallelToolCalls: parallel }),
+    ...(temperature === undefined ? {} : { temperature }),
+    ...(topP === undefined ? {} : { topP }),
+    ...(topK === undefined ? {} : { topK }),
+    stopSequences: decodeStopSequences(body['stop_sequences']),
+    ...(reasoning === undefined ? {} : { reasoning }),
+    ...(responseFormat === undefined ? {} : { responseFormat }),
+    ...(user === undefined ? {} : { user }),
+    extensions,
+    raw: body,
+  };
+}
+
+function cacheControl(block: JsonObject): { cacheControl?: CacheControl } {
+  const cc = block['cache_control'];
+  if (!isObject(cc) || cc['type'] !== 'ephemeral') return {};
+  const ttl = cc['ttl'];
+  return { cacheControl: ttl === '5m' || ttl === '1h' ? { type: 'ephemeral', ttl } : { type: 'ephemeral' } };
+}
+
+function decodeSystem(value: unknown): TextPart[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return value === '' ? [] : [{ type: 'text', text: value }];
+  if (!Array.isArray(value)) throw invalid('`system` must be a string or an array of text blocks.', 'system');
+  return value.map((block, i) => {
+    if (!isObject(block) || typeof block['text'] !== 'string') throw invalid(`\`system[${i}]\` must be a text block.`, `system[${i}]`);
+    return { type: 'text', text: block['text'], ...cacheControl(block) };
+  });
+}
+
+function decodeStopSequences(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value) && value.every((s): s is string => typeof s === 'string')) return value;
+  throw invalid('`stop_sequences` must be an array of strings.', 'stop_sequences');
+}
+
+function decodeImage(block: JsonObject, param: string): ImagePart {
+  const source = isObject(block['source']) ? block['source'] : {};
+  const cc = cacheControl(block);
+  switch (source['type']) {
+    case 'base64':
+      return { type: 'image', source: { kind: 'base64', mediaType: str(source['media_type']) ?? '', data: str(source['data']) ?? '' }, ...cc };
+    case 'url':
+      return { type: 'image', source: { kind: 'url', url: str(source['url']) ?? '' }, ...cc };
+    case 'file':
+      return { type: 'image', source: { kind: 'file', fileId: str(source['file_id']) ?? '' }, ...cc };
+    default:
+      throw invalid(`\`${param}.source.type\` must be base64, url or file.`, `${param}.source.type`);
+  }
+}
+
+function decodeDocument(block: JsonObject, param: string): DocumentPart | undefined {
+  const source = isObject(block['source']) ? block['source'] : {};
+  const title = str(block['title']);
+  const context = str(block['context']);
+  const extra = { ...(title === undefined ? {} : { title }), ...(context === undefined ? {} : { context }), ...cacheControl(block) };
+  switch (source['type']) {
+    case 'base64':
+      return { type: 'document', source: { kind: 'base64', mediaType: str(source['media_type']) ?? 'application/pdf', data: str(source['data']) ?? '' }, ...extra };
+    case 'text':
+      return { type: 'document', source: { kind: 'text', data: str(source['data']) ?? '' }, ...extra };
+    case 'content':
+      return typeof source['content'] === 'string' ? { type: 'document', source: { kind: 'text', data: source['content'] }, ...extra } : undefined;
+    case 'url':
+      return { type: 'document', source: { kind: 'url', url: str(source['url']) ?? '' }, ...extra };
+    case 'file':
+      return { type: 'document', source: { kind: 'file', fileId: str(source['file_id']) ?? '' }, ...extra };
+    default:
+      throw invalid(`\`${param}.source.type\` is not a known document source.`, `${param}.source.type`);
+  }
+}
+
+function decodeToolResultContent(value: unknown, param: string): ToolResultContent[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return [{ type: 'text', text: value }];
+  if (!Array.isArray(value)) throw invalid(`\`${param}\` must be a string or an array of blocks.`, param);
+  const out: ToolResultContent[] = [];
+  for (const [j, block] of value.entries()) {
+    if (!isObject(block)) throw invalid(`\`${param}[${j}]\` must be an object.`, `${param}[${j}]`);
+    if (block['type'] === 'text' && typeof block['text'] === 'string') out.push({ type: 'text', text: block['text'], ...cacheControl(block) });
+    else if (block['type'] === 'image') out.push(decodeImage(block, `${param}[${j}]`));
+    else if (block['type'] === 'document') {
+      const doc = decodeDocument(block, `${param}[${j}]`);
+      if (doc === undefined) return undefined;
+      out.push(doc);
+    } else return undefined;
+  }
+  return out;
+}
+
+function decodeUserContent(value: unknown, param: string): UserPart[] {
+  if (typeof value === 'string') return [{ type: 'text', text: value }];
+  if (!Array.isArray(value)) throw invalid(`\`${param}\` must be a string or an array of blocks.`, param);
+  return value.map((block, j): UserPart => {
+    const at = `${param}[${j}]`;
+    if (!isObject(block)) throw invalid(`\`${at}\` must be an object.`, at);
+    switch (block['type']) {
+      case 'text':
+        if (typeof block['text'] !== 'string') throw invalid(`\`${at}.text\` must be a string.`, `${at}.text`);
+        return { type: 'text', text: block['text'], ...cacheControl(block) };
+      case 'image':
+        return decodeImage(block, at);
+      case 'document':
+        return decodeDocument(block, at) ?? { type: 'foreign', format: FORMAT, label: 'document with block content', raw: block };
+      case 'tool_result': {
+        const id = str(block['tool_use_id']);
+        if (id === undefined) throw invalid(`\`${at}.tool_use_id\` is required.`, `${at}.tool_use_id`);
+        const content = decodeToolResultContent(block['content'], `${at}.content`);
+        if (content === undefined) return { type: 'foreign', format: FORMAT, label: 'tool_result with non-text content', raw: block };
+        return { type: 'tool-result', toolCallId: id, content, isError: block['is_error'] === true, ...cacheControl(block) };
+      }
+      default:
+        return { type: 'foreign', format: FORMAT, label: str(block['type']) ?? 'unknown block', raw: block };
+    }
+  });
+}
+
+function decodeAssistantContent(value: unknown, param: string): AssistantPart[] {
+  if (typeof value === 'string') return [{ type: 'text', text: value }];
+  if (!Array.isArray(value)) throw invalid(`\`${param}\` must be a string or an array of blocks.`, param);
+  return value.map((block, j): AssistantPart => {
+    const at = `${param}[${j}]`;
+    if (!isObject(block)) throw invalid(`\`${at}\` must be an object.`, at);
+    switch (block['type']) {
+      case 'text':
+        if (typeof block['text'] !== 'string') throw invalid(`\`${at}.text\` must be a string.`, `${at}.text`);
+        return { type: 'text', text: block['text'], ...cacheControl(block) };
+      case 'thinking': {
+        const signature = str(block['signature']);
+        return { type: 'thinking', text: str(block['thinking']) ?? '', ...(signature === undefined ? {} : { signature }) };
+      }
+      case 'redacted_thinking':
+        return { type: 'redacted-thinking', data: str(block['data']) ?? '' };
+      case 'tool_use': {
+        const id = str(block['id']);
+        const name = str(block['name']);
+        if (id === undefined || name === undefined) throw invalid(`\`${at}\` needs id and name.`, at);
+        const input = block['input'];
+        return {
+          type: 'tool-call',
+          id,
+          name,
+          input: isObject(input) ? input : {},
+          ...(isObject(input) || input === undefined ? {} : { invalidArguments: JSON.stringify(input) }),
+          ...cacheControl(block),
+        };
+      }
+      default:
+        return { type: 'foreign', format: FORMAT, label: str(block['type']) ?? 'unknown block', raw: block };
+    }
+  });
+}
+
+function decodeTools(value: unknown): ToolDefinition[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalid('`tools` must be an array.', 'tools');
+  return value.map((tool, i): ToolDefinition => {
+    const param = `tools[${i}]`;
+    if (!isObject(tool)) throw invalid(`\`${param}\` must be an object.`, param);
+    const name = str(tool['name']);
+    if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
+    const type = tool['type'];
+    if (type !== undefined && type !== null && type !== 'custom') return { type: 'foreign', format: FORMAT, name, raw: tool };
+    const description = str(tool['description']);
+    const strict = tool['strict'];
+    return {
+      type: 'function',
+      name,
+      ...(description === undefined ? {} : { description }),
+      inputSchema: isObject(tool['input_schema']) ? tool['input_schema'] : { type: 'object', properties: {} },
+      ...(typeof strict === 'boolean' ? { strict } : {}),
+      ...cacheControl(tool),
+    };
+  });
+}
+
+function decodeToolChoice(value: unknown): { choice: ToolChoice | undefined; parallel: boolean | undefined } {
+  if (value === undefined || value === null) return { choice: undefined, parallel: undefined };
+  if (!isObject(value)) throw invalid('`tool_choice` must be an object.', 'tool_choice');
+  const parallel = value['disable_parallel_tool_use'] === true ? false : undefined;
+  switch (value['type']) {
+    case 'auto':
+      return { choice: { type: 'auto' }, parallel };
+    case 'any':
+      return { choice: { type: 'required' }, parallel };
+    case 'none':
+      return { choice: { type: 'none' }, parallel };
+    case 'tool': {
+      const name = str(value['name']);
+      if (name === undefined) throw invalid('`tool_choice.name` is required for type tool.', 'tool_choice.name');
+      return { choice: { type: 'tool', name }, parallel };
+    }
+    default:
+      throw invalid('`tool_choice.type` must be auto, any, tool or none.', 'tool_choice.type');
+  }
+}
+
+function effortOf(outputConfig: unknown): ReasoningEffort | undefined {
+  const effort = isObject(outputConfig) ? outputConfig['effort'] : undefined;
+  return typeof effort === 'string' && EFFORTS.has(effort) ? (effort as ReasoningEffort) : undefined;
+}
+
+function decodeReasoning(thinking: unknown, outputConfig: unknown): ReasoningConfig | undefined {
+  const effort = effortOf(outputConfig);
+  if (thinking === undefined || thinking === null) return effort === undefined ? undefined : { type: 'effort', effort };
+  if (!isObject(thinking)) throw invalid('`thinking` must be an object.', 'thinking');
+  const shown = thinking['display'];
+  const display: { display?: 'summarized' | 'omitted' } = shown === 'summarized' || shown === 'omitted' ? { display: shown } : {};
+  switch (thinking['type']) {
+    case 'disabled':
+      return { type: 'disabled' };
+    case 'enabled': {
+      const budget = thinking['budget_tokens'];
+      if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 0) {
+        throw invalid('`thinking.budget_tokens` must be a non-negative integer.', 'thinking.budget_tokens');
+      }
+      return { type: 'budget', budgetTokens: budget, ...display };
+    }
+    case 'adaptive':
+      return { type: 'adaptive', ...(effort === undefined ? {} : { effort }), ...display };
+    default:
+      throw invalid('`thinking.type` must be enabled, adaptive or disabled.', 'thinking.type');
+  }
+}
+
+function decodeResponseFormat(body: JsonObject): ResponseFormat | undefined {
+  const outputConfig = body['output_config'];
+  const format = isObject(outputConfig) && isObject(outputConfig['format']) ? outputConfig['format'] : body['output_format'];
+  if (!isObject(format)) return undefined;
+  if (format['type'] !== 'json_schema') throw invalid('`output_config.format.type` must be json_schema.', 'output_config.format.type');
+  return { type: 'json_schema', schema: isObject(format['schema']) ? format['schema'] : {} };
+}

@@ -1,0 +1,49 @@
+/** CanonicalResponse → Anthropic `Message` (spec §5 A→B). */
+import type { CanonicalResponse } from '../canonical.js';
+import { sanitizeToolId } from '../shared/tool-names.js';
+import { toAnthropicStopReason } from './map-stop-reason.js';
+import { writeAnthropicUsage } from './usage.js';
+
+/** Anthropic clients expect `msg_` ids; other upstream ids are kept behind the prefix so they stay traceable. */
+export function anthropicMessageId(id: string): string {
+  return id.startsWith('msg_') ? id : `msg_${id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+}
+
+export function encodeAnthropicResponse(response: CanonicalResponse, options: { model: string }): Record<string, unknown> {
+  const content: Record<string, unknown>[] = [];
+  let hasToolCalls = false;
+  for (const part of response.content) {
+    switch (part.type) {
+      case 'text':
+        if (part.text !== '') content.push({ type: 'text', text: part.text });
+        break;
+      case 'thinking':
+        // Unsigned thinking (from OpenAI-compatible upstreams) has no verifiable origin, so it is not shown (spec §5).
+        if (part.signature !== undefined && part.signature !== '') {
+          content.push({ type: 'thinking', thinking: part.text, signature: part.signature });
+        }
+        break;
+      case 'redacted-thinking':
+        content.push({ type: 'redacted_thinking', data: part.data });
+        break;
+      case 'tool-call':
+        hasToolCalls = true;
+        content.push({ type: 'tool_use', id: sanitizeToolId(part.id), name: part.name, input: part.input });
+        break;
+      case 'foreign':
+        if (part.format === 'anthropic-messages') content.push(part.raw as Record<string, unknown>);
+        break;
+    }
+  }
+  const stopReason = toAnthropicStopReason(response.stopReason, hasToolCalls);
+  return {
+    id: anthropicMessageId(response.id),
+    type: 'message',
+    role: 'assistant',
+    model: options.model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: stopReason === 'stop_sequence' ? (response.stopSequence ?? null) : null,
+    usage: writeAnthropicUsage(response.usage),
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * Anthropic stream events → canonical stream events (spec §2.4, §6.1 input side). Usage is cumulative:
+ * `message_start` gives input and cache counts, each `message_delta` overwrites the fields it names
+ * (never summed, pitfall 7); `finish` carries the merged total. The `{}` placeholder input of a tool_use
+ * start is never treated as argument text (pitfall 9).
+ */
+import { GatewayError } from '../../core/errors.js';
+import type { Usage } from '../../core/usage.js';
+import { ZERO_USAGE } from '../../core/usage.js';
+import type { SseEvent, StreamDecoder } from '../codec.js';
+import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
+import { isObject, str, tryParseJson } from '../shared/json.js';
+import { mergeUsage } from '../shared/usage.js';
+import { statusOfAnthropicErrorType } from './errors.js';
+import { fromAnthropicStopReason } from './map-stop-reason.js';
+import { readAnthropicUsagePartial } from './usage.js';
+
+type BlockKind = 'text' | 'thinking' | 'tool' | 'redacted' | 'ignored';
+
+export function createAnthropicStreamDecoder(): StreamDecoder {
+  let done = false;
+  let usage: Usage = { ...ZERO_USAGE };
+  let stopReason: StopReason | undefined;
+  let stopSequence: string | undefined;
+  let nextTool = 0;
+  const blocks = new Map<number, { kind: BlockKind; tool?: number }>();
+
+  function fail(message: string, type: string | undefined, status: number, body: unknown): CanonicalStreamEvent[] {
+    done = true;
+    return [
+      {
+        type: 'error',
+        error: new GatewayError('upstream_error', message, { status, ...(type === undefined ? {} : { upstreamType: type }), upstreamBody: body }),
+      },
+    ];
+  }
+
+  function onBlockStart(index: number, block: Record<string, unknown>): CanonicalStreamEvent[] {
+    switch (block['type']) {
+      case 'text': {
+        blocks.set(index, { kind: 'text' });
+        const text = str(block['text']) ?? '';
+        return text === '' ? [] : [{ type: 'text-delta', text }];
+      }
+      case 'thinking': {
+        blocks.set(index, { kind: 'thinking' });
+        const out: CanonicalStreamEvent[] = [];
+        const text = str(block['thinking']) ?? '';
+        const signature = str(block['signature']) ?? '';
+        if (text !== '') out.push({ type: 'thinking-delta', text });
+        if (signature !== '') out.push({ type: 'signature', signature });
+        return out;
+      }
+      case 'redacted_thinking':
+        blocks.set(index, { kind: 'redacted' });
+        return [{ type: 'redacted-thinking', data: str(block['data']) ?? '' }];
+      case 'tool_use': {
+        const tool = nextTool++;
+        blocks.set(index, { kind: 'tool', tool });
+        const out: CanonicalStreamEvent[] = [{ type: 'tool-call-start', index: tool, id: str(block['id']) ?? '', name: str(block['name']) ?? '' }];
+        // Genuine streams start with `input:{}` and send the JSON as deltas; only a non-empty start input is real data.
+        const input = block['input'];
+        if (isObject(input) && Object.keys(input).length > 0) out.push({ type: 'tool-call-delta', index: tool, argsJson: JSON.stringify(input) });
+        return out;
+      }
+      default:
+        // Server-tool blocks and anything newer: not translatable, dropped with their deltas and stop.
+        blocks.set(index, { kind: 'ignored' });
+        return [];
+    }
+  }
+
+  function onBlockDelta(index: number, delta: Record<string, unknown>): CanonicalStreamEvent[] {
+    const block = blocks.get(index);
+    if (block === undefined || block.kind === 'ignored') return [];
+    switch (delta['type']) {
+      case 'text_delta': {
+        const text = str(delta['text']) ?? '';
+        return text === '' ? [] : [{ type: 'text-delta', text }];
+      }
+      case 'thinking_delta': {
+        const text = str(delta['thinking']) ?? '';
+        return text === '' ? [] : [{ type: 'thinking-delta', text }];
+      }
+      case 'signature_delta': {
+        const signature = str(delta['signature']) ?? '';
+        return signature === '' ? [] : [{ type: 'signature', signature }];
+      }
+      case 'input_json_delta': {
+        const json = str(delta['partial_json']) ?? '';
+        return json === '' || block.tool === undefined ? [] : [{ type: 'tool-call-delta', index: block.tool, argsJson: json }];
+      }
+      default:
+        // citations_delta and future delta types.
+        return [];
+    }
+  }
+
+  function onEvent(type: string, data: Record<string, unknown>): CanonicalStreamEvent[] {
+    switch (type) {
+      case 'message_start': {
+        const message = isObject(data['message']) ? data['message'] : {};
+        const partial = readAnthropicUsagePartial(message['usage']);
+        usage = mergeUsage(usage, partial);
+        const id = str(message['id']);
+        const model = str(message['model']);
+        return [{ type: 'start', ...(id === undefined ? {} : { id }), ...(model === undefined ? {} : { model }), usage: partial }];
+      }
+      case 'content_block_start': {
+        const index = data['index'];
+        const block = data['content_block'];
+        return typeof index === 'number' && isObject(block) ? onBlockStart(index, block) : [];
+      }
+      case 'content_block_delta': {
+        const index = data['index'];
+        const delta = data['delta'];
+        return typeof index === 'number' && isObject(delta) ? onBlockDelta(index, delta) : [];
+      }
+      case 'content_block_stop': {
+        const index = data['index'];
+        const block = typeof index === 'number' ? blocks.get(index) : undefined;
+        return block === undefined || block.kind === 'ignored' ? [] : [{ type: 'block-stop' }];
+      }
+      case 'message_delta': {
+        const delta = isObject(data['delta']) ? data['delta'] : {};
+        if (delta['stop_reason'] !== undefined && delta['stop_reason'] !== null) stopReason = fromAnthropicStopReason(delta['stop_reason']);
+        const sequence = str(delta['stop_sequence']);
+        if (sequence !== undefined) stopSequence = sequence;
+        const partial = readAnthropicUsagePartial(data['usage']);
+        // Some compatible upstreams report input_tokens:0 at start and the real value here; a 0 never overwrites a count.
+        if (partial.inputUncached === 0 && usage.inputUncached > 0) delete partial.inputUncached;
+        usage = mergeUsage(usage, partial);
+        return Object.keys(partial).length === 0 ? [] : [{ type: 'usage', usage: partial }];
+      }
+      case 'message_stop': {
+        done = true;
+        return [
+          {
+            type: 'finish',
+            stopReason: stopReason ?? 'stop',
+            ...(stopSequence === undefined ? {} : { stopSequence }),
+            usage: { ...usage },
+          },
+        ];
+      }
+      case 'error': {
+        const inner = isObject(data['error']) ? data['error'] : {};
+        const errorType = str(inner['type']);
+        return fail(str(inner['message']) ?? 'Upstream stream failed.', errorType, statusOfAnthropicErrorType(errorType), data);
+      }
+      default:
+        // ping and unknown future events.
+        return [];
+    }
+  }
+
+  return {
+    push(event: SseEvent): CanonicalStreamEvent[] {
+      if (done) return [];
+      const data = tryParseJson(event.data);
+      if (!isObject(data)) return fail('Upstream sent a malformed stream event.', undefined, 502, event.data);
+      const type = str(data['type']) ?? event.event ?? '';
+      return onEvent(type, data);
+    },
+    end(): CanonicalStreamEvent[] {
+      return [];
+    },
+  };
+}

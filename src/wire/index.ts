@@ -1,0 +1,32 @@
+/** Wire formats: one codec per format around the canonical representation (spec; contract §6). */
+import type { WireCodec, WireFormat } from './codec.js';
+import { anthropicMessagesCodec } from './anthropic-messages/index.js';
+import { openAIChatCodec } from './openai-chat/index.js';
+import { openAIResponsesCodec } from './openai-responses/index.js';
+
+const CODECS: Record<WireFormat, WireCodec> = {
+  'openai-chat': openAIChatCodec,
+  'anthropic-messages': anthropicMessagesCodec,
+  'openai-responses': openAIResponsesCodec,
+};
+
+export function codecFor(format: WireFormat): WireCodec {
+  return CODECS[format];
+}
+
+export { anthropicMessagesCodec, openAIChatCodec, openAIResponsesCodec };
+export type * from './canonical.js';
+export type { WireCodec, WireFormat } from './codec.js';
+export { createSseReader, formatSse, formatSseComment, formatSseJson, parseSseText } from './sse.js';
+export type { SseReader } from './sse.js';
+export {
+  restoreToolNameInEvent,
+  restoreToolNamesInResponse,
+  sanitizeToolId,
+  sanitizeToolName,
+  toolNameRestorer,
+  ANTHROPIC_TOOL_NAME_MAX,
+  OPENAI_TOOL_NAME_MAX,
+} from './shared/tool-names.js';
+export { createStreamTranslator } from './stream-translator.js';
+export type { StreamTranslator, StreamTranslatorOptions } from './stream-translator.js';

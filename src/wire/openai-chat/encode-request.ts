@@ -1,0 +1,271 @@
+/**
+ * CanonicalRequest → OpenAI Chat Completions body (spec §4, B→A and C→A directions).
+ */
+import type { EncodeRequestOptions, Encoded } from '../codec.js';
+import type {
+  AssistantMessage,
+  CanonicalRequest,
+  DocumentPart,
+  ImagePart,
+  ReasoningConfig,
+  ToolResultPart,
+  UserMessage,
+  UserPart,
+} from '../canonical.js';
+import { FieldPolicy } from '../shared/field-policy.js';
+import { isObject } from '../shared/json.js';
+import { toDataUrl } from '../shared/media.js';
+import { pathFor } from '../shared/paths.js';
+import { OPENAI_TOOL_NAME_MAX, sanitizeToolName } from '../shared/tool-names.js';
+
+const FORMAT = 'openai-chat';
+const MAX_STOP_SEQUENCES = 4;
+/** Marks a failed tool result, since OpenAI tool messages have no error flag (spec §4.3 B→A ⚠). */
+export const TOOL_ERROR_MARKER = '[tool error] ';
+
+type Json = Record<string, unknown>;
+
+interface Context {
+  policy: FieldPolicy;
+  request: CanonicalRequest;
+  messagesPath: string;
+}
+
+export function encodeOpenAIChatRequest(request: CanonicalRequest, options: EncodeRequestOptions): Encoded<Json> {
+  const policy = new FieldPolicy(options.strict);
+  const ctx: Context = { policy, request, messagesPath: pathFor(request.source, 'messages') };
+  const body: Json = { model: options.model, messages: encodeMessages(ctx) };
+
+  if (request.maxTokens !== undefined) body['max_completion_tokens'] = request.maxTokens;
+  if (request.temperature !== undefined) body['temperature'] = request.temperature;
+  if (request.topP !== undefined) body['top_p'] = request.topP;
+  if (request.topK !== undefined) policy.soft(pathFor(request.source, 'topK'), 'OpenAI has no top_k');
+  if (request.stopSequences.length > MAX_STOP_SEQUENCES) {
+    throw policy.reject(pathFor(request.source, 'stopSequences'), `OpenAI accepts at most ${MAX_STOP_SEQUENCES} stop sequences`);
+  }
+  if (request.stopSequences.length > 0) body['stop'] = request.stopSequences;
+  if (request.stream) {
+    body['stream'] = true;
+    // Always ask for usage upstream; the stream encoder strips it when the client did not ask (spec §4.1).
+    body['stream_options'] = { include_usage: true };
+  }
+
+  const tools = encodeTools(ctx);
+  if (tools.length > 0) body['tools'] = tools;
+  const choice = request.toolChoice;
+  if (choice !== undefined) {
+    body['tool_choice'] =
+      choice.type === 'tool'
+        ? { type: 'function', function: { name: sanitizeToolName(choice.name, OPENAI_TOOL_NAME_MAX) } }
+        : choice.type;
+  }
+  if (request.parallelToolCalls !== undefined && tools.length > 0) body['parallel_tool_calls'] = request.parallelToolCalls;
+
+  const effort = reasoningEffort(request.reasoning);
+  if (effort !== undefined) body['reasoning_effort'] = effort;
+
+  const format = request.responseFormat;
+  if (format !== undefined) {
+    body['response_format'] =
+      format.type === 'json_schema'
+        ? {
+            type: 'json_schema',
+            json_schema: {
+              // OpenAI requires a name; strict needs a conforming schema, so it is only set when asked (spec §4.6).
+              name: format.name ?? 'output',
+              ...(format.description === undefined ? {} : { description: format.description }),
+              schema: format.schema,
+              strict: format.strict ?? false,
+            },
+          }
+        : { type: format.type };
+  }
+  if (request.user !== undefined) body['user'] = request.user;
+
+  for (const field of request.extensions) {
+    if (field.format !== FORMAT) {
+      policy.foreign(field);
+    } else if (field.path === 'stream_options.include_obfuscation') {
+      if (isObject(body['stream_options'])) body['stream_options'] = { ...body['stream_options'], include_obfuscation: field.value };
+    } else {
+      body[field.path] = field.value;
+    }
+  }
+  return { body, dropped: policy.dropped };
+}
+
+/** Anthropic thinking budgets → the nearest OpenAI effort bucket (⚠ a judgment, spec §4.5). */
+function reasoningEffort(reasoning: ReasoningConfig | undefined): string | undefined {
+  if (reasoning === undefined) return undefined;
+  switch (reasoning.type) {
+    case 'disabled':
+      return undefined;
+    case 'effort':
+      return reasoning.effort;
+    case 'adaptive':
+      return reasoning.effort;
+    case 'budget':
+      return reasoning.budgetTokens < 4096 ? 'low' : reasoning.budgetTokens < 16384 ? 'medium' : 'high';
+  }
+}
+
+function encodeTools(ctx: Context): Json[] {
+  return ctx.request.tools.map((tool, i) => {
+    if (tool.type === 'foreign') {
+      if (tool.format === FORMAT) return tool.raw;
+      throw ctx.policy.reject(`tools[${i}]`, `\`${tool.name}\` is a provider-specific tool`);
+    }
+    if (tool.cacheControl !== undefined) ctx.policy.hint('tools[].cache_control');
+    return {
+      type: 'function',
+      function: {
+        name: sanitizeToolName(tool.name, OPENAI_TOOL_NAME_MAX),
+        ...(tool.description === undefined ? {} : { description: tool.description }),
+        parameters: tool.inputSchema,
+        ...(tool.strict === undefined ? {} : { strict: tool.strict }),
+      },
+    };
+  });
+}
+
+function encodeMessages(ctx: Context): Json[] {
+  const out: Json[] = [];
+  const { request, policy } = ctx;
+  if (request.system.length > 0) {
+    if (request.system.some((b) => b.cacheControl !== undefined)) policy.hint(`${pathFor(request.source, 'system')}[].cache_control`);
+    const [only] = request.system;
+    out.push({
+      role: 'system',
+      content: request.system.length === 1 && only !== undefined ? only.text : request.system.map((b) => ({ type: 'text', text: b.text })),
+    });
+  }
+  // Tool calls of the previous assistant turn still waiting for a result (OpenAI rejects gaps and orphans).
+  let pending: string[] = [];
+  request.messages.forEach((message, i) => {
+    const at = `${ctx.messagesPath}[${i}]`;
+    if (message.role === 'assistant') {
+      flushMissing(ctx, out, pending, at);
+      const encoded = encodeAssistant(ctx, message, at);
+      pending = encoded.callIds;
+      out.push(encoded.message);
+      return;
+    }
+    pending = encodeUser(ctx, out, message, pending, at);
+  });
+  return out;
+}
+
+function flushMissing(ctx: Context, out: Json[], pending: string[], at: string): void {
+  if (pending.length === 0) return;
+  ctx.policy.soft(`${at}`, 'tool calls without a result; a placeholder result was added');
+  for (const id of pending) out.push({ role: 'tool', tool_call_id: id, content: '(no result)' });
+}
+
+function encodeAssistant(ctx: Context, message: AssistantMessage, at: string): { message: Json; callIds: string[] } {
+  const texts: string[] = [];
+  const calls: Json[] = [];
+  const extra: Json = {};
+  message.content.forEach((part, j) => {
+    switch (part.type) {
+      case 'text':
+        texts.push(part.text);
+        if (part.cacheControl !== undefined) ctx.policy.hint(`${ctx.messagesPath}[].cache_control`);
+        return;
+      case 'thinking':
+      case 'redacted-thinking':
+        // OpenAI cannot take thinking history (spec §4.3 B→A 2).
+        ctx.policy.hint(`${ctx.messagesPath}[].content[].thinking`);
+        return;
+      case 'tool-call':
+        calls.push({
+          id: part.id,
+          type: 'function',
+          function: { name: sanitizeToolName(part.name, OPENAI_TOOL_NAME_MAX), arguments: part.invalidArguments ?? JSON.stringify(part.input) },
+        });
+        return;
+      case 'foreign':
+        if (part.format !== FORMAT) throw ctx.policy.reject(`${at}.content[${j}]`, `\`${part.label}\` has no OpenAI equivalent`);
+        if (isObject(part.raw) && part.raw['type'] === 'custom') calls.push(part.raw);
+        else if (isObject(part.raw)) Object.assign(extra, part.raw);
+        return;
+    }
+  });
+  const [onlyText] = texts;
+  const content = texts.length === 0 ? (calls.length > 0 ? null : '') : texts.length === 1 && onlyText !== undefined ? onlyText : texts.map((text) => ({ type: 'text', text }));
+  return {
+    message: {
+      role: 'assistant',
+      content,
+      ...(calls.length > 0 ? { tool_calls: calls } : {}),
+      ...(message.name === undefined ? {} : { name: message.name }),
+      ...extra,
+    },
+    callIds: calls.flatMap((c) => (typeof c['id'] === 'string' ? [c['id']] : [])),
+  };
+}
+
+/** Tool results become `tool` messages before the user's remaining content (spec §4.3 B→A 1). */
+function encodeUser(ctx: Context, out: Json[], message: UserMessage, pending: string[], at: string): string[] {
+  const results = message.content.filter((p): p is ToolResultPart => p.type === 'tool-result');
+  const rest = message.content.filter((p) => p.type !== 'tool-result');
+  const stillPending = [...pending];
+  const carried: Json[] = [];
+  for (const result of results) {
+    const k = stillPending.indexOf(result.toolCallId);
+    if (k < 0) {
+      // A result for no call in the previous turn: OpenAI rejects it, so it travels as user text.
+      ctx.policy.soft(`${at}.content`, `tool result ${result.toolCallId} answers no preceding tool call`);
+      carried.push({ type: 'text', text: `[result of tool call ${result.toolCallId}]\n${toolText(result)}` });
+      continue;
+    }
+    stillPending.splice(k, 1);
+    if (result.cacheControl !== undefined) ctx.policy.hint(`${ctx.messagesPath}[].cache_control`);
+    out.push({ role: 'tool', tool_call_id: result.toolCallId, content: toolText(result) });
+    // Tool messages carry text only: images and documents move to the following user message.
+    const media = result.content.filter((p): p is ImagePart | DocumentPart => p.type !== 'text');
+    if (media.length > 0) {
+      carried.push({ type: 'text', text: `[attachments from tool call ${result.toolCallId}]` });
+      media.forEach((p, j) => carried.push(encodeUserPart(ctx, p, `${at}.content[].content[${j}]`)));
+    }
+  }
+  flushMissing(ctx, out, stillPending, at);
+  const parts = [...carried, ...rest.map((p, j) => encodeUserPart(ctx, p, `${at}.content[${j}]`))];
+  if (parts.length === 0) return [];
+  const [only] = parts;
+  const content = parts.length === 1 && only !== undefined && only['type'] === 'text' && rest.length === parts.length ? only['text'] : parts;
+  out.push({ role: 'user', content, ...(message.name === undefined ? {} : { name: message.name }) });
+  return [];
+}
+
+function toolText(result: ToolResultPart): string {
+  const text = result.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n');
+  return result.isError ? `${TOOL_ERROR_MARKER}${text}` : text;
+}
+
+function encodeUserPart(ctx: Context, part: Exclude<UserPart, ToolResultPart>, at: string): Json {
+  if (part.type !== 'foreign' && part.cacheControl !== undefined) ctx.policy.hint(`${ctx.messagesPath}[].cache_control`);
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    case 'image': {
+      const src = part.source;
+      if (src.kind === 'file') throw ctx.policy.reject(at, 'provider file ids cannot cross providers');
+      const url = src.kind === 'url' ? src.url : toDataUrl(src.mediaType, src.data);
+      return { type: 'image_url', image_url: { url, ...(part.detail === undefined ? {} : { detail: part.detail }) } };
+    }
+    case 'document': {
+      const src = part.source;
+      if (src.kind === 'text') return { type: 'text', text: src.data };
+      if (src.kind === 'base64') {
+        return { type: 'file', file: { file_data: toDataUrl(src.mediaType, src.data), filename: part.title ?? 'document.pdf' } };
+      }
+      if (src.kind === 'file' && ctx.request.source === FORMAT) {
+        return { type: 'file', file: { file_id: src.fileId, ...(part.title === undefined ? {} : { filename: part.title }) } };
+      }
+      throw ctx.policy.reject(at, src.kind === 'url' ? 'OpenAI chat cannot fetch documents by URL' : 'provider file ids cannot cross providers');
+    }
+    case 'foreign':
+      if (part.format === FORMAT && isObject(part.raw)) return part.raw;
+      throw ctx.policy.reject(at, `\`${part.label}\` has no OpenAI equivalent`);
+  }
+}

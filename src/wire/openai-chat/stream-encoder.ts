@@ -1,0 +1,130 @@
+/**
+ * Canonical stream events → OpenAI chat chunks (spec §6.1). A state machine: the role goes in the first
+ * delta, each tool call gets its own OpenAI index with id/type/name on its first fragment, a tool without
+ * argument bytes gets `"{}"`, the finish chunk carries finish_reason, the usage chunk (`choices:[]`) is
+ * written only when the client asked for it, and `[DONE]` ends a successful stream exactly once.
+ * A failure writes `data: {"error":…}` and no `[DONE]` (spec §9).
+ */
+import type { GatewayError } from '../../core/errors.js';
+import type { Usage } from '../../core/usage.js';
+import { ZERO_USAGE } from '../../core/usage.js';
+import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
+import type { CanonicalStreamEvent } from '../canonical.js';
+import { formatSse, formatSseJson } from '../sse.js';
+import { mergeUsage } from '../shared/usage.js';
+import { openAIErrorObject } from './errors.js';
+import { toOpenAIFinishReason } from './map-stop-reason.js';
+import { writeOpenAIUsage } from './usage.js';
+
+interface ToolSlot {
+  openaiIndex: number;
+  argsSent: boolean;
+}
+
+export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): StreamEncoder {
+  let started = false;
+  let finished = false;
+  let usage: Usage = { ...ZERO_USAGE };
+  const tools = new Map<number, ToolSlot>();
+  let lastTool: number | undefined;
+
+  function chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
+    return formatSseJson({
+      id: options.id,
+      object: 'chat.completion.chunk',
+      created: options.created,
+      model: options.model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      // With include_usage every chunk but the last carries usage:null (spec §1.4 step 5).
+      ...(options.includeUsage ? { usage: null } : {}),
+    });
+  }
+
+  function ensureStarted(): string {
+    if (started) return '';
+    started = true;
+    return chunk({ role: 'assistant', content: '' });
+  }
+
+  function closeEmptyArgs(index: number): string {
+    const slot = tools.get(index);
+    if (slot === undefined || slot.argsSent) return '';
+    slot.argsSent = true;
+    return chunk({ tool_calls: [{ index: slot.openaiIndex, function: { arguments: '{}' } }] });
+  }
+
+  function onEvent(event: CanonicalStreamEvent): string {
+    switch (event.type) {
+      case 'start':
+        if (event.usage !== undefined) usage = mergeUsage(usage, event.usage);
+        return ensureStarted();
+      case 'text-delta':
+        return event.text === '' ? ensureStarted() : ensureStarted() + chunk({ content: event.text });
+      case 'thinking-delta':
+      case 'signature':
+      case 'redacted-thinking':
+        // OpenAI chat has no standard field for reasoning; dropped (spec §6.1).
+        return ensureStarted();
+      case 'tool-call-start': {
+        if (tools.has(event.index)) return ensureStarted();
+        const slot = { openaiIndex: tools.size, argsSent: false };
+        tools.set(event.index, slot);
+        lastTool = event.index;
+        return (
+          ensureStarted() +
+          chunk({
+            tool_calls: [{ index: slot.openaiIndex, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }],
+          })
+        );
+      }
+      case 'tool-call-delta': {
+        const slot = tools.get(event.index);
+        if (slot === undefined || event.argsJson === '') return ensureStarted();
+        slot.argsSent = true;
+        return ensureStarted() + chunk({ tool_calls: [{ index: slot.openaiIndex, function: { arguments: event.argsJson } }] });
+      }
+      case 'block-stop':
+        return lastTool === undefined ? '' : closeEmptyArgs(lastTool);
+      case 'usage':
+        usage = mergeUsage(usage, event.usage);
+        return '';
+      case 'finish': {
+        usage = mergeUsage(usage, event.usage);
+        let out = ensureStarted();
+        for (const index of tools.keys()) out += closeEmptyArgs(index);
+        out += chunk({}, toOpenAIFinishReason(event.stopReason, tools.size > 0));
+        if (options.includeUsage) {
+          out += formatSseJson({
+            id: options.id,
+            object: 'chat.completion.chunk',
+            created: options.created,
+            model: options.model,
+            choices: [],
+            usage: writeOpenAIUsage(usage),
+          });
+        }
+        finished = true;
+        return out + formatSse({ data: '[DONE]' });
+      }
+      case 'error':
+        return fail(event.error);
+    }
+  }
+
+  function fail(error: GatewayError): string {
+    if (finished) return '';
+    finished = true;
+    return formatSseJson({ error: openAIErrorObject(error) });
+  }
+
+  return {
+    push(event) {
+      if (finished) return '';
+      return onEvent(event);
+    },
+    fail,
+    get finished() {
+      return finished;
+    },
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * OpenAI Responses request → CanonicalRequest, stateless subset (spec §3.1, §4.8). Stateful features
+ * (previous_response_id, conversation, background, prompt templates, item references) and hosted tools
+ * are kept as `contract` fields / foreign parts: same-format passthrough still works, while any
+ * translation to another format answers 400 naming the field.
+ */
+import type {
+  AssistantMessage,
+  AssistantPart,
+  CanonicalMessage,
+  CanonicalRequest,
+  FormatField,
+  ReasoningConfig,
+  ReasoningEffort,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+  UserPart,
+} from '../canonical.js';
+import type { JsonObject } from '../shared/json.js';
+import { invalid, isObject, optionalBoolean, optionalNumber, optionalTokenLimit, parseToolArguments, requireBody, str } from '../shared/json.js';
+import { parseDataUrl } from '../shared/media.js';
+import { readCarried } from './reasoning-carrier.js';
+
+const FORMAT = 'openai-responses';
+
+const KNOWN = new Set([
+  'model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'max_output_tokens', 'temperature',
+  'top_p', 'text', 'reasoning', 'stream', 'user', 'safety_identifier',
+]);
+const HINTS = new Set(['store', 'metadata', 'include', 'prompt_cache_key', 'prompt_cache_retention', 'service_tier', 'truncation', 'stream_options', 'context_management']);
+const SAMPLING = new Set(['top_logprobs']);
+/** Stateful or server-side features outside the stateless subset. */
+export const STATEFUL_FIELDS = new Set(['previous_response_id', 'conversation', 'background', 'prompt']);
+const EFFORTS = new Set<string>(['minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
+
+export function decodeResponsesRequest(input: unknown): CanonicalRequest {
+  const body = requireBody(input);
+  const items = body['input'];
+  if (typeof items !== 'string' && !Array.isArray(items)) throw invalid('`input` is required and must be a string or an array of items.', 'input');
+
+  const extensions: FormatField[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (KNOWN.has(key) || value === undefined || value === null) continue;
+    if (key === 'background' && value === false) continue;
+    const policy = STATEFUL_FIELDS.has(key) ? 'contract' : HINTS.has(key) ? 'hint' : SAMPLING.has(key) ? 'sampling' : 'unknown';
+    extensions.push({
+      format: FORMAT,
+      path: key,
+      value,
+      policy,
+      ...(STATEFUL_FIELDS.has(key) ? { reason: 'it is stateful, and only the stateless subset of the Responses API can be translated' } : {}),
+    });
+  }
+
+  const system: TextPart[] = [];
+  const instructions = body['instructions'];
+  if (typeof instructions === 'string' && instructions !== '') system.push({ type: 'text', text: instructions });
+  const messages = typeof items === 'string' ? [{ role: 'user' as const, content: [{ type: 'text' as const, text: items }] }] : decodeItems(items, system);
+
+  const text = isObject(body['text']) ? body['text'] : {};
+  if (text['verbosity'] !== undefined && text['verbosity'] !== null) extensions.push({ format: FORMAT, path: 'text.verbosity', value: text['verbosity'], policy: 'hint' });
+  const reasoningBody = isObject(body['reasoning']) ? body['reasoning'] : {};
+  if (reasoningBody['summary'] !== undefined && reasoningBody['summary'] !== null) {
+    extensions.push({ format: FORMAT, path: 'reasoning.summary', value: reasoningBody['summary'], policy: 'hint' });
+  }
+
+  const stream = optionalBoolean(body, 'stream') ?? false;
+  const maxTokens = optionalTokenLimit(body, 'max_output_tokens');
+  const temperature = optionalNumber(body, 'temperature');
+  const topP = optionalNumber(body, 'top_p');
+  const parallel = optionalBoolean(body, 'parallel_tool_calls');
+  const tools = decodeTools(body['tools']);
+  const choice = decodeToolChoice(body['tool_choice'], tools, extensions);
+  const reasoning = decodeReasoning(reasoningBody['effort']);
+  const responseFormat = decodeFormat(text['format']);
+  const user = str(body['safety_identifier']) ?? str(body['user']);
+
+  return {
+    source: FORMAT,
+    model: (body['model'] as string).trim(),
+    stream,
+    ...(maxTokens === undefined ? {} : { maxTokens }),
+    includeUsage: false,
+    system,
+    messages,
+    tools: choice.tools,
+    ...(choice.choice === undefined ? {} : { toolChoice: choice.choice }),
+    ...(parallel === undefined ? {} : { parallelToolCalls: parallel }),
+    ...(temperature === undefined ? {} : { temperature }),
+    ...(topP === undefined ? {} : { topP }),
+    stopSequences: [],
+    ...(reasoning === undefined ? {} : { reasoning }),
+    ...(responseFormat === undefined ? {} : { responseFormat }),
+    ...(user === undefined ? {} : { user }),
+    extensions,
+    raw: body,
+  };
+}
+
+function textParts(content: unknown, param: string, types: string[]): TextPart[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) throw invalid(`\`${param}\` must be a string or an array of parts.`, param);
+  return content.map((part, j) => {
+    if (!isObject(part) || !types.includes(String(part['type']))) throw invalid(`\`${param}[${j}]\` must be a text part.`, `${param}[${j}]`);
+    const text = str(part['text']) ?? str(part['refusal']) ?? '';
+    return { type: 'text', text };
+  });
+}
+
+function userPart(part: unknown, param: string): UserPart {
+  if (!isObject(part)) throw invalid(`\`${param}\` must be an object.`, param);
+  switch (part['type']) {
+    case 'input_text':
+      return { type: 'text', text: str(part['text']) ?? '' };
+    case 'input_image': {
+      const detail = part['detail'];
+      const details: { detail?: 'low' | 'high' | 'auto' } = detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {};
+      const url = str(part['image_url']);
+      if (url !== undefined) {
+        const data = parseDataUrl(url);
+        return { type: 'image', source: data === undefined ? { kind: 'url', url } : { kind: 'base64', mediaType: data.mediaType, data: data.data }, ...details };
+      }
+      const fileId = str(part['file_id']);
+      if (fileId !== undefined) return { type: 'image', source: { kind: 'file', fileId }, ...details };
+      throw invalid(`\`${param}\` needs image_url or file_id.`, param);
+    }
+    case 'input_file': {
+      const filename = str(part['filename']);
+      const named = filename === undefined ? {} : { title: filename };
+      const fileData = str(part['file_data']);
+      if (fileData !== undefined) {
+        const data = parseDataUrl(fileData);
+        return { type: 'document', source: { kind: 'base64', mediaType: data?.mediaType ?? 'application/pdf', data: data?.data ?? fileData }, ...named };
+      }
+      const fileUrl = str(part['file_url']);
+      if (fileUrl !== undefined) return { type: 'document', source: { kind: 'url', url: fileUrl }, ...named };
+      const fileId = str(part['file_id']);
+      if (fileId !== undefined) return { type: 'document', source: { kind: 'file', fileId }, ...named };
+      throw invalid(`\`${param}\` needs file_data, file_url or file_id.`, param);
+    }
+    default:
+      return { type: 'foreign', format: FORMAT, label: str(part['type']) ?? 'unknown part', raw: part };
+  }
+}
+
+/**
+ * Items → turns: a run of function_call items and any adjacent assistant output message form one
+ * assistant turn; function_call_output items and a user message right after them form one user turn.
+ */
+function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
+  const messages: CanonicalMessage[] = [];
+  const last = (): CanonicalMessage | undefined => messages[messages.length - 1];
+  const assistantTurn = (): AssistantMessage => {
+    const tail = last();
+    if (tail?.role === 'assistant') return tail;
+    const turn: AssistantMessage = { role: 'assistant', content: [] };
+    messages.push(turn);
+    return turn;
+  };
+  let toolTurnOpen = false;
+  items.forEach((item, i) => {
+    const param = `input[${i}]`;
+    if (!isObject(item)) throw invalid(`\`${param}\` must be an object.`, param);
+    const type = item['type'] ?? 'message';
+    switch (type) {
+      case 'message': {
+        const role = item['role'];
+        if (role === 'system' || role === 'developer') {
+          system.push(...textParts(item['content'], `${param}.content`, ['input_text']));
+          return;
+        }
+        if (role === 'assistant') {
+          toolTurnOpen = false;
+          assistantTurn().content.push(...textParts(item['content'], `${param}.content`, ['output_text', 'refusal', 'input_text']));
+          return;
+        }
+        if (role !== 'user') throw invalid(`\`${param}.role\` must be user, assistant, system or developer.`, `${param}.role`);
+        const content = typeof item['content'] === 'string' ? [{ type: 'text' as const, text: item['content'] }] : Array.isArray(item['content']) ? item['content'].map((p, j) => userPart(p, `${param}.content[${j}]`)) : undefined;
+        if (content === undefined) throw invalid(`\`${param}.content\` must be a string or an array of parts.`, `${param}.content`);
+        const tail = last();
+        if (toolTurnOpen && tail?.role === 'user') tail.content.push(...content);
+        else messages.push({ role: 'user', content });
+        toolTurnOpen = false;
+        return;
+      }
+      case 'function_call': {
+        const callId = str(item['call_id']);
+        const name = str(item['name']);
+        if (callId === undefined || name === undefined) throw invalid(`\`${param}\` needs call_id and name.`, param);
+        const args = parseToolArguments(str(item['arguments']) ?? '');
+        toolTurnOpen = false;
+        assistantTurn().content.push({ type: 'tool-call', id: callId, name, input: args.input, ...(args.invalid === undefined ? {} : { invalidArguments: args.invalid }) });
+        return;
+      }
+      case 'function_call_output': {
+        const callId = str(item['call_id']);
+        if (callId === undefined) throw invalid(`\`${param}.call_id\` is required.`, `${param}.call_id`);
+        const output = item['output'];
+        const content = typeof output === 'string' ? [{ type: 'text' as const, text: output }] : Array.isArray(output) ? output.map((p, j) => userPart(p, `${param}.output[${j}]`)) : [];
+        const result: UserPart = {
+          type: 'tool-result',
+          toolCallId: callId,
+          content: content.flatMap((p) => (p.type === 'text' || p.type === 'image' || p.type === 'document' ? [p] : [])),
+          isError: false,
+        };
+        const tail = last();
+        if (toolTurnOpen && tail?.role === 'user') tail.content.push(result);
+        else messages.push({ role: 'user', content: [result] });
+        toolTurnOpen = true;
+        return;
+      }
+      case 'reasoning': {
+        const summary = Array.isArray(item['summary']) ? item['summary'] : [];
+        const text = summary.map((s) => (isObject(s) ? (str(s['text']) ?? '') : '')).join('\n\n');
+        const carried = readCarried(item['encrypted_content']);
+        const part: AssistantPart =
+          carried?.kind === 'redacted'
+            ? { type: 'redacted-thinking', data: carried.value }
+            : { type: 'thinking', text, ...(carried?.kind === 'signature' ? { signature: carried.value } : {}) };
+        toolTurnOpen = false;
+        assistantTurn().content.push(part);
+        return;
+      }
+      case 'item_reference':
+        // Stateful: points at a stored item; only an OpenAI upstream can resolve it.
+        assistantTurn().content.push({ type: 'foreign', format: FORMAT, label: 'item_reference (stateful)', raw: item });
+        return;
+      default:
+        // Hosted-tool calls and outputs (web_search_call, computer_call, …).
+        toolTurnOpen = false;
+        assistantTurn().content.push({ type: 'foreign', format: FORMAT, label: String(type), raw: item });
+    }
+  });
+  return messages;
+}
+
+function decodeTools(value: unknown): ToolDefinition[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalid('`tools` must be an array.', 'tools');
+  return value.map((tool, i): ToolDefinition => {
+    const param = `tools[${i}]`;
+    if (!isObject(tool)) throw invalid(`\`${param}\` must be an object.`, param);
+    if (tool['type'] !== 'function') return { type: 'foreign', format: FORMAT, name: str(tool['name']) ?? str(tool['type']) ?? 'tool', raw: tool };
+    const name = str(tool['name']);
+    if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
+    const description = str(tool['description']);
+    const strict = tool['strict'];
+    return {
+      type: 'function',
+      name,
+      ...(description === undefined ? {} : { description }),
+      inputSchema: isObject(tool['parameters']) ? tool['parameters'] : { type: 'object', properties: {} },
+      ...(typeof strict === 'boolean' ? { strict } : {}),
+    };
+  });
+}
+
+function decodeToolChoice(value: unknown, tools: ToolDefinition[], extensions: FormatField[]): { choice: ToolChoice | undefined; tools: ToolDefinition[] } {
+  if (value === undefined || value === null) return { choice: undefined, tools };
+  if (value === 'auto' || value === 'none' || value === 'required') return { choice: { type: value }, tools };
+  if (isObject(value)) {
+    if (value['type'] === 'function' && typeof value['name'] === 'string') return { choice: { type: 'tool', name: value['name'] }, tools };
+    if (value['type'] === 'allowed_tools') {
+      const list = Array.isArray(value['tools']) ? value['tools'] : [];
+      const names = new Set(list.flatMap((t) => (isObject(t) && typeof t['name'] === 'string' ? [t['name']] : [])));
+      return { choice: { type: value['mode'] === 'required' ? 'required' : 'auto' }, tools: tools.filter((t) => names.has(t.name)) };
+    }
+    // A hosted-tool choice: only an OpenAI upstream can honour it.
+    extensions.push({ format: FORMAT, path: 'tool_choice', value, policy: 'contract' });
+    return { choice: undefined, tools };
+  }
+  throw invalid('`tool_choice` must be none, auto, required or an object.', 'tool_choice');
+}
+
+function decodeReasoning(effort: unknown): ReasoningConfig | undefined {
+  if (effort === undefined || effort === null) return undefined;
+  if (effort === 'none') return { type: 'disabled' };
+  if (typeof effort === 'string' && EFFORTS.has(effort)) return { type: 'effort', effort: effort as ReasoningEffort };
+  throw invalid('`reasoning.effort` must be one of none, minimal, low, medium, high, xhigh, max.', 'reasoning.effort');
+}
+
+function decodeFormat(format: unknown): ResponseFormat | undefined {
+  if (format === undefined || format === null) return undefined;
+  if (!isObject(format)) throw invalid('`text.format` must be an object.', 'text.format');
+  const f: JsonObject = format;
+  switch (f['type']) {
+    case 'text':
+      return { type: 'text' };
+    case 'json_object':
+      return { type: 'json_object' };
+    case 'json_schema': {
+      const name = str(f['name']);
+      const description = str(f['description']);
+      const strict = f['strict'];
+      return {
+        type: 'json_schema',
+        ...(name === undefined ? {} : { name }),
+        ...(description === undefined ? {} : { description }),
+        schema: isObject(f['schema']) ? f['schema'] : {},
+        ...(typeof strict === 'boolean' ? { strict } : {}),
+      };
+    }
+    default:
+      throw invalid('`text.format.type` must be text, json_object or json_schema.', 'text.format.type');
+  }
+}

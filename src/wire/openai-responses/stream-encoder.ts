@@ -1,0 +1,231 @@
+/**
+ * Canonical stream events → Responses stream events (spec §6.3). A state machine over output items:
+ * `response.created` + `response.in_progress` open the stream; each text run, reasoning run and tool call
+ * is one output item (added → deltas → done); a change of kind closes the open message/reasoning item.
+ * Tool-call items are addressed by output_index, so several may stay open and receive interleaved
+ * argument fragments. The stream ends with exactly one of `response.completed`, `response.incomplete`,
+ * or `error` + `response.failed`; every event carries an increasing `sequence_number`; no `[DONE]`.
+ */
+import type { GatewayError } from '../../core/errors.js';
+import type { Usage } from '../../core/usage.js';
+import { ZERO_USAGE } from '../../core/usage.js';
+import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
+import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
+import { formatSseJson } from '../sse.js';
+import { mergeUsage } from '../shared/usage.js';
+import { openAIErrorObject } from '../openai-chat/errors.js';
+import { itemId, reasoningItem, responseObject, responsesId } from './encode-response.js';
+import { carryRedacted } from './reasoning-carrier.js';
+import { toResponsesStatus } from './map-stop-reason.js';
+import { writeResponsesUsage } from './usage.js';
+
+type Json = Record<string, unknown>;
+
+type OpenItem =
+  | { kind: 'message'; outputIndex: number; id: string; text: string }
+  | { kind: 'reasoning'; outputIndex: number; id: string; text: string; signature: string | undefined; partOpen: boolean }
+  | { kind: 'tool'; outputIndex: number; id: string; callId: string; name: string; args: string };
+
+export function createResponsesStreamEncoder(options: StreamEncoderOptions): StreamEncoder {
+  const id = responsesId(options.id);
+  let seq = 0;
+  let started = false;
+  let finished = false;
+  let usage: Usage = { ...ZERO_USAGE };
+  /** Completed items, by output_index, for the final response object. */
+  const output: Json[] = [];
+  let current: Exclude<OpenItem, { kind: 'tool' }> | undefined;
+  const openTools = new Map<number, Extract<OpenItem, { kind: 'tool' }>>();
+  let toolsSeen = 0;
+
+  const emit = (type: string, data: Json): string => formatSseJson({ type, sequence_number: seq++, ...data }, type);
+
+  function base(status: 'in_progress' | 'completed' | 'incomplete' | 'failed', extra: { usage?: Json; incompleteReason?: string; error?: Json } = {}): Json {
+    return responseObject({
+      id,
+      model: options.model,
+      created: options.created,
+      status,
+      output: status === 'in_progress' ? [] : output.filter((item) => 'type' in item),
+      usage: extra.usage ?? null,
+      incompleteReason: extra.incompleteReason,
+      error: extra.error,
+    });
+  }
+
+  function ensureStarted(): string {
+    if (started) return '';
+    started = true;
+    return emit('response.created', { response: base('in_progress') }) + emit('response.in_progress', { response: base('in_progress') });
+  }
+
+  function closeCurrent(): string {
+    const item = current;
+    if (item === undefined) return '';
+    current = undefined;
+    if (item.kind === 'message') {
+      const part = { type: 'output_text', text: item.text, annotations: [] };
+      const done = { type: 'message', id: item.id, role: 'assistant', status: 'completed', content: [part] };
+      output[item.outputIndex] = done;
+      return (
+        emit('response.output_text.done', { item_id: item.id, output_index: item.outputIndex, content_index: 0, text: item.text, logprobs: [] }) +
+        emit('response.content_part.done', { item_id: item.id, output_index: item.outputIndex, content_index: 0, part }) +
+        emit('response.output_item.done', { output_index: item.outputIndex, item: done })
+      );
+    }
+    const done = reasoningItem(item.id, item.text, item.signature);
+    output[item.outputIndex] = done;
+    let out = '';
+    if (item.partOpen) {
+      const part = { type: 'summary_text', text: item.text };
+      out +=
+        emit('response.reasoning_summary_text.done', { item_id: item.id, output_index: item.outputIndex, summary_index: 0, text: item.text }) +
+        emit('response.reasoning_summary_part.done', { item_id: item.id, output_index: item.outputIndex, summary_index: 0, part });
+    }
+    return out + emit('response.output_item.done', { output_index: item.outputIndex, item: done });
+  }
+
+  function closeTool(index: number): string {
+    const tool = openTools.get(index);
+    if (tool === undefined) return '';
+    openTools.delete(index);
+    const done = { type: 'function_call', id: tool.id, call_id: tool.callId, name: tool.name, arguments: tool.args, status: 'completed' };
+    output[tool.outputIndex] = done;
+    return (
+      emit('response.function_call_arguments.done', { item_id: tool.id, output_index: tool.outputIndex, arguments: tool.args, name: tool.name }) +
+      emit('response.output_item.done', { output_index: tool.outputIndex, item: done })
+    );
+  }
+
+  function closeTools(): string {
+    let out = '';
+    for (const index of [...openTools.keys()]) out += closeTool(index);
+    return out;
+  }
+
+  function closeAll(): string {
+    return closeCurrent() + closeTools();
+  }
+
+  function openMessage(): string {
+    if (current?.kind === 'message') return '';
+    const out = closeAll();
+    const outputIndex = output.length;
+    output.push({});
+    const item = { kind: 'message' as const, outputIndex, id: itemId('msg', id, outputIndex), text: '' };
+    current = item;
+    return (
+      out +
+      emit('response.output_item.added', { output_index: outputIndex, item: { type: 'message', id: item.id, role: 'assistant', status: 'in_progress', content: [] } }) +
+      emit('response.content_part.added', { item_id: item.id, output_index: outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } })
+    );
+  }
+
+  function openReasoning(): string {
+    if (current?.kind === 'reasoning') return '';
+    const out = closeAll();
+    const outputIndex = output.length;
+    output.push({});
+    current = { kind: 'reasoning', outputIndex, id: itemId('rs', id, outputIndex), text: '', signature: undefined, partOpen: false };
+    return out + emit('response.output_item.added', { output_index: outputIndex, item: { type: 'reasoning', id: current.id, summary: [] } });
+  }
+
+  function onEvent(event: CanonicalStreamEvent): string {
+    switch (event.type) {
+      case 'start':
+        return '';
+      case 'text-delta': {
+        if (event.text === '') return '';
+        const out = openMessage();
+        if (current?.kind !== 'message') return out;
+        current.text += event.text;
+        return out + emit('response.output_text.delta', { item_id: current.id, output_index: current.outputIndex, content_index: 0, delta: event.text, logprobs: [] });
+      }
+      case 'thinking-delta': {
+        if (event.text === '') return '';
+        let out = openReasoning();
+        if (current?.kind !== 'reasoning') return out;
+        if (!current.partOpen) {
+          current.partOpen = true;
+          out += emit('response.reasoning_summary_part.added', { item_id: current.id, output_index: current.outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } });
+        }
+        current.text += event.text;
+        return out + emit('response.reasoning_summary_text.delta', { item_id: current.id, output_index: current.outputIndex, summary_index: 0, delta: event.text });
+      }
+      case 'signature': {
+        const out = openReasoning();
+        if (current?.kind === 'reasoning') current.signature = event.signature;
+        return out;
+      }
+      case 'redacted-thinking': {
+        const out = closeAll();
+        const outputIndex = output.length;
+        const item = { type: 'reasoning', id: itemId('rs', id, outputIndex), summary: [], encrypted_content: carryRedacted(event.data) };
+        output.push(item);
+        return out + emit('response.output_item.added', { output_index: outputIndex, item }) + emit('response.output_item.done', { output_index: outputIndex, item });
+      }
+      case 'tool-call-start': {
+        if (openTools.has(event.index)) return '';
+        const out = closeCurrent();
+        const outputIndex = output.length;
+        output.push({});
+        toolsSeen++;
+        const tool = { kind: 'tool' as const, outputIndex, id: itemId('fc', id, outputIndex), callId: event.id, name: event.name, args: '' };
+        openTools.set(event.index, tool);
+        return out + emit('response.output_item.added', { output_index: outputIndex, item: { type: 'function_call', id: tool.id, call_id: tool.callId, name: tool.name, arguments: '', status: 'in_progress' } });
+      }
+      case 'tool-call-delta': {
+        const tool = openTools.get(event.index);
+        if (tool === undefined || event.argsJson === '') return '';
+        tool.args += event.argsJson;
+        return emit('response.function_call_arguments.delta', { item_id: tool.id, output_index: tool.outputIndex, delta: event.argsJson });
+      }
+      case 'block-stop': {
+        if (current !== undefined) return closeCurrent();
+        // Anthropic upstreams close tool blocks one at a time: the latest open tool is the one that ended.
+        const last = [...openTools.entries()].sort((a, b) => b[1].outputIndex - a[1].outputIndex)[0];
+        return last === undefined ? '' : closeTool(last[0]);
+      }
+      case 'usage':
+        usage = mergeUsage(usage, event.usage);
+        return '';
+      case 'finish':
+        return finish(event.stopReason, event.usage);
+      case 'error':
+        return fail(event.error);
+    }
+  }
+
+  function finish(reason: StopReason, final: Usage): string {
+    usage = mergeUsage(usage, final);
+    const out = closeAll();
+    finished = true;
+    const status = toResponsesStatus(reason === 'tool-calls' && toolsSeen === 0 ? 'stop' : reason);
+    const response = base(status.status, { usage: writeResponsesUsage(usage), ...(status.incompleteReason === undefined ? {} : { incompleteReason: status.incompleteReason }) });
+    return out + emit(status.status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
+  }
+
+  function fail(error: GatewayError): string {
+    if (finished) return '';
+    finished = true;
+    const body = openAIErrorObject(error);
+    const code = typeof body['code'] === 'string' ? body['code'] : String(body['type']);
+    return (
+      ensureStarted() +
+      emit('error', { code, message: error.message, param: error.param ?? null }) +
+      emit('response.failed', { response: base('failed', { error: { code, message: error.message } }) })
+    );
+  }
+
+  return {
+    push(event) {
+      if (finished) return '';
+      if (event.type === 'error') return fail(event.error);
+      return ensureStarted() + onEvent(event);
+    },
+    fail,
+    get finished() {
+      return finished;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/** Narrowing helpers for untrusted JSON; decoders never trust a body's shape. */
+import { GatewayError } from '../../core/errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A non-negative integer token count, or undefined (null and garbage are "not reported"). */
+export function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
+}
+
+export function bool(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+export function invalid(message: string, param: string): GatewayError {
+  return new GatewayError('invalid_request', message, { param });
+}
+
+/** The body must be a JSON object with a non-empty string `model`. */
+export function requireBody(body: unknown): JsonObject {
+  if (!isObject(body)) throw invalid('The request body must be a JSON object.', 'body');
+  const model = body['model'];
+  if (typeof model !== 'string' || model.trim() === '') {
+    throw invalid('`model` is required and must be a non-empty string.', 'model');
+  }
+  return body;
+}
+
+export function optionalNumber(body: JsonObject, key: string, param = key): number | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`\`${param}\` must be a number.`, param);
+  return value;
+}
+
+export function optionalTokenLimit(body: JsonObject, key: string): number | undefined {
+  const value = optionalNumber(body, key);
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) throw invalid(`\`${key}\` must be a non-negative integer.`, key);
+  return value;
+}
+
+export function optionalBoolean(body: JsonObject, key: string): boolean | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw invalid(`\`${key}\` must be a boolean.`, key);
+  return value;
+}
+
+/** Parses tool-call argument text. Empty means `{}` (pitfall 11); anything but an object is invalid. */
+export function parseToolArguments(text: string): { input: Record<string, unknown>; invalid?: string } {
+  if (text.trim() === '') return { input: {} };
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isObject(parsed)) return { input: parsed };
+  } catch {
+    // fall through: kept verbatim so a strict encoder can reject it
+  }
+  return { input: {}, invalid: text };
+}
+
+/** Parses JSON text, or undefined. */
+export function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,93 @@
+/** SSE framing helpers and the usage read/write tables of spec §10. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Usage } from '../../../src/core/usage.js';
+import { readAnthropicUsage, writeAnthropicUsage } from '../../../src/wire/anthropic-messages/usage.js';
+import { readOpenAIUsage, writeOpenAIUsage } from '../../../src/wire/openai-chat/usage.js';
+import { createSseReader, formatSse, formatSseComment, formatSseJson, parseSseText } from '../../../src/wire/sse.js';
+
+describe('sse', () => {
+  it('formats events with and without names, splitting multi-line data', () => {
+    expect(formatSse({ event: 'ping', data: '{}' })).toBe('event: ping\ndata: {}\n\n');
+    expect(formatSse({ data: '[DONE]' })).toBe('data: [DONE]\n\n');
+    expect(formatSse({ data: 'a\nb' })).toBe('data: a\ndata: b\n\n');
+    expect(formatSseJson({ x: 'é' }, 'e')).toBe('event: e\ndata: {"x":"é"}\n\n');
+    expect(formatSseComment('keep\nalive')).toBe(': keep alive\n\n');
+  });
+
+  it('parses back what it formats, for any data and any chunking', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.option(fc.stringMatching(/^[a-z_]{1,10}$/), { nil: undefined }), fc.string({ unit: 'grapheme' }))), fc.array(fc.nat()), (events, cuts) => {
+        const text = events.map(([event, data]) => formatSse(event === undefined ? { data } : { event, data })).join('');
+        const bytes = new TextEncoder().encode(text);
+        const seen: Array<{ event?: string | undefined; data: string }> = [];
+        const reader = createSseReader((e) => seen.push(e));
+        let from = 0;
+        for (const cut of [...cuts.map((c) => c % (bytes.length + 1))].sort((a, b) => a - b)) {
+          reader.feed(bytes.subarray(from, cut));
+          from = cut;
+        }
+        reader.feed(bytes.subarray(from));
+        reader.end();
+        const expected = events.map(([event, data]) => ({ ...(event === undefined ? {} : { event }), data: data.replace(/\r\n|\r/g, '\n') }));
+        expect(seen).toEqual(expected);
+      }),
+    );
+  });
+
+  it('ignores comments and discards an unterminated trailing event', () => {
+    expect(parseSseText(': hi\n\ndata: 1\n\ndata: 2')).toEqual([{ data: '1' }]);
+  });
+});
+
+const usage: fc.Arbitrary<Usage> = fc
+  .record({
+    inputUncached: fc.nat(10_000),
+    cacheRead: fc.nat(10_000),
+    cacheWrite5m: fc.nat(10_000),
+    cacheWrite1h: fc.nat(10_000),
+    output: fc.nat(10_000),
+    reasoningShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  })
+  .map(({ reasoningShare, ...u }) => ({ ...u, reasoning: Math.floor(u.output * reasoningShare) }));
+
+describe('usage (spec §10)', () => {
+  it('Anthropic write → read is the identity', () => {
+    fc.assert(
+      fc.property(usage, (u) => {
+        expect(readAnthropicUsage(writeAnthropicUsage(u))).toEqual(u);
+      }),
+    );
+  });
+
+  it('OpenAI write → read keeps every total (the 5m/1h split collapses into one write count)', () => {
+    fc.assert(
+      fc.property(usage, (u) => {
+        const back = readOpenAIUsage(writeOpenAIUsage(u));
+        expect(back).toEqual({ ...u, cacheWrite5m: u.cacheWrite5m + u.cacheWrite1h, cacheWrite1h: 0 });
+      }),
+    );
+  });
+
+  it('OpenAI prompt_tokens includes cache reads and writes; reasoning stays inside completion_tokens', () => {
+    fc.assert(
+      fc.property(usage, (u) => {
+        const w = writeOpenAIUsage(u) as { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+        expect(w.prompt_tokens).toBe(u.inputUncached + u.cacheRead + u.cacheWrite5m + u.cacheWrite1h);
+        expect(w.completion_tokens).toBe(u.output);
+        expect(w.total_tokens).toBe(w.prompt_tokens + w.completion_tokens);
+      }),
+    );
+  });
+
+  it('reads the tables exactly, tolerating nulls and garbage', () => {
+    expect(readOpenAIUsage({ prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 30, cache_write_tokens: 10 }, completion_tokens_details: { reasoning_tokens: 5 } })).toEqual({
+      inputUncached: 60, cacheRead: 30, cacheWrite5m: 10, cacheWrite1h: 0, output: 20, reasoning: 5,
+    });
+    expect(readAnthropicUsage({ input_tokens: 3, cache_read_input_tokens: null, cache_creation_input_tokens: 40, output_tokens: 9 })).toEqual({
+      inputUncached: 3, cacheRead: 0, cacheWrite5m: 40, cacheWrite1h: 0, output: 9, reasoning: 0,
+    });
+    expect(readOpenAIUsage(null)).toEqual({ inputUncached: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 });
+    expect(readOpenAIUsage({ prompt_tokens: 'x', completion_tokens: -4 })).toMatchObject({ inputUncached: 0, output: 0 });
+  });
+});
