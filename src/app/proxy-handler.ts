@@ -48,6 +48,7 @@ export function createProxyHandler(deps: ProxyHandlerDeps) {
         case 'embeddings':
           return await guardMethod(req, 'POST', () => embeddings(req, res, agent, requestId, deps));
         case 'responses':
+          return await guardMethod(req, 'POST', () => handleChat(req, res, 'openai-responses', agent, requestId, deps));
         case 'other':
           return await other(req, res, agent, v1Path + search, deps, passthrough);
       }

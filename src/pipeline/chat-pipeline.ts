@@ -10,7 +10,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../observe/logger.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
 import type { WireFormat } from '../wire/codec.js';
-import { codecFor } from '../wire/index.js';
+import { codecFor, OPENAI_TOOL_NAME_MAX, restoreToolNameInEvent, toolNameRestorer } from '../wire/index.js';
 import { sendError, toGatewayError } from '../server/render-error.js';
 import type { Admission, Controls, Meter, Recorder, Router, RouteTarget, ProxySettings } from './ports.js';
 import { costOf, maxCostOf, type ModelPrice } from '../metering/index.js';
@@ -118,13 +118,9 @@ export async function handleChat(
     if (dropped.length > 0) baseHeaders['x-ai-gateway-dropped'] = dropped.join(',');
 
     if (request.stream) {
-      res.writeHead(200, {
-        ...baseHeaders,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
       const held = admission;
+      const translating = target.provider.format !== clientFormat;
+      const restore = restorerFor(request, target, clientFormat);
       const result = await relayStream({
         res,
         upstream: attempt.response,
@@ -136,7 +132,23 @@ export async function handleChat(
         meter,
         signal: abort.signal,
         check: () => budgetCheck(held, price, meter, request!, bodyText.length),
+        map: restore ? (event) => restoreToolNameInEvent(event, restore) : undefined,
+        // OpenAI upstreams report input only at the end; Anthropic clients expect it in message_start.
+        estimatedInputTokens: translating ? Math.ceil(bodyText.length / BYTES_PER_TOKEN_ESTIMATE) : undefined,
+        begin: () =>
+          res.writeHead(200, {
+            ...baseHeaders,
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-cache',
+            connection: 'keep-alive',
+          }),
       });
+      if (result.failedBeforeStart && result.error) {
+        // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
+        if (result.error.status >= 500) attempt.breaker.failure();
+        else attempt.breaker.success();
+        throw result.error;
+      }
       clientClosed = result.clientClosed;
       error = result.error;
       status = clientClosed ? 499 : error ? error.status : 200;
@@ -145,7 +157,10 @@ export async function handleChat(
       else attempt.breaker.abandon();
     } else {
       const text = await readUpstreamText(attempt.response, settings.maxResponseBytes, target.provider.spec.name);
-      const out = translateJson(text, target.provider.format, clientFormat, request.model, target.provider.spec.name);
+      const out = translateJson(text, target.provider.format, clientFormat, request.model, target.provider.spec.name, {
+        created: Math.floor(clock.now() / 1000),
+        restore: restorerFor(request, target, clientFormat),
+      });
       meter.observeResponse(out.response);
       attempt.breaker.success();
       const cost = price ? costOf(out.response.usage, price) : undefined;
@@ -204,6 +219,12 @@ export async function handleChat(
     dropped: dropped.length > 0 ? dropped.join(',') : null,
   };
   deps.recorder.record({ row, usage, streamEvents: meter.events });
+}
+
+/** Tool names an OpenAI-format upstream had to shorten are given back to the client as it declared them. */
+function restorerFor(request: CanonicalRequest, target: RouteTarget, clientFormat: WireFormat): ((name: string) => string) | undefined {
+  if (target.provider.format === clientFormat || target.provider.format === 'anthropic-messages' || request.tools.length === 0) return undefined;
+  return toolNameRestorer(request, OPENAI_TOOL_NAME_MAX);
 }
 
 function priceOf(meter: Meter, target: RouteTarget): ModelPrice | undefined {

@@ -6,7 +6,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { CanonicalResponse } from '../../wire/canonical.js';
 import type { WireFormat } from '../../wire/codec.js';
-import { codecFor } from '../../wire/index.js';
+import { codecFor, restoreToolNamesInResponse } from '../../wire/index.js';
 import { transportError } from '../../providers/http-upstream.js';
 
 export interface JsonRelayResult {
@@ -39,6 +39,7 @@ export function translateJson(
   clientFormat: WireFormat,
   clientModel: string,
   provider: string,
+  options: { created: number; restore?: ((name: string) => string) | undefined },
 ): JsonRelayResult {
   let json: unknown;
   try {
@@ -57,6 +58,8 @@ export function translateJson(
     });
   }
   if (providerFormat === clientFormat) return { bodyText: text, response };
-  const encoded = codecFor(clientFormat).encodeResponse(response, { model: clientModel });
+  response.created ??= options.created;
+  const restored = options.restore ? restoreToolNamesInResponse(response, options.restore) : response;
+  const encoded = codecFor(clientFormat).encodeResponse(restored, { model: clientModel });
   return { bodyText: JSON.stringify(encoded), response };
 }

@@ -9,7 +9,8 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { StreamEncoderOptions, WireFormat } from '../../wire/codec.js';
-import { codecFor } from '../../wire/index.js';
+import { codecFor, createStreamTranslator } from '../../wire/index.js';
+import type { CanonicalStreamEvent } from '../../wire/canonical.js';
 import { createSseReader, formatSse } from '../../wire/sse.js';
 import { transportError } from '../../providers/http-upstream.js';
 import type { UsageMeter } from './meter.js';
@@ -26,6 +27,12 @@ export interface StreamRelayOptions {
   signal: AbortSignal;
   /** Called after each upstream chunk; an error returned ends the stream (budget cut-off). */
   check: () => GatewayError | undefined;
+  /** Applied to translated events (restores tool names the upstream format had to shorten). */
+  map?: ((event: CanonicalStreamEvent) => CanonicalStreamEvent) | undefined;
+  /** Input tokens to announce when the upstream reports none up front (OpenAI → Anthropic clients). */
+  estimatedInputTokens?: number | undefined;
+  /** Writes the response head; called just before the first byte goes to the client. */
+  begin: () => void;
 }
 
 export interface StreamRelayResult {
@@ -33,41 +40,68 @@ export interface StreamRelayResult {
   error: GatewayError | undefined;
   /** The client went away before the end. */
   clientClosed: boolean;
+  /**
+   * The upstream's very first event was an error (Anthropic sends overloads that way) and nothing was sent
+   * yet: the caller answers with a real HTTP error status instead, so clients can retry (spec §9).
+   */
+  failedBeforeStart: boolean;
 }
 
 export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayResult> {
   const translating = o.providerFormat !== o.clientFormat;
   const passRaw = !translating && !o.stripUsageChunk;
-  const decoder = codecFor(o.providerFormat).createStreamDecoder();
   const clientCodec = codecFor(o.clientFormat);
-  const encoder = translating ? clientCodec.createStreamEncoder(o.encoder) : undefined;
-  let pending = '';
   let upstreamError: GatewayError | undefined;
   let terminal = false;
-
-  const reader = createSseReader((ev) => {
-    for (const part of decoder.push(ev)) {
-      o.meter.observe(part);
-      if (part.type === 'finish') terminal = true;
-      if (part.type === 'error') {
-        terminal = true;
-        upstreamError = part.error;
-      }
-      if (encoder) pending += encoder.push(part);
+  let sawContent = false;
+  const observe = (part: CanonicalStreamEvent): void => {
+    if (part.type !== 'error' && part.type !== 'start') sawContent = true;
+    o.meter.observe(part);
+    if (part.type === 'finish') terminal = true;
+    if (part.type === 'error') {
+      terminal = true;
+      upstreamError = part.error;
     }
-    if (!translating && !passRaw && !isUsageOnlyChunk(ev.data)) pending += formatSse(ev);
-  });
+  };
+
+  // Translating: decode → canonical → encode. Same format: the bytes as they are, read by a tee decoder.
+  const translator = translating
+    ? createStreamTranslator(codecFor(o.providerFormat), clientCodec, {
+        ...o.encoder,
+        observe,
+        ...(o.map ? { map: o.map } : {}),
+        ...(o.estimatedInputTokens !== undefined ? { estimatedInputTokens: o.estimatedInputTokens } : {}),
+      })
+    : undefined;
+  const decoder = translating ? undefined : codecFor(o.providerFormat).createStreamDecoder();
+  let pending = '';
+  const reader = translating
+    ? undefined
+    : createSseReader((ev) => {
+        for (const part of decoder!.push(ev)) observe(part);
+        if (!passRaw && !isUsageOnlyChunk(ev.data)) pending += formatSse(ev);
+      });
 
   let failure: GatewayError | undefined;
+  let started = false;
   try {
     for await (const chunk of o.upstream.body as AsyncIterable<Uint8Array>) {
-      reader.feed(chunk);
-      let writable = true;
-      if (passRaw) writable = o.res.write(chunk);
-      else if (pending.length > 0) {
-        writable = o.res.write(pending);
+      let out: string | Uint8Array;
+      if (translator) out = translator.feed(chunk);
+      else {
+        reader!.feed(chunk);
+        out = passRaw ? chunk : pending;
         pending = '';
       }
+      if (!started && upstreamError !== undefined && !sawContent) {
+        o.upstream.body.destroy();
+        return { error: upstreamError, clientClosed: false, failedBeforeStart: true };
+      }
+      if (!started && out.length > 0) {
+        o.begin();
+        started = true;
+      }
+      const writable = out.length > 0 ? o.res.write(out) : true;
       const cut = o.check();
       if (cut) {
         failure = cut;
@@ -76,27 +110,24 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
       if (!writable) await once(o.res, 'drain', { signal: o.signal });
     }
     if (!failure) {
-      reader.end();
-      for (const part of decoder.end()) {
-        o.meter.observe(part);
-        if (part.type === 'finish') terminal = true;
-        if (encoder) pending += encoder.push(part);
+      if (translator) pending += translator.end();
+      else {
+        reader!.end();
+        for (const part of decoder!.end()) observe(part);
+        if (!terminal) failure = new GatewayError('upstream_unreachable', `provider ${o.providerName} closed the stream before it finished`, { code: 'stream_incomplete' });
       }
-      if (!terminal) failure = new GatewayError('upstream_unreachable', `provider ${o.providerName} closed the stream before it finished`, { code: 'stream_incomplete' });
     }
   } catch (err) {
-    if (o.signal.aborted) return { error: undefined, clientClosed: true };
+    if (o.signal.aborted) return { error: undefined, clientClosed: true, failedBeforeStart: false };
     const mapped = transportError(err, o.providerName);
     failure = mapped instanceof GatewayError ? mapped : new GatewayError('upstream_unreachable', `provider ${o.providerName} stream failed`, { cause: err });
   }
 
-  if (failure) {
-    const failer = encoder ?? clientCodec.createStreamEncoder(o.encoder);
-    pending += failer.fail(failure);
-  }
+  if (failure) pending += translator ? translator.fail(failure) : clientCodec.createStreamEncoder(o.encoder).fail(failure);
+  if (!started) o.begin();
   if (pending.length > 0 && !o.res.destroyed) o.res.write(pending);
   o.res.end();
-  return { error: failure ?? upstreamError, clientClosed: false };
+  return { error: failure ?? upstreamError, clientClosed: false, failedBeforeStart: false };
 }
 
 /** OpenAI's usage-only chunk has an empty `choices` array and a `usage` object. */

@@ -1,0 +1,87 @@
+/**
+ * Starts a real gateway in this process for integration tests: a YAML config (with `${VAR}` from `env`),
+ * a SQLite file in a fresh temp dir, port 0 on 127.0.0.1. `rows()` flushes the batched writer and reads
+ * the audit table back through a separate read-only connection, as an operator would.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { parseConfigText } from '../../src/config/index.js';
+import { startGateway, checkPolicyCondition, type RunningGateway, type GatewayOptions } from '../../src/app/gateway.js';
+import { Logger } from '../../src/observe/logger.js';
+import { Redactor } from '../../src/observe/redact.js';
+import type { Clock } from '../../src/core/clock.js';
+
+export interface TestGateway {
+  gateway: RunningGateway;
+  url: string;
+  dir: string;
+  dbPath: string;
+  configPath: string;
+  /** Every log line the gateway wrote. */
+  logs: string[];
+  /** Audit rows (snake_case columns), oldest first. */
+  rows(): Record<string, unknown>[];
+  controlEvents(): Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  yaml: string;
+  env?: Record<string, string>;
+  clock?: Clock;
+  extra?: Partial<GatewayOptions>;
+  /** Reuse a directory (restart tests). */
+  dir?: string;
+}
+
+export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ai-gateway-test-'));
+  const dbPath = join(dir, 'audit.db');
+  const configPath = join(dir, 'gateway.yaml');
+  const yaml = `${options.yaml}\nstorage:\n  path: ${JSON.stringify(dbPath)}\n`;
+  writeFileSync(configPath, yaml);
+  const result = parseConfigText(yaml, { file: configPath, env: options.env ?? {}, baseDir: dir, checkPolicyCondition });
+  if (!result.config) throw new Error(`test config invalid:\n${result.errors.map((e) => e.message).join('\n')}`);
+  const config = { ...result.config, gateway: { ...result.config.gateway, port: 0, host: '127.0.0.1' } };
+  const logs: string[] = [];
+  const redactor = new Redactor();
+  const logger = new Logger({ format: 'json', level: 'debug', sink: { write: (l) => logs.push(l) }, redactor });
+  const gateway = await startGateway({ config, logger, redactor, flushIntervalMs: 10, ...(options.clock ? { clock: options.clock } : {}), ...options.extra });
+  const read = <T>(sql: string): T[] => {
+    gateway.store.sink.flush();
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare(sql).all() as T[];
+    } finally {
+      db.close();
+    }
+  };
+  let stopped = false;
+  return {
+    gateway,
+    url: gateway.url,
+    dir,
+    dbPath,
+    configPath,
+    logs,
+    rows: () => read<Record<string, unknown>>('SELECT * FROM requests ORDER BY ts, id'),
+    controlEvents: () => read<Record<string, unknown>>('SELECT * FROM control_events ORDER BY id'),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await gateway.close();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns true (rows are written in batches, events arrive asynchronously). */
+export async function eventually(check: () => boolean, timeoutMs = 5000, stepMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
