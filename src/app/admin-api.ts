@@ -42,7 +42,8 @@ function digest(s: string): Buffer {
 }
 
 export function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined || token === '') return isLoopback(req.socket.remoteAddress);
+  // A browser on this machine is a loopback caller too: a page it loads must not drive the API (browsers send Origin).
+  if (token === undefined || token === '') return isLoopback(req.socket.remoteAddress) && req.headers.origin === undefined;
   const auth = req.headers.authorization;
   const given = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (req.headers['x-admin-token'] as string | undefined);
   if (given === undefined) return false;
@@ -54,7 +55,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
   const requestId = String(res.getHeader('x-request-id') ?? '');
   try {
     if (!authorized(req, d.adminToken())) {
-      const why = d.adminToken() ? 'send the admin token as Authorization: Bearer <token> (AI_GATEWAY_ADMIN_TOKEN)' : 'without an admin token the management API only answers loopback callers';
+      const why = d.adminToken() ? 'send the admin token as Authorization: Bearer <token> (AI_GATEWAY_ADMIN_TOKEN)' : 'without an admin token the management API only answers loopback callers, and not web pages';
       throw new GatewayError('authentication', `management API refused: ${why}`, { status: d.adminToken() ? 401 : 403, code: 'admin_unauthorized' });
     }
     await route(req, res, path, query, d);

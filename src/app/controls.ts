@@ -87,7 +87,9 @@ export function controlInputs(config: GatewayConfig): ControlInputs {
   const fallback = agents.find((a) => a.id === 'default');
   const defaults: AgentDefaults = { budget: fallback?.budget, rateLimit: fallback?.rateLimit };
   const policies: PolicyInput[] = config.policies.map((p) => {
-    const rate = typeof p.params.rate === 'string' ? p.params.rate : undefined;
+    // `rate` and `rate_limit` both name a throttle's rate (the example config uses the latter).
+    const given = p.params.rate ?? p.params.rate_limit;
+    const rate = typeof given === 'string' ? given : undefined;
     const agentsList = Array.isArray(p.params.agents) ? p.params.agents.filter((x): x is string => typeof x === 'string') : undefined;
     return { name: p.name, condition: p.condition, action: p.action, ...(rate ? { params: { rate } } : {}), ...(agentsList ? { agents: agentsList } : {}) };
   });

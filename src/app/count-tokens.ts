@@ -7,7 +7,7 @@ import { estimateRequestInputTokens } from '../metering/index.js';
 /** Images are priced by size upstream; without decoding them, count a typical 1024×1024 image. */
 const IMAGE_TOKENS = 1600;
 
-export function countTokensLocally(body: Record<string, unknown>): number {
+export function countTokensLocally(body: Record<string, unknown>): Promise<number> {
   let images = 0;
   const textOf = (content: unknown): string => {
     if (typeof content === 'string') return content;

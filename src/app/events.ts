@@ -42,7 +42,8 @@ export function storedFromRegistry(event: RegistryEvent): StoredControlEvent | u
         ts: event.at,
         agent: event.agent,
         kind: event.new !== null ? 'pause' : 'resume',
-        actor: event.actor,
+        // A policy pause names its policy (`policy:<name>`), as the policy_action event before it does.
+        actor: event.new?.kind === 'policy' ? event.new.reason : event.actor,
         oldValue: event.old,
         newValue: event.new,
         reason: (event.new ?? event.old)?.reason ?? null,

@@ -57,6 +57,8 @@ export interface RunningGateway {
   config(): GatewayConfig;
   /** Applies a new config; returns false (and keeps the old one) when the controls reject it. */
   reload(result: LoadResult, actor?: string): boolean;
+  /** Runs a retention pass now (it also runs shortly after start and then hourly); resolves to the rows removed. */
+  pruneNow(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -149,7 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const virtualKeys = virtualKeysOf(config);
     return {
       maxBodyBytes: g.maxBodyBytes,
-      strictTranslation: g.strictTranslation,
+      strictTranslation: (agent: string) => config.agents.get(agent)?.strictTranslation ?? g.strictTranslation,
       defaultOutputCap: g.defaultOutputCap,
       maxResponseBytes: options.maxResponseBytes ?? 64 * 1024 * 1024,
       virtualKeys,
@@ -169,6 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     controls,
     meter,
     recorder,
+    redact: (text) => redactor.redact(text),
     config: () => config,
     providers,
   });
@@ -220,17 +223,33 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }, TICK_MS);
   tick.unref();
 
-  const prune = (): void => {
+  // One pass at a time; a pass deletes in small batches, yielding to requests between them.
+  let pruning: Promise<number> | undefined;
+  const pruneNow = (): Promise<number> => {
+    if (pruning) return pruning;
     const days = config.storage.retentionDays;
-    if (days <= 0) return;
-    store.retention.pruneOlderThan(clock.now() - days * 86_400_000).then(
-      (n) => (n > 0 ? logger.info('retention pruned old audit rows', { rows: n, retention_days: days }) : undefined),
-      (err: unknown) => logger.warn('retention failed', { error: err instanceof Error ? err.message : String(err) }),
-    );
+    if (days <= 0 || closing) return Promise.resolve(0);
+    pruning = store.retention
+      .pruneOlderThan(clock.now() - days * 86_400_000)
+      .then(
+        (n) => {
+          if (n > 0) logger.info('retention pruned old audit rows', { rows: n, retention_days: days });
+          return n;
+        },
+        (err: unknown) => {
+          // Shutdown closes the store under a running pass; that is not a failure worth a warning.
+          if (!closing) logger.warn('retention failed', { error: err instanceof Error ? err.message : String(err) });
+          return 0;
+        },
+      )
+      .finally(() => (pruning = undefined));
+    return pruning;
   };
+  const prune = (): void => void pruneNow();
   const retention = setInterval(prune, RETENTION_EVERY_MS);
   retention.unref();
-  setTimeout(prune, 5_000).unref();
+  const firstPrune = setTimeout(prune, 5_000);
+  firstPrune.unref();
 
   function reload(result: LoadResult, actor = 'config'): boolean {
     const file = result.source.kind === 'file' ? result.source.path : 'embedded defaults';
@@ -274,6 +293,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     closing = (async () => {
       clearInterval(tick);
       clearInterval(retention);
+      clearTimeout(firstPrune);
       watcher?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -311,6 +331,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     actions,
     config: () => config,
     reload,
+    pruneNow,
     close,
   };
 }

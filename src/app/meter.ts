@@ -22,7 +22,7 @@ export class PriceMeter implements Meter {
     return this.table.lookup(model, { provider: [provider.name, provider.type] });
   }
 
-  estimateTokens(text: string): number {
+  estimateTokens(text: string): Promise<number> {
     return estimateTokens(text);
   }
 }

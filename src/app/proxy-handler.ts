@@ -3,7 +3,7 @@
  * embeddings and any other /v1 path are handled here with the same identity, routing and error rules.
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
-import httpProxy from 'http-proxy-3';
+import type httpProxy from 'http-proxy-3';
 import { GatewayError } from '../core/errors.js';
 import { ZERO_USAGE } from '../core/usage.js';
 import type { Clock } from '../core/clock.js';
@@ -31,7 +31,10 @@ export interface ProxyHandlerDeps extends PipelineDeps {
 }
 
 export function createProxyHandler(deps: ProxyHandlerDeps) {
-  const passthrough: PassthroughProxy = httpProxy.createProxyServer<typeof IncomingMessage, typeof ServerResponse, unknown>({ changeOrigin: true, xfwd: false });
+  // Loaded on the first pass-through request: most gateways never see one, and it costs memory.
+  let passthrough: Promise<PassthroughProxy> | undefined;
+  const passthroughProxy = (): Promise<PassthroughProxy> =>
+    (passthrough ??= import('http-proxy-3').then((m) => m.default.createProxyServer<typeof IncomingMessage, typeof ServerResponse, unknown>({ changeOrigin: true, xfwd: false })));
 
   return async function proxy(req: IncomingMessage, res: ServerResponse, endpoint: ProxyEndpoint, agent: string | undefined, v1Path: string, search: string, requestId: string): Promise<void> {
     const format = clientFormatFor(endpoint, req.headers);
@@ -50,7 +53,7 @@ export function createProxyHandler(deps: ProxyHandlerDeps) {
         case 'responses':
           return await guardMethod(req, 'POST', () => handleChat(req, res, 'openai-responses', agent, requestId, deps));
         case 'other':
-          return await other(req, res, agent, v1Path + search, deps, passthrough);
+          return await other(req, res, agent, v1Path + search, deps, await passthroughProxy());
       }
     } catch (err) {
       sendError(res, toGatewayError(err), format, requestId);
@@ -92,7 +95,7 @@ async function countTokens(req: IncomingMessage, res: ServerResponse, pathAgent:
     res.end(text);
     return;
   }
-  sendJson(res, 200, { input_tokens: countTokensLocally(json as Record<string, unknown>) });
+  sendJson(res, 200, { input_tokens: await countTokensLocally(json as Record<string, unknown>) });
 }
 
 /** The models this gateway routes: exact names and aliases from the config, in the client's list shape. */

@@ -2,14 +2,22 @@
  * Local token counts with the o200k encoding: for input of cut-off streams and budget reservations, where the
  * provider's own count is not available. Exact for recent OpenAI models, an estimate for everything else.
  */
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+// The o200k tables take tens of MB once loaded: they load on first use (a cut-off stream, a local count),
+// not at start, so an idle gateway stays small.
+type CountTokens = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+let counter: Promise<CountTokens> | undefined;
+function loadCounter(): Promise<CountTokens> {
+  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m.countTokens as CountTokens);
+  return counter;
+}
 
 /** User text may contain strings like `<|endoftext|>`; count them as text instead of throwing. */
 const TEXT_ONLY = { disallowedSpecial: new Set<string>() };
 
 /** Counts without building the token array. */
-export function estimateTokens(text: string): number {
-  return text.length === 0 ? 0 : countTokens(text, TEXT_ONLY);
+export async function estimateTokens(text: string): Promise<number> {
+  if (text.length === 0) return 0;
+  return (await loadCounter())(text, TEXT_ONLY);
 }
 
 /**
@@ -30,14 +38,14 @@ export interface RequestTextParts {
   fixedTokens?: number | undefined;
 }
 
-export function estimateRequestInputTokens(parts: RequestTextParts): number {
+export async function estimateRequestInputTokens(parts: RequestTextParts): Promise<number> {
   let total = TOKENS_REPLY_PRIMER;
   const system = parts.system === undefined ? [] : typeof parts.system === 'string' ? [parts.system] : parts.system;
-  for (const s of system) total += TOKENS_PER_MESSAGE + estimateTokens(s);
-  for (const m of parts.messages ?? []) total += TOKENS_PER_MESSAGE + estimateTokens(m);
+  for (const s of system) total += TOKENS_PER_MESSAGE + (await estimateTokens(s));
+  for (const m of parts.messages ?? []) total += TOKENS_PER_MESSAGE + (await estimateTokens(m));
   if (parts.tools !== undefined && parts.tools !== null) {
     const json = JSON.stringify(parts.tools);
-    if (json !== undefined && json !== '[]' && json !== '{}') total += estimateTokens(json);
+    if (json !== undefined && json !== '[]' && json !== '{}') total += await estimateTokens(json);
   }
   const fixed = parts.fixedTokens ?? 0;
   if (Number.isFinite(fixed) && fixed > 0) total += Math.round(fixed);

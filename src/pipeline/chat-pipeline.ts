@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
-import { totalInput } from '../core/usage.js';
+import { totalInput, ZERO_USAGE } from '../core/usage.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../observe/logger.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
@@ -32,6 +32,8 @@ export interface PipelineDeps {
   controls: Controls;
   meter: Meter;
   recorder: Recorder;
+  /** Masks known secrets (provider keys) in upstream error bodies before they reach the client or the log. */
+  redact?: (text: string) => string;
 }
 
 /** Rough token count from bytes, for reservations only: cheap, and an over- rather than under-estimate. */
@@ -68,6 +70,8 @@ export async function handleChat(
   let ttfbMs: number | null = null;
   /** The last upstream error response, kept raw so a same-format client gets it as the provider wrote it. */
   let upstreamFailure: { format: WireFormat; status: number; text: string; error: GatewayError } | undefined;
+  /** The last target a request was sent to, so a row of a failed call still names the provider that failed. */
+  let tried: RouteTarget | undefined;
   const baseHeaders: Record<string, string> = { 'x-request-id': requestId };
 
   try {
@@ -88,7 +92,8 @@ export async function handleChat(
       controls: deps.controls,
       monotonic: () => clock.monotonic(),
       send: (target) => {
-        upstreamBody = buildUpstreamBody(req0, bodyText, clientFormat, target, settings.strictTranslation);
+        tried = target;
+        upstreamBody = buildUpstreamBody(req0, bodyText, clientFormat, target, settings.strictTranslation(id0.agent));
         return target.provider.send({
           endpoint: chatEndpoint(target.provider.format),
           method: 'POST',
@@ -99,7 +104,9 @@ export async function handleChat(
         });
       },
       readError: async (target, response) => {
-        const text = await readUpstreamText(response, settings.maxResponseBytes, target.provider.spec.name).catch(() => '');
+        const raw = await readUpstreamText(response, settings.maxResponseBytes, target.provider.spec.name).catch(() => '');
+        // Some upstreams echo the key they were sent; the client must not learn the provider's key that way.
+        const text = deps.redact ? deps.redact(raw) : raw;
         let json: unknown = text;
         try {
           json = JSON.parse(text);
@@ -183,6 +190,9 @@ export async function handleChat(
       } else sendError(res, error, clientFormat, requestId, baseHeaders);
       if (res.headersSent) status = res.statusCode;
     }
+    // The upstream answered but its body failed (stall, reset, garbage) or the client left: the breaker hears
+    // of it, so failures count and a half-open probe is never left hanging. Already-reported permits ignore this.
+    if (attempt) settleBreakerAfterThrow(attempt, clientClosed ? undefined : error);
   } finally {
     res.off('close', onClose);
   }
@@ -191,8 +201,8 @@ export async function handleChat(
   const target = attempt?.target;
   const upstreamCalled = attempt !== undefined;
   const { usage, estimated } = upstreamCalled
-    ? meter.result((t) => deps.meter.estimateTokens(t), () => bodyText)
-    : { usage: meter.result(() => 0, () => '').usage, estimated: false };
+    ? await meter.result((t) => deps.meter.estimateTokens(t), () => bodyText)
+    : { usage: { ...ZERO_USAGE }, estimated: false };
   const price = target ? priceOf(deps.meter, target) : undefined;
   const cost = upstreamCalled && price ? costOf(usage, price) : undefined;
   if (upstreamCalled || upstreamFailure) {
@@ -204,11 +214,11 @@ export async function handleChat(
     id: requestId,
     ts: arrivedAt,
     agent: identity?.agent ?? 'default',
-    provider: target?.provider.spec.name ?? null,
+    provider: (target ?? tried)?.provider.spec.name ?? null,
     model: request?.model ?? '',
-    upstreamModel: target?.upstreamModel ?? null,
+    upstreamModel: (target ?? tried)?.upstreamModel ?? null,
     clientFormat,
-    upstreamFormat: target?.provider.format ?? null,
+    upstreamFormat: (target ?? tried)?.provider.format ?? null,
     stream: request?.stream ?? false,
     status,
     errorCode: clientClosed ? 'client_closed' : error ? error.code : null,
@@ -266,6 +276,12 @@ function budgetCheck(reservation: Admission, price: ModelPrice | undefined, mete
     code: 'budget_exceeded',
     shouldRetry: false,
   });
+}
+
+function settleBreakerAfterThrow(attempt: Attempt, error: GatewayError | undefined): void {
+  // A reply over the gateway's own size cap says nothing about the provider's health.
+  if (error === undefined || error.code === 'response_too_large') attempt.breaker.abandon();
+  else countStreamFailure(attempt, error);
 }
 
 function countStreamFailure(attempt: Attempt, error: GatewayError): void {

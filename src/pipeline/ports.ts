@@ -65,7 +65,7 @@ export interface Controls {
 export interface Meter {
   /** Undefined when the model is unpriced (never a silent $0). */
   priceFor(provider: ProviderRef, model: string): ModelPrice | undefined;
-  estimateTokens(text: string): number;
+  estimateTokens(text: string): Promise<number>;
 }
 
 /** A provider's configured name and its type, both hints for the price table. */
@@ -87,7 +87,8 @@ export interface Recorder {
 
 export interface ProxySettings {
   maxBodyBytes: number;
-  strictTranslation: boolean;
+  /** Reject instead of dropping fields with no equivalent (gateway setting, per-agent override). */
+  strictTranslation(agent: string): boolean;
   /** Output cap assumed for budget reservations when the request sets none. */
   defaultOutputCap: number;
 }

@@ -53,16 +53,16 @@ export class UsageMeter {
    * The usage to bill. Complete when the provider reported it; otherwise the reported part plus an
    * estimate of the rest (`estimated: true`).
    */
-  result(estimateTokens: (text: string) => number, inputText: () => string): { usage: Usage; estimated: boolean } {
+  async result(estimateTokens: (text: string) => Promise<number>, inputText: () => string): Promise<{ usage: Usage; estimated: boolean }> {
     const usage = { ...this.usage };
     let estimated = false;
     if (!this.sawInput) {
-      usage.inputUncached = estimateTokens(inputText());
+      usage.inputUncached = await estimateTokens(inputText());
       estimated = true;
     }
     if (!this.finished) {
       // A provider may have reported a running output count (Anthropic message_delta): keep the larger.
-      const guess = this.received.length === 0 ? 0 : estimateTokens(this.received.join(''));
+      const guess = this.received.length === 0 ? 0 : await estimateTokens(this.received.join(''));
       if (!this.sawOutput || guess > usage.output) usage.output = Math.max(usage.output, guess);
       estimated = true;
     }

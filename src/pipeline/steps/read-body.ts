@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  checkContentType(req.headers['content-type']);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
@@ -18,6 +19,20 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     chunks.push(buf);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/**
+ * JSON, or no type at all. Form and text types are refused: they are what `curl -d` sends by mistake, and what
+ * a web page may POST cross-site to a local port without a CORS preflight.
+ */
+export function checkContentType(raw: string | undefined): void {
+  if (raw === undefined || raw.trim() === '') return;
+  const type = (raw.split(';')[0] ?? '').trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json')) return;
+  throw new GatewayError('invalid_request', `content-type "${type.slice(0, 100)}" is not accepted; send the body as JSON with content-type: application/json`, {
+    status: 415,
+    code: 'unsupported_media_type',
+  });
 }
 
 function tooLarge(maxBytes: number): GatewayError {

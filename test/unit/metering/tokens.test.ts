@@ -3,41 +3,41 @@ import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMER, estimateRequestInputTokens, estimateTokens } from '../../../src/metering/index.js';
 
 describe('estimateTokens', () => {
-  it('counts o200k tokens', () => {
-    expect(estimateTokens('')).toBe(0);
-    expect(estimateTokens('Hello, world!')).toBe(4);
+  it('counts o200k tokens', async () => {
+    expect(await estimateTokens('')).toBe(0);
+    expect(await estimateTokens('Hello, world!')).toBe(4);
     const text = 'The quick brown fox jumps over the lazy dog. '.repeat(50);
-    expect(estimateTokens(text)).toBe(encode(text).length);
+    expect(await estimateTokens(text)).toBe(encode(text).length);
   });
 
-  it('scales roughly with text length', () => {
-    const n = estimateTokens('lorem ipsum dolor sit amet '.repeat(1000));
+  it('scales roughly with text length', async () => {
+    const n = await estimateTokens('lorem ipsum dolor sit amet '.repeat(1000));
     expect(n).toBeGreaterThan(3000);
     expect(n).toBeLessThan(7000);
   });
 
-  it('counts special-token strings in user text as text instead of throwing', () => {
-    expect(estimateTokens('say <|endoftext|> please')).toBeGreaterThan(3);
+  it('counts special-token strings in user text as text instead of throwing', async () => {
+    expect(await estimateTokens('say <|endoftext|> please')).toBeGreaterThan(3);
   });
 });
 
 describe('estimateRequestInputTokens', () => {
-  it('adds framing per message and the tool JSON', () => {
+  it('adds framing per message and the tool JSON', async () => {
     const tools = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
-    const n = estimateRequestInputTokens({ system: 'You are terse.', messages: ['Hi there', 'Hello!'], tools, fixedTokens: 85 });
+    const n = await estimateRequestInputTokens({ system: 'You are terse.', messages: ['Hi there', 'Hello!'], tools, fixedTokens: 85 });
     const expected =
       TOKENS_REPLY_PRIMER +
       3 * TOKENS_PER_MESSAGE +
-      estimateTokens('You are terse.') +
-      estimateTokens('Hi there') +
-      estimateTokens('Hello!') +
-      estimateTokens(JSON.stringify(tools)) +
+      await estimateTokens('You are terse.') +
+      await estimateTokens('Hi there') +
+      await estimateTokens('Hello!') +
+      await estimateTokens(JSON.stringify(tools)) +
       85;
     expect(n).toBe(expected);
   });
 
-  it('counts an empty request as just the reply primer', () => {
-    expect(estimateRequestInputTokens({})).toBe(TOKENS_REPLY_PRIMER);
-    expect(estimateRequestInputTokens({ tools: [] })).toBe(TOKENS_REPLY_PRIMER);
+  it('counts an empty request as just the reply primer', async () => {
+    expect(await estimateRequestInputTokens({})).toBe(TOKENS_REPLY_PRIMER);
+    expect(await estimateRequestInputTokens({ tools: [] })).toBe(TOKENS_REPLY_PRIMER);
   });
 });
