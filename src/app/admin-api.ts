@@ -26,6 +26,8 @@ export interface AdminDeps {
   bus: EventBus<GatewayEvents>;
   actions: ControlActions;
   breakers: () => unknown;
+  /** Aborted when the gateway shuts down: live log streams end then instead of holding the server open. */
+  closing?: AbortSignal;
 }
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -56,7 +58,12 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
   try {
     if (!authorized(req, d.adminToken())) {
       const why = d.adminToken() ? 'send the admin token as Authorization: Bearer <token> (AI_GATEWAY_ADMIN_TOKEN)' : 'without an admin token the management API only answers loopback callers, and not web pages';
-      throw new GatewayError('authentication', `management API refused: ${why}`, { status: d.adminToken() ? 401 : 403, code: 'admin_unauthorized' });
+      // Written here, not through a wire codec: that renders every authentication error as 401 invalid_api_key,
+      // and a caller no token would admit must hear 403, not be asked for one.
+      const status = d.adminToken() ? 401 : 403;
+      const type = status === 401 ? 'authentication_error' : 'permission_error';
+      const error = { message: `management API refused: ${why}`, type, param: null, code: 'admin_unauthorized' };
+      return sendJson(res, status, { error }, { 'x-request-id': requestId, ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
     }
     await route(req, res, path, query, d);
   } catch (err) {
@@ -136,10 +143,18 @@ function streamLogs(req: IncomingMessage, res: ServerResponse, query: URLSearchP
   });
   const keepAlive = setInterval(() => res.write(formatSseComment('keep-alive')), KEEPALIVE_MS);
   keepAlive.unref();
-  req.on('close', () => {
+  const stop = (): void => {
     off();
     clearInterval(keepAlive);
-  });
+    d.closing?.removeEventListener('abort', end);
+  };
+  const end = (): void => {
+    stop();
+    res.end();
+  };
+  if (d.closing?.aborted) return end();
+  d.closing?.addEventListener('abort', end, { once: true });
+  req.on('close', stop);
 }
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -68,7 +68,8 @@ function agentStatus(a: AgentSnapshot, config: GatewayConfig, live: LiveState): 
   };
   if (a.pause) {
     status.pauseReason = a.pause.reason;
-    status.pausedBy = a.pause.actor;
+    // A policy pause is shown as the policy that did it (`policy:<name>`), as the audit records it.
+    status.pausedBy = a.pause.kind === 'policy' ? a.pause.reason : a.pause.actor;
   }
   const model = live.lastModel.get(a.id) ?? config.agents.get(a.id)?.model;
   if (model) status.model = model;
