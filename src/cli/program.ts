@@ -9,6 +9,8 @@ export function buildProgram(): Command {
   const program = new Command('ai-gateway')
     .description('One local endpoint for your AI agents: translating proxy, live spend, budgets and an audit history.')
     .version(VERSION, '-v, --version')
+    // Without this the root's start options (-c, --db, -p) swallow the same flags written after a subcommand.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
