@@ -286,10 +286,14 @@ export async function startFakeServer(spec: ProviderSpec, opts: FakeServerOption
         case 'hang':
           await closed;
           return;
-        case 'destroy':
+        case 'destroy': {
           rec.resetByServer = true;
-          res.socket?.destroy();
+          // Let the frames already written reach the wire first, so the client sees exactly what was recorded.
+          const socket = res.socket;
+          if (socket && socket.writableLength > 0) await new Promise<void>((resolve) => socket.write('', () => resolve()));
+          socket?.destroy();
           return;
+        }
       }
     }
   }
