@@ -43,6 +43,8 @@ export interface GatewayOptions {
   maxResponseBytes?: number;
   /** How often the audit writer flushes, ms. */
   flushIntervalMs?: number;
+  /** Time a client has to send its request headers, and its whole request (defaults 30 s and 300 s). */
+  clientTimeouts?: { headersMs?: number; requestMs?: number };
 }
 
 export interface RunningGateway {
@@ -109,6 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let address = '';
   const snapshotDeps: SnapshotDeps = { clock, address: () => address, startedAt, config: () => config, controls, live, configBanner: () => configBanner };
   let closing: Promise<void> | undefined;
+  const shutdown = new AbortController();
   const dashboard = new InProcessDashboardSource(snapshotDeps, actions, () => close());
 
   bus.on('control', (event) => {
@@ -191,6 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           bus,
           actions,
           breakers: () => controls.breakers.snapshot(),
+          closing: shutdown.signal,
         }),
       proxy: async (req, res, endpoint, agent, v1Path, search, requestId) => {
         metrics.requestStarted();
@@ -206,7 +210,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       },
       onError: (err, requestId) => logger.error('unhandled error', { request_id: requestId, error: err instanceof Error ? err.message : String(err) }),
     },
-    { maxHeaderBytes: config.gateway.maxHeaderSizeBytes, headersTimeoutMs: 30_000, requestTimeoutMs: 300_000 },
+    {
+      maxHeaderBytes: config.gateway.maxHeaderSizeBytes,
+      headersTimeoutMs: options.clientTimeouts?.headersMs ?? 30_000,
+      requestTimeoutMs: options.clientTimeouts?.requestMs ?? 300_000,
+    },
   );
   const bound = await listen(server, config.gateway.port, config.gateway.host);
   const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
@@ -291,6 +299,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   async function close(): Promise<void> {
     if (closing) return closing;
     closing = (async () => {
+      shutdown.abort();
       clearInterval(tick);
       clearInterval(retention);
       clearTimeout(firstPrune);

@@ -61,7 +61,7 @@ export class GatewayMetrics {
     this.breakerState = new client.Gauge({ name: 'ai_gateway_circuit_breaker_state', help: 'Breaker state: 0 closed, 1 half-open, 2 open.', labelNames: ['key'], registers });
     this.rateLimited = new client.Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['agent'], registers });
     this.inFlight = new client.Gauge({ name: 'ai_gateway_in_flight_requests', help: 'Requests being proxied now.', registers });
-    this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Server-sent events relayed to clients.', labelNames: ['agent'], registers });
+    this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Stream events (start, deltas, usage, finish) read from upstream streams.', labelNames: ['agent'], registers });
     if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
   }
 
@@ -98,7 +98,10 @@ export class GatewayMetrics {
   }
 
   setBudgetRemaining(agent: string, window: 'hourly' | 'daily' | 'total', usd: number): void {
-    this.budgetRemaining.set({ agent: this.agents.fold(agent), window }, usd);
+    const label = this.agents.fold(agent);
+    // A gauge cannot be summed across the agents folded into `other`: its value would be whichever wrote last.
+    if (label === OTHER && agent !== OTHER) return;
+    this.budgetRemaining.set({ agent: label, window }, usd);
   }
 
   setBreakerState(key: string, state: 'closed' | 'half_open' | 'open'): void {

@@ -2,7 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configJsonSchema } from '../../../src/config/index.js';
+import { CONFIG_SCHEMA_FILE, configJsonSchema, parseConfigText, renderInitConfig } from '../../../src/config/index.js';
+import { runSchema } from '../../../src/cli/commands/schema.js';
 
 type Schema = Record<string, unknown>;
 
@@ -84,6 +85,25 @@ describe('configJsonSchema', () => {
     expect(validate(schema, value)).toEqual([]);
   });
 
+  it('accepts the config `ai-gateway init` writes, which points editors at the schema file init writes beside it', () => {
+    const text = renderInitConfig();
+    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=./${CONFIG_SCHEMA_FILE}`);
+    expect(readFileSync(join(root, 'gateway.example.yaml'), 'utf8').split('\n')[0]).toBe(`# yaml-language-server: $schema=./${CONFIG_SCHEMA_FILE}`);
+    expect(validate(schema, parse(text))).toEqual([]);
+  });
+
+  it('is what `ai-gateway schema` prints', async () => {
+    const chunks: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (chunks.push(chunk), true)) as typeof process.stdout.write;
+    try {
+      await runSchema();
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(JSON.parse(chunks.join(''))).toEqual(schema);
+  });
+
   it.each([
     ['a port that is not a number', { gateway: { port: 'eighty' } }],
     ['a bad rate limit', { agents: { a: { rate_limit: '100/mn' } } }],
@@ -92,7 +112,8 @@ describe('configJsonSchema', () => {
     ['a policy without a condition', { policies: [{ name: 'p', action: 'pause' }] }],
     ['an unknown provider type', { providers: { x: { type: 'gemini' } } }],
     ['an invalid agent name', { agents: { 'has space': {} } }],
-  ])('rejects %s', (_what, value) => {
+  ])('rejects %s, as the config loader does', (_what, value) => {
     expect(validate(schema, value).length).toBeGreaterThan(0);
+    expect(parseConfigText(JSON.stringify(value), { file: 'broken.yaml', env: {} }).config).toBeUndefined();
   });
 });

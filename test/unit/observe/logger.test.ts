@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { Logger, type LogFormat } from '../../../src/observe/logger.js';
+import { Redactor, mask } from '../../../src/observe/redact.js';
+
+const T = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
+
+function capture(format: LogFormat, level?: 'debug' | 'info' | 'warn' | 'error', redactor?: Redactor) {
+  const lines: string[] = [];
+  const logger = new Logger({ format, sink: { write: (l) => lines.push(l) }, now: () => T, ...(level ? { level } : {}), ...(redactor ? { redactor } : {}) });
+  return { logger, lines };
+}
+
+describe('Logger', () => {
+  it('writes one JSON object per line with ts, level, msg and the fields', () => {
+    const { logger, lines } = capture('json');
+    logger.info('request', { request_id: 'req_abc', status: 200, stream: true, cost_usd: 0.5, error: null, skipped: undefined });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.endsWith('\n')).toBe(true);
+    expect(lines[0]!.slice(0, -1)).not.toContain('\n');
+    expect(JSON.parse(lines[0]!)).toEqual({ ts: '2025-01-02T03:04:05.678Z', level: 'info', msg: 'request', request_id: 'req_abc', status: 200, stream: true, cost_usd: 0.5, error: null });
+  });
+
+  it('writes pretty lines: time, level, message, then key=value with spaces quoted and empties left out', () => {
+    const { logger, lines } = capture('pretty');
+    logger.warn('config reload rejected', { file: '/etc/gw.yaml', problems: 'bad value here', request_id: 'req_1', empty: '', none: null });
+    expect(lines).toEqual(['03:04:05.678 WARN  config reload rejected file=/etc/gw.yaml problems="bad value here" request_id=req_1\n']);
+  });
+
+  it('drops lines below the level (info by default)', () => {
+    const info = capture('json');
+    info.logger.debug('hidden');
+    info.logger.info('shown');
+    expect(info.lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['shown']);
+    const warn = capture('json', 'warn');
+    warn.logger.info('hidden');
+    warn.logger.error('shown');
+    expect(warn.lines).toHaveLength(1);
+  });
+
+  it('passes every line through the redactor, messages and fields alike, in both formats', () => {
+    const redactor = new Redactor();
+    const secret = 'sk-provider-secret-123456';
+    redactor.setSecrets([secret, undefined, 'short']);
+    for (const format of ['json', 'pretty'] as const) {
+      const { logger, lines } = capture(format, 'debug', redactor);
+      logger.error(`upstream said: bad key ${secret}`, { detail: `Bearer ${secret}`, other: 'short' });
+      expect(lines[0]).not.toContain(secret);
+      expect(lines[0]).toContain(mask(secret));
+      // Values under 8 characters are not treated as secrets: too many false hits.
+      expect(lines[0]).toContain('short');
+    }
+  });
+
+  it('withSink keeps format, level and redaction', () => {
+    const redactor = new Redactor();
+    redactor.setSecrets(['sk-abcdefghijkl']);
+    const { logger } = capture('json', 'warn', redactor);
+    const other: string[] = [];
+    const moved = logger.withSink({ write: (l) => other.push(l) });
+    moved.info('hidden');
+    moved.warn('key sk-abcdefghijkl');
+    expect(other).toHaveLength(1);
+    expect(JSON.parse(other[0]!)).toMatchObject({ level: 'warn', msg: `key ${mask('sk-abcdefghijkl')}` });
+  });
+});
+
+describe('Redactor', () => {
+  it('replaces the longest secret first and forgets secrets dropped by a reload', () => {
+    const r = new Redactor();
+    r.setSecrets(['sk-aaaaaaaa', 'sk-aaaaaaaa-bbbbbbbb']);
+    expect(r.redact('x sk-aaaaaaaa-bbbbbbbb y sk-aaaaaaaa')).toBe(`x ${mask('sk-aaaaaaaa-bbbbbbbb')} y ${mask('sk-aaaaaaaa')}`);
+    r.setSecrets(['sk-cccccccc']);
+    expect(r.redact('sk-aaaaaaaa sk-cccccccc')).toBe(`sk-aaaaaaaa ${mask('sk-cccccccc')}`);
+    expect(mask('sk-cccccccc')).not.toContain('cccccccc');
+  });
+});
