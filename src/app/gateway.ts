@@ -33,6 +33,8 @@ export interface GatewayOptions {
   config: GatewayConfig;
   /** The config file, watched for live reloads; undefined for embedded defaults. */
   configPath?: string | undefined;
+  /** Applied to every reloaded config (command-line flags beat the file). */
+  adjustConfig?: ((config: GatewayConfig) => GatewayConfig) | undefined;
   logger: Logger;
   /** The logger's redactor: the gateway keeps its list of secrets current. */
   redactor?: Redactor;
@@ -290,7 +292,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
 
   const watcher = options.configPath
-    ? watchConfig(options.configPath, (result) => reload(result), {
+    ? watchConfig(options.configPath, (result) => reload(result.config && options.adjustConfig ? { ...result, config: options.adjustConfig(result.config) } : result), {
         checkPolicyCondition,
         onError: (err: unknown) => logger.warn('config watch failed', { error: err instanceof Error ? err.message : String(err) }),
       })

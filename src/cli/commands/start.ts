@@ -30,6 +30,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
     gateway = await startGateway({
       config,
       configPath: loaded.source.kind === 'file' && !flags.demo ? loaded.source.path : undefined,
+      adjustConfig: (next) => withCliOverrides(next, flags),
       logger,
       redactor,
       ...(flags.demo ? { mockBehaviour: demoMockBehaviour } : {}),
