@@ -24,6 +24,7 @@ export function specFor(p: ProviderConfig, gateway: GatewayConfig['gateway']): P
     headers: { ...p.headers },
     connectTimeoutMs: p.connectTimeoutMs,
     headersTimeoutMs: p.upstreamTimeoutMs,
+    totalTimeoutMs: p.upstreamTimeoutMs,
     idleTimeoutMs: p.idleTimeoutMs,
     maxConnections: gateway.maxUpstreamConnections,
     wire: p.wire,

@@ -27,8 +27,9 @@ agents:
     rate_limit: 120/min
     tags: [research]
   coder:
+    # About $0.0005 a call, a call every ~0.6 s: the hourly budget runs out ~20 s into the demo.
     model: gpt-4o
-    budget: { max_cost_per_hour: 0.03, max_cost_per_day: 1 }
+    budget: { max_cost_per_hour: 0.01, max_cost_per_day: 1 }
     tags: [runaway]
   reviewer:
     model: claude-haiku-4-5
@@ -58,7 +59,7 @@ export interface SimulatedAgent {
 
 export const DEMO_AGENTS: SimulatedAgent[] = [
   { id: 'researcher', model: 'claude-sonnet-4-5', speaks: 'anthropic', everyMs: 2500, maxTokens: 400 },
-  { id: 'coder', model: 'gpt-4o', speaks: 'openai', everyMs: 350, maxTokens: 2000 },
+  { id: 'coder', model: 'gpt-4o', speaks: 'openai', everyMs: 250, maxTokens: 2000 },
   { id: 'reviewer', model: 'claude-haiku-4-5', speaks: 'openai', everyMs: 3000, maxTokens: 300 },
   { id: 'summarizer', model: 'gpt-4.1-mini', speaks: 'openai', everyMs: 1500, maxTokens: 300 },
   { id: 'local-eval', model: 'llama3.1:8b', speaks: 'openai', everyMs: 4000, maxTokens: 200 },

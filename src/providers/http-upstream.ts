@@ -30,12 +30,38 @@ export class HttpUpstream {
     body: string | undefined,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
+    const deadline = this.deadline(signal);
     try {
-      const res = await this.pool.request({ path: this.basePath + path, method, headers, body: body ?? null, signal });
+      const res = await this.pool.request({ path: this.basePath + path, method, headers, body: body ?? null, signal: deadline.signal });
+      res.body.once('close', deadline.clear);
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body };
     } catch (err) {
+      deadline.clear();
       throw transportError(err, this.spec.name);
     }
+  }
+
+  /**
+   * upstream_timeout bounds the whole exchange, so a stream that trickles forever (or a client that stopped
+   * reading) is cut too; undici's own timeouts only bound the wait for headers and the silence between chunks.
+   * A plain timer, not AbortSignal.timeout: nothing would hold that signal, and a collected one never fires.
+   */
+  private deadline(signal: AbortSignal): { signal: AbortSignal; clear: () => void } {
+    const total = this.spec.totalTimeoutMs;
+    if (total <= 0) return { signal, clear: () => undefined };
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(new DOMException(`no complete answer within ${total} ms`, 'TimeoutError')), total);
+    timer.unref();
+    return {
+      signal: controller.signal,
+      clear: () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      },
+    };
   }
 
   close(): Promise<void> {
@@ -46,6 +72,10 @@ export class HttpUpstream {
 /** Maps undici/socket failures to the gateway's timeout/unreachable errors; aborts stay aborts. */
 export function transportError(err: unknown, provider: string): GatewayError | unknown {
   if (err instanceof GatewayError) return err;
+  // The reason HttpUpstream aborts with when the total upstream deadline passes.
+  if (err instanceof Error && err.name === 'TimeoutError') {
+    return new GatewayError('upstream_timeout', `provider ${provider} did not finish in time`, { cause: err, code: 'upstream_timeout' });
+  }
   if (err instanceof undiciErrors.RequestAbortedError || (err instanceof Error && err.name === 'AbortError')) return err;
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
     return new GatewayError('upstream_timeout', `provider ${provider} did not answer in time`, { cause: err, code: 'upstream_timeout' });

@@ -18,6 +18,8 @@ export interface ProviderSpec {
   connectTimeoutMs: number;
   /** Until the response headers arrive (first byte). */
   headersTimeoutMs: number;
+  /** The whole exchange, body included; 0 = no limit. */
+  totalTimeoutMs: number;
   /** Longest silence between two body chunks. */
   idleTimeoutMs: number;
   maxConnections: number;

@@ -36,7 +36,10 @@ export function clientFormatFor(endpoint: ProxyEndpoint | undefined, headers: In
 }
 
 export function createGatewayServer(handlers: ServerHandlers, limits: ServerLimits): Server {
-  const server = createServer({ maxHeaderSize: limits.maxHeaderBytes, requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs, keepAliveTimeout: 65_000 }, (req, res) => {
+  // Node checks the two request timeouts only every connectionsCheckingInterval (30 s by default), which would let
+  // a slow client hold a socket up to twice as long as configured.
+  const checkEveryMs = Math.max(50, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
+  const server = createServer({ maxHeaderSize: limits.maxHeaderBytes, requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: checkEveryMs, keepAliveTimeout: 65_000 }, (req, res) => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && incoming.length > 0 && incoming.length <= 128 ? incoming : handlers.newId();
     void route(req, res, requestId, handlers).catch((err: unknown) => {

@@ -3,7 +3,7 @@
  * resolved through the command table and dispatched by name; actions go to the DashboardSource and
  * report back through a transient footer message. Nothing here blocks the gateway.
  */
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, type Key, Text, useApp, useInput } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { AgentDetail } from './agent-detail.js';
 import { AgentsTable } from './agents-table.js';
@@ -15,7 +15,7 @@ import { Footer, type Flash } from './footer.js';
 import { budgetForecasts } from './forecast.js';
 import { agentCountsText, Header, headerSegments } from './header.js';
 import { HelpOverlay } from './help.js';
-import { type CommandName, type KeyContext, resolveCommand, typedText } from './keymap.js';
+import { type CommandName, type KeyContext, resolveCommand, type TextKey, textChunkKeys, typedText } from './keymap.js';
 import {
   agentColumns,
   breakersPanelWidth,
@@ -206,7 +206,34 @@ function Dashboard(props: AppProps) {
     }
   };
 
-  useInput((input, key) => {
+  /** Several keys read at once in a text field, applied in order to the field's value. */
+  const typeChunk = (keys: TextKey[]): void => {
+    if (editor) {
+      if (editor.saving) return;
+      let state = editor;
+      for (const k of keys) {
+        if (k.type === 'submit') return saveBudget(state);
+        state = editBudget(state, k.type === 'erase' ? k : k.type === 'next' ? { type: 'move', by: 1 } : k);
+      }
+      setEditor(state);
+    } else if (filterEditing) {
+      let value = filter;
+      for (const k of keys) {
+        if (k.type === 'submit') {
+          setFilter(value);
+          setFilterEditing(false);
+          return;
+        }
+        if (k.type === 'erase') value = Array.from(value).slice(0, -1).join('');
+        else if (k.type === 'type') value += k.text;
+      }
+      setFilter(value);
+    }
+  };
+
+  const onInput = (input: string, key: Key): void => {
+    const chunk = editor || filterEditing ? textChunkKeys(input) : undefined;
+    if (chunk) return typeChunk(chunk);
     const command = resolveCommand(context, input, key);
     if (command) return dispatch(command);
     const text = typedText(context, input, key);
@@ -216,7 +243,12 @@ function Dashboard(props: AppProps) {
     } else if (filterEditing) {
       setFilter((f) => f + text);
     }
-  });
+  };
+  // Ink re-subscribes a new handler only after the commit's effects run; a key read in between (two
+  // keys in one chunk, e.g. "b" then Escape) would otherwise see the state before the previous key.
+  const latestInput = useRef(onInput);
+  latestInput.current = onInput;
+  useInput((input, key) => latestInput.current(input, key));
 
   // Layout: header 2 rows, optional banner, footer 1, and one spare row so Ink never treats the
   // output as full-screen (which would clear and redraw the terminal on every frame).

@@ -205,6 +205,31 @@ export function typedText(context: KeyContext, input: string, key: Key): string 
   return text === '' ? undefined : text;
 }
 
+/** One key of a chunk typed into a text field. */
+export type TextKey = { type: 'type'; text: string } | { type: 'erase' } | { type: 'next' } | { type: 'submit' };
+
+/**
+ * Ink splits what it reads only at escape sequences, so keys that arrive together (fast typing while the
+ * event loop is busy, a paste) reach a text field as one input such as "\u007f7.25\r". Returns those
+ * keys in order, or undefined when the input holds no control key and is plain text or a single key.
+ */
+export function textChunkKeys(input: string): TextKey[] | undefined {
+  const chars = Array.from(input);
+  if (chars.length < 2 || !chars.some((c) => c === '\r' || c === '\t' || c === '\b' || c === '\u007f')) return undefined;
+  const keys: TextKey[] = [];
+  for (const c of chars) {
+    if (c === '\r') keys.push({ type: 'submit' });
+    else if (c === '\t') keys.push({ type: 'next' });
+    else if (c === '\b' || c === '\u007f') keys.push({ type: 'erase' });
+    else if (c >= ' ') {
+      const last = keys[keys.length - 1];
+      if (last?.type === 'type') last.text += c;
+      else keys.push({ type: 'type', text: c });
+    }
+  }
+  return keys;
+}
+
 /** Key hints for the footer of a context, in table order; `compact` uses the short descriptions. */
 export function footerHints(context: KeyContext, compact = false): Array<{ label: string; description: string }> {
   return COMMANDS.filter((b) => b.footer?.includes(context)).map((b) => ({

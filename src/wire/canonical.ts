@@ -262,5 +262,9 @@ export type CanonicalStreamEvent =
   | { type: 'tool-call-delta'; index: number; argsJson: string }
   | { type: 'block-stop' }
   | { type: 'usage'; usage: Partial<Usage> }
-  | { type: 'finish'; stopReason: StopReason; stopSequence?: string; usage: Usage }
+  /**
+   * `usageMissing`: the upstream reported no usage at all (an OpenAI-compatible server that ignores
+   * `stream_options.include_usage`, pitfall 7); `usage` then holds zeros that must not be billed as real.
+   */
+  | { type: 'finish'; stopReason: StopReason; stopSequence?: string; usage: Usage; usageMissing?: true }
   | { type: 'error'; error: GatewayError };

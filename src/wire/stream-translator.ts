@@ -37,10 +37,11 @@ export function createStreamTranslator(upstream: WireCodec, client: WireCodec, o
   const forward = (events: CanonicalStreamEvent[]): void => {
     for (const raw of events) {
       let event = options.map === undefined ? raw : options.map(raw);
+      // The observer (metering) sees what the upstream said; only the client gets the announced estimate.
+      options.observe?.(event);
       if (event.type === 'start' && options.estimatedInputTokens !== undefined && !(event.usage?.inputUncached)) {
         event = { ...event, usage: { ...event.usage, inputUncached: options.estimatedInputTokens } };
       }
-      options.observe?.(event);
       out += encoder.push(event);
     }
   };

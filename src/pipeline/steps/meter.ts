@@ -26,7 +26,8 @@ export class UsageMeter {
         this.merge(event.usage);
         break;
       case 'finish':
-        this.merge(event.usage);
+        // Zeros standing in for usage the upstream never sent are not a report (pitfall 7).
+        if (event.usageMissing !== true) this.merge(event.usage);
         this.finished = true;
         break;
       case 'text-delta':
@@ -60,7 +61,7 @@ export class UsageMeter {
       usage.inputUncached = await estimateTokens(inputText());
       estimated = true;
     }
-    if (!this.finished) {
+    if (!this.finished || !this.sawOutput) {
       // A provider may have reported a running output count (Anthropic message_delta): keep the larger.
       const guess = this.received.length === 0 ? 0 : await estimateTokens(this.received.join(''));
       if (!this.sawOutput || guess > usage.output) usage.output = Math.max(usage.output, guess);

@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { StreamEncoderOptions, WireFormat } from '../../wire/codec.js';
@@ -107,7 +108,7 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
         failure = cut;
         break;
       }
-      if (!writable) await once(o.res, 'drain', { signal: o.signal });
+      if (!writable) await waitForDrain(o.res, o.upstream.body, o.signal);
     }
     if (!failure) {
       if (translator) pending += translator.end();
@@ -128,6 +129,25 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
   if (pending.length > 0 && !o.res.destroyed) o.res.write(pending);
   o.res.end();
   return { error: failure ?? upstreamError, clientClosed: false, failedBeforeStart: false };
+}
+
+/**
+ * Waits until the client can take more. Gives up when the client leaves (the signal) or when the upstream is cut
+ * meanwhile (its total deadline passed): a client that stops reading must not hold the request forever.
+ */
+async function waitForDrain(res: ServerResponse, upstream: Readable, signal: AbortSignal): Promise<void> {
+  const cut = new AbortController();
+  const onClose = (): void => cut.abort(upstream.errored ?? new Error('the upstream closed while the client was not reading'));
+  if (upstream.destroyed) onClose();
+  else upstream.once('close', onClose);
+  try {
+    await once(res, 'drain', { signal: AbortSignal.any([signal, cut.signal]) });
+  } catch (err) {
+    if (cut.signal.aborted && !signal.aborted) throw cut.signal.reason;
+    throw err;
+  } finally {
+    upstream.off('close', onClose);
+  }
 }
 
 /** OpenAI's usage-only chunk has an empty `choices` array and a `usage` object. */

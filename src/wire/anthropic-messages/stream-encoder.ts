@@ -43,6 +43,8 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
   let open: OpenBlock | undefined;
   let usage: Usage = { ...ZERO_USAGE };
   let toolsWritten = 0;
+  /** Characters of text, thinking and tool arguments received, for a usage the upstream never sent. */
+  let producedChars = 0;
   const tools = new Map<number, ToolState>();
   const queue: number[] = [];
 
@@ -116,6 +118,7 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
 
   function text(kind: 'text' | 'thinking', value: string): string {
     if (value === '') return '';
+    producedChars += value.length;
     let out = openBlock(kind);
     if (open === undefined) return out;
     const delta = kind === 'text' ? { type: 'text_delta', text: value } : { type: 'thinking_delta', thinking: value };
@@ -158,6 +161,7 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
       case 'tool-call-delta': {
         const tool = tools.get(event.index);
         if (tool === undefined || event.argsJson === '') return '';
+        producedChars += event.argsJson.length;
         if (tool.state === 'buffered') {
           tool.args += event.argsJson;
           return '';
@@ -176,14 +180,16 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
         usage = mergeUsage(usage, event.usage);
         return '';
       case 'finish':
-        return finish(event.stopReason, event.stopSequence, event.usage);
+        return finish(event.stopReason, event.stopSequence, event.usageMissing === true ? undefined : event.usage);
       case 'error':
         return fail(event.error);
     }
   }
 
-  function finish(reason: StopReason, sequence: string | undefined, final: Usage): string {
-    usage = mergeUsage(usage, final);
+  function finish(reason: StopReason, sequence: string | undefined, final: Usage | undefined): string {
+    // No usage from upstream (pitfall 7): keep the input announced in message_start rather than
+    // overwrite it with 0, and estimate output at four characters a token (no tokenizer in this layer).
+    usage = final === undefined ? { ...usage, output: Math.max(usage.output, Math.ceil(producedChars / 4)) } : mergeUsage(usage, final);
     const out = closeOpen() + flushQueue();
     const stopReason = toAnthropicStopReason(reason, toolsWritten > 0);
     finished = true;

@@ -94,7 +94,11 @@ export function encodeOpenAIChatRequest(request: CanonicalRequest, options: Enco
   return { body, dropped: policy.dropped };
 }
 
-/** Anthropic thinking budgets → the nearest OpenAI effort bucket (⚠ a judgment, spec §4.5). */
+/**
+ * Anthropic thinking budgets → the nearest OpenAI effort bucket (⚠ a judgment, spec §4.5). The bounds are
+ * inclusive so that the Anthropic encoder's own budgets (low 4096, medium 8192, high 16384) map back to
+ * the effort they came from.
+ */
 function reasoningEffort(reasoning: ReasoningConfig | undefined): string | undefined {
   if (reasoning === undefined) return undefined;
   switch (reasoning.type) {
@@ -105,7 +109,7 @@ function reasoningEffort(reasoning: ReasoningConfig | undefined): string | undef
     case 'adaptive':
       return reasoning.effort;
     case 'budget':
-      return reasoning.budgetTokens < 4096 ? 'low' : reasoning.budgetTokens < 16384 ? 'medium' : 'high';
+      return reasoning.budgetTokens <= 4096 ? 'low' : reasoning.budgetTokens < 16384 ? 'medium' : 'high';
   }
 }
 

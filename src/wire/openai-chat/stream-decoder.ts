@@ -52,7 +52,7 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
     const out: CanonicalStreamEvent[] = [];
     flushNameless(out);
     const stopReason = finish ?? (nextTool > 0 ? 'tool-calls' : 'stop');
-    out.push({ type: 'finish', stopReason, usage: usage ?? { ...ZERO_USAGE } });
+    out.push({ type: 'finish', stopReason, usage: usage ?? { ...ZERO_USAGE }, ...(usage === undefined ? { usageMissing: true as const } : {}) });
     done = true;
     return out;
   }

@@ -48,7 +48,8 @@ export function optionalNumber(body: JsonObject, key: string, param = key): numb
 export function optionalTokenLimit(body: JsonObject, key: string): number | undefined {
   const value = optionalNumber(body, key);
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 0) throw invalid(`\`${key}\` must be a non-negative integer.`, key);
+  // Safe integers only: 1e308 is an integer too, and would turn a budget reservation into Infinity.
+  if (!Number.isSafeInteger(value) || value < 0) throw invalid(`\`${key}\` must be a non-negative integer.`, key);
   return value;
 }
 
