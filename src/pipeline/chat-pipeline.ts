@@ -17,7 +17,7 @@ import { costOf, maxCostOf, type ModelPrice } from '../metering/index.js';
 import { meteredColumns, type RequestRow } from '../store/rows.js';
 import { identify, type IdentifyOptions, type Identity } from './steps/identify.js';
 import { parseJsonBody, readBody } from './steps/read-body.js';
-import { buildUpstreamBody, chatEndpoint, headersForUpstream, type UpstreamBody } from './steps/translate.js';
+import { buildUpstreamBody, chatEndpoint, type UpstreamBody } from './steps/translate.js';
 import { forward, type Attempt } from './steps/forward.js';
 import { UsageMeter } from './steps/meter.js';
 import { relayStream } from './steps/relay-stream.js';
@@ -98,7 +98,7 @@ export async function handleChat(
           endpoint: chatEndpoint(target.provider.format),
           method: 'POST',
           body: upstreamBody.text,
-          clientHeaders: headersForUpstream(req.headers, target.provider.format),
+          clientHeaders: req.headers,
           clientKey: id0.clientKey,
           signal: abort.signal,
         });

@@ -15,7 +15,7 @@ export class AnthropicProvider implements ProviderAdapter {
   send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const headers: Record<string, string> = {
       'anthropic-version': DEFAULT_ANTHROPIC_VERSION,
-      ...forwardableHeaders(req.clientHeaders),
+      ...forwardableHeaders(req.clientHeaders, 'anthropic'),
       ...this.spec.headers,
       accept: req.clientHeaders.accept ?? 'application/json',
     };

@@ -12,7 +12,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
 
   send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const headers: Record<string, string> = {
-      ...forwardableHeaders(req.clientHeaders),
+      ...forwardableHeaders(req.clientHeaders, 'openai'),
       ...this.spec.headers,
       accept: req.clientHeaders.accept ?? 'application/json',
     };

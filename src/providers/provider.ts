@@ -52,14 +52,16 @@ export interface ProviderAdapter {
   close(): Promise<void>;
 }
 
-/** Client headers worth forwarding: API versions, betas and org routing. Everything else stays here. */
-export function forwardableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+/**
+ * Client headers worth forwarding: the upstream family's own API version, betas and org routing. Everything
+ * else stays here — in particular the other family's headers, which some upstreams reject (pitfall 17).
+ */
+export function forwardableHeaders(headers: IncomingHttpHeaders, family: 'openai' | 'anthropic'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    if (name.startsWith('anthropic-') || name === 'openai-organization' || name === 'openai-project' || name === 'openai-beta') {
-      out[name] = Array.isArray(value) ? value.join(',') : value;
-    }
+    const keep = family === 'anthropic' ? name.startsWith('anthropic-') : name === 'openai-organization' || name === 'openai-project' || name === 'openai-beta';
+    if (keep) out[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return out;
 }

@@ -2,7 +2,6 @@
  * Builds the upstream request body. Same format: the client's own JSON, touched only where the gateway
  * must (model alias, forcing OpenAI stream usage). Other format: decode → canonical → encode.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest } from '../../wire/canonical.js';
 import { codecFor } from '../../wire/index.js';
 import type { WireFormat } from '../../wire/codec.js';
@@ -55,17 +54,6 @@ export function chatEndpoint(format: WireFormat): string {
     case 'openai-responses':
       return '/responses';
   }
-}
-
-/**
- * The client's headers minus the other API family's: `anthropic-version`/`anthropic-beta` go only to
- * Anthropic upstreams and `openai-*` only to OpenAI-style ones (spec §2, pitfall 17: betas broke
- * non-Claude backends).
- */
-export function headersForUpstream(headers: IncomingHttpHeaders, upstreamFormat: WireFormat): IncomingHttpHeaders {
-  const foreign = upstreamFormat === 'anthropic-messages' ? 'openai-' : 'anthropic-';
-  if (!Object.keys(headers).some((name) => name.startsWith(foreign))) return headers;
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(foreign)));
 }
 
 function asObject(v: unknown): Record<string, unknown> {
