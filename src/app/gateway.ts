@@ -150,7 +150,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let inFlight = 0;
   const drained: (() => void)[] = [];
 
-  const newId = (): string => `req_${randomBytes(12).toString('hex')}`;
+  // Unique per process by the counter, across processes by the random prefix; no random bytes per request.
+  const idPrefix = `req_${randomBytes(6).toString('hex')}`;
+  let idCounter = 0;
+  const newId = (): string => `${idPrefix}${(idCounter++).toString(36).padStart(6, '0')}`;
   const settings = () => {
     const g = config.gateway;
     const virtualKeys = virtualKeysOf(config);

@@ -67,4 +67,30 @@ function prettyLine(ts: number, level: LogLevel, msg: string, fields: LogFields)
   return `${time} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? ' ' + rest : ''}`;
 }
 
+/**
+ * Collects lines and writes them in one call per event-loop turn. stderr to a file or pipe is a synchronous
+ * write in Node; one per request would put disk I/O on the proxy path. `flush()` on exit writes what is left.
+ */
+export class BatchedSink implements LogSink {
+  private pending: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly out: (text: string) => void) {}
+
+  write(line: string): void {
+    this.pending.push(line);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.out(text);
+  }
+}
+
 export const silentLogger = new Logger({ format: 'json', level: 'error', sink: { write: () => {} } });

@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../../config/types.js';
 import { loadConfig, parseConfigText, formatProblem, readConfig, type LoadResult } from '../../config/index.js';
 import { ConfigError } from '../../config/problems.js';
 import { startGateway, checkPolicyCondition, type RunningGateway } from '../../app/gateway.js';
-import { Logger, type LogSink } from '../../observe/logger.js';
+import { BatchedSink, Logger, type LogSink } from '../../observe/logger.js';
 import { Redactor } from '../../observe/redact.js';
 import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/demo-config.js';
 import { startSimulatedAgents } from '../../demo/simulated-agents.js';
@@ -18,7 +18,9 @@ import type { StartFlags } from '../program.js';
 export async function runStart(flags: StartFlags): Promise<void> {
   const useTui = flags.tui && process.stdout.isTTY === true && process.stdin.isTTY === true;
   const redactor = new Redactor();
-  const sink: LogSink = useTui ? { write: () => {} } : { write: (line) => process.stderr.write(line) };
+  const stderr = new BatchedSink((text) => process.stderr.write(text));
+  process.once('exit', () => stderr.flush());
+  const sink: LogSink = useTui ? { write: () => {} } : stderr;
   const logger = new Logger({ format: flags.logFormat, sink, redactor });
 
   const loaded = flags.demo ? demoConfig(flags) : loadConfig({ ...(flags.config ? { path: flags.config } : {}), checkPolicyCondition });

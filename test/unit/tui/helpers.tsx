@@ -214,6 +214,15 @@ export interface RenderedApp {
 }
 
 /** Lets Ink's input handling (setImmediate) and React effects run. Not a wait for logic. */
+/** Polls until `check` holds: a first frame may take a while on a busy machine (Ink and React load lazily). */
+export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise<void>((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

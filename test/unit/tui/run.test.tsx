@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { runDashboard } from '../../../src/tui/run.js';
-import { FakeClock, FakeSource, sampleSnapshot, settle } from './helpers.js';
+import { FakeClock, FakeSource, sampleSnapshot, until } from './helpers.js';
 
 class FakeStdout extends EventEmitter {
   readonly isTTY = true;
@@ -61,7 +61,7 @@ describe('runDashboard', () => {
   it('renders in the alternate screen and quits cleanly on q', async () => {
     const source = new FakeSource(sampleSnapshot());
     const run = start(source);
-    await settle();
+    await until(() => run.stdout.output.includes('researcher'));
     expect(run.stdout.output.startsWith(ENTER_ALT)).toBe(true);
     expect(run.stdout.output).toContain('researcher');
     run.stdin.send('q');
@@ -77,7 +77,7 @@ describe('runDashboard', () => {
   it('quits on ctrl-c the same way', async () => {
     const source = new FakeSource(sampleSnapshot());
     const run = start(source);
-    await settle();
+    await until(() => run.stdout.output.includes('researcher'));
     run.stdin.send('\u0003');
     await run.done;
     expect(run.onQuit).toHaveBeenCalledTimes(1);
