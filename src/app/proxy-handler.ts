@@ -121,7 +121,10 @@ async function embeddings(req: IncomingMessage, res: ServerResponse, pathAgent: 
   const ts = deps.clock.now();
   const identity = identify(pathAgent, req.headers, settings);
   const body = await readBody(req, settings.maxBodyBytes);
-  const json = parseJsonBody(body) as { model?: unknown };
+  const parsed = parseJsonBody(body);
+  // `null`, a number or an array parse fine but are no request; reading `.model` of null would be a 500.
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('invalid_request', 'request body must be a JSON object');
+  const json = parsed as { model?: unknown };
   if (typeof json.model !== 'string' || json.model === '') throw new GatewayError('invalid_request', 'model: required string', { param: 'model' });
   const target = deps.router.resolve(json.model, identity.agent)[0]!;
   if (target.provider.format !== 'openai-chat') throw new GatewayError('invalid_request', `model ${json.model} routes to provider ${target.provider.spec.name}, which has no embeddings endpoint`, { param: 'model' });

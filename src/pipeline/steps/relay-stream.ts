@@ -137,7 +137,11 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
  */
 async function waitForDrain(res: ServerResponse, upstream: Readable, signal: AbortSignal): Promise<void> {
   const cut = new AbortController();
-  const onClose = (): void => cut.abort(upstream.errored ?? new Error('the upstream closed while the client was not reading'));
+  const onClose = (): void => {
+    // The iterator reads ahead, so a body that ended normally may close while its last chunk waits here.
+    if (upstream.readableEnded && !upstream.errored) return;
+    cut.abort(upstream.errored ?? new Error('the upstream closed while the client was not reading'));
+  };
   if (upstream.destroyed) onClose();
   else upstream.once('close', onClose);
   try {
