@@ -3,6 +3,7 @@
  * Rows stream through `iterate()`: memory stays flat however large the history is.
  */
 import { openReadonlyDb, type OpenDbOptions } from './open-db.js';
+import { agentSinceFilter, whereSql } from './row-filter.js';
 import { REQUEST_COLUMNS, toDbRow, type RequestDbRow, type RequestRow } from './rows.js';
 
 export type ExportFormat = 'jsonl' | 'csv';
@@ -55,18 +56,9 @@ const CHUNK_CHARS = 64 * 1024;
 export function exportRows(dbPath: string, options: ExportOptions, write: (chunk: string) => void): number {
   const db = openReadonlyDb(dbPath, options);
   try {
-    const where: string[] = [];
-    const params: Record<string, string | number> = {};
-    if (options.sinceMs !== undefined) {
-      where.push('ts >= @since');
-      params.since = options.sinceMs;
-    }
-    if (options.agent !== undefined) {
-      where.push('agent = @agent');
-      params.agent = options.agent;
-    }
+    const { conditions, params } = agentSinceFilter(options);
     const stmt = db.prepare<[Record<string, string | number>], RequestDbRow>(
-      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, id`,
+      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM requests ${whereSql(conditions)} ORDER BY ts, id`,
     );
     let buffer = options.format === 'csv' ? csvLine(EXPORT_FIELDS) : '';
     let rows = 0;

@@ -1,6 +1,7 @@
 /** Read queries over the audit store: logs, control history, and the totals budgets are rebuilt from. */
 import type Database from 'better-sqlite3';
 import { IS_ERROR_SQL } from './schema.js';
+import { agentSinceFilter, whereSql } from './row-filter.js';
 import {
   fromControlEventDbRow,
   fromDbRow,
@@ -126,16 +127,8 @@ export class StoreQueries {
 
   /** Newest first. */
   recentRequests(q: RecentRequestsQuery = {}): RequestRow[] {
-    const where: string[] = [];
-    const params: Record<string, string | number> = { limit: clampLimit(q.limit) };
-    if (q.agent !== undefined) {
-      where.push('agent = @agent');
-      params.agent = q.agent;
-    }
-    if (q.sinceMs !== undefined) {
-      where.push('ts >= @since');
-      params.since = q.sinceMs;
-    }
+    const { conditions: where, params } = agentSinceFilter(q);
+    params.limit = clampLimit(q.limit);
     if (q.beforeId !== undefined) {
       const anchor = this.stmt('SELECT ts FROM requests WHERE id = ?').get(q.beforeId) as { ts: number } | undefined;
       if (!anchor) return [];
@@ -143,7 +136,7 @@ export class StoreQueries {
       params.beforeTs = anchor.ts;
       params.beforeId = q.beforeId;
     }
-    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT * FROM requests ${whereSql(where)}
       ORDER BY ts DESC, id DESC LIMIT @limit`;
     return (this.stmt(sql).all(params) as RequestDbRow[]).map(fromDbRow);
   }
@@ -155,21 +148,13 @@ export class StoreQueries {
 
   /** Newest first. */
   controlEvents(q: ControlEventsQuery = {}): ControlEventRow[] {
-    const where: string[] = [];
-    const params: Record<string, string | number> = { limit: clampLimit(q.limit) };
-    if (q.agent !== undefined) {
-      where.push('agent = @agent');
-      params.agent = q.agent;
-    }
-    if (q.sinceMs !== undefined) {
-      where.push('ts >= @since');
-      params.since = q.sinceMs;
-    }
+    const { conditions: where, params } = agentSinceFilter(q);
+    params.limit = clampLimit(q.limit);
     if (q.beforeId !== undefined) {
       where.push('id < @beforeId');
       params.beforeId = q.beforeId;
     }
-    const sql = `SELECT * FROM control_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT * FROM control_events ${whereSql(where)}
       ORDER BY id DESC LIMIT @limit`;
     return (this.stmt(sql).all(params) as ControlEventDbRow[]).map(fromControlEventDbRow);
   }
@@ -213,10 +198,8 @@ export class StoreQueries {
 
   /** Calls with ts >= sinceMs, oldest first: replayed into rolling windows (the hourly budget, calls this hour). */
   spendPoints(sinceMs: number, agent?: string): SpendPoint[] {
-    const sql = `SELECT agent, ts, cost_usd, ${IS_ERROR_SQL} AS error FROM requests
-      WHERE ts >= @since ${agent === undefined ? '' : 'AND agent = @agent'} ORDER BY ts, id`;
-    const params: Record<string, string | number> = { since: sinceMs };
-    if (agent !== undefined) params.agent = agent;
+    const { conditions, params } = agentSinceFilter({ agent, sinceMs });
+    const sql = `SELECT agent, ts, cost_usd, ${IS_ERROR_SQL} AS error FROM requests ${whereSql(conditions)} ORDER BY ts, id`;
     const rows = this.stmt(sql).all(params) as { agent: string; ts: number; cost_usd: number | null; error: number }[];
     return rows.map((r) => ({ agent: r.agent, ts: r.ts, costUsd: r.cost_usd, error: r.error !== 0 }));
   }

@@ -3,53 +3,43 @@
  * OpenAI `{"error":{message,type,param,code}}`, Anthropic `{"type":"error","error":{type,message}}`.
  * Upstream error responses of the client's own format reach it as the provider wrote them.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { closedPort, postJson, type RawResponse } from './foundation-support.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from '../fakes/index.js';
+import { eventually, type TestGateway } from '../helpers/gateway.js';
+import { closedPort, postJson, shareFakesGateway, type RawResponse } from './foundation-support.js';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
 let gw: TestGateway;
 
-beforeAll(async () => {
-  openai = await startFakeOpenAI();
-  anthropic = await startFakeAnthropic();
-  const dead = await closedPort();
-  // Exact routes only, so a misspelt model has no glob to fall into and gets "close matches".
-  gw = await startTestGateway({
-    yaml: [
-      'gateway:',
-      '  embedded_defaults: false',
-      '  max_body: 1kb',
-      'providers:',
-      `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: sk-o }`,
-      `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: sk-a }`,
-      `  dead_o: { type: openai, base_url: "http://127.0.0.1:${dead}/v1", api_key: sk-o }`,
-      `  dead_a: { type: anthropic, base_url: "http://127.0.0.1:${dead}", api_key: sk-a }`,
-      `  slow_o: { type: openai, base_url: ${openai.baseURL}, api_key: sk-o, timeouts: { upstream: 300ms } }`,
-      `  slow_a: { type: anthropic, base_url: ${anthropic.url}, api_key: sk-a, timeouts: { upstream: 300ms } }`,
-      'models:',
-      '  gpt-4o-mini: fo',
-      '  claude-haiku-4-5: fa',
-      '  gpt-dead: dead_o',
-      '  claude-dead: dead_a',
-      '  gpt-slow: slow_o',
-      '  claude-slow: slow_a',
-    ].join('\n'),
-  });
-});
-
-afterAll(async () => {
-  await gw.stop();
-  await openai.close();
-  await anthropic.close();
-});
-
-beforeEach(() => {
-  openai.reset();
-  anthropic.reset();
-});
+shareFakesGateway(
+  (started) => ({ openai, anthropic, gw } = started),
+  async (openai, anthropic) => {
+    const dead = await closedPort();
+    // Exact routes only, so a misspelt model has no glob to fall into and gets "close matches".
+    return {
+      yaml: [
+        'gateway:',
+        '  embedded_defaults: false',
+        '  max_body: 1kb',
+        'providers:',
+        `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: sk-o }`,
+        `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: sk-a }`,
+        `  dead_o: { type: openai, base_url: "http://127.0.0.1:${dead}/v1", api_key: sk-o }`,
+        `  dead_a: { type: anthropic, base_url: "http://127.0.0.1:${dead}", api_key: sk-a }`,
+        `  slow_o: { type: openai, base_url: ${openai.baseURL}, api_key: sk-o, timeouts: { upstream: 300ms } }`,
+        `  slow_a: { type: anthropic, base_url: ${anthropic.url}, api_key: sk-a, timeouts: { upstream: 300ms } }`,
+        'models:',
+        '  gpt-4o-mini: fo',
+        '  claude-haiku-4-5: fa',
+        '  gpt-dead: dead_o',
+        '  claude-dead: dead_a',
+        '  gpt-slow: slow_o',
+        '  claude-slow: slow_a',
+      ].join('\n'),
+    };
+  },
+);
 
 const anthropicHeaders = { 'anthropic-version': '2023-06-01' };
 const chat = (body: unknown): Promise<RawResponse> => postJson(`${gw.url}/v1/chat/completions`, body);

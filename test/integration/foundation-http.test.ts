@@ -3,28 +3,15 @@
  * one), x-ai-gateway-agent on proxied responses, and the health endpoints.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { fakesYaml, postJson, rawRequest, type RawResponse } from './foundation-support.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type TestGateway } from '../helpers/gateway.js';
+import { postJson, rawRequest, shareFakesGateway, type RawResponse } from './foundation-support.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-let openai: FakeUpstream;
-let anthropic: FakeUpstream;
 let gw: TestGateway;
 
-beforeAll(async () => {
-  openai = await startFakeOpenAI();
-  anthropic = await startFakeAnthropic();
-  gw = await startTestGateway({ yaml: fakesYaml(openai, anthropic) });
-});
-
-afterAll(async () => {
-  await gw.stop();
-  await openai.close();
-  await anthropic.close();
-});
+shareFakesGateway((started) => ({ gw } = started));
 
 const chatBody = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
 const messagesBody = { model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };

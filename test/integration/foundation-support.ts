@@ -1,10 +1,13 @@
 /**
- * Small helpers shared by the foundation integration tests: config snippets for the fakes, raw HTTP calls
- * that keep the exact bytes, SSE frame splitting, and a port nothing listens on.
+ * Small helpers shared by the foundation integration tests: both fakes behind a gateway for a whole file,
+ * config snippets for the fakes, raw HTTP calls that keep the exact bytes, SSE frame splitting, and a port
+ * nothing listens on.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FakeUpstream } from '../fakes/index.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
+import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/gateway.js';
 
 export const OPENAI_PROVIDER_KEY = 'sk-provider-openai-Z9q8w7e6r5t4';
 export const ANTHROPIC_PROVIDER_KEY = 'sk-ant-provider-Q1w2e3r4t5y6';
@@ -22,6 +25,56 @@ export function fakesYaml(openai: FakeUpstream, anthropic: FakeUpstream, extra =
     '  "claude-*": fa',
     extra,
   ].join('\n');
+}
+
+export interface FakesGateway {
+  openai: FakeUpstream;
+  anthropic: FakeUpstream;
+  gw: TestGateway;
+}
+
+/**
+ * Registers the hooks that start both fakes and a gateway over them before a file's tests, reset the
+ * fakes before each test and stop everything after. `use` receives them once started; `options` builds
+ * the gateway's options from the fakes (by default `fakesYaml` alone).
+ */
+export function shareFakesGateway(
+  use: (started: FakesGateway) => void,
+  options: (openai: FakeUpstream, anthropic: FakeUpstream) => TestGatewayOptions | Promise<TestGatewayOptions> = (openai, anthropic) => ({
+    yaml: fakesYaml(openai, anthropic),
+  }),
+): void {
+  let started: FakesGateway | undefined;
+  beforeAll(async () => {
+    const openai = await startFakeOpenAI();
+    const anthropic = await startFakeAnthropic();
+    const gw = await startTestGateway(await options(openai, anthropic));
+    started = { openai, anthropic, gw };
+    use(started);
+  });
+  afterAll(async () => {
+    await started?.gw.stop();
+    await started?.openai.close();
+    await started?.anthropic.close();
+  });
+  beforeEach(() => {
+    started?.openai.reset();
+    started?.anthropic.reset();
+  });
+}
+
+/**
+ * For tests that start their own gateways and fakes: registers an afterEach that undoes, newest first,
+ * whatever the test handed to the returned `defer` (gateways to stop, fakes to close, dirs to remove).
+ */
+export function deferAfterEach(): (cleanup: () => Promise<void> | void) => void {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return (cleanup) => {
+    cleanups.push(cleanup);
+  };
 }
 
 export interface RawResponse {

@@ -3,10 +3,17 @@
  * agent column, and keys stay where they belong: virtual keys and client keys never reach a provider that
  * has its own key, and the provider's key never reaches the client, the log or the store.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { ANTHROPIC_PROVIDER_KEY, OPENAI_PROVIDER_KEY, postJson, rawRequest, type RawResponse } from './foundation-support.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from '../fakes/index.js';
+import { eventually, type TestGateway } from '../helpers/gateway.js';
+import {
+  ANTHROPIC_PROVIDER_KEY,
+  OPENAI_PROVIDER_KEY,
+  postJson,
+  rawRequest,
+  shareFakesGateway,
+  type RawResponse,
+} from './foundation-support.js';
 
 const RESEARCHER_KEY = 'vk-researcher-7f3a9c2e1d';
 const WRITER_KEY = 'vk-writer-55b1e0aa42';
@@ -16,10 +23,9 @@ let openai: FakeUpstream;
 let anthropic: FakeUpstream;
 let gw: TestGateway;
 
-beforeAll(async () => {
-  openai = await startFakeOpenAI();
-  anthropic = await startFakeAnthropic();
-  gw = await startTestGateway({
+shareFakesGateway(
+  (started) => ({ openai, anthropic, gw } = started),
+  (openai, anthropic) => ({
     env: { RESEARCHER_KEY, WRITER_KEY, OPENAI_KEY: OPENAI_PROVIDER_KEY, ANTHROPIC_KEY: ANTHROPIC_PROVIDER_KEY },
     yaml: [
       'gateway:',
@@ -41,19 +47,8 @@ beforeAll(async () => {
       '  writer:',
       '    api_key: ${WRITER_KEY}',
     ].join('\n'),
-  });
-});
-
-afterAll(async () => {
-  await gw.stop();
-  await openai.close();
-  await anthropic.close();
-});
-
-beforeEach(() => {
-  openai.reset();
-  anthropic.reset();
-});
+  }),
+);
 
 const chatBody = (model = 'gpt-4o-mini', extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
 const messagesBody = (model = 'claude-haiku-4-5', extra: Record<string, unknown> = {}) => ({

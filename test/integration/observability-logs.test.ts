@@ -3,25 +3,23 @@
  * the client got; and the gateway keeping its log redactor's secrets current across a reload.
  */
 import { writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { deferAfterEach } from './foundation-support.js';
 import { readConfig } from '../../src/config/index.js';
 import { checkPolicyCondition } from '../../src/app/gateway.js';
 import { Logger } from '../../src/observe/logger.js';
 import { Redactor, mask } from '../../src/observe/redact.js';
 import type { LogEntry } from '../../src/tui/source.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = deferAfterEach();
 
 async function setup(yaml: (f: FakeUpstream) => string, extra?: Parameters<typeof startTestGateway>[0]['extra']): Promise<{ f: FakeUpstream; gw: TestGateway }> {
   const f = await startFakeOpenAI();
-  cleanups.push(() => f.close());
+  defer(() => f.close());
   const gw = await startTestGateway({ yaml: yaml(f), ...(extra ? { extra } : {}) });
-  cleanups.push(() => gw.stop());
+  defer(() => gw.stop());
   return { f, gw };
 }
 
@@ -78,7 +76,7 @@ describe('/api/logs/stream', () => {
     const aliceErrors = await follow(gw.url, '?agent=alice&status=error');
     const twoHundreds = await follow(gw.url, '?status=2xx');
     const exact400 = await follow(gw.url, '?status=400');
-    cleanups.push(() => [all, aliceErrors, twoHundreds, exact400].forEach((s) => s.close()));
+    defer(() => [all, aliceErrors, twoHundreds, exact400].forEach((s) => s.close()));
 
     const sent: { agent: string; id: string; status: number }[] = [];
     f.queueScenarios('text', { kind: 'error', status: 400 }, 'text', { kind: 'error', status: 500 });
@@ -87,7 +85,7 @@ describe('/api/logs/stream', () => {
 
     await eventually(() => all.entries.length === 4);
     expect(all.entries.map((e) => [e.id, e.agent, e.status])).toEqual(sent.map((s) => [s.id, s.agent, s.status]));
-    expect(all.entries.every((e) => /^req_[0-9a-f]{24}$/.test(e.id))).toBe(true);
+    expect(all.entries.every((e) => /^req_[0-9a-f]{12}[0-9a-z]{6,}$/.test(e.id))).toBe(true);
     expect(all.entries[0]).toMatchObject({ provider: 'fo', model: 'gpt-4o-mini', tokensIn: 12, tokensOut: 8, stream: false });
     expect(aliceErrors.entries.map((e) => e.id)).toEqual([sent[1]!.id]);
     expect(twoHundreds.entries.map((e) => e.id)).toEqual([sent[0]!.id, sent[2]!.id]);
@@ -100,7 +98,7 @@ describe('/api/logs/stream', () => {
 describe('shutdown with a log follower attached', () => {
   it('ends the live stream at once instead of holding the server open for the drain timeout', async () => {
     const gw = await startTestGateway({ yaml: '' });
-    cleanups.push(() => gw.stop());
+    defer(() => gw.stop());
     const res = await fetch(`${gw.url}/api/logs/stream`);
     const reader = res.body!.getReader();
     await reader.read(); // the opening comment: subscribed

@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_TEXT, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { deferAfterEach } from './foundation-support.js';
 import type { ControlEvent } from '../../src/store/index.js';
 
 interface Harness {
@@ -21,24 +22,21 @@ interface Harness {
   reload(n: number): Promise<ControlEvent>;
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = deferAfterEach();
 
 async function fake(): Promise<FakeUpstream> {
   const f = await startFakeOpenAI();
-  cleanups.push(() => f.close());
+  defer(() => f.close());
   return f;
 }
 
 async function watched(yaml: string): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-reload-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  defer(async () => rmSync(dir, { recursive: true, force: true }));
   const configPath = join(dir, 'gateway.yaml');
   // The harness writes the YAML (plus a storage block) to <dir>/gateway.yaml; the gateway watches that file.
   const gw = await startTestGateway({ yaml, dir, extra: { configPath } });
-  cleanups.push(() => gw.stop());
+  defer(() => gw.stop());
   expect(gw.configPath).toBe(configPath);
   const reloads: ControlEvent[] = [];
   gw.gateway.bus.on('control', (e) => {

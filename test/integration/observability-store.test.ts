@@ -6,28 +6,26 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_USAGE, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/gateway.js';
+import { deferAfterEach } from './foundation-support.js';
 import { makeRow } from '../unit/store/helpers.js';
 import { parseConfigText } from '../../src/config/index.js';
 import { checkPolicyCondition } from '../../src/app/gateway.js';
 
 const DAY = 86_400_000;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = deferAfterEach();
 
 async function fake(): Promise<FakeUpstream> {
   const f = await startFakeOpenAI();
-  cleanups.push(() => f.close());
+  defer(() => f.close());
   return f;
 }
 
 async function gateway(options: TestGatewayOptions): Promise<TestGateway> {
   const gw = await startTestGateway(options);
-  cleanups.push(() => gw.stop());
+  defer(() => gw.stop());
   return gw;
 }
 
@@ -82,7 +80,7 @@ describe('retention', () => {
   it('keeps everything with retention_days: 0', async () => {
     const f = await fake();
     const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-retention-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
     // The harness appends its own storage block, so this config is built here and handed over whole.
     const yaml = `providers:\n  fo: { type: openai, base_url: ${f.baseURL}, api_key: sk-x }\nmodels:\n  "gpt-*": fo\nstorage:\n  path: ${JSON.stringify(join(dir, 'audit.db'))}\n  retention_days: 0\n`;
     const parsed = parseConfigText(yaml, { file: join(dir, 'gateway.yaml'), env: {}, baseDir: dir, checkPolicyCondition });
@@ -99,7 +97,7 @@ describe('JSONL mirror', () => {
   it('appends one JSON line per request to storage.jsonl', async () => {
     const f = await fake();
     const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-jsonl-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
     const yaml = [
       'providers:',
       `  fo: { type: openai, base_url: ${f.baseURL}, api_key: sk-provider-jsonl-0001 }`,

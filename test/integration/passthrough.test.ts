@@ -10,16 +10,16 @@
  *   claude-haiku-4-5   input 1 → 1_000_000, cache read 0.1 → 100_000, 5m write 1.25 → 1_250_000, output 5 → 5_000_000
  */
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from '../fakes/index.js';
+import { eventually, type TestGateway } from '../helpers/gateway.js';
 import {
   ANTHROPIC_PROVIDER_KEY,
   OPENAI_PROVIDER_KEY,
-  fakesYaml,
   frameData,
   isUsageOnlyFrame,
   postJson,
+  shareFakesGateway,
   sseFrames,
   usdFromPico,
   type RawResponse,
@@ -29,22 +29,7 @@ let openai: FakeUpstream;
 let anthropic: FakeUpstream;
 let gw: TestGateway;
 
-beforeAll(async () => {
-  openai = await startFakeOpenAI();
-  anthropic = await startFakeAnthropic();
-  gw = await startTestGateway({ yaml: fakesYaml(openai, anthropic) });
-});
-
-afterAll(async () => {
-  await gw.stop();
-  await openai.close();
-  await anthropic.close();
-});
-
-beforeEach(() => {
-  openai.reset();
-  anthropic.reset();
-});
+shareFakesGateway((started) => ({ openai, anthropic, gw } = started));
 
 /** The audit row of one request, once the batched writer has stored it. */
 async function rowOf(res: RawResponse): Promise<Record<string, unknown>> {

@@ -4,14 +4,14 @@
  * on events out of order) and non-streamed (`create()`), and checks both what the SDK returned and the
  * Chat Completions body the fake received.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
 import { DEFAULT_TEXT } from '../fakes/index.js';
 import {
   bodyOf,
   messagesOf,
   PNG_1X1,
-  startTranslationRig,
+  shareTranslationRig,
   WEATHER_TOOL_PARAMS,
   type TranslationRig,
 } from './translation-helpers.js';
@@ -22,15 +22,7 @@ type Params = Omit<Anthropic.MessageCreateParamsNonStreaming, 'stream'>;
 let rig: TranslationRig;
 let seq = 0;
 
-beforeAll(async () => {
-  rig = await startTranslationRig();
-});
-afterAll(async () => {
-  await rig.stop();
-});
-beforeEach(() => {
-  rig.reset();
-});
+shareTranslationRig((started) => (rig = started));
 
 const MODEL = 'gpt-4o-mini';
 const weatherTool: Anthropic.Tool = { name: 'get_weather', description: 'Current weather for a place', input_schema: { ...WEATHER_TOOL_PARAMS } };

@@ -3,26 +3,18 @@
  * Anthropic provider, estimated locally for an OpenAI one), GET /v1/models in whichever shape the client
  * speaks, and the stateless OpenAI Responses API served by a Claude model.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { DEFAULT_TEXT } from '../fakes/index.js';
 import { estimateAnthropicInputTokens } from '../fakes/anthropic-render.js';
 import type { JsonObject } from '../fakes/index.js';
 import { ANTHROPIC_PROVIDER_KEY, rawRequest } from './foundation-support.js';
-import { bodyOf, messagesOf, rejectionOf, startTranslationRig, WEATHER_TOOL_PARAMS, type TranslationRig } from './translation-helpers.js';
+import { bodyOf, messagesOf, rejectionOf, shareTranslationRig, WEATHER_TOOL_PARAMS, type TranslationRig } from './translation-helpers.js';
 
 let rig: TranslationRig;
 let seq = 0;
 
-beforeAll(async () => {
-  rig = await startTranslationRig({ models: ['fast: { provider: fa, model: claude-haiku-4-5 }', 'gpt-4o: fo', 'claude-opus-4-1: fa'] });
-});
-afterAll(async () => {
-  await rig.stop();
-});
-beforeEach(() => {
-  rig.reset();
-});
+shareTranslationRig((started) => (rig = started), { models: ['fast: { provider: fa, model: claude-haiku-4-5 }', 'gpt-4o: fo', 'claude-opus-4-1: fa'] });
 
 const question = [{ role: 'user' as const, content: 'How many tokens is this question, roughly?' }];
 const system = 'You are a careful assistant who answers in one short sentence.';

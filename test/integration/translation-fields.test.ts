@@ -4,26 +4,18 @@
  * the output contract are a 400 naming the field before anything goes upstream; `strict_translation`
  * (gateway-wide or per agent) turns soft drops into that 400 too.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { DEFAULT_TEXT } from '../fakes/index.js';
-import { bodyOf, rejectionOf, startTranslationRig, type TranslationRig } from './translation-helpers.js';
+import { bodyOf, rejectionOf, shareTranslationRig, type TranslationRig } from './translation-helpers.js';
 
 let seq = 0;
 const user = [{ role: 'user' as const, content: 'hi' }];
 
 describe('lenient gateway (strict_translation: false)', () => {
   let rig: TranslationRig;
-  beforeAll(async () => {
-    rig = await startTranslationRig({ extraYaml: 'agents:\n  picky: { strict_translation: true }' });
-  });
-  afterAll(async () => {
-    await rig.stop();
-  });
-  beforeEach(() => {
-    rig.reset();
-  });
+  shareTranslationRig((started) => (rig = started), { extraYaml: 'agents:\n  picky: { strict_translation: true }' });
 
   it('openai client → claude: sampling knobs and hints are dropped, named in the header and the row (create)', async () => {
     const agent = `fd-${++seq}`;
@@ -118,15 +110,7 @@ describe('lenient gateway (strict_translation: false)', () => {
 
 describe('strict gateway (gateway.strict_translation: true)', () => {
   let rig: TranslationRig;
-  beforeAll(async () => {
-    rig = await startTranslationRig({ strict: true });
-  });
-  afterAll(async () => {
-    await rig.stop();
-  });
-  beforeEach(() => {
-    rig.reset();
-  });
+  shareTranslationRig((started) => (rig = started), { strict: true });
 
   it('openai client → claude: frequency_penalty is a 400 naming it, before any upstream call', async () => {
     const err = await rejectionOf(

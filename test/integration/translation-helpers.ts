@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream, type RecordedRequest } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { ANTHROPIC_PROVIDER_KEY, OPENAI_PROVIDER_KEY } from './foundation-support.js';
@@ -93,6 +94,24 @@ export async function startTranslationRig(options: RigOptions = {}): Promise<Tra
       await anthropic.close();
     },
   };
+}
+
+/**
+ * Registers the hooks that start one rig before a file's (or a describe block's) tests, reset its fakes
+ * before each test and stop it after; `use` receives the rig once started.
+ */
+export function shareTranslationRig(use: (rig: TranslationRig) => void, options: RigOptions = {}): void {
+  let rig: TranslationRig | undefined;
+  beforeAll(async () => {
+    rig = await startTranslationRig(options);
+    use(rig);
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+  beforeEach(() => {
+    rig?.reset();
+  });
 }
 
 /** The JSON body a fake received, failing loudly when there is none. */

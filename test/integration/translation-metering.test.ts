@@ -7,21 +7,13 @@
  *   claude-haiku-4-5   input 1, cache read 0.1, 5m cache write 1.25, 1h cache write 2, output 5
  *   gpt-4o-mini        input 0.15, cache read 0.075, output 0.6
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTranslationRig, type TranslationRig } from './translation-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { shareTranslationRig, type TranslationRig } from './translation-helpers.js';
 
 let rig: TranslationRig;
 let seq = 0;
 
-beforeAll(async () => {
-  rig = await startTranslationRig();
-});
-afterAll(async () => {
-  await rig.stop();
-});
-beforeEach(() => {
-  rig.reset();
-});
+shareTranslationRig((started) => (rig = started));
 
 const METERED = ['input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'cost_usd', 'cost_input', 'cost_cache_read', 'cost_cache_write', 'cost_output', 'estimated'] as const;
 

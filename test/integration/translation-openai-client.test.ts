@@ -4,14 +4,14 @@
  * a malformed chunk sequence) and non-streamed (`create()`), and checks both what the SDK returned and the
  * Anthropic body the fake received.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { DEFAULT_TEXT, DEFAULT_THINKING } from '../fakes/index.js';
 import {
   bodyOf,
   messagesOf,
   PNG_1X1,
-  startTranslationRig,
+  shareTranslationRig,
   WEATHER_TOOL_PARAMS,
   type TranslationRig,
 } from './translation-helpers.js';
@@ -22,15 +22,7 @@ type Params = Omit<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, 'stream'>
 let rig: TranslationRig;
 let seq = 0;
 
-beforeAll(async () => {
-  rig = await startTranslationRig();
-});
-afterAll(async () => {
-  await rig.stop();
-});
-beforeEach(() => {
-  rig.reset();
-});
+shareTranslationRig((started) => (rig = started));
 
 const MODEL = 'claude-sonnet-4-5';
 const weatherTool: OpenAI.Chat.ChatCompletionFunctionTool = {

@@ -8,7 +8,6 @@ import type {
   CanonicalMessage,
   CanonicalRequest,
   DocumentPart,
-  FormatField,
   ImagePart,
   ReasoningConfig,
   ReasoningEffort,
@@ -20,7 +19,8 @@ import type {
   UserPart,
 } from '../canonical.js';
 import type { JsonObject } from '../shared/json.js';
-import { invalid, isObject, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
+import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
+import { canonicalRequest, functionTool, isReasoningEffort, untypedFields } from '../shared/request-decoding.js';
 
 const FORMAT = 'anthropic-messages';
 
@@ -30,19 +30,13 @@ const KNOWN = new Set([
 ]);
 const HINTS = new Set(['cache_control', 'service_tier', 'container', 'inference_geo', 'context_management']);
 const CONTRACT = new Set(['mcp_servers']);
-const EFFORTS = new Set<string>(['minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
 
 export function decodeAnthropicRequest(input: unknown): CanonicalRequest {
   const body = requireBody(input);
   const list = body['messages'];
   if (!Array.isArray(list)) throw invalid('`messages` is required and must be an array.', 'messages');
 
-  const extensions: FormatField[] = [];
-  for (const [key, value] of Object.entries(body)) {
-    if (KNOWN.has(key) || value === undefined || value === null) continue;
-    const policy = HINTS.has(key) ? 'hint' : CONTRACT.has(key) ? 'contract' : 'unknown';
-    extensions.push({ format: FORMAT, path: key, value, policy });
-  }
+  const extensions = untypedFields(body, FORMAT, { known: KNOWN, hint: HINTS, contract: CONTRACT });
 
   const system = decodeSystem(body['system']);
   const messages: CanonicalMessage[] = [];
@@ -76,27 +70,23 @@ export function decodeAnthropicRequest(input: unknown): CanonicalRequest {
   const metadata = body['metadata'];
   const user = isObject(metadata) ? str(metadata['user_id']) : undefined;
 
-  return {
-    source: FORMAT,
-    model: (body['model'] as string).trim(),
+  return canonicalRequest(FORMAT, body, {
     stream,
-    ...(maxTokens === undefined ? {} : { maxTokens }),
-    includeUsage: false,
+    maxTokens,
     system,
     messages,
     tools: decodeTools(body['tools']),
-    ...(choice === undefined ? {} : { toolChoice: choice }),
-    ...(parallel === undefined ? {} : { parallelToolCalls: parallel }),
-    ...(temperature === undefined ? {} : { temperature }),
-    ...(topP === undefined ? {} : { topP }),
-    ...(topK === undefined ? {} : { topK }),
+    toolChoice: choice,
+    parallelToolCalls: parallel,
+    temperature,
+    topP,
+    topK,
     stopSequences: decodeStopSequences(body['stop_sequences']),
-    ...(reasoning === undefined ? {} : { reasoning }),
-    ...(responseFormat === undefined ? {} : { responseFormat }),
-    ...(user === undefined ? {} : { user }),
+    reasoning,
+    responseFormat,
+    user,
     extensions,
-    raw: body,
-  };
+  });
 }
 
 function cacheControl(block: JsonObject): { cacheControl?: CacheControl } {
@@ -176,16 +166,22 @@ function decodeToolResultContent(value: unknown, param: string): ToolResultConte
   return out;
 }
 
-function decodeUserContent(value: unknown, param: string): UserPart[] {
+/** A message's content: a string, or blocks whose text blocks read alike for both roles. */
+function decodeBlocks<T>(value: unknown, param: string, decodeOther: (block: JsonObject, at: string) => T): (TextPart | T)[] {
   if (typeof value === 'string') return [{ type: 'text', text: value }];
   if (!Array.isArray(value)) throw invalid(`\`${param}\` must be a string or an array of blocks.`, param);
-  return value.map((block, j): UserPart => {
+  return value.map((block, j) => {
     const at = `${param}[${j}]`;
     if (!isObject(block)) throw invalid(`\`${at}\` must be an object.`, at);
+    if (block['type'] !== 'text') return decodeOther(block, at);
+    if (typeof block['text'] !== 'string') throw invalid(`\`${at}.text\` must be a string.`, `${at}.text`);
+    return { type: 'text', text: block['text'], ...cacheControl(block) };
+  });
+}
+
+function decodeUserContent(value: unknown, param: string): UserPart[] {
+  return decodeBlocks(value, param, (block, at): UserPart => {
     switch (block['type']) {
-      case 'text':
-        if (typeof block['text'] !== 'string') throw invalid(`\`${at}.text\` must be a string.`, `${at}.text`);
-        return { type: 'text', text: block['text'], ...cacheControl(block) };
       case 'image':
         return decodeImage(block, at);
       case 'document':
@@ -204,15 +200,8 @@ function decodeUserContent(value: unknown, param: string): UserPart[] {
 }
 
 function decodeAssistantContent(value: unknown, param: string): AssistantPart[] {
-  if (typeof value === 'string') return [{ type: 'text', text: value }];
-  if (!Array.isArray(value)) throw invalid(`\`${param}\` must be a string or an array of blocks.`, param);
-  return value.map((block, j): AssistantPart => {
-    const at = `${param}[${j}]`;
-    if (!isObject(block)) throw invalid(`\`${at}\` must be an object.`, at);
+  return decodeBlocks(value, param, (block, at): AssistantPart => {
     switch (block['type']) {
-      case 'text':
-        if (typeof block['text'] !== 'string') throw invalid(`\`${at}.text\` must be a string.`, `${at}.text`);
-        return { type: 'text', text: block['text'], ...cacheControl(block) };
       case 'thinking': {
         const signature = str(block['signature']);
         return { type: 'thinking', text: str(block['thinking']) ?? '', ...(signature === undefined ? {} : { signature }) };
@@ -240,25 +229,12 @@ function decodeAssistantContent(value: unknown, param: string): AssistantPart[] 
 }
 
 function decodeTools(value: unknown): ToolDefinition[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw invalid('`tools` must be an array.', 'tools');
-  return value.map((tool, i): ToolDefinition => {
-    const param = `tools[${i}]`;
-    if (!isObject(tool)) throw invalid(`\`${param}\` must be an object.`, param);
+  return objectList(value, 'tools', (tool, param): ToolDefinition => {
     const name = str(tool['name']);
     if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
     const type = tool['type'];
     if (type !== undefined && type !== null && type !== 'custom') return { type: 'foreign', format: FORMAT, name, raw: tool };
-    const description = str(tool['description']);
-    const strict = tool['strict'];
-    return {
-      type: 'function',
-      name,
-      ...(description === undefined ? {} : { description }),
-      inputSchema: isObject(tool['input_schema']) ? tool['input_schema'] : { type: 'object', properties: {} },
-      ...(typeof strict === 'boolean' ? { strict } : {}),
-      ...cacheControl(tool),
-    };
+    return { ...functionTool(name, tool, 'input_schema'), ...cacheControl(tool) };
   });
 }
 
@@ -285,7 +261,7 @@ function decodeToolChoice(value: unknown): { choice: ToolChoice | undefined; par
 
 function effortOf(outputConfig: unknown): ReasoningEffort | undefined {
   const effort = isObject(outputConfig) ? outputConfig['effort'] : undefined;
-  return typeof effort === 'string' && EFFORTS.has(effort) ? (effort as ReasoningEffort) : undefined;
+  return isReasoningEffort(effort) ? effort : undefined;
 }
 
 function decodeReasoning(thinking: unknown, outputConfig: unknown): ReasoningConfig | undefined {

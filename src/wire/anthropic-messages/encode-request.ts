@@ -71,10 +71,7 @@ export function encodeAnthropicRequest(request: CanonicalRequest, options: Encod
   body['messages'] = messages;
 
   const tools = request.tools.map((tool, i): Json => {
-    if (tool.type === 'foreign') {
-      if (tool.format === FORMAT) return tool.raw;
-      throw policy.reject(`tools[${i}]`, `\`${tool.name}\` is a provider-specific tool`);
-    }
+    if (tool.type === 'foreign') return policy.foreignTool(tool, FORMAT, i);
     return withCache(
       {
         name: sanitizeToolName(tool.name, ANTHROPIC_TOOL_NAME_MAX),

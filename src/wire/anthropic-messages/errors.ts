@@ -4,9 +4,9 @@
  */
 import type { GatewayError } from '../../core/errors.js';
 import type { RenderedError } from '../codec.js';
-import { isObject, str } from '../shared/json.js';
+import { str } from '../shared/json.js';
 import type { ErrorCase } from '../shared/error-policy.js';
-import { classifyError, retryHeaders, upstreamError } from '../shared/error-policy.js';
+import { classifyError, errorEnvelope, retryHeaders, upstreamError } from '../shared/error-policy.js';
 
 /** HTTP status of each Anthropic error type, used for mid-stream `event: error` (which has no status). */
 const STATUS_OF_TYPE: Record<string, number> = {
@@ -31,9 +31,7 @@ export function decodeAnthropicError(
   body: unknown,
   headers: Record<string, string | undefined>,
 ): GatewayError {
-  const inner = isObject(body) && isObject(body['error']) ? body['error'] : undefined;
-  const message =
-    str(inner?.['message']) ?? (typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 500) : `Upstream returned HTTP ${status}.`);
+  const { inner, message } = errorEnvelope(status, body);
   return upstreamError(status, message, headers, { type: str(inner?.['type']), body });
 }
 
@@ -74,7 +72,10 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): { status: number; 
 
 /** The `{type:"error", error:{…}}` payload; also the data of a mid-stream `event: error`. */
 export function anthropicErrorPayload(error: GatewayError): Record<string, unknown> {
-  const shape = shapeFor(error, classifyError(error));
+  return payload(error, shapeFor(error, classifyError(error)));
+}
+
+function payload(error: GatewayError, shape: { type: string }): Record<string, unknown> {
   return { type: 'error', error: { type: shape.type, message: error.message } };
 }
 
@@ -84,6 +85,6 @@ export function renderAnthropicError(error: GatewayError, requestId: string): Re
   return {
     status: shape.status,
     headers: retryHeaders(error, errorCase),
-    body: { type: 'error', error: { type: shape.type, message: error.message }, request_id: requestId },
+    body: { ...payload(error, shape), request_id: requestId },
   };
 }

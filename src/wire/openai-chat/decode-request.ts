@@ -7,10 +7,6 @@ import type {
   AssistantPart,
   CanonicalMessage,
   CanonicalRequest,
-  FormatField,
-  ReasoningConfig,
-  ReasoningEffort,
-  ResponseFormat,
   TextPart,
   ToolChoice,
   ToolDefinition,
@@ -21,14 +17,17 @@ import type { JsonObject } from '../shared/json.js';
 import {
   invalid,
   isObject,
+  objectList,
   optionalBoolean,
   optionalNumber,
   optionalTokenLimit,
-  parseToolArguments,
   requireBody,
   str,
 } from '../shared/json.js';
 import { parseDataUrl } from '../shared/media.js';
+import { decodeOpenAIResponseFormat } from '../shared/openai-response-format.js';
+import { canonicalRequest, decodeOpenAIEffort, functionTool, untypedFields } from '../shared/request-decoding.js';
+import { toolCallFromArgumentText } from '../shared/tool-call.js';
 
 const FORMAT = 'openai-chat';
 
@@ -45,21 +44,19 @@ const HINTS = new Set([
 const SAMPLING = new Set(['frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs']);
 const CONTRACT = new Set(['audio', 'prediction', 'web_search_options', 'functions', 'function_call']);
 
-const EFFORTS = new Set<string>(['minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
-
 export function decodeOpenAIChatRequest(input: unknown): CanonicalRequest {
   const body = requireBody(input);
   const messagesValue = body['messages'];
   if (!Array.isArray(messagesValue)) throw invalid('`messages` is required and must be an array.', 'messages');
 
-  const extensions: FormatField[] = [];
-  for (const [key, value] of Object.entries(body)) {
-    if (KNOWN.has(key) || value === undefined || value === null) continue;
-    const policy = HINTS.has(key) ? 'hint' : SAMPLING.has(key) ? 'sampling' : CONTRACT.has(key) ? 'contract' : 'unknown';
+  const extensions = untypedFields(body, FORMAT, {
+    known: KNOWN,
+    hint: HINTS,
+    sampling: SAMPLING,
+    contract: CONTRACT,
     // logprobs:false is the default, not a request for logprobs.
-    if (key === 'logprobs' && value === false) continue;
-    extensions.push({ format: FORMAT, path: key, value, policy });
-  }
+    defaults: { logprobs: false },
+  });
 
   const n = optionalNumber(body, 'n');
   if (n !== undefined && n !== 1) extensions.push({ format: FORMAT, path: 'n', value: n, policy: 'contract' });
@@ -85,30 +82,29 @@ export function decodeOpenAIChatRequest(input: unknown): CanonicalRequest {
   const parallel = optionalBoolean(body, 'parallel_tool_calls');
   const tools = decodeTools(body['tools']);
   const toolChoice = decodeToolChoice(body['tool_choice'], tools);
-  const reasoning = decodeReasoning(body['reasoning_effort']);
-  const responseFormat = decodeResponseFormat(body['response_format']);
+  const reasoning = decodeOpenAIEffort(body['reasoning_effort'], 'reasoning_effort');
+  const responseFormat = decodeOpenAIResponseFormat(body['response_format'], 'response_format', (format) =>
+    isObject(format['json_schema']) ? format['json_schema'] : {},
+  );
   const user = str(body['safety_identifier']) ?? str(body['user']);
 
-  return {
-    source: FORMAT,
-    model: (body['model'] as string).trim(),
+  return canonicalRequest(FORMAT, body, {
     stream,
-    ...(maxTokens === undefined ? {} : { maxTokens }),
+    maxTokens,
     includeUsage: stream && isObject(streamOptions) && streamOptions['include_usage'] === true,
     system,
     messages,
     tools: toolChoice.tools,
-    ...(toolChoice.choice === undefined ? {} : { toolChoice: toolChoice.choice }),
-    ...(parallel === undefined ? {} : { parallelToolCalls: parallel }),
-    ...(temperature === undefined ? {} : { temperature }),
-    ...(topP === undefined ? {} : { topP }),
+    toolChoice: toolChoice.choice,
+    parallelToolCalls: parallel,
+    temperature,
+    topP,
     stopSequences: decodeStop(body['stop']),
-    ...(reasoning === undefined ? {} : { reasoning }),
-    ...(responseFormat === undefined ? {} : { responseFormat }),
-    ...(user === undefined ? {} : { user }),
+    reasoning,
+    responseFormat,
+    user,
     extensions,
-    raw: body,
-  };
+  });
 }
 
 function decodeStop(value: unknown): string[] {
@@ -220,14 +216,7 @@ function decodeAssistant(message: JsonObject, param: string): AssistantPart[] {
       const name = str(fn?.['name']);
       const id = str(call['id']);
       if (name === undefined || id === undefined) throw invalid(`\`${at}\` needs an id and function.name.`, at);
-      const args = parseToolArguments(str(fn?.['arguments']) ?? '');
-      parts.push({
-        type: 'tool-call',
-        id,
-        name,
-        input: args.input,
-        ...(args.invalid === undefined ? {} : { invalidArguments: args.invalid }),
-      });
+      parts.push(toolCallFromArgumentText(id, name, fn?.['arguments']));
     });
   }
   for (const key of ['audio', 'function_call']) {
@@ -302,11 +291,7 @@ function decodeMessages(list: unknown[]): { system: TextPart[]; messages: Canoni
 }
 
 function decodeTools(value: unknown): ToolDefinition[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw invalid('`tools` must be an array.', 'tools');
-  return value.map((tool, i): ToolDefinition => {
-    const param = `tools[${i}]`;
-    if (!isObject(tool)) throw invalid(`\`${param}\` must be an object.`, param);
+  return objectList(value, 'tools', (tool, param): ToolDefinition => {
     if (tool['type'] !== 'function') {
       const name = isObject(tool['custom']) ? str(tool['custom']['name']) : undefined;
       return { type: 'foreign', format: FORMAT, name: name ?? str(tool['type']) ?? 'tool', raw: tool };
@@ -316,15 +301,7 @@ function decodeTools(value: unknown): ToolDefinition[] {
     if (!isObject(fn) || name === undefined || name === '') {
       throw invalid(`\`${param}.function.name\` is required.`, `${param}.function.name`);
     }
-    const description = str(fn['description']);
-    const strict = fn['strict'];
-    return {
-      type: 'function',
-      name,
-      ...(description === undefined ? {} : { description }),
-      inputSchema: isObject(fn['parameters']) ? fn['parameters'] : { type: 'object', properties: {} },
-      ...(typeof strict === 'boolean' ? { strict } : {}),
-    };
+    return functionTool(name, fn, 'parameters');
   });
 }
 
@@ -356,37 +333,4 @@ function decodeToolChoice(
     }
   }
   throw invalid('`tool_choice` must be none, auto, required or a function choice.', 'tool_choice');
-}
-
-function decodeReasoning(value: unknown): ReasoningConfig | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (value === 'none') return { type: 'disabled' };
-  if (typeof value === 'string' && EFFORTS.has(value)) return { type: 'effort', effort: value as ReasoningEffort };
-  throw invalid('`reasoning_effort` must be one of none, minimal, low, medium, high, xhigh, max.', 'reasoning_effort');
-}
-
-function decodeResponseFormat(value: unknown): ResponseFormat | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isObject(value)) throw invalid('`response_format` must be an object.', 'response_format');
-  switch (value['type']) {
-    case 'text':
-      return { type: 'text' };
-    case 'json_object':
-      return { type: 'json_object' };
-    case 'json_schema': {
-      const spec = isObject(value['json_schema']) ? value['json_schema'] : {};
-      const name = str(spec['name']);
-      const description = str(spec['description']);
-      const strict = spec['strict'];
-      return {
-        type: 'json_schema',
-        ...(name === undefined ? {} : { name }),
-        ...(description === undefined ? {} : { description }),
-        schema: isObject(spec['schema']) ? spec['schema'] : {},
-        ...(typeof strict === 'boolean' ? { strict } : {}),
-      };
-    }
-    default:
-      throw invalid('`response_format.type` must be text, json_object or json_schema.', 'response_format.type');
-  }
 }

@@ -1,7 +1,8 @@
 /** OpenAI `ChatCompletion` → CanonicalResponse (spec §5 A→B). Only `choices[0]` is used. */
 import { GatewayError } from '../../core/errors.js';
 import type { AssistantPart, CanonicalResponse } from '../canonical.js';
-import { count, isObject, parseToolArguments, str } from '../shared/json.js';
+import { count, isObject, str } from '../shared/json.js';
+import { toolCallFromArgumentText } from '../shared/tool-call.js';
 import { fromOpenAIFinishReason } from './map-stop-reason.js';
 import { readOpenAIUsage } from './usage.js';
 
@@ -23,14 +24,7 @@ export function decodeOpenAIChatResponse(body: unknown): CanonicalResponse {
   calls.forEach((call, k) => {
     if (!isObject(call) || !isObject(call['function'])) return;
     const fn = call['function'];
-    const args = parseToolArguments(str(fn['arguments']) ?? '');
-    content.push({
-      type: 'tool-call',
-      id: str(call['id']) ?? `call_${k}`,
-      name: str(fn['name']) ?? '',
-      input: args.input,
-      ...(args.invalid === undefined ? {} : { invalidArguments: args.invalid }),
-    });
+    content.push(toolCallFromArgumentText(str(call['id']) ?? `call_${k}`, str(fn['name']) ?? '', fn['arguments']));
   });
   const created = count(body['created']);
   return {

@@ -1,13 +1,13 @@
 /**
  * CanonicalRequest → OpenAI Chat Completions body (spec §4, B→A and C→A directions).
  */
+import { openAIEffort } from '../shared/reasoning.js';
 import type { EncodeRequestOptions, Encoded } from '../codec.js';
 import type {
   AssistantMessage,
   CanonicalRequest,
   DocumentPart,
   ImagePart,
-  ReasoningConfig,
   ToolResultPart,
   UserMessage,
   UserPart,
@@ -15,6 +15,7 @@ import type {
 import { FieldPolicy } from '../shared/field-policy.js';
 import { isObject } from '../shared/json.js';
 import { toDataUrl } from '../shared/media.js';
+import { openAIJsonSchemaSpec } from '../shared/openai-response-format.js';
 import { pathFor } from '../shared/paths.js';
 import { OPENAI_TOOL_NAME_MAX, sanitizeToolName } from '../shared/tool-names.js';
 
@@ -61,24 +62,13 @@ export function encodeOpenAIChatRequest(request: CanonicalRequest, options: Enco
   }
   if (request.parallelToolCalls !== undefined && tools.length > 0) body['parallel_tool_calls'] = request.parallelToolCalls;
 
-  const effort = reasoningEffort(request.reasoning);
+  const effort = openAIEffort(request.reasoning);
   if (effort !== undefined) body['reasoning_effort'] = effort;
 
   const format = request.responseFormat;
   if (format !== undefined) {
     body['response_format'] =
-      format.type === 'json_schema'
-        ? {
-            type: 'json_schema',
-            json_schema: {
-              // OpenAI requires a name; strict needs a conforming schema, so it is only set when asked (spec §4.6).
-              name: format.name ?? 'output',
-              ...(format.description === undefined ? {} : { description: format.description }),
-              schema: format.schema,
-              strict: format.strict ?? false,
-            },
-          }
-        : { type: format.type };
+      format.type === 'json_schema' ? { type: 'json_schema', json_schema: openAIJsonSchemaSpec(format) } : { type: format.type };
   }
   if (request.user !== undefined) body['user'] = request.user;
 
@@ -94,31 +84,10 @@ export function encodeOpenAIChatRequest(request: CanonicalRequest, options: Enco
   return { body, dropped: policy.dropped };
 }
 
-/**
- * Anthropic thinking budgets → the nearest OpenAI effort bucket (⚠ a judgment, spec §4.5). The bounds are
- * inclusive so that the Anthropic encoder's own budgets (low 4096, medium 8192, high 16384) map back to
- * the effort they came from.
- */
-function reasoningEffort(reasoning: ReasoningConfig | undefined): string | undefined {
-  if (reasoning === undefined) return undefined;
-  switch (reasoning.type) {
-    case 'disabled':
-      return undefined;
-    case 'effort':
-      return reasoning.effort;
-    case 'adaptive':
-      return reasoning.effort;
-    case 'budget':
-      return reasoning.budgetTokens <= 4096 ? 'low' : reasoning.budgetTokens < 16384 ? 'medium' : 'high';
-  }
-}
 
 function encodeTools(ctx: Context): Json[] {
   return ctx.request.tools.map((tool, i) => {
-    if (tool.type === 'foreign') {
-      if (tool.format === FORMAT) return tool.raw;
-      throw ctx.policy.reject(`tools[${i}]`, `\`${tool.name}\` is a provider-specific tool`);
-    }
+    if (tool.type === 'foreign') return ctx.policy.foreignTool(tool, FORMAT, i);
     if (tool.cacheControl !== undefined) ctx.policy.hint('tools[].cache_control');
     return {
       type: 'function',

@@ -3,18 +3,16 @@
  */
 import type { GatewayError } from '../../core/errors.js';
 import type { RenderedError } from '../codec.js';
-import { isObject, str } from '../shared/json.js';
+import { str } from '../shared/json.js';
 import type { ErrorCase } from '../shared/error-policy.js';
-import { classifyError, retryHeaders, upstreamError } from '../shared/error-policy.js';
+import { classifyError, errorEnvelope, retryHeaders, upstreamError } from '../shared/error-policy.js';
 
 export function decodeOpenAIError(
   status: number,
   body: unknown,
   headers: Record<string, string | undefined>,
 ): GatewayError {
-  const inner = isObject(body) && isObject(body['error']) ? body['error'] : undefined;
-  const message =
-    str(inner?.['message']) ?? (typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 500) : `Upstream returned HTTP ${status}.`);
+  const { inner, message } = errorEnvelope(status, body);
   const code = inner?.['code'];
   return upstreamError(status, message, headers, {
     type: str(inner?.['type']),
@@ -88,7 +86,10 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): Shape {
 
 /** The `error` object alone; also what a mid-stream `data: {"error":…}` chunk carries. */
 export function openAIErrorObject(error: GatewayError): Record<string, unknown> {
-  const shape = shapeFor(error, classifyError(error));
+  return errorObject(error, shapeFor(error, classifyError(error)));
+}
+
+function errorObject(error: GatewayError, shape: Shape): Record<string, unknown> {
   return { message: error.message, type: shape.type, param: error.param ?? null, code: shape.code };
 }
 
@@ -98,6 +99,6 @@ export function renderOpenAIError(error: GatewayError, _requestId: string): Rend
   return {
     status: shape.status,
     headers: retryHeaders(error, errorCase),
-    body: { error: { message: error.message, type: shape.type, param: error.param ?? null, code: shape.code } },
+    body: { error: errorObject(error, shape) },
   };
 }

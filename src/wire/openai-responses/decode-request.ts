@@ -10,17 +10,16 @@ import type {
   CanonicalMessage,
   CanonicalRequest,
   FormatField,
-  ReasoningConfig,
-  ReasoningEffort,
-  ResponseFormat,
   TextPart,
   ToolChoice,
   ToolDefinition,
   UserPart,
 } from '../canonical.js';
-import type { JsonObject } from '../shared/json.js';
-import { invalid, isObject, optionalBoolean, optionalNumber, optionalTokenLimit, parseToolArguments, requireBody, str } from '../shared/json.js';
+import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
 import { parseDataUrl } from '../shared/media.js';
+import { decodeOpenAIResponseFormat } from '../shared/openai-response-format.js';
+import { canonicalRequest, decodeOpenAIEffort, functionTool, untypedFields } from '../shared/request-decoding.js';
+import { toolCallFromArgumentText } from '../shared/tool-call.js';
 import { readCarried } from './reasoning-carrier.js';
 
 const FORMAT = 'openai-responses';
@@ -33,26 +32,20 @@ const HINTS = new Set(['store', 'metadata', 'include', 'prompt_cache_key', 'prom
 const SAMPLING = new Set(['top_logprobs']);
 /** Stateful or server-side features outside the stateless subset. */
 export const STATEFUL_FIELDS = new Set(['previous_response_id', 'conversation', 'background', 'prompt']);
-const EFFORTS = new Set<string>(['minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
 
 export function decodeResponsesRequest(input: unknown): CanonicalRequest {
   const body = requireBody(input);
   const items = body['input'];
   if (typeof items !== 'string' && !Array.isArray(items)) throw invalid('`input` is required and must be a string or an array of items.', 'input');
 
-  const extensions: FormatField[] = [];
-  for (const [key, value] of Object.entries(body)) {
-    if (KNOWN.has(key) || value === undefined || value === null) continue;
-    if (key === 'background' && value === false) continue;
-    const policy = STATEFUL_FIELDS.has(key) ? 'contract' : HINTS.has(key) ? 'hint' : SAMPLING.has(key) ? 'sampling' : 'unknown';
-    extensions.push({
-      format: FORMAT,
-      path: key,
-      value,
-      policy,
-      ...(STATEFUL_FIELDS.has(key) ? { reason: 'it is stateful, and only the stateless subset of the Responses API can be translated' } : {}),
-    });
-  }
+  const extensions = untypedFields(body, FORMAT, {
+    known: KNOWN,
+    hint: HINTS,
+    sampling: SAMPLING,
+    contract: STATEFUL_FIELDS,
+    contractReason: 'it is stateful, and only the stateless subset of the Responses API can be translated',
+    defaults: { background: false },
+  });
 
   const system: TextPart[] = [];
   const instructions = body['instructions'];
@@ -73,30 +66,27 @@ export function decodeResponsesRequest(input: unknown): CanonicalRequest {
   const parallel = optionalBoolean(body, 'parallel_tool_calls');
   const tools = decodeTools(body['tools']);
   const choice = decodeToolChoice(body['tool_choice'], tools, extensions);
-  const reasoning = decodeReasoning(reasoningBody['effort']);
-  const responseFormat = decodeFormat(text['format']);
+  const reasoning = decodeOpenAIEffort(reasoningBody['effort'], 'reasoning.effort');
+  // Responses puts the json_schema fields on the format object itself.
+  const responseFormat = decodeOpenAIResponseFormat(text['format'], 'text.format', (format) => format);
   const user = str(body['safety_identifier']) ?? str(body['user']);
 
-  return {
-    source: FORMAT,
-    model: (body['model'] as string).trim(),
+  return canonicalRequest(FORMAT, body, {
     stream,
-    ...(maxTokens === undefined ? {} : { maxTokens }),
-    includeUsage: false,
+    maxTokens,
     system,
     messages,
     tools: choice.tools,
-    ...(choice.choice === undefined ? {} : { toolChoice: choice.choice }),
-    ...(parallel === undefined ? {} : { parallelToolCalls: parallel }),
-    ...(temperature === undefined ? {} : { temperature }),
-    ...(topP === undefined ? {} : { topP }),
+    toolChoice: choice.choice,
+    parallelToolCalls: parallel,
+    temperature,
+    topP,
     stopSequences: [],
-    ...(reasoning === undefined ? {} : { reasoning }),
-    ...(responseFormat === undefined ? {} : { responseFormat }),
-    ...(user === undefined ? {} : { user }),
+    reasoning,
+    responseFormat,
+    user,
     extensions,
-    raw: body,
-  };
+  });
 }
 
 function textParts(content: unknown, param: string, types: string[]): TextPart[] {
@@ -189,9 +179,8 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
         const callId = str(item['call_id']);
         const name = str(item['name']);
         if (callId === undefined || name === undefined) throw invalid(`\`${param}\` needs call_id and name.`, param);
-        const args = parseToolArguments(str(item['arguments']) ?? '');
         toolTurnOpen = false;
-        assistantTurn().content.push({ type: 'tool-call', id: callId, name, input: args.input, ...(args.invalid === undefined ? {} : { invalidArguments: args.invalid }) });
+        assistantTurn().content.push(toolCallFromArgumentText(callId, name, item['arguments']));
         return;
       }
       case 'function_call_output': {
@@ -237,23 +226,11 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
 }
 
 function decodeTools(value: unknown): ToolDefinition[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw invalid('`tools` must be an array.', 'tools');
-  return value.map((tool, i): ToolDefinition => {
-    const param = `tools[${i}]`;
-    if (!isObject(tool)) throw invalid(`\`${param}\` must be an object.`, param);
+  return objectList(value, 'tools', (tool, param): ToolDefinition => {
     if (tool['type'] !== 'function') return { type: 'foreign', format: FORMAT, name: str(tool['name']) ?? str(tool['type']) ?? 'tool', raw: tool };
     const name = str(tool['name']);
     if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
-    const description = str(tool['description']);
-    const strict = tool['strict'];
-    return {
-      type: 'function',
-      name,
-      ...(description === undefined ? {} : { description }),
-      inputSchema: isObject(tool['parameters']) ? tool['parameters'] : { type: 'object', properties: {} },
-      ...(typeof strict === 'boolean' ? { strict } : {}),
-    };
+    return functionTool(name, tool, 'parameters');
   });
 }
 
@@ -272,37 +249,4 @@ function decodeToolChoice(value: unknown, tools: ToolDefinition[], extensions: F
     return { choice: undefined, tools };
   }
   throw invalid('`tool_choice` must be none, auto, required or an object.', 'tool_choice');
-}
-
-function decodeReasoning(effort: unknown): ReasoningConfig | undefined {
-  if (effort === undefined || effort === null) return undefined;
-  if (effort === 'none') return { type: 'disabled' };
-  if (typeof effort === 'string' && EFFORTS.has(effort)) return { type: 'effort', effort: effort as ReasoningEffort };
-  throw invalid('`reasoning.effort` must be one of none, minimal, low, medium, high, xhigh, max.', 'reasoning.effort');
-}
-
-function decodeFormat(format: unknown): ResponseFormat | undefined {
-  if (format === undefined || format === null) return undefined;
-  if (!isObject(format)) throw invalid('`text.format` must be an object.', 'text.format');
-  const f: JsonObject = format;
-  switch (f['type']) {
-    case 'text':
-      return { type: 'text' };
-    case 'json_object':
-      return { type: 'json_object' };
-    case 'json_schema': {
-      const name = str(f['name']);
-      const description = str(f['description']);
-      const strict = f['strict'];
-      return {
-        type: 'json_schema',
-        ...(name === undefined ? {} : { name }),
-        ...(description === undefined ? {} : { description }),
-        schema: isObject(f['schema']) ? f['schema'] : {},
-        ...(typeof strict === 'boolean' ? { strict } : {}),
-      };
-    }
-    default:
-      throw invalid('`text.format.type` must be text, json_object or json_schema.', 'text.format.type');
-  }
 }

@@ -1,7 +1,8 @@
 /** OpenAI `Response` → CanonicalResponse (spec §5, C → A/B). */
 import { GatewayError } from '../../core/errors.js';
 import type { AssistantPart, CanonicalResponse } from '../canonical.js';
-import { count, isObject, parseToolArguments, str } from '../shared/json.js';
+import { count, isObject, str } from '../shared/json.js';
+import { toolCallFromArgumentText } from '../shared/tool-call.js';
 import { fromResponsesStatus } from './map-stop-reason.js';
 import { readCarried } from './reasoning-carrier.js';
 import { readResponsesUsage } from './usage.js';
@@ -18,8 +19,7 @@ export function outputItemToParts(item: unknown): AssistantPart[] {
       });
     }
     case 'function_call': {
-      const args = parseToolArguments(str(item['arguments']) ?? '');
-      return [{ type: 'tool-call', id: str(item['call_id']) ?? str(item['id']) ?? '', name: str(item['name']) ?? '', input: args.input, ...(args.invalid === undefined ? {} : { invalidArguments: args.invalid }) }];
+      return [toolCallFromArgumentText(str(item['call_id']) ?? str(item['id']) ?? '', str(item['name']) ?? '', item['arguments'])];
     }
     case 'reasoning': {
       const carried = readCarried(item['encrypted_content']);

@@ -1,9 +1,11 @@
 /** CanonicalRequest → OpenAI Responses body, always stateless (`store:false`). */
+import { openAIEffort } from '../shared/reasoning.js';
 import type { EncodeRequestOptions, Encoded } from '../codec.js';
-import type { AssistantMessage, CanonicalRequest, ReasoningConfig, ToolResultPart, UserMessage, UserPart } from '../canonical.js';
+import type { AssistantMessage, CanonicalRequest, ToolResultPart, UserMessage, UserPart } from '../canonical.js';
 import { FieldPolicy } from '../shared/field-policy.js';
 import { isObject } from '../shared/json.js';
 import { toDataUrl } from '../shared/media.js';
+import { openAIJsonSchemaSpec } from '../shared/openai-response-format.js';
 import { pathFor } from '../shared/paths.js';
 import { OPENAI_TOOL_NAME_MAX, sanitizeToolName } from '../shared/tool-names.js';
 import { TOOL_ERROR_MARKER } from '../openai-chat/encode-request.js';
@@ -43,10 +45,7 @@ export function encodeResponsesRequest(request: CanonicalRequest, options: Encod
   if (request.stream) body['stream'] = true;
 
   const tools = request.tools.map((tool, i): Json => {
-    if (tool.type === 'foreign') {
-      if (tool.format === FORMAT) return tool.raw;
-      throw policy.reject(`tools[${i}]`, `\`${tool.name}\` is a provider-specific tool`);
-    }
+    if (tool.type === 'foreign') return policy.foreignTool(tool, FORMAT, i);
     if (tool.cacheControl !== undefined) policy.hint('tools[].cache_control');
     return {
       type: 'function',
@@ -60,22 +59,11 @@ export function encodeResponsesRequest(request: CanonicalRequest, options: Encod
   const choice = request.toolChoice;
   if (choice !== undefined) body['tool_choice'] = choice.type === 'tool' ? { type: 'function', name: sanitizeToolName(choice.name, OPENAI_TOOL_NAME_MAX) } : choice.type;
   if (request.parallelToolCalls !== undefined && tools.length > 0) body['parallel_tool_calls'] = request.parallelToolCalls;
-  const effort = effortOf(request.reasoning);
+  const effort = openAIEffort(request.reasoning);
   if (effort !== undefined) body['reasoning'] = { effort };
   const format = request.responseFormat;
   if (format !== undefined) {
-    body['text'] = {
-      format:
-        format.type === 'json_schema'
-          ? {
-              type: 'json_schema',
-              name: format.name ?? 'output',
-              ...(format.description === undefined ? {} : { description: format.description }),
-              schema: format.schema,
-              strict: format.strict ?? false,
-            }
-          : { type: format.type },
-    };
+    body['text'] = { format: format.type === 'json_schema' ? { type: 'json_schema', ...openAIJsonSchemaSpec(format) } : { type: format.type } };
   }
   if (request.user !== undefined) body['user'] = request.user;
 
@@ -89,19 +77,6 @@ export function encodeResponsesRequest(request: CanonicalRequest, options: Encod
     else body[head] = { ...(isObject(body[head]) ? body[head] : {}), [tail]: field.value };
   }
   return { body, dropped: policy.dropped };
-}
-
-function effortOf(reasoning: ReasoningConfig | undefined): string | undefined {
-  if (reasoning === undefined) return undefined;
-  switch (reasoning.type) {
-    case 'disabled':
-      return undefined;
-    case 'effort':
-    case 'adaptive':
-      return reasoning.effort;
-    case 'budget':
-      return reasoning.budgetTokens < 4096 ? 'low' : reasoning.budgetTokens < 16384 ? 'medium' : 'high';
-  }
 }
 
 function encodeAssistant(ctx: Context, input: Json[], message: AssistantMessage, at: string): void {

@@ -3,6 +3,8 @@
  * deciding `x-should-retry`, and classifying an upstream status/type into the cases of the §9 table.
  */
 import { GatewayError } from '../../core/errors.js';
+import type { JsonObject } from './json.js';
+import { isObject, str } from './json.js';
 
 export function headerValue(headers: Record<string, string | undefined>, name: string): string | undefined {
   const direct = headers[name];
@@ -140,6 +142,17 @@ export function retryHeaders(error: GatewayError, errorCase: ErrorCase): Record<
   const headers: Record<string, string> = { 'x-should-retry': String(shouldRetry(error, errorCase)) };
   if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(0, Math.ceil(error.retryAfter)));
   return headers;
+}
+
+/**
+ * The `error` object both formats nest an error's details in, and its message: the upstream's own, else
+ * the start of a non-JSON body, else the status.
+ */
+export function errorEnvelope(status: number, body: unknown): { inner: JsonObject | undefined; message: string } {
+  const inner = isObject(body) && isObject(body['error']) ? body['error'] : undefined;
+  const message =
+    str(inner?.['message']) ?? (typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 500) : `Upstream returned HTTP ${status}.`);
+  return { inner, message };
 }
 
 /** Builds the GatewayError for an upstream error response, in either format. */

@@ -3,7 +3,8 @@
  * fallbacks are dropped and reported (a 400 in strict mode), output-contract changes are always a 400.
  */
 import type { GatewayError } from '../../core/errors.js';
-import type { FormatField } from '../canonical.js';
+import type { WireFormat } from '../codec.js';
+import type { ForeignTool, FormatField } from '../canonical.js';
 import { invalid } from './json.js';
 
 export class FieldPolicy {
@@ -40,6 +41,12 @@ export class FieldPolicy {
       case 'contract':
         throw this.reject(field.path, field.reason ?? 'it changes the shape of the output');
     }
+  }
+
+  /** A provider-specific tool goes back out as it came in its own format and cannot cross to another. */
+  foreignTool(tool: ForeignTool, target: WireFormat, index: number): Record<string, unknown> {
+    if (tool.format === target) return tool.raw;
+    throw this.reject(`tools[${index}]`, `\`${tool.name}\` is a provider-specific tool`);
   }
 
   get dropped(): string[] {

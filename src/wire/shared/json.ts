@@ -60,6 +60,17 @@ export function optionalBoolean(body: JsonObject, key: string): boolean | undefi
   return value;
 }
 
+/** An optional array of objects such as `tools`: absent is empty, and errors name the element by index. */
+export function objectList<T>(value: unknown, param: string, decode: (item: JsonObject, at: string) => T): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalid(`\`${param}\` must be an array.`, param);
+  return value.map((item, i) => {
+    const at = `${param}[${i}]`;
+    if (!isObject(item)) throw invalid(`\`${at}\` must be an object.`, at);
+    return decode(item, at);
+  });
+}
+
 /** Parses tool-call argument text. Empty means `{}` (pitfall 11); anything but an object is invalid. */
 export function parseToolArguments(text: string): { input: Record<string, unknown>; invalid?: string } {
   if (text.trim() === '') return { input: {} };

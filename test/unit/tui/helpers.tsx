@@ -1,27 +1,17 @@
 /** Test doubles for the dashboard: fake clock and timers, a fake DashboardSource, sample data, rendering. */
 import { render } from 'ink-testing-library';
 import { vi } from 'vitest';
-import type { Clock } from '../../../src/core/clock.js';
 import { App } from '../../../src/tui/app.js';
 import { createDashboardStore, type DashboardStore, type Timers } from '../../../src/tui/dashboard-store.js';
 import type { DashboardActions, DashboardSnapshot, DashboardSource } from '../../../src/tui/source.js';
+import { FakeClock as SharedFakeClock } from '../control/fake-clock.js';
 
 export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 
-export class FakeClock implements Clock {
-  constructor(
-    private wall = T0,
-    private mono = 1_000,
-  ) {}
-  now(): number {
-    return this.wall;
-  }
-  monotonic(): number {
-    return this.mono;
-  }
-  advance(ms: number): void {
-    this.wall += ms;
-    this.mono += ms;
+/** The shared fake clock, starting at T0 (the time the sample data is written against). */
+export class FakeClock extends SharedFakeClock {
+  constructor(start: number | string = T0) {
+    super(start);
   }
 }
 

@@ -4,26 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { WireFormat } from '../../../src/wire/codec.js';
-import { anthropicViolations, fixtureBytes, openAIViolations, parseAnthropicOutput, translate } from './helpers.js';
+import { anthropicViolations, fixtureBytes, openAIViolations, parseAnthropicOutput, STREAM_FIXTURE_NAMES, translate } from './helpers.js';
 
-const FIXTURE_NAMES = [
-  'anthropic-text',
-  'anthropic-thinking-text',
-  'anthropic-tool-use-parallel',
-  'anthropic-midstream-error',
-  'openai-text-usage',
-  'openai-tool-calls-parallel',
-  'openai-tool-quirks',
-  'openai-midstream-error',
-  'openai-reasoning-then-text',
-];
 const TARGETS: Array<[WireFormat, string]> = [
   ['openai-chat', 'to-openai'],
   ['anthropic-messages', 'to-anthropic'],
 ];
 
 describe('golden stream translations', () => {
-  for (const name of FIXTURE_NAMES) {
+  for (const name of STREAM_FIXTURE_NAMES) {
     for (const [target, suffix] of TARGETS) {
       it(`${name} → ${target}`, async () => {
         const { format, text } = fixtureBytes(name);

@@ -9,6 +9,19 @@ import { parseSseText } from '../../../src/wire/sse.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/wire/', import.meta.url));
 
+/** The recorded provider streams (`<name>.chunks.txt`) that every client format is checked against. */
+export const STREAM_FIXTURE_NAMES: readonly string[] = [
+  'anthropic-text',
+  'anthropic-thinking-text',
+  'anthropic-tool-use-parallel',
+  'anthropic-midstream-error',
+  'openai-text-usage',
+  'openai-tool-calls-parallel',
+  'openai-tool-quirks',
+  'openai-midstream-error',
+  'openai-reasoning-then-text',
+];
+
 /** One SSE event per line; Anthropic lines are framed with their type as the event name, as the API does. */
 export function fixtureBytes(name: string): { format: WireFormat; text: string } {
   const format: WireFormat = name.startsWith('anthropic') ? 'anthropic-messages' : name.startsWith('responses') ? 'openai-responses' : 'openai-chat';

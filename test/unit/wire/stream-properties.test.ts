@@ -16,20 +16,10 @@ import {
   fixtureBytes,
   openAIViolations,
   parseAnthropicOutput,
+  STREAM_FIXTURE_NAMES,
   translate,
 } from './helpers.js';
 
-const FIXTURES = [
-  'anthropic-text',
-  'anthropic-thinking-text',
-  'anthropic-tool-use-parallel',
-  'anthropic-midstream-error',
-  'openai-text-usage',
-  'openai-tool-calls-parallel',
-  'openai-tool-quirks',
-  'openai-midstream-error',
-  'openai-reasoning-then-text',
-];
 const TARGETS: WireFormat[] = ['openai-chat', 'anthropic-messages'];
 
 function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -45,7 +35,7 @@ function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 }
 
 describe('any split of the upstream bytes gives the same translated output', () => {
-  for (const name of FIXTURES) {
+  for (const name of STREAM_FIXTURE_NAMES) {
     for (const target of TARGETS) {
       it(`${name} → ${target}`, () => {
         const { format, text } = fixtureBytes(name);
