@@ -1,0 +1,646 @@
+/**
+ * `npm run bench`: the gateway against the same fake providers reached directly, in one run.
+ *
+ * Layout: fake providers (one child process) and the load generator (a fresh child process per run) share
+ * CPU 1; the gateway is alone on CPU 0. Each case runs a short warm-up, then `reps` interleaved repetitions
+ * of direct and via-gateway load; medians are reported. Writes bench/results.json and bench/RESULTS.md, and
+ * prints the markdown. Flags: --quick (1 s runs, for checking the harness), --direct-only (no gateway),
+ * --only=<keys> (a subset; a partial run still overwrites results.json and RESULTS.md).
+ */
+import { spawn, fork } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { build } from 'esbuild';
+import { GATEWAY_BIN, startGateway, UPSTREAM_CONNECTIONS } from './lib/gateway.mjs';
+import { clockTicks, cpuJiffies, cpuTicks, hasScript, hasTaskset, memory, pin, sleep, stopProcess } from './lib/proc.mjs';
+import { line, renderMarkdown } from './lib/report.mjs';
+import { median } from './lib/stats.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH, '..');
+const OUT = join(BENCH, 'out');
+/** Bundled fakes and store; under node_modules so bare imports resolve and linters skip them. */
+const BUNDLES = join(ROOT, 'node_modules/.cache/ai-gateway-bench');
+const argv = new Set(process.argv.slice(2));
+const QUICK = argv.has('--quick');
+const DIRECT_ONLY = argv.has('--direct-only');
+/** `--only=pass_32,memory,...`: run a subset (keys: the case keys below, memory, tui, store). */
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const want = (key) => ONLY === undefined || ONLY.includes(key);
+
+/** Run lengths; the whole default run fits in about 3.5 minutes on 2 cores (the limit is 5). */
+const REPS = 3;
+const SEC_THROUGHPUT = QUICK ? 1 : 4;
+const SEC_LATENCY = QUICK ? 1 : 3;
+const SEC_WARMUP = QUICK ? 0.3 : 0.5;
+const WATCHDOG_MS = 295_000;
+const SETTLE_MS = 150;
+/** Unrecorded start of every run: a fresh load-generator process needs its JIT warm and its connections open. */
+const RUN_WARMUP_MS = QUICK ? 200 : 300;
+const OPEN_STREAMS = 200;
+const HOLD_OPEN_LIMIT_MS = 8000;
+/** Share of a pinned CPU taken by other processes above which the report carries a caution. */
+const CONTENTION_LIMIT = 0.1;
+/** Failed requests above this share void a case's figures. */
+const MAX_ERROR_SHARE = 0.01;
+
+const GATEWAY_CPU = 0;
+const CLIENT_CPU = 1;
+
+const SCENARIO_SMALL = { kind: 'bench', chunks: 4, chunkSize: 32 };
+const SCENARIO_STREAM = { kind: 'bench', chunks: 200, chunkSize: 16 };
+// Streams that stay open: 200 frames 100 ms apart last 20 s, far longer than the memory reading needs.
+const SCENARIO_HOLD = { kind: 'bench', chunks: 200, chunkSize: 16, delayMs: 100 };
+
+const PROMPT = [{ role: 'user', content: 'Say hello in one short sentence.' }];
+const openaiBody = (model, stream) => ({
+  model,
+  messages: PROMPT,
+  max_tokens: 512,
+  ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+});
+/** How a healthy stream's last line ends, per client format. */
+const OPENAI_STREAM_END = 'data: [DONE]';
+const ANTHROPIC_STREAM_END = '{"type":"message_stop"}';
+const anthropicBody = (model, stream) => ({ model, max_tokens: 512, messages: PROMPT, ...(stream ? { stream: true } : {}) });
+
+const children = new Set();
+const T0 = Date.now();
+const log = (msg) => process.stderr.write(`[bench ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
+
+const watchdog = setTimeout(() => {
+  log(`over the ${WATCHDOG_MS / 1000} s limit; stopping`);
+  for (const pid of children) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+// ---------- set-up ----------
+
+async function bundle() {
+  mkdirSync(OUT, { recursive: true });
+  mkdirSync(BUNDLES, { recursive: true });
+  const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' };
+  await build({ ...common, entryPoints: [join(ROOT, 'test/fakes/index.ts')], outfile: join(BUNDLES, 'fakes.mjs') });
+  await build({ ...common, entryPoints: [join(ROOT, 'src/store/index.ts')], outfile: join(BUNDLES, 'store.mjs') });
+}
+
+function machineInfo(pinned) {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.platform()}-${os.arch()}`,
+    kernel: os.release(),
+    totalMemoryMB: Math.round(os.totalmem() / 1e6),
+    // Other work on the machine skews every figure; a 1-minute load above ~0.5 before the run is a warning.
+    loadAverageAtStart: os.loadavg()[0],
+    clockTicks: clockTicks(),
+    pinning: pinned
+      ? `gateway on CPU ${GATEWAY_CPU}; load generator, fake providers and this orchestrator on CPU ${CLIENT_CPU} (taskset). ` +
+        'The load generator is not subtracted: it shares CPU 1 with the fakes in both the direct and the gateway runs, ' +
+        'and each run reports how busy CPU 1 was (load generator + fakes CPU time ÷ wall time), so a client-bound ' +
+        'baseline is visible.'
+      : 'no pinning (taskset missing or fewer than 2 cores): every process shares all cores, so ratios are conservative.',
+  };
+}
+
+async function startFakes(pinned) {
+  const child = fork(join(BENCH, 'fake-server.mjs'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child.pid);
+  if (pinned) pin(child.pid, CLIENT_CPU);
+  const ready = await new Promise((resolvePromise, reject) => {
+    child.once('message', resolvePromise);
+    child.once('exit', (code) => reject(new Error(`fake providers exited (${code})`)));
+  });
+  let pending = null;
+  child.on('message', (msg) => {
+    if (msg?.type === 'ok' && pending) {
+      const done = pending;
+      pending = null;
+      done();
+    }
+  });
+  return {
+    pid: child.pid,
+    openai: ready.openai,
+    anthropic: ready.anthropic,
+    setScenario(scenario) {
+      return new Promise((done) => {
+        pending = done;
+        child.send({ type: 'scenario', scenario });
+      });
+    },
+    async close() {
+      child.send({ type: 'close' });
+      await stopProcess(child.pid, 3000);
+      children.delete(child.pid);
+    },
+  };
+}
+
+// ---------- load runs ----------
+
+/** The load generator: one worker process for the whole run, pinned beside the fakes. */
+async function startLoadWorker(pinned) {
+  const child = fork(join(BENCH, 'load.mjs'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child.pid);
+  if (pinned) pin(child.pid, CLIENT_CPU);
+  const waiting = new Map();
+  let nextId = 1;
+  child.on('message', (msg) => {
+    const w = waiting.get(msg?.id);
+    if (!w) return;
+    if (msg.type === 'progress') w.onProgress(msg);
+    else {
+      waiting.delete(msg.id);
+      if (msg.type === 'result') w.resolve(msg.result);
+      else w.reject(new Error(`load generator: ${msg.message}`));
+    }
+  });
+  child.once('exit', (code) => {
+    for (const w of waiting.values()) w.reject(new Error(`load generator exited (${code})`));
+    waiting.clear();
+  });
+  return {
+    pid: child.pid,
+    /** Starts a run; `onProgress` sees `measure` (rate) or `open` (hold). Returns `{ id, done }`. */
+    start(spec, onProgress = () => undefined) {
+      const id = nextId++;
+      const done = new Promise((resolvePromise, reject) => waiting.set(id, { resolve: resolvePromise, reject, onProgress }));
+      child.send({ type: 'run', id, spec });
+      return { id, done };
+    },
+    run(spec, onProgress) {
+      return this.start(spec, onProgress).done;
+    },
+    stop(id) {
+      child.send({ type: 'stop', id });
+    },
+    async close() {
+      child.disconnect();
+      await stopProcess(child.pid, 2000);
+      children.delete(child.pid);
+    },
+  };
+}
+
+/** Opens `n` streams through `target` and holds them; `read()` runs once all have their first event. */
+async function holdStreams(ctx, target, n, read) {
+  const spec = { mode: 'hold', url: target.url, headers: target.headers, body: target.body, connections: n, holdMs: 15_000 };
+  let opened = null;
+  let onOpen;
+  const openPromise = new Promise((resolvePromise) => (onOpen = resolvePromise));
+  const { id, done } = ctx.load.start(spec, (p) => {
+    if (p.phase === 'open') {
+      opened = p;
+      onOpen();
+    }
+  });
+  const t0 = Date.now();
+  await Promise.race([openPromise, done]);
+  const tOpen = Date.now() - t0;
+  const reading = opened ? await read(opened) : null;
+  ctx.load.stop(id);
+  const final = await done;
+  log(`  ${opened?.open ?? 0} streams open after ${tOpen} ms; closed ${Date.now() - t0 - tOpen} ms later`);
+  return { opened, final, reading, openMs: tOpen };
+}
+
+function dbRows(dbPath) {
+  try {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare('SELECT count(*) AS c FROM requests').get().c;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * One measured run against `target`. For a gateway target, also the gateway's CPU time and audit rows over
+ * the run (read after a short settle, so the batched flush that the run caused is included).
+ */
+async function measure(target, load, ctx) {
+  const gw = target.gateway;
+  const before = { fake: 0, gw: 0, rows: Number.NaN, cpu0: null, cpu1: null };
+  const onMeasure = () => {
+    before.cpu0 = cpuJiffies(GATEWAY_CPU);
+    before.cpu1 = cpuJiffies(CLIENT_CPU);
+    before.fake = cpuTicks(ctx.fakes.pid);
+    if (gw) before.gw = cpuTicks(gw.pid);
+    if (gw && target.countRows) before.rows = dbRows(gw.dbPath);
+  };
+  const spec = { ...load, warmupMs: RUN_WARMUP_MS, url: target.url, headers: target.headers, body: target.body, streamEnd: target.streamEnd };
+  const r = await ctx.load.run(spec, (p) => {
+    if (p.phase === 'measure') onMeasure();
+  });
+  const fakeCpuUs = ((cpuTicks(ctx.fakes.pid) - before.fake) / ctx.ticks) * 1e6;
+  const cpu1 = cpuJiffies(CLIENT_CPU);
+  let gatewayTicks = 0;
+  let rows = Number.NaN;
+  if (gw) {
+    await sleep(SETTLE_MS);
+    gatewayTicks = cpuTicks(gw.pid) - before.gw;
+    if (target.countRows) rows = dbRows(gw.dbPath) - before.rows;
+  }
+  const cpu0 = cpuJiffies(GATEWAY_CPU);
+  const gatewayCpuUs = gw ? (gatewayTicks / ctx.ticks) * 1e6 : Number.NaN;
+  if (r.errors > 0) log(`  ${target.name}: ${r.errors} errors, first: ${r.firstError}`);
+  const wallUs = r.elapsedMs * 1e3;
+  const clientCpuShare = (r.loadCpuUs + fakeCpuUs) / wallUs;
+  // Whole-CPU fractions from /proc/stat; process time our own processes do not explain is other work on the
+  // machine, and steal is time the hypervisor took.
+  const share = (key, a, b) => (a ? (b[key] - a[key]) / (b.total - a.total) : Number.NaN);
+  const cpu0Busy = share('task', before.cpu0, cpu0);
+  const cpu1Busy = share('task', before.cpu1, cpu1);
+  return {
+    count: r.count,
+    errors: r.errors,
+    firstError: r.firstError,
+    rps: r.rps,
+    elapsedMs: r.elapsedMs,
+    p50Ms: num(r.latencyUs.p50) / 1e3,
+    p99Ms: num(r.latencyUs.p99) / 1e3,
+    firstEventMs: num(r.firstEventUs?.p50) / 1e3,
+    firstEventP99Ms: num(r.firstEventUs?.p99) / 1e3,
+    perChunkUs: num(r.perChunkUs?.p50),
+    events: r.events,
+    clientCpuShare,
+    cpu0Busy,
+    cpu1Busy,
+    // On CPU 0 nothing of ours but the gateway runs; on CPU 1 the load generator, the fakes and this script.
+    // /proc/stat counts in the same clock ticks as /proc/<pid>/stat, over the same window.
+    foreignCpu0: cpu0Busy - (before.cpu0 ? gatewayTicks / (cpu0.total - before.cpu0.total) : 0),
+    foreignCpu1: cpu1Busy - clientCpuShare,
+    irqCpu0: share('irq', before.cpu0, cpu0),
+    irqCpu1: share('irq', before.cpu1, cpu1),
+    stealCpu0: share('steal', before.cpu0, cpu0),
+    stealCpu1: share('steal', before.cpu1, cpu1),
+    loadCpuUs: r.loadCpuUs,
+    fakeCpuUs,
+    gatewayCpuUs,
+    gatewayCpuShare: gatewayCpuUs / wallUs,
+    cpuPerRequestUs: gatewayCpuUs / (r.count + r.errors),
+    auditRows: rows,
+    auditRowsPerSec: rows / (r.elapsedMs / 1e3),
+  };
+}
+
+/** JSON turns NaN (no samples) into null; make it NaN again so it never reads as 0. */
+const num = (v) => (typeof v === 'number' ? v : Number.NaN);
+
+const MEDIAN_KEYS = [
+  'rps', 'p50Ms', 'p99Ms', 'firstEventMs', 'firstEventP99Ms', 'perChunkUs', 'clientCpuShare', 'gatewayCpuShare',
+  'cpuPerRequestUs', 'auditRowsPerSec', 'cpu0Busy', 'cpu1Busy', 'foreignCpu0', 'foreignCpu1', 'irqCpu0', 'irqCpu1',
+  'stealCpu0', 'stealCpu1',
+];
+
+function medians(reps) {
+  const out = {};
+  for (const k of MEDIAN_KEYS) out[k] = median(reps.map((r) => r[k]));
+  out.errors = reps.reduce((a, r) => a + r.errors, 0);
+  out.count = reps.reduce((a, r) => a + r.count, 0);
+  return out;
+}
+
+/**
+ * A case: `a` (the baseline) and `b` measured in interleaved repetitions after one warm-up each. Ratios and
+ * added times are medians of per-repetition pairs, so slow drift of the machine cancels.
+ */
+async function runCase(ctx, { key, label, a, b, scenario, connections, seconds, stream = false, chunks = 1 }) {
+  log(`${label}`);
+  await ctx.fakes.setScenario(scenario);
+  const load = { mode: 'rate', connections, stream, chunks };
+  const targets = [a, b].filter(Boolean);
+  const warmupErrors = [];
+  for (const t of targets) {
+    const w = await ctx.load.run({ ...load, durationMs: SEC_WARMUP * 1e3, url: t.url, headers: t.headers, body: t.body, streamEnd: t.streamEnd });
+    // The first failure often comes here, and later ones are its consequences (an open circuit breaker, say).
+    if (w.errors > 0) {
+      warmupErrors.push({ target: t.name, errors: w.errors, firstError: w.firstError });
+      log(`  warm-up ${t.name}: ${w.errors} errors, first: ${w.firstError}`);
+    }
+  }
+  const repsA = [];
+  const repsB = [];
+  for (let i = 0; i < REPS; i++) {
+    repsA.push(await measure(a, { ...load, durationMs: seconds * 1e3 }, ctx));
+    if (b) repsB.push(await measure(b, { ...load, durationMs: seconds * 1e3 }, ctx));
+  }
+  const pair = (f) => median(repsB.map((rb, i) => f(repsA[i], rb)));
+  const result = {
+    key,
+    label,
+    connections,
+    stream,
+    direct: medians(repsA),
+    gateway: b ? medians(repsB) : null,
+    ratio: b ? pair((x, y) => y.rps / x.rps) : Number.NaN,
+    addedP50Ms: b ? pair((x, y) => y.p50Ms - x.p50Ms) : Number.NaN,
+    addedP99Ms: b ? pair((x, y) => y.p99Ms - x.p99Ms) : Number.NaN,
+    addedFirstEventMs: b && stream ? pair((x, y) => y.firstEventMs - x.firstEventMs) : Number.NaN,
+    addedPerChunkUs: b && stream ? pair((x, y) => y.perChunkUs - x.perChunkUs) : Number.NaN,
+    reps: { direct: repsA, gateway: repsB },
+    warmupErrors,
+  };
+  const g = result.gateway;
+  log(
+    `  direct ${result.direct.rps.toFixed(0)} req/s p50 ${result.direct.p50Ms.toFixed(3)} ms` +
+      (g ? ` | gateway ${g.rps.toFixed(0)} req/s p50 ${g.p50Ms.toFixed(3)} ms, ${g.cpuPerRequestUs.toFixed(1)} µs CPU/req` : ''),
+  );
+  return result;
+}
+
+// ---------- main ----------
+
+function gatewayBuilt() {
+  try {
+    readFileSync(join(ROOT, 'dist/cli/main.js'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const t0 = Date.now();
+  const pinned = hasTaskset() && os.cpus().length >= 2;
+  if (pinned) pin(process.pid, CLIENT_CPU);
+  await bundle();
+  const machine = machineInfo(pinned);
+  const fakes = await startFakes(pinned);
+  const load = await startLoadWorker(pinned);
+  const ctx = { fakes, load, pinned, ticks: machine.clockTicks };
+  const notes = [];
+  const cases = [];
+  const memoryReadings = {};
+  let tuiCase = null;
+  const gateways = [];
+
+  const useGateway = !DIRECT_ONLY && gatewayBuilt();
+  if (!useGateway) notes.push(DIRECT_ONLY ? 'Run with --direct-only: the gateway was not started.' : `Gateway not built (${GATEWAY_BIN} needs dist/): direct baselines only.`);
+
+  try {
+    let gw = null;
+    const startHeadless = async () => {
+      const g = await startGateway({ root: ROOT, outDir: OUT, name: 'gateway', openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined });
+      gateways.push(g);
+      for (const pid of g.pids) children.add(pid);
+      return g;
+    };
+    if (useGateway) {
+      log('starting the gateway (--no-tui)');
+      gw = await startHeadless();
+      await sleep(1000);
+      memoryReadings.idleStartMB = memory(gw.pid).rss / 1e6;
+      const c0 = cpuTicks(gw.pid);
+      await sleep(1000);
+      memoryReadings.idleCpuPerSecMs = ((cpuTicks(gw.pid) - c0) / ctx.ticks) * 1e3;
+    }
+
+    const directOpenAI = (stream) => ({
+      name: 'direct openai',
+      streamEnd: OPENAI_STREAM_END,
+      url: `${fakes.openai}/chat/completions`,
+      headers: { authorization: 'Bearer sk-bench' },
+      body: openaiBody('gpt-4o-mini', stream),
+    });
+    const directAnthropic = (stream) => ({
+      name: 'direct anthropic',
+      streamEnd: ANTHROPIC_STREAM_END,
+      url: `${fakes.anthropic}/v1/messages`,
+      headers: { 'x-api-key': 'sk-ant-bench', 'anthropic-version': '2023-06-01' },
+      body: anthropicBody('claude-sonnet-4-5', stream),
+    });
+    const via = (g, model, stream, name = 'gateway') =>
+      g && {
+        name,
+        streamEnd: OPENAI_STREAM_END,
+        url: `${g.url}/v1/chat/completions`,
+        headers: { authorization: 'Bearer sk-bench-client' },
+        body: openaiBody(model, stream),
+        gateway: g,
+        countRows: true,
+      };
+
+    const CASES = [
+      { key: 'pass_32', label: 'Non-streaming passthrough', a: directOpenAI(false), b: () => via(gw, 'gpt-4o-mini', false), scenario: SCENARIO_SMALL, connections: 32, seconds: SEC_THROUGHPUT },
+      { key: 'pass_1', label: 'Non-streaming passthrough', a: directOpenAI(false), b: () => via(gw, 'gpt-4o-mini', false), scenario: SCENARIO_SMALL, connections: 1, seconds: SEC_LATENCY },
+      { key: 'trans_32', label: 'Non-streaming translated (OpenAI → Anthropic)', a: directAnthropic(false), b: () => via(gw, 'claude-sonnet-4-5', false), scenario: SCENARIO_SMALL, connections: 32, seconds: SEC_THROUGHPUT },
+      { key: 'trans_1', label: 'Non-streaming translated (OpenAI → Anthropic)', a: directAnthropic(false), b: () => via(gw, 'claude-sonnet-4-5', false), scenario: SCENARIO_SMALL, connections: 1, seconds: SEC_LATENCY },
+      { key: 'stream_pass_1', label: 'Streaming passthrough, 200 chunks', a: directOpenAI(true), b: () => via(gw, 'gpt-4o-mini', true), scenario: SCENARIO_STREAM, connections: 1, seconds: SEC_LATENCY, stream: true, chunks: SCENARIO_STREAM.chunks },
+      { key: 'stream_trans_1', label: 'Streaming translated (OpenAI → Anthropic), 200 chunks', a: directAnthropic(true), b: () => via(gw, 'claude-sonnet-4-5', true), scenario: SCENARIO_STREAM, connections: 1, seconds: SEC_LATENCY, stream: true, chunks: SCENARIO_STREAM.chunks },
+    ];
+    for (const c of CASES) {
+      if (!want(c.key)) continue;
+      const result = await runCase(ctx, { ...c, b: c.b() });
+      cases.push(result);
+      // A failing case can leave state behind (an open circuit breaker, say) that would void the next ones:
+      // start a fresh gateway, and say so.
+      if (gw && result.gateway && result.gateway.errors > 0) {
+        log('  restarting the gateway so the next case starts clean');
+        notes.push(`The gateway was restarted after "${result.label}" (${result.gateway.errors} failed requests), so later cases start clean.`);
+        await gw.stop();
+        for (const pid of gw.pids) children.delete(pid);
+        gateways.splice(gateways.indexOf(gw), 1);
+        gw = await startHeadless();
+      }
+    }
+
+    if (gw && want('memory')) {
+      log(`memory with ${OPEN_STREAMS} open streams`);
+      await fakes.setScenario(SCENARIO_HOLD);
+      for (const [key, model] of [['streamsPassMB', 'gpt-4o-mini'], ['streamsTransMB', 'claude-sonnet-4-5']]) {
+        const held = await holdStreams(ctx, via(gw, model, true), OPEN_STREAMS, async () => {
+          await sleep(500);
+          return memory(gw.pid).rss / 1e6;
+        });
+        // A reading counts only if every stream is open at once (the first would end after 20 s).
+        const valid = held.opened?.open === OPEN_STREAMS && held.openMs < HOLD_OPEN_LIMIT_MS;
+        memoryReadings[key] = valid ? held.reading : Number.NaN;
+        memoryReadings[`${key}Open`] = held.opened?.open ?? 0;
+        memoryReadings[`${key}OpenMs`] = held.openMs;
+        if (!valid) {
+          const why = `${held.opened?.open ?? 0} of ${OPEN_STREAMS} streams open after ${held.openMs} ms ${held.final.firstError ?? ''}`.trim();
+          log(`  no valid reading: ${why}`);
+          notes.push(`Memory with open streams (${model}): no valid reading, ${why}.`);
+        }
+        await sleep(300);
+      }
+      await sleep(1500);
+      memoryReadings.idleAfterMB = memory(gw.pid).rss / 1e6;
+      memoryReadings.peakMB = memory(gw.pid).hwm / 1e6;
+    }
+    if (gw && want('tui')) {
+      if (hasScript()) {
+        log('starting a second gateway with the TUI in a pseudo-terminal');
+        const tui = await startGateway({ root: ROOT, outDir: OUT, name: 'gateway-tui', openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined, tui: true });
+        gateways.push(tui);
+        for (const pid of tui.pids) children.add(pid);
+        await sleep(1000);
+        memoryReadings.tuiIdleMB = memory(tui.pid).rss / 1e6;
+        const off = via(gw, 'gpt-4o-mini', false, 'TUI off');
+        const on = via(tui, 'gpt-4o-mini', false, 'TUI on');
+        tuiCase = await runCase(ctx, { key: 'tui', label: 'TUI on (baseline: TUI off), non-streaming passthrough', a: off, b: on, scenario: SCENARIO_SMALL, connections: 32, seconds: SEC_THROUGHPUT });
+        let ttyBytes = 0;
+        try {
+          ttyBytes = readFileSync(tui.logPath).length;
+        } catch {
+          ttyBytes = 0;
+        }
+        tuiCase.terminalBytes = ttyBytes;
+        // A dashboard at 120×40 redrawn for several seconds writes far more than this; less means it never drew.
+        if (ttyBytes < 2000) notes.push(`The TUI gateway wrote only ${ttyBytes} bytes to its terminal: it may not have rendered (see ${relative(ROOT, tui.logPath)}).`);
+        await tui.stop();
+        for (const pid of tui.pids) children.delete(pid);
+        gateways.pop();
+      } else {
+        notes.push('`script` (util-linux) is missing: the TUI case was skipped.');
+      }
+    }
+  } finally {
+    for (const g of gateways) {
+      await g.stop();
+      for (const pid of g.pids) children.delete(pid);
+    }
+    await load.close();
+    await fakes.close();
+  }
+
+  const storeRuns = [];
+  if (want('store')) log('audit store: batched writer rows/s');
+  for (let i = 0; i < (want('store') ? REPS : 0); i++) {
+    const dbPath = join(OUT, `store-bench-${i}.db`);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+    const spec = JSON.stringify({ dbPath, durationMs: QUICK ? 500 : 2000 });
+    const args = [join(BENCH, 'store-bench.mjs'), spec];
+    const r = await new Promise((resolvePromise, reject) => {
+      const [cmd, a] = pinned ? ['taskset', ['-c', String(GATEWAY_CPU), process.execPath, ...args]] : [process.execPath, args];
+      const child = spawn(cmd, a, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.once('exit', (code) => {
+        try {
+          resolvePromise(JSON.parse(out.trim().split('\n').at(-1)));
+        } catch {
+          reject(new Error(`store bench failed (exit ${code}): ${out}`));
+        }
+      });
+    });
+    for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+    storeRuns.push(r);
+  }
+  const storeBench = { rowsPerSec: median(storeRuns.map((r) => r.rowsPerSec)), runs: storeRuns };
+
+  // ---------- headline ----------
+  // A case where more than 1 % of requests failed has no meaningful figures: the headline shows n/a and the
+  // notes say why.
+  const failed = (side) => side && side.errors > MAX_ERROR_SHARE * (side.count + side.errors);
+  const usable = (c) => !failed(c.direct) && !failed(c.gateway);
+  const byKey = Object.fromEntries(cases.filter(usable).map((c) => [c.key, c]));
+  const g = (k) => byKey[k]?.gateway ?? {};
+  const headline = [
+    line('CPU per request, non-streaming passthrough', g('pass_32').cpuPerRequestUs, 'µs', 1, { max: 120 }),
+    line('CPU per request, non-streaming translated', g('trans_32').cpuPerRequestUs, 'µs', 1, { max: 250 }),
+    line('Throughput vs direct, passthrough, 32 connections', byKey.pass_32?.ratio * 100, '%', 1, { min: 25 }),
+    line('Throughput vs direct, translated, 32 connections', byKey.trans_32?.ratio * 100, '%', 1, { min: 25 }),
+    line('Added p50, passthrough, 32 connections', byKey.pass_32?.addedP50Ms, 'ms', 3),
+    line('Added p99, passthrough, 32 connections', byKey.pass_32?.addedP99Ms, 'ms', 3),
+    line('Added p50, passthrough, 1 connection', byKey.pass_1?.addedP50Ms, 'ms', 3, { max: 0.2 }),
+    line('Added p99, passthrough, 1 connection', byKey.pass_1?.addedP99Ms, 'ms', 3, { max: 1 }),
+    line('Added p50, translated, 32 connections', byKey.trans_32?.addedP50Ms, 'ms', 3),
+    line('Added p99, translated, 32 connections', byKey.trans_32?.addedP99Ms, 'ms', 3),
+    line('Added p50, translated, 1 connection', byKey.trans_1?.addedP50Ms, 'ms', 3, { max: 0.2 }),
+    line('Added p99, translated, 1 connection', byKey.trans_1?.addedP99Ms, 'ms', 3, { max: 1 }),
+    line('Added first-event time, streaming passthrough', byKey.stream_pass_1?.addedFirstEventMs, 'ms', 3, { max: 0.5 }),
+    line('Added per-chunk time, streaming passthrough', byKey.stream_pass_1?.addedPerChunkUs, 'µs', 2),
+    line('Added first-event time, streaming translated', byKey.stream_trans_1?.addedFirstEventMs, 'ms', 3, { max: 0.5 }),
+    line('Added per-chunk time, streaming translated', byKey.stream_trans_1?.addedPerChunkUs, 'µs', 2),
+    line('RSS idle (fresh)', memoryReadings.idleStartMB, 'MB', 1, { max: 100 }),
+    line('RSS idle (after load)', memoryReadings.idleAfterMB, 'MB', 1, { max: 100 }),
+    line(`RSS with ${OPEN_STREAMS} open streams, passthrough`, memoryReadings.streamsPassMB, 'MB', 1, { max: 150 }),
+    line(`RSS with ${OPEN_STREAMS} open streams, translated`, memoryReadings.streamsTransMB, 'MB', 1, { max: 150 }),
+    line('RSS idle, TUI gateway (fresh)', memoryReadings.tuiIdleMB, 'MB', 1),
+    line(`Time until all ${OPEN_STREAMS} streams had their first event, passthrough`, memoryReadings.streamsPassMBOpenMs, 'ms', 0),
+    line(`Time until all ${OPEN_STREAMS} streams had their first event, translated`, memoryReadings.streamsTransMBOpenMs, 'ms', 0),
+    line('TUI on vs off, throughput', tuiCase && usable(tuiCase) ? tuiCase.ratio * 100 : Number.NaN, '%', 1, { min: 90 }),
+    line('Audit store, batched writer (in-process)', storeBench.rowsPerSec, 'rows/s', 0),
+    line('Audit rows written by the gateway, passthrough 32 connections', g('pass_32').auditRowsPerSec, 'rows/s', 0),
+  ];
+
+  notes.push(
+    `Load: one load-generator worker process for the whole run (bench/load.mjs: undici Pool dispatch, keep-alive, one loop per connection, a new pool per run), ${SEC_THROUGHPUT} s runs at 32 connections and ${SEC_LATENCY} s at 1 connection, each after ${RUN_WARMUP_MS} ms unrecorded, plus a ${SEC_WARMUP} s warm-up per target and case; ${REPS} repetitions, direct and gateway interleaved.`,
+    'Passthrough: OpenAI client → gateway (gpt-4o-mini) → fake OpenAI, against the fake OpenAI directly. Translated: OpenAI client → gateway (claude-sonnet-4-5) → fake Anthropic, against an Anthropic request to the fake Anthropic directly.',
+    `Fake replies: non-streaming ${SCENARIO_SMALL.chunks}×${SCENARIO_SMALL.chunkSize} characters; streams ${SCENARIO_STREAM.chunks} content deltas of ${SCENARIO_STREAM.chunkSize} characters sent back to back (pre-rendered, one write), so the per-chunk figure is the gateway's own processing per chunk: (last byte − first event) ÷ ${SCENARIO_STREAM.chunks}.`,
+    'First event: time from sending the request to the first SSE `data:` line. Added figures are medians of per-repetition differences (gateway − direct).',
+    'CPU per request: the gateway process\'s utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
+    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms, so none ends before the reading). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
+    'TUI: a second gateway started without --no-tui inside `script` (a pseudo-terminal, 120×40), pinned to the same CPU, loaded alternately with the headless one; the headless one is idle while the TUI one is measured and vice versa.',
+    'Audit store: the gateway\'s store module (bundled from src/store) in its own process on the gateway\'s CPU, recording rows in bursts of 500 with an event-loop turn between bursts for 2 s into a fresh WAL file, flush included. The gateway figure is audit rows committed per second during the passthrough runs.',
+  );
+
+  for (const c of [...cases, ...(tuiCase ? [tuiCase] : [])]) {
+    for (const side of ['direct', 'gateway']) {
+      const m = c[side];
+      if (m && m.errors > 0) {
+        const first = c.reps[side].find((r) => r.firstError)?.firstError ?? '';
+        const warm = c.warmupErrors.find((w) => (side === 'gateway') === w.target.startsWith('gateway') || w.target.startsWith('TUI'));
+        const cause = warm ? `; first failure, during the warm-up: ${warm.firstError.slice(0, 240)}` : '';
+        notes.push(`${c.label}, ${c.connections} connection(s), ${side === 'direct' ? 'baseline' : 'gateway'}: ${m.errors} failed requests (first: ${first.slice(0, 160)})${cause}.`);
+      }
+    }
+  }
+
+  // Other processes on the pinned CPUs take time from the gateway or the clients; say so beside the figures.
+  const foreign = cases
+    .filter((c) => c.gateway)
+    .map((c) => Math.max(c.gateway.foreignCpu0 + c.gateway.stealCpu0, c.gateway.foreignCpu1 + c.gateway.stealCpu1));
+  const worst = foreign.length ? Math.max(...foreign) : 0;
+  const contention =
+    worst > CONTENTION_LIMIT
+      ? `other work (processes outside the benchmark, or hypervisor steal) took up to ${(worst * 100).toFixed(0)} % of a benchmark CPU during the gateway runs (load average ${machine.loadAverageAtStart.toFixed(2)} before the run). ` +
+        'Throughput and latency figures understate the gateway; CPU per request is less affected. Re-run on a quiet machine.'
+      : null;
+  if (contention) log(`caution: ${contention}`);
+
+  const results = {
+    contention,
+    generatedAt: new Date().toISOString(),
+    durationSec: Math.round((Date.now() - t0) / 1000),
+    machine,
+    settings: { reps: REPS, secondsThroughput: SEC_THROUGHPUT, secondsLatency: SEC_LATENCY, secondsWarmup: SEC_WARMUP, quick: QUICK, gateway: useGateway },
+    headline,
+    cases: tuiCase ? [...cases, tuiCase] : cases,
+    memory: memoryReadings,
+    store: storeBench,
+    notes,
+  };
+  const md = renderMarkdown(results);
+  writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(BENCH, 'RESULTS.md'), md);
+  console.log(md);
+  log(`done in ${results.durationSec} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    for (const pid of children) await stopProcess(pid, 1000);
+    process.exit(1);
+  },
+);
