@@ -90,7 +90,9 @@ async function countTokens(req: IncomingMessage, res: ServerResponse, pathAgent:
       clientKey: identity.clientKey,
       signal: abortOnClose(res),
     });
-    const text = await readUpstreamText(upstream, settings.maxResponseBytes, target.provider.spec.name);
+    const raw = await readUpstreamText(upstream, settings.maxResponseBytes, target.provider.spec.name);
+    // An upstream error body may echo the provider key; the client never sees it.
+    const text = upstream.status >= 400 && deps.redact ? deps.redact(raw) : raw;
     res.writeHead(upstream.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
     return;
@@ -136,7 +138,8 @@ async function embeddings(req: IncomingMessage, res: ServerResponse, pathAgent: 
     clientKey: identity.clientKey,
     signal: abortOnClose(res),
   });
-  const text = await readUpstreamText(upstream, settings.maxResponseBytes, target.provider.spec.name);
+  const raw = await readUpstreamText(upstream, settings.maxResponseBytes, target.provider.spec.name);
+  const text = upstream.status >= 400 && deps.redact ? deps.redact(raw) : raw;
   let inputTokens = 0;
   try {
     inputTokens = Number((JSON.parse(text) as { usage?: { prompt_tokens?: number } }).usage?.prompt_tokens ?? 0) || 0;
