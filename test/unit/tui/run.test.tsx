@@ -41,6 +41,11 @@ class FakeStdin extends EventEmitter {
 const LEAVE_ALT = '\u001B[?1049l';
 const ENTER_ALT = '\u001B[?1049h';
 
+/** Ink reads keys once it listens on stdin; a key sent earlier would be lost. */
+function untilListening(stdin: FakeStdin): Promise<void> {
+  return until(() => stdin.listenerCount('readable') > 0);
+}
+
 function start(source: FakeSource, onQuit = vi.fn(async () => {})) {
   const stdout = new FakeStdout();
   const stdin = new FakeStdin();
@@ -61,11 +66,12 @@ describe('runDashboard', () => {
   it('renders in the alternate screen and quits cleanly on q', async () => {
     const source = new FakeSource(sampleSnapshot());
     const run = start(source);
-    await until(() => run.stdout.output.includes('researcher'));
+    await untilListening(run.stdin);
     expect(run.stdout.output.startsWith(ENTER_ALT)).toBe(true);
-    expect(run.stdout.output).toContain('researcher');
     run.stdin.send('q');
     await run.done;
+    // Live frames, or (Ink under a CI environment) the last frame written at unmount.
+    expect(run.stdout.output).toContain('researcher');
     expect(source.actions.quit).toHaveBeenCalledTimes(1);
     expect(run.onQuit).toHaveBeenCalledTimes(1);
     // quit runs first (it flushes the store), then onQuit; the terminal is back before either.
@@ -77,7 +83,7 @@ describe('runDashboard', () => {
   it('quits on ctrl-c the same way', async () => {
     const source = new FakeSource(sampleSnapshot());
     const run = start(source);
-    await until(() => run.stdout.output.includes('researcher'));
+    await untilListening(run.stdin);
     run.stdin.send('\u0003');
     await run.done;
     expect(run.onQuit).toHaveBeenCalledTimes(1);
