@@ -13,6 +13,7 @@ import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/dem
 import { startSimulatedAgents } from '../../demo/simulated-agents.js';
 import { VERSION } from '../../core/version.js';
 import { UserError, EXIT_RUNTIME } from '../exit.js';
+import { preferLiveFrames } from './live-frames.js';
 import type { StartFlags } from '../program.js';
 
 const IN_PROCESS_FPS = 4;
@@ -62,6 +63,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   });
 
   if (useTui) {
+    preferLiveFrames();
     const { runDashboard } = await import('../../tui/run.js');
     const shutdown = (): void => {
       void stop().then(() => process.exit(0));
