@@ -14,6 +14,7 @@ import { codecFor, OPENAI_TOOL_NAME_MAX, restoreToolNameInEvent, toolNameRestore
 import { sendError, toGatewayError } from '../server/render-error.js';
 import type { Admission, Controls, Meter, Recorder, Router, RouteTarget, ProxySettings } from './ports.js';
 import { costOf, maxCostOf, type ModelPrice } from '../metering/index.js';
+import { isBreakerFailureError } from '../control/index.js';
 import { meteredColumns, type RequestRow } from '../store/rows.js';
 import { identify, type IdentifyOptions, type Identity } from './steps/identify.js';
 import { parseJsonBody, readBody } from './steps/read-body.js';
@@ -72,6 +73,8 @@ export async function handleChat(
   let upstreamFailure: { format: WireFormat; status: number; text: string; error: GatewayError } | undefined;
   /** The last target a request was sent to, so a row of a failed call still names the provider that failed. */
   let tried: RouteTarget | undefined;
+  /** The price of the target that answered, looked up once. */
+  let price: ModelPrice | undefined;
   const baseHeaders: Record<string, string> = { 'x-request-id': requestId };
 
   try {
@@ -120,7 +123,7 @@ export async function handleChat(
     });
     ttfbMs = attempt.ttfbMs;
     const target = attempt.target;
-    const price = priceOf(deps.meter, target);
+    price = priceOf(deps.meter, target);
     const dropped = upstreamBody?.dropped ?? [];
     if (dropped.length > 0) baseHeaders['x-ai-gateway-dropped'] = dropped.join(',');
 
@@ -152,8 +155,7 @@ export async function handleChat(
       });
       if (result.failedBeforeStart && result.error) {
         // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
-        if (result.error.status >= 500) attempt.breaker.failure();
-        else attempt.breaker.success();
+        countStreamFailure(attempt, result.error);
         throw result.error;
       }
       clientClosed = result.clientClosed;
@@ -198,12 +200,10 @@ export async function handleChat(
   }
 
   // Metering and settlement happen whatever went wrong: spend already incurred is never dropped.
-  const target = attempt?.target;
   const upstreamCalled = attempt !== undefined;
   const { usage, estimated } = upstreamCalled
     ? await meter.result((t) => deps.meter.estimateTokens(t), () => bodyText)
     : { usage: { ...ZERO_USAGE }, estimated: false };
-  const price = target ? priceOf(deps.meter, target) : undefined;
   const cost = upstreamCalled && price ? costOf(usage, price) : undefined;
   if (upstreamCalled || upstreamFailure) {
     admission?.finish({ ok: status < 400 || clientClosed, tokensIn: totalInput(usage), tokensOut: usage.output, costUsd: cost?.totalUsd ?? 0 });
@@ -214,11 +214,11 @@ export async function handleChat(
     id: requestId,
     ts: arrivedAt,
     agent: identity?.agent ?? 'default',
-    provider: (target ?? tried)?.provider.spec.name ?? null,
+    provider: tried?.provider.spec.name ?? null,
     model: request?.model ?? '',
-    upstreamModel: (target ?? tried)?.upstreamModel ?? null,
+    upstreamModel: tried?.upstreamModel ?? null,
     clientFormat,
-    upstreamFormat: (target ?? tried)?.provider.format ?? null,
+    upstreamFormat: tried?.provider.format ?? null,
     stream: request?.stream ?? false,
     status,
     errorCode: clientClosed ? 'client_closed' : error ? error.code : null,
@@ -285,7 +285,7 @@ function settleBreakerAfterThrow(attempt: Attempt, error: GatewayError | undefin
 }
 
 function countStreamFailure(attempt: Attempt, error: GatewayError): void {
-  if (error.kind === 'upstream_timeout' || error.kind === 'upstream_unreachable' || error.status >= 500) attempt.breaker.failure();
+  if (isBreakerFailureError(error)) attempt.breaker.failure();
   else attempt.breaker.success();
 }
 

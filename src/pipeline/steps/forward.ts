@@ -3,6 +3,7 @@
  * on a breaker that is open or an upstream that fails before any byte reached the client.
  */
 import { GatewayError } from '../../core/errors.js';
+import { isBreakerFailure } from '../../control/index.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { BreakerGate, Controls, RouteTarget } from '../ports.js';
 
@@ -23,11 +24,6 @@ export interface ForwardOptions {
   /** Reads an error response of the target's format into a GatewayError. */
   readError: (target: RouteTarget, response: UpstreamResponse) => Promise<GatewayError>;
   monotonic: () => number;
-}
-
-/** Failures that say the provider, not the request, is at fault: counted by breakers, worth a fallback. */
-export function isProviderFailure(status: number): boolean {
-  return status >= 500 || status === 408;
 }
 
 export async function forward(options: ForwardOptions): Promise<Attempt> {
@@ -60,7 +56,8 @@ export async function forward(options: ForwardOptions): Promise<Attempt> {
     const ttfbMs = options.monotonic() - started;
     if (response.status >= 400) {
       const error = await options.readError(target, response);
-      if (isProviderFailure(response.status)) {
+      // The breakers' own rule decides what is the provider's fault (5xx), and so worth a fallback.
+      if (isBreakerFailure(response.status)) {
         breaker.failure();
         if (hasNext) {
           lastError = error;
