@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the standalone Linux x64 binary: dist/ai-gateway-linux-x64.
-// Node's single executable application (SEA) with a pinned Node 24 runtime from the npm registry,
+// Node's single executable application (SEA) with a pinned Node 26 LTS runtime from the npm registry,
 // injected with postject. Needs only the npm registry; re-runs reuse build/toolchain and build/addon.
 //
 //   node scripts/build-binary.mjs [--entry path/to/entry.ts] [--output path]

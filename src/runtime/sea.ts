@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The asset key the binary build (scripts/build-binary.mjs) stores the rebuilt addon under. */
+/** The asset key the binary build (scripts/build-binary.mjs) stores the addon under. */
 export const SQLITE_ADDON_ASSET = 'better_sqlite3.node';
 
 interface SeaModule {
