@@ -3,7 +3,7 @@
  * resolved through the command table and dispatched by name; actions go to the DashboardSource and
  * report back through a transient footer message. Nothing here blocks the gateway.
  */
-import { Box, type Key, Text, useApp, useInput } from 'ink';
+import { Box, type Key, Text, useApp, useInput, usePaste, useWindowSize } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { AgentDetail } from './agent-detail.js';
 import { AgentsTable } from './agents-table.js';
@@ -15,7 +15,7 @@ import { Footer, type Flash } from './footer.js';
 import { budgetForecasts } from './forecast.js';
 import { agentCountsText, Header, headerSegments } from './header.js';
 import { HelpOverlay } from './help.js';
-import { type CommandName, type KeyContext, resolveCommand, type TextKey, textChunkKeys, typedText } from './keymap.js';
+import { type CommandName, isTextContext, type KeyContext, printableText, resolveCommand, type TextKey, textChunkKeys, typedText } from './keymap.js';
 import {
   agentColumns,
   breakersPanelWidth,
@@ -27,10 +27,10 @@ import {
 import { filterLabel, LogRows } from './log-panel.js';
 import { visibleLog } from './log-filter.js';
 import { Panel, panelInnerWidth } from './panel.js';
-import type { DashboardActions } from './source.js';
+import type { DashboardActions, DashboardSnapshot } from './source.js';
 import { createTheme, ThemeContext, useTheme } from './theme.js';
+import { useCurrentState } from './use-current-state.js';
 import { useDashboard } from './use-dashboard.js';
-import { useTerminalSize } from './use-terminal-size.js';
 
 export interface AppProps {
   store: DashboardStore;
@@ -59,20 +59,50 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What the keys change. One object, so that every key of a burst sees what the keys before it did. */
+interface UiState {
+  view: 'main' | 'detail';
+  helpOpen: boolean;
+  filter: string;
+  filterEditing: boolean;
+  editor: BudgetEditorState | undefined;
+  selectedId: string | undefined;
+  focus: 'agents' | 'breakers';
+  selectedBreakerKey: string | undefined;
+}
+
+const INITIAL_UI: UiState = {
+  view: 'main',
+  helpOpen: false,
+  filter: '',
+  filterEditing: false,
+  editor: undefined,
+  selectedId: undefined,
+  focus: 'agents',
+  selectedBreakerKey: undefined,
+};
+
+/** The selections and key context that follow from the UI state and the data. */
+function deriveView(ui: UiState, snapshot: DashboardSnapshot) {
+  const agents = snapshot.agents;
+  const selected = agents.find((a) => a.id === ui.selectedId) ?? agents[0];
+  const selectedIndex = selected ? agents.indexOf(selected) : 0;
+  const breakers = sortBreakers(snapshot.breakers);
+  const selectedBreaker = breakers.find((b) => b.key === ui.selectedBreakerKey) ?? breakers[0];
+  const showDetail = ui.view === 'detail' && selected !== undefined;
+  const context: KeyContext = ui.editor ? 'budget' : ui.filterEditing ? 'filter' : ui.helpOpen ? 'help' : showDetail ? 'detail' : 'main';
+  return { agents, selected, selectedIndex, breakers, selectedBreaker, showDetail, context };
+}
+
 function Dashboard(props: AppProps) {
   const theme = useTheme();
   const { snapshot, now } = useDashboard(props.store);
-  const { columns, rows } = useTerminalSize();
+  const { columns, rows } = useWindowSize();
   const { exit } = useApp();
 
-  const [view, setView] = useState<'main' | 'detail'>('main');
-  const [helpOpen, setHelpOpen] = useState(false);
-  const [filter, setFilter] = useState('');
-  const [filterEditing, setFilterEditing] = useState(false);
-  const [editor, setEditor] = useState<BudgetEditorState | undefined>(undefined);
-  const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
-  const [focus, setFocus] = useState<'agents' | 'breakers'>('agents');
-  const [selectedBreakerKey, setSelectedBreakerKey] = useState<string | undefined>(undefined);
+  // Key handlers read `currentUi()`, not `ui`: see use-current-state.ts.
+  const [ui, currentUi, updateUi] = useCurrentState<UiState>(INITIAL_UI);
+  const patchUi = (patch: Partial<UiState>): void => updateUi((s) => ({ ...s, ...patch }));
   const [flash, setFlash] = useState<Flash | undefined>(undefined);
 
   const mounted = useRef(true);
@@ -89,13 +119,8 @@ function Dashboard(props: AppProps) {
     return () => clearTimeout(handle);
   }, [flash, flashMs]);
 
-  const agents = snapshot.agents;
-  const selected = agents.find((a) => a.id === selectedId) ?? agents[0];
-  const selectedIndex = selected ? agents.indexOf(selected) : 0;
-  const breakers = sortBreakers(snapshot.breakers);
-  const selectedBreaker = breakers.find((b) => b.key === selectedBreakerKey) ?? breakers[0];
-  const showDetail = view === 'detail' && selected !== undefined;
-  const context: KeyContext = editor ? 'budget' : filterEditing ? 'filter' : helpOpen ? 'help' : showDetail ? 'detail' : 'main';
+  const { agents, selected, selectedIndex, breakers, selectedBreaker, showDetail, context } = deriveView(ui, snapshot);
+  const { filter, filterEditing, editor, focus, helpOpen } = ui;
 
   const runAction = (pending: string, action: () => Promise<void>, done: string): void => {
     setFlash({ text: pending, tone: 'muted' });
@@ -109,29 +134,20 @@ function Dashboard(props: AppProps) {
     );
   };
 
-  const moveSelection = (by: number): void => {
-    if (context === 'main' && focus === 'breakers') {
-      if (breakers.length === 0) return;
-      const index = Math.max(0, breakers.findIndex((b) => b.key === selectedBreaker?.key));
-      const next = breakers[Math.min(breakers.length - 1, Math.max(0, index + by))];
-      if (next) setSelectedBreakerKey(next.key);
-      return;
-    }
-    const next = agents[Math.min(agents.length - 1, Math.max(0, selectedIndex + by))];
-    if (next) setSelectedId(next.id);
-  };
+  const setEditor = (change: (editor: BudgetEditorState | undefined) => BudgetEditorState | undefined): void =>
+    updateUi((s) => ({ ...s, editor: change(s.editor) }));
 
   const saveBudget = (state: BudgetEditorState): void => {
     const parsed = parseBudget(state.values);
     if (!parsed.ok) {
-      setEditor({ ...state, error: parsed.message });
+      setEditor(() => ({ ...state, error: parsed.message }));
       return;
     }
-    setEditor({ ...state, saving: true });
+    setEditor(() => ({ ...state, saving: true }));
     props.actions.setBudget(state.agent, parsed.change).then(
       () => {
         if (!mounted.current) return;
-        setEditor(undefined);
+        setEditor(() => undefined);
         setFlash({ text: `budget of ${state.agent} saved`, tone: 'ok' });
       },
       (err: unknown) => {
@@ -141,115 +157,138 @@ function Dashboard(props: AppProps) {
   };
 
   const dispatch = (command: CommandName): void => {
+    const s = currentUi();
+    const v = deriveView(s, snapshot);
     switch (command) {
       case 'nav.up':
-        return moveSelection(-1);
-      case 'nav.down':
-        return moveSelection(1);
-      case 'focus.next':
-        setFocus((f) => (f === 'agents' ? 'breakers' : 'agents'));
-        return;
-      case 'agent.pause':
-        if (!selected) return setFlash({ text: 'no agent selected', tone: 'warn' });
-        if (selected.status === 'paused') {
-          const id = selected.id;
-          return runAction(`resuming ${id}…`, () => props.actions.resume(id), `${id} resumed`);
-        } else {
-          const id = selected.id;
-          return runAction(`pausing ${id}…`, () => props.actions.pause(id, PAUSE_REASON), `${id} paused`);
+      case 'nav.down': {
+        const by = command === 'nav.up' ? -1 : 1;
+        if (v.context === 'main' && s.focus === 'breakers') {
+          if (v.breakers.length === 0) return;
+          const index = Math.max(0, v.breakers.findIndex((b) => b.key === v.selectedBreaker?.key));
+          const next = v.breakers[Math.min(v.breakers.length - 1, Math.max(0, index + by))];
+          if (next) patchUi({ selectedBreakerKey: next.key });
+          return;
         }
-      case 'agent.budget':
-        if (!selected) return setFlash({ text: 'no agent selected', tone: 'warn' });
-        setEditor(openBudgetEditor(selected.id, selected.budget));
+        const next = v.agents[Math.min(v.agents.length - 1, Math.max(0, v.selectedIndex + by))];
+        if (next) patchUi({ selectedId: next.id });
         return;
+      }
+      case 'focus.next':
+        patchUi({ focus: s.focus === 'agents' ? 'breakers' : 'agents' });
+        return;
+      case 'agent.pause': {
+        if (!v.selected) return setFlash({ text: 'no agent selected', tone: 'warn' });
+        const id = v.selected.id;
+        if (v.selected.status === 'paused') return runAction(`resuming ${id}…`, () => props.actions.resume(id), `${id} resumed`);
+        return runAction(`pausing ${id}…`, () => props.actions.pause(id, PAUSE_REASON), `${id} paused`);
+      }
+      case 'agent.budget': {
+        const agent = v.selected;
+        if (!agent) return setFlash({ text: 'no agent selected', tone: 'warn' });
+        setEditor(() => openBudgetEditor(agent.id, agent.budget));
+        return;
+      }
       case 'agent.detail':
-        if (selected) setView('detail');
+        if (v.selected) patchUi({ view: 'detail' });
         return;
       case 'breaker.reset': {
-        const target = focus === 'breakers' && selectedBreaker ? selectedBreaker : breakers.find((b) => b.state !== 'closed');
+        const target = s.focus === 'breakers' && v.selectedBreaker ? v.selectedBreaker : v.breakers.find((b) => b.state !== 'closed');
         if (!target) return setFlash({ text: 'no open breaker to reset', tone: 'warn' });
         return runAction(`resetting breaker ${target.key}…`, () => props.actions.resetBreaker(target.key), `breaker ${target.key} reset`);
       }
       case 'log.filter':
-        setFilterEditing(true);
+        patchUi({ filterEditing: true });
         return;
       case 'help.toggle':
-        setHelpOpen((open) => !open);
+        patchUi({ helpOpen: !s.helpOpen });
         return;
       case 'view.back':
-        if (helpOpen) setHelpOpen(false);
-        else setView('main');
+        if (s.helpOpen) patchUi({ helpOpen: false });
+        else patchUi({ view: 'main' });
         return;
       case 'app.quit':
         props.onQuitRequested?.();
         exit();
         return;
       case 'input.submit':
-        if (editor) return saveBudget(editor);
-        setFilterEditing(false);
+        if (s.editor) return saveBudget(s.editor);
+        patchUi({ filterEditing: false });
         return;
       case 'input.cancel':
-        if (editor) return setEditor(undefined);
-        setFilter('');
-        setFilterEditing(false);
+        if (s.editor) return setEditor(() => undefined);
+        patchUi({ filter: '', filterEditing: false });
         return;
       case 'input.erase':
-        if (editor) return setEditor(editBudget(editor, { type: 'erase' }));
-        setFilter((f) => Array.from(f).slice(0, -1).join(''));
+        if (s.editor) return setEditor((e) => e && editBudget(e, { type: 'erase' }));
+        patchUi({ filter: Array.from(s.filter).slice(0, -1).join('') });
         return;
       case 'input.next':
-        if (editor) setEditor(editBudget(editor, { type: 'move', by: 1 }));
+        if (s.editor) setEditor((e) => e && editBudget(e, { type: 'move', by: 1 }));
         return;
       case 'input.prev':
-        if (editor) setEditor(editBudget(editor, { type: 'move', by: -1 }));
+        if (s.editor) setEditor((e) => e && editBudget(e, { type: 'move', by: -1 }));
         return;
+    }
+  };
+
+  /** Text typed or pasted into the open text field (budget editor or log filter). */
+  const typeText = (text: string): void => {
+    const s = currentUi();
+    if (s.editor) {
+      if (!s.editor.saving) setEditor((e) => e && editBudget(e, { type: 'type', text }));
+    } else if (s.filterEditing) {
+      patchUi({ filter: s.filter + text });
     }
   };
 
   /** Several keys read at once in a text field, applied in order to the field's value. */
   const typeChunk = (keys: TextKey[]): void => {
-    if (editor) {
-      if (editor.saving) return;
-      let state = editor;
+    const s = currentUi();
+    if (s.editor) {
+      if (s.editor.saving) return;
+      let state = s.editor;
       for (const k of keys) {
         if (k.type === 'submit') return saveBudget(state);
         state = editBudget(state, k.type === 'erase' ? k : k.type === 'next' ? { type: 'move', by: 1 } : k);
       }
-      setEditor(state);
-    } else if (filterEditing) {
-      let value = filter;
+      setEditor(() => state);
+    } else if (s.filterEditing) {
+      let value = s.filter;
       for (const k of keys) {
-        if (k.type === 'submit') {
-          setFilter(value);
-          setFilterEditing(false);
-          return;
-        }
+        if (k.type === 'submit') return patchUi({ filter: value, filterEditing: false });
         if (k.type === 'erase') value = Array.from(value).slice(0, -1).join('');
         else if (k.type === 'type') value += k.text;
       }
-      setFilter(value);
+      patchUi({ filter: value });
     }
   };
 
   const onInput = (input: string, key: Key): void => {
-    const chunk = editor || filterEditing ? textChunkKeys(input) : undefined;
+    const inputContext = deriveView(currentUi(), snapshot).context;
+    const chunk = isTextContext(inputContext) ? textChunkKeys(input) : undefined;
     if (chunk) return typeChunk(chunk);
-    const command = resolveCommand(context, input, key);
+    const command = resolveCommand(inputContext, input, key);
     if (command) return dispatch(command);
-    const text = typedText(context, input, key);
-    if (text === undefined) return;
-    if (editor) {
-      if (!editor.saving) setEditor(editBudget(editor, { type: 'type', text }));
-    } else if (filterEditing) {
-      setFilter((f) => f + text);
-    }
+    const text = typedText(inputContext, input, key);
+    if (text !== undefined) typeText(text);
   };
-  // Ink re-subscribes a new handler only after the commit's effects run; a key read in between (two
-  // keys in one chunk, e.g. "b" then Escape) would otherwise see the state before the previous key.
+
+  /** A bracketed paste is text for the open field, whatever it holds: a pasted newline does not save. */
+  const onPaste = (pasted: string): void => {
+    const text = printableText(pasted);
+    if (text !== undefined) typeText(text);
+  };
+
+  // Ink re-subscribes a new handler only after the commit's effects run, so the handlers go through a
+  // ref to see this render's snapshot and props; the UI state itself comes from currentUi().
   const latestInput = useRef(onInput);
   latestInput.current = onInput;
   useInput((input, key) => latestInput.current(input, key));
-
+  const latestPaste = useRef(onPaste);
+  latestPaste.current = onPaste;
+  // Bracketed paste only while a text field is open: elsewhere keys keep reaching the terminal as typed.
+  usePaste((text) => latestPaste.current(text), { isActive: isTextContext(context) });
   // Layout: header 2 rows, optional banner, footer 1, and one spare row so Ink never treats the
   // output as full-screen (which would clear and redraw the terminal on every frame).
   const { countsShown } = headerSegments(snapshot, now, columns - 1, props.version);

@@ -174,6 +174,11 @@ export const COMMANDS: readonly Binding[] = [
 /** In text fields plain characters are text (typing "q" or "p" must not quit or pause); ctrl keys still act. */
 const TEXT_CONTEXTS: ReadonlySet<KeyContext> = new Set(['filter', 'budget']);
 
+/** Whether the context is a text field (log filter, budget editor), where typed and pasted text goes. */
+export function isTextContext(context: KeyContext): boolean {
+  return TEXT_CONTEXTS.has(context);
+}
+
 function matches(stroke: KeyStroke, input: string, key: Key): boolean {
   if ('char' in stroke) {
     return input === stroke.char && (stroke.ctrl ?? false) === key.ctrl && !key.meta;
@@ -198,7 +203,11 @@ export function resolveCommand(context: KeyContext, input: string, key: Key): Co
 export function typedText(context: KeyContext, input: string, key: Key): string | undefined {
   if (!TEXT_CONTEXTS.has(context)) return undefined;
   if (key.ctrl || key.meta || input === '') return undefined;
-  // Drop control characters that a paste may carry.
+  return printableText(input);
+}
+
+/** The text without control characters (line breaks, tabs, escapes that a paste may carry), or undefined if none is left. */
+export function printableText(input: string): string | undefined {
   const text = Array.from(input)
     .filter((c) => c >= ' ' && c !== '\u007f')
     .join('');
@@ -209,9 +218,12 @@ export function typedText(context: KeyContext, input: string, key: Key): string 
 export type TextKey = { type: 'type'; text: string } | { type: 'erase' } | { type: 'next' } | { type: 'submit' };
 
 /**
- * Ink splits what it reads only at escape sequences, so keys that arrive together (fast typing while the
- * event loop is busy, a paste) reach a text field as one input such as "\u007f7.25\r". Returns those
+ * Ink splits what it reads from the terminal at escape sequences and at backspace and ctrl-c bytes, but
+ * a run of other characters stays one input: keys that arrive together (fast typing while the event loop
+ * is busy, a paste without bracketed paste) reach a text field as e.g. "7.25\r" or "2\t3". Returns those
  * keys in order, or undefined when the input holds no control key and is plain text or a single key.
+ * (The pieces of one read arrive as separate inputs in the same tick; the app applies each to the
+ * state the previous one left, see use-current-state.ts.)
  */
 export function textChunkKeys(input: string): TextKey[] | undefined {
   const chars = Array.from(input);

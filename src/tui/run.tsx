@@ -57,6 +57,9 @@ export async function runDashboard(source: DashboardSource, options: RunDashboar
       {
         stdout,
         stdin,
+        // Live frames on a terminal. Ink 8 otherwise decides from the environment too, and draws only the
+        // last frame, at exit, when the shell exports CI variables.
+        interactive: stdout.isTTY === true,
         // Ctrl+C is a command in the key table, so it quits the same clean way as `q`.
         exitOnCtrlC: false,
         // Stray console output from the in-process gateway would tear the screen; Ink prints it above.

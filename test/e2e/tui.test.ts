@@ -262,6 +262,25 @@ describeTui.sequential('dashboard in a real terminal (tmux)', () => {
     expectTerminalRestored(session, await quit(session));
   });
 
+  it('a paste into a budget field is text: its newline neither saves nor leaves the editor', { timeout: 45_000 }, async () => {
+    const { session, base } = await launchDemo({ width: 120, height: 40 });
+    await select(session, 'researcher');
+    session.sendKeys('b');
+    await session.waitForText('hourly $[5▏');
+    session.sendKeys('BSpace');
+    await session.waitForText('hourly $[▏');
+    session.paste('7.25\n');
+    await session.waitForText('hourly $[7.25▏');
+    // Still editing: a key typed now lands in the same field.
+    session.sendText('5');
+    await session.waitForText('hourly $[7.255▏');
+    expect((await fetchAgent(base, 'researcher')).budget).toEqual({ hourly: 5, daily: 20, total: null });
+    session.sendKeys('BSpace', 'Enter');
+    await session.waitForText('budget of researcher saved');
+    expect((await fetchAgent(base, 'researcher')).budget).toEqual({ hourly: 7.25, daily: 20, total: null });
+    expectTerminalRestored(session, await quit(session));
+  });
+
   it('the demo shows coder paused by its hourly budget within 30 s', { timeout: 60_000 }, async () => {
     const { session, base, startedAt } = await launchDemo({ width: 120, height: 40 });
     const coder = await pollUntil(

@@ -94,6 +94,16 @@ export class TmuxSession {
     this.server.run('send-keys', '-t', this.name, '-l', text);
   }
 
+  /**
+   * Pastes text as a terminal does: wrapped in bracketed-paste markers when the program asked for them
+   * (`paste-buffer -p`), otherwise as plain input. Newlines go in as carriage returns, like Enter.
+   */
+  paste(text: string): void {
+    const buffer = `paste-${this.name}`;
+    this.server.run('set-buffer', '-b', buffer, text);
+    this.server.run('paste-buffer', '-p', '-d', '-b', buffer, '-t', this.name);
+  }
+
   resize(width: number, height: number): void {
     this.server.run('resize-window', '-t', this.name, '-x', String(width), '-y', String(height));
   }

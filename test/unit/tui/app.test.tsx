@@ -181,6 +181,22 @@ describe('keys', () => {
     expect(app.lastFrame()).not.toContain('Agent · coder');
   });
 
+  it('keys of one read each move from where the previous one left the selection', async () => {
+    app = await renderApp();
+    await app.send(`j${KEYS.down}${KEYS.down}`);
+    expect(app.lastFrame()).toContain('▸ local-eval');
+    await app.send(`${KEYS.up}${KEYS.up}${KEYS.up}`);
+    expect(app.lastFrame()).toContain('▸ researcher');
+  });
+
+  it('takes a paste in the filter as text', async () => {
+    app = await renderApp();
+    await app.press('/');
+    await app.send('\u001B[200~cod\ner\u001B[201~');
+    expect(app.lastFrame()).toContain('/coder▏');
+    expect(logLines(app.lastFrame()).join('\n')).not.toContain('$0.0087');
+  });
+
   it('q quits', async () => {
     app = await renderApp();
     await app.press('q');
@@ -216,6 +232,27 @@ describe('budget editor', () => {
     await app.press('b', '9', KEYS.esc);
     expect(app.lastFrame()).not.toContain('Budget · researcher');
     expect(app.source.actions.setBudget).not.toHaveBeenCalled();
+  });
+
+  it('applies every key of one read in order: fast typing on a busy loop', async () => {
+    app = await renderApp();
+    // Ink hands these over as "b", "\u007f", "7.25\r" in one tick, before React renders any of them.
+    await app.send(`b${KEYS.backspace}7.25${KEYS.tab}${KEYS.backspace}${KEYS.backspace}3\r`);
+    expect(app.source.actions.setBudget).toHaveBeenCalledWith('researcher', { hourly: 7.25, daily: 3, total: 100 });
+    expect(app.lastFrame()).toContain('budget of researcher saved');
+  });
+
+  it('takes a bracketed paste as text for the field: a pasted newline or tab does not save or move', async () => {
+    app = await renderApp();
+    await app.press('b', ...clear(1));
+    await app.send('\u001B[200~12.5\r\n\t\u001B[201~');
+    expect(app.lastFrame()).toContain('hourly $[12.5▏');
+    expect(app.source.actions.setBudget).not.toHaveBeenCalled();
+    await app.send('\u001B[200~q\u001B[201~');
+    expect(app.quitRequested()).toBe(0);
+    expect(app.lastFrame()).toContain('hourly $[12.5q▏');
+    await app.press(KEYS.backspace, KEYS.enter);
+    expect(app.source.actions.setBudget).toHaveBeenCalledWith('researcher', { hourly: 12.5, daily: 20, total: 100 });
   });
 
   it('shows a failed save inline and stays open', async () => {

@@ -194,8 +194,10 @@ export interface RenderedApp {
   lastFrame(): string;
   /** Resizes the fake terminal and tells the app, as a SIGWINCH would. */
   resize(columns: number, rows: number): Promise<void>;
-  /** Types keys, one write per key, letting Ink and React settle after each. */
+  /** Types keys, one write per key, letting Ink and React settle after each (and Ink deliver a lone ESC). */
   press(...keys: string[]): Promise<void>;
+  /** Writes a chunk that Ink reads at once, as keys typed faster than the app reads or a paste arrive. */
+  send(chunk: string): Promise<void>;
   /** Publishes pending source changes (the throttle timer firing). */
   tick(ms?: number): Promise<void>;
   /** How often the app asked to quit. */
@@ -203,7 +205,6 @@ export interface RenderedApp {
   unmount(): void;
 }
 
-/** Lets Ink's input handling (setImmediate) and React effects run. Not a wait for logic. */
 /** Polls until `check` holds: a first frame may take a while on a busy machine (Ink and React load lazily). */
 export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -213,8 +214,28 @@ export async function until(check: () => boolean, timeoutMs = 10_000): Promise<v
   }
 }
 
+/** Lets Ink's input handling (setImmediate) and React effects run. Not a wait for logic. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * How long Ink 8 holds an ESC that ends a read before it delivers it as the Escape key: it could be
+ * the start of an escape sequence split across reads (node_modules/ink/build/components/App.js,
+ * pendingInputFlushDelayMilliseconds).
+ */
+export const INK_ESCAPE_DELAY_MS = 20;
+
+/**
+ * Waits until Ink has handled a chunk written to stdin and the app has rendered the result. A chunk
+ * ending in ESC is handled only when Ink's ESC timer fires; a timer started after it with a longer
+ * delay runs after it.
+ */
+async function afterInput(chunk: string): Promise<void> {
+  await settle();
+  if (!chunk.endsWith(KEYS.esc)) return;
+  await new Promise<void>((resolve) => setTimeout(resolve, INK_ESCAPE_DELAY_MS + 10));
+  await settle();
 }
 
 export async function renderApp(opts: { snapshot?: DashboardSnapshot; columns?: number; rows?: number; noColor?: boolean } = {}): Promise<RenderedApp> {
@@ -245,8 +266,12 @@ export async function renderApp(opts: { snapshot?: DashboardSnapshot; columns?: 
     async press(...keys) {
       for (const k of keys) {
         instance.stdin.write(k);
-        await settle();
+        await afterInput(k);
       }
+    },
+    async send(chunk) {
+      instance.stdin.write(chunk);
+      await afterInput(chunk);
     },
     async tick(ms = 100) {
       timers.advance(ms);

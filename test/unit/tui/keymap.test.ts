@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, footerHints, resolveCommand, typedText } from '../../../src/tui/keymap.js';
+import { COMMANDS, footerHints, isTextContext, printableText, resolveCommand, textChunkKeys, typedText } from '../../../src/tui/keymap.js';
 
 const none: Key = {
   upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
@@ -30,6 +30,17 @@ describe('keymap', () => {
     expect(resolveCommand('budget', 'c', key({ ctrl: true }))).toBe('app.quit');
     expect(typedText('main', 'q', none)).toBeUndefined();
     expect(typedText('budget', '2.5\r', none)).toBe('2.5');
+  });
+
+  it('splits a text run with control keys into keys, and keeps only the printable part of a paste', () => {
+    expect(textChunkKeys('7.25\r')).toEqual([{ type: 'type', text: '7.25' }, { type: 'submit' }]);
+    expect(textChunkKeys('\u007f2\t3')).toEqual([{ type: 'erase' }, { type: 'type', text: '2' }, { type: 'next' }, { type: 'type', text: '3' }]);
+    expect(textChunkKeys('7.25')).toBeUndefined();
+    expect(printableText('12.5\r\n\t')).toBe('12.5');
+    expect(printableText('\r\n')).toBeUndefined();
+    expect(isTextContext('budget')).toBe(true);
+    expect(isTextContext('filter')).toBe(true);
+    expect(isTextContext('main')).toBe(false);
   });
 
   it('binds every key at most once per context', () => {

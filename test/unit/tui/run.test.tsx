@@ -3,13 +3,22 @@ import { describe, expect, it, vi } from 'vitest';
 import { runDashboard } from '../../../src/tui/run.js';
 import { FakeClock, FakeSource, sampleSnapshot, until } from './helpers.js';
 
+type WriteCallback = (err?: Error | null) => void;
+
+/**
+ * A TTY as Ink sees it. Like a real stream, `write` calls its callback once the chunk is written: Ink 8
+ * settles `waitUntilExit` from the callback of a final empty write, so a stub that drops callbacks
+ * never lets the dashboard finish.
+ */
 class FakeStdout extends EventEmitter {
   readonly isTTY = true;
   columns = 100;
   rows = 30;
   readonly chunks: string[] = [];
-  write(chunk: string): boolean {
+  write(chunk: string, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
     this.chunks.push(chunk);
+    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    if (done) process.nextTick(done);
     return true;
   }
   get output(): string {
