@@ -206,6 +206,8 @@ export function stripDirectives(text: string): string {
 
 /** Splits text into `n` pieces of near-equal length, never splitting a code point. */
 export function splitText(text: string, n: number): string[] {
+  // One piece needs no split: a 50 MB reply is never turned into an array of code points.
+  if (n <= 1) return [text];
   const points = Array.from(text);
   const parts = Math.max(1, Math.min(n, points.length));
   const out: string[] = [];

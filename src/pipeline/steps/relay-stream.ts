@@ -53,6 +53,9 @@ export interface StreamRelayResult {
   bytesOut: number;
 }
 
+const CR = 0x0d;
+const LF = '\n';
+
 export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayResult> {
   const translating = o.providerFormat !== o.clientFormat;
   const clientCodec = codecFor(o.clientFormat);
@@ -96,6 +99,8 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
     for (const frame of frames) {
       usageOnly = false;
       reader!.feed(frame);
+      // A frame ended by a lone CR is whole (the framer saw what followed); the reader would wait for an LF.
+      if (frame[frame.length - 1] === CR) reader!.feed(LF);
       if (malformed) break;
       if (!usageOnly) out.push(frame);
     }
