@@ -4,7 +4,7 @@
  * audit rules (src/pipeline/side-call.ts).
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type httpProxy from 'http-proxy-3';
 import { GatewayError } from '../core/errors.js';
@@ -24,6 +24,7 @@ import type { ProxyEndpoint } from '../server/route-match.js';
 import { freePrice, maxCostOf, type ModelPrice } from '../metering/index.js';
 import { readOpenAIUsage } from '../wire/openai-chat/index.js';
 import type { UpstreamResponse } from '../providers/provider.js';
+import { transportError } from '../providers/http-upstream.js';
 import type { ProviderSet } from './providers.js';
 import type { ConfigRouter } from './router.js';
 import { countTokensLocally } from './count-tokens.js';
@@ -192,8 +193,17 @@ async function embeddings(req: IncomingMessage, res: ServerResponse, pathAgent: 
     res.end(text);
     return;
   }
-  const tail = await relayWithTail(upstream, res, headers);
-  call.bytesOut = tail.bytes;
+  const tail = new ByteTail();
+  call.bytesOut = 0;
+  try {
+    await relayWithTail(upstream, res, headers, tail);
+  } catch (err) {
+    // A client that left is settled as such (499); a provider that broke off mid-body is its failure.
+    if (!res.writableEnded && res.destroyed) return;
+    throw transportError(err, target.provider.spec.name);
+  } finally {
+    call.bytesOut = tail.bytes;
+  }
   call.price = price;
   const reading = readOpenAIUsage(tail.usage());
   if (reading.gaps?.rejected.length) deps.warnUsage?.(target.provider.spec.name, reading.gaps.rejected);
@@ -204,8 +214,7 @@ async function embeddings(req: IncomingMessage, res: ServerResponse, pathAgent: 
 }
 
 /** Streams a successful upstream body to the client as it is, keeping its tail for the usage at the end. */
-async function relayWithTail(upstream: UpstreamResponse, res: ServerResponse, headers: Record<string, string>): Promise<ByteTail> {
-  const tail = new ByteTail();
+async function relayWithTail(upstream: UpstreamResponse, res: ServerResponse, headers: Record<string, string>, tail: ByteTail): Promise<void> {
   const length = upstream.headers['content-length'];
   res.writeHead(upstream.status, { ...headers, ...(length !== undefined ? { 'content-length': length } : {}) });
   const tap = new Transform({
@@ -215,7 +224,6 @@ async function relayWithTail(upstream: UpstreamResponse, res: ServerResponse, he
     },
   });
   await pipeline(upstream.body, tap, res);
-  return tail;
 }
 
 /** Pass-through paths whose answer carries OpenAI usage the price table can bill (the model is in the request). */
@@ -287,7 +295,13 @@ async function other(
 
   const tail = new ByteTail();
   let bytesIn = 0;
-  const input = body !== undefined ? Readable.from([body]) : req.pipe(new PassThrough()).on('data', (c: Buffer) => (bytesIn += c.length));
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytesIn += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const input = body !== undefined ? Readable.from([body]) : req.pipe(counted);
   taps.set(req, (response) => {
     // The answer goes out under the gateway's request id (the one in the audit), not the provider's.
     response.headers['x-request-id'] = call.meta.requestId;

@@ -19,7 +19,6 @@ export { inputTokenBound, imageTokenBound, type InputBoundOptions } from './inpu
 export {
   estimateTokens,
   loadTokenCounter,
-  loadedTokenCounter,
   type TokenCounter,
   estimateRequestInputTokens,
   TOKENS_PER_MESSAGE,

@@ -6,9 +6,8 @@
 // not at start, so an idle gateway stays small.
 type CountTokens = (text: string, options: { disallowedSpecial: Set<string> }) => number;
 let counter: Promise<CountTokens> | undefined;
-let loaded: CountTokens | undefined;
 function loadCounter(): Promise<CountTokens> {
-  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => (loaded = m.countTokens as CountTokens));
+  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m.countTokens as CountTokens);
   return counter;
 }
 
@@ -24,16 +23,10 @@ export async function estimateTokens(text: string): Promise<number> {
 /** A synchronous token count, for checks that run between two chunks of a stream. */
 export type TokenCounter = (text: string) => number;
 
-/** Loads the tokenizer (once) so `loadedTokenCounter` can answer; start it early and await it when needed. */
+/** Loads the tokenizer (once): start it early, await it where a count must be synchronous. */
 export async function loadTokenCounter(): Promise<TokenCounter> {
   const count = await loadCounter();
   return (text) => (text.length === 0 ? 0 : count(text, TEXT_ONLY));
-}
-
-/** The tokenizer when it is loaded already, else undefined. */
-export function loadedTokenCounter(): TokenCounter | undefined {
-  const count = loaded;
-  return count === undefined ? undefined : (text) => (text.length === 0 ? 0 : count(text, TEXT_ONLY));
 }
 
 /**
