@@ -198,6 +198,7 @@ export class GatewayControls implements Controls {
       extend: (usd) => ticket.extend(usd),
       finish: (outcome) => ticket.finish(outcome),
       abandon: () => ticket.abandon(),
+      interruption: () => ticket.standing() ?? undefined,
     };
   }
 

@@ -41,6 +41,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
       startedAt: d.startedAt,
       now,
       spendTodayUsd: agents.reduce((sum, a) => sum + a.costTodayUsd, 0),
+      heldUsd: agents.reduce((sum, a) => sum + (a.heldUsd ?? 0), 0),
       requestsPerSecond: d.live.requestsPerSecond(),
       providers: config.providers.size,
       ...(banner ? { configBanner: banner } : {}),
@@ -63,6 +64,7 @@ function agentStatus(a: AgentSnapshot, config: GatewayConfig, live: LiveState): 
     costHourUsd: a.spend.hourUsd,
     costTodayUsd: a.spend.todayUsd,
     costTotalUsd: a.spend.totalUsd,
+    heldUsd: a.spend.reservedUsd,
     unpriced: live.unpricedAgents.has(a.id),
     budget: { hourly: a.budget.hourly, daily: a.budget.daily, total: a.budget.total },
   };

@@ -161,7 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       maxBodyBytes: g.maxBodyBytes,
       strictTranslation: (agent: string) => config.agents.get(agent)?.strictTranslation ?? g.strictTranslation,
       defaultOutputCap: g.defaultOutputCap,
-      maxResponseBytes: options.maxResponseBytes ?? 64 * 1024 * 1024,
+      maxResponseBytes: options.maxResponseBytes ?? g.maxResponseBodyBytes,
       virtualKeys,
       unknownAgents: g.unknownAgents,
       isKnownAgent: (id: string) => config.agents.has(id),

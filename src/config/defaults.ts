@@ -8,6 +8,8 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 8080,
   maxBody: '10mb',
+  /** Chat answers are far smaller; 16 MiB leaves room for images in Responses output and parses in well under 0.2 s. */
+  maxResponseBody: '16mb',
   upstreamTimeout: '600s',
   connectTimeout: '10s',
   idleTimeout: '300s',

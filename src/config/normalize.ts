@@ -62,6 +62,13 @@ function bytes(value: string | number | null | undefined, fallback: string): num
   return parsed;
 }
 
+function passthroughRule(value: boolean | readonly string[] | undefined): 'all' | readonly string[] {
+  if (value === undefined || value === true) return 'all';
+  if (value === false) return [];
+  // Prefixes match whole path segments; a trailing slash would only make them miss.
+  return value.map((p) => (p.length > 4 && p.endsWith('/') ? p.slice(0, -1) : p));
+}
+
 function compileMatcher(pattern: string): (model: string) => boolean {
   if (!isGlob(pattern)) return (model) => model === pattern;
   const re = globToRegExp(pattern);
@@ -221,6 +228,8 @@ function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: 
     port: given(g.port) ?? DEFAULTS.port,
     adminToken: given(g.admin_token) || undefined,
     maxBodyBytes: bytes(g.max_body, DEFAULTS.maxBody),
+    maxResponseBodyBytes: bytes(g.max_response_body, DEFAULTS.maxResponseBody),
+    passthrough: passthroughRule(given(g.passthrough)),
     upstreamTimeoutMs: ms(g.upstream_timeout, DEFAULTS.upstreamTimeout),
     connectTimeoutMs: ms(g.connect_timeout, DEFAULTS.connectTimeout),
     idleTimeoutMs: ms(g.idle_timeout, DEFAULTS.idleTimeout),

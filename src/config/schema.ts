@@ -69,6 +69,14 @@ const gatewaySection = z.object({
   port: optional(z.int().min(0).max(65535)).describe('Port to listen on (default 8080; 0 picks a free port)'),
   admin_token: optional(z.string()).describe('Token required by the admin API; loopback-only when unset'),
   max_body: optional(size).describe('Largest accepted request body (default 10mb)'),
+  max_response_body: optional(size).describe(
+    'Largest non-streamed provider answer the gateway reads; a bigger one gets a 502 (default 16mb)',
+  ),
+  passthrough: optional(
+    z.union([z.boolean(), z.array(z.string().regex(/^\/v1\/[^?#]*$/, { error: 'a pass-through path starts with /v1/, e.g. /v1/batches' }))]),
+  ).describe(
+    'Other /v1 paths (files, batches, images, audio, legacy completions…) forwarded to the provider as they are: true (default), false, or a list of allowed path prefixes',
+  ),
   upstream_timeout: optional(duration).describe('Longest an upstream request may take in total (default 600s)'),
   connect_timeout: optional(duration).describe('Longest a TCP/TLS connect to a provider may take (default 10s)'),
   idle_timeout: optional(duration).describe('Longest silence between stream chunks (default 300s)'),

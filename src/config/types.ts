@@ -12,6 +12,10 @@ export interface GatewaySettings {
   /** Required by the admin API when set; undefined means loopback-only admin access. */
   adminToken: string | undefined;
   maxBodyBytes: number;
+  /** Largest non-streamed upstream body read whole; a larger one is refused with a 502. */
+  maxResponseBodyBytes: number;
+  /** Other /v1 paths forwarded as they are: `all`, or only those under these prefixes (empty: none). */
+  passthrough: 'all' | readonly string[];
   /** Total time an upstream request may take; 0 disables the limit. */
   upstreamTimeoutMs: number;
   connectTimeoutMs: number;

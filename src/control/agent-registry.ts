@@ -254,16 +254,27 @@ export class AgentRegistry {
       finish: (o) => {
         if (done) return;
         done = true;
-        reservation.settle(o.costUsd);
-        e.rate?.settleTokens(tokensTaken, o.tokensIn + o.tokensOut);
-        e.counters.record(this.clock.now(), o.ok, o.tokensIn, o.tokensOut);
-        this.refresh(e);
+        try {
+          // Settling releases the hold before it can refuse a cost that is no amount of money.
+          reservation.settle(o.costUsd);
+        } finally {
+          e.rate?.settleTokens(tokensTaken, o.tokensIn + o.tokensOut);
+          e.counters.record(this.clock.now(), o.ok, o.tokensIn, o.tokensOut);
+          this.refresh(e);
+        }
       },
       abandon: () => {
         if (done) return;
         done = true;
         reservation.release();
         e.rate?.settleTokens(tokensTaken, 0);
+      },
+      standing: () => {
+        if (done) return null;
+        if (e.pause !== null && e.pause.kind !== 'budget') return agentPausedError(e.id, e.pause);
+        if (reservation.overrun() === null) return null;
+        const denial = this.ledger.check(e.id);
+        return denial === null ? null : budgetExceededError(e.id, denial, this.ledger.timeZone, this.clock.now());
       },
     };
   }

@@ -82,15 +82,25 @@ export interface Reservation {
    * extension, so an outrunning stream can be ended as soon as this returns false.
    */
   extend(additionalUsd: number): boolean;
-  /** Replaces the hold with the real cost. */
+  /**
+   * Replaces the hold with the real cost. The hold is released first, whatever the cost: a cost that is no
+   * amount of money (NaN, Infinity, negative) is then refused with an error, and the hold is gone all the same.
+   */
   settle(realCostUsd: number): void;
   /** Drops the hold without cost: the request never reached the provider. */
   release(): void;
+  /**
+   * A window whose limit was lowered since this hold was taken and is now below settled spend plus every open
+   * hold: the request should stop. Null while the limits it was admitted under still stand (a hold may pass a
+   * limit by itself: that is the one request a budget may be overshot by).
+   */
+  overrun(): BudgetWindow | null;
 }
 
 class LedgerReservation implements Reservation {
   private heldNanos: number;
   private done = false;
+  private readonly admittedUnder: Limits;
 
   constructor(
     readonly agent: string,
@@ -99,6 +109,7 @@ class LedgerReservation implements Reservation {
     nanos: number,
   ) {
     this.heldNanos = nanos;
+    this.admittedUnder = { ...budget.limits };
   }
 
   get heldUsd(): number {
@@ -126,15 +137,27 @@ class LedgerReservation implements Reservation {
 
   settle(realCostUsd: number): void {
     if (this.done) return;
-    const real = usdToNanos(realCostUsd);
     this.done = true;
     this.budget.held -= this.heldNanos;
     this.heldNanos = 0;
-    this.budget.commit(real, this.clock.now());
+    this.budget.commit(usdToNanos(realCostUsd), this.clock.now());
   }
 
   release(): void {
     this.settle(0);
+  }
+
+  overrun(): BudgetWindow | null {
+    if (this.done) return null;
+    const b = this.budget;
+    const now = this.clock.now();
+    for (const w of REPORT_ORDER) {
+      const limit = b.limits[w];
+      const before = this.admittedUnder[w];
+      const lowered = limit !== null && (before === null || limit < before);
+      if (lowered && b.committed(w, now) + b.held > limit) return w;
+    }
+    return null;
   }
 }
 

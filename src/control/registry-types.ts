@@ -39,6 +39,11 @@ export interface AdmissionTicket {
   finish(outcome: CallOutcome): void;
   /** The call never reached the provider: drops the hold and returns the tpm tokens, counts nothing. */
   abandon(): void;
+  /**
+   * Why the call should stop now, while it runs (a stream checks at each chunk): its agent was paused by hand or
+   * by a policy, or its budget was lowered below what is spent and held. Null when it may go on, or once done.
+   */
+  standing(): GatewayError | null;
 }
 
 export type AdmitResult = { ok: true; ticket: AdmissionTicket } | { ok: false; error: GatewayError };

@@ -33,3 +33,31 @@ export function totalInput(u: Usage): number {
 export function cacheWrite(u: Usage): number {
   return u.cacheWrite5m + u.cacheWrite1h;
 }
+
+/**
+ * What a usage report did not give. A side (input or output) is missing when the upstream sent no count for it,
+ * or sent one that is not a sane token count (`rejected` names those fields). Missing sides are estimated.
+ */
+export interface UsageGaps {
+  input: boolean;
+  output: boolean;
+  /** Fields whose value was refused (not a finite, non-negative integer below MAX_REPORTED_TOKENS). */
+  rejected: string[];
+}
+
+/** A usage report as decoded: the counts (zeros where missing) and, when it was incomplete, what it lacked. */
+export interface UsageReading {
+  usage: Usage;
+  gaps?: UsageGaps;
+}
+
+/** No usage at all: both sides missing. */
+export function noUsage(): UsageReading {
+  return { usage: { ...ZERO_USAGE }, gaps: { input: true, output: true, rejected: [] } };
+}
+
+/**
+ * Largest token count a report may give for one field. Real counts are far below (the largest context windows
+ * are a few million tokens); anything at or above this is a broken upstream, not a bill.
+ */
+export const MAX_REPORTED_TOKENS = 1_000_000_000;

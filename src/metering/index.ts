@@ -6,6 +6,7 @@ export {
   usdFromPico,
   ratesFor,
   priceFromOverride,
+  freePrice,
   type ModelPrice,
   type PriceTier,
   type TokenRates,
@@ -14,8 +15,11 @@ export {
 export { PRICE_TABLE_VERSION } from './table-source.js';
 export { PriceTable, type PriceLookupOptions, type PriceTableOptions } from './price-table.js';
 export { costOf, maxCostOf, type Cost, type CostBound, type CostBreakdown, type MaxCostOptions } from './cost.js';
+export { inputTokenBound, imageTokenBound, type InputBoundOptions } from './input-bound.js';
 export {
   estimateTokens,
+  loadTokenCounter,
+  type TokenCounter,
   estimateRequestInputTokens,
   TOKENS_PER_MESSAGE,
   TOKENS_REPLY_PRIMER,

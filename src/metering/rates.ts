@@ -25,8 +25,8 @@ export interface PriceTier {
 }
 
 export interface ModelPrice {
-  /** `table` = the bundled price table, `config` = a `prices:` override. */
-  source: 'table' | 'config';
+  /** `table` = the bundled price table, `config` = a `prices:` override, `free` = an endpoint that costs nothing. */
+  source: 'table' | 'config' | 'free';
   /** Table provider id that matched (absent for config overrides). */
   provider?: string;
   /** Table model id, or the override key that matched. */
@@ -114,4 +114,14 @@ export function priceFromOverride(key: string, o: PriceOverrideInput): ModelPric
     }),
     tiers: [],
   };
+}
+
+const NO_RATES: TokenRates = { input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 };
+
+/**
+ * The price of an endpoint its provider documents as free (Anthropic's token counting): a known $0, recorded
+ * with version `free`, never the silent $0 of a call nobody priced.
+ */
+export function freePrice(endpoint: string): ModelPrice {
+  return { source: 'free', model: endpoint, version: 'free', base: NO_RATES, tiers: [] };
 }

@@ -20,6 +20,15 @@ export async function estimateTokens(text: string): Promise<number> {
   return (await loadCounter())(text, TEXT_ONLY);
 }
 
+/** A synchronous token count, for checks that run between two chunks of a stream. */
+export type TokenCounter = (text: string) => number;
+
+/** Loads the tokenizer (once): start it early, await it where a count must be synchronous. */
+export async function loadTokenCounter(): Promise<TokenCounter> {
+  const count = await loadCounter();
+  return (text) => (text.length === 0 ? 0 : count(text, TEXT_ONLY));
+}
+
 /**
  * Framing tokens chat formats add around each message and before the reply (OpenAI's published counting
  * recipe: 3 per message, 3 to prime the reply). Other providers frame differently; this stays an estimate.

@@ -5,24 +5,25 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
-import { totalInput, ZERO_USAGE } from '../core/usage.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../observe/logger.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
 import type { WireFormat } from '../wire/codec.js';
 import { codecFor, OPENAI_TOOL_NAME_MAX, restoreToolNameInEvent, toolNameRestorer } from '../wire/index.js';
 import { sendError, toGatewayError } from '../server/render-error.js';
-import type { Admission, Controls, Meter, Recorder, Router, RouteTarget, ProxySettings } from './ports.js';
-import { costOf, maxCostOf, type ModelPrice } from '../metering/index.js';
+import type { Admission, AdmissionRequest, Controls, Meter, Recorder, Router, RouteTarget, ProxySettings } from './ports.js';
+import { costOf, inputTokenBound, loadTokenCounter, maxCostOf, usdFromPico, type ModelPrice, type TokenCounter } from '../metering/index.js';
 import { isBreakerFailureError } from '../control/index.js';
-import { meteredColumns, type RequestRow } from '../store/rows.js';
 import { identify, type IdentifyOptions, type Identity } from './steps/identify.js';
 import { parseJsonBody, readBody } from './steps/read-body.js';
 import { buildUpstreamBody, chatEndpoint, type UpstreamBody } from './steps/translate.js';
 import { forward, type Attempt } from './steps/forward.js';
-import { UsageMeter } from './steps/meter.js';
+import { UsageMeter, type MeteredUsage } from './steps/meter.js';
 import { relayStream } from './steps/relay-stream.js';
 import { readUpstreamText, translateJson } from './steps/relay-json.js';
+import { isFree, StreamGuard } from './steps/stream-guard.js';
+import { settleRequest } from './settle.js';
+import type { UsageWarning } from './usage-warnings.js';
 
 export interface PipelineDeps {
   clock: Clock;
@@ -35,9 +36,14 @@ export interface PipelineDeps {
   recorder: Recorder;
   /** Masks known secrets (provider keys) in upstream error bodies before they reach the client or the log. */
   redact?: (text: string) => string;
+  /** Told when a provider's usage report held counts that are no token counts (it logs once per provider). */
+  warnUsage?: UsageWarning;
 }
 
-/** Rough token count from bytes, for reservations only: cheap, and an over- rather than under-estimate. */
+/**
+ * Rough token count from bytes, for tokens-per-minute limits and for the input announced to a client before the
+ * provider reports it. Never for money: budget holds use a true upper bound (inputTokenBound).
+ */
 const BYTES_PER_TOKEN_ESTIMATE = 3;
 
 export async function handleChat(
@@ -47,6 +53,7 @@ export async function handleChat(
   pathAgent: string | undefined,
   requestId: string,
   deps: PipelineDeps,
+  path: string,
 ): Promise<void> {
   const { clock } = deps;
   const started = clock.monotonic();
@@ -62,6 +69,8 @@ export async function handleChat(
   let identity: Identity | undefined;
   let request: CanonicalRequest | undefined;
   let bodyText = '';
+  let bodyBytes = 0;
+  let bytesOut: number | null = null;
   let attempt: Attempt | undefined;
   let upstreamBody: UpstreamBody | undefined;
   let admission: Admission | undefined;
@@ -75,160 +84,196 @@ export async function handleChat(
   let tried: RouteTarget | undefined;
   /** The price of the target that answered, looked up once. */
   let price: ModelPrice | undefined;
+  /** What the call used, once metered (before the answer goes out when it is not streamed). */
+  let metered: MeteredUsage | undefined;
   const baseHeaders: Record<string, string> = { 'x-request-id': requestId };
 
   try {
-    identity = identify(pathAgent, req.headers, settings);
-    baseHeaders['x-ai-gateway-agent'] = identity.agent;
-    const body = await readBody(req, settings.maxBodyBytes);
-    bodyText = body.toString('utf8');
-    request = codecFor(clientFormat).decodeRequest(parseJsonBody(body));
-    const targets = deps.router.resolve(request.model, identity.agent);
-    const primary = targets[0]!;
-    admission = deps.controls.admit(admissionFor(identity.agent, primary, request, body.length, settings, deps.meter));
+    try {
+      identity = identify(pathAgent, req.headers, settings);
+      baseHeaders['x-ai-gateway-agent'] = identity.agent;
+      const body = await readBody(req, settings.maxBodyBytes);
+      bodyBytes = body.length;
+      bodyText = body.toString('utf8');
+      request = codecFor(clientFormat).decodeRequest(parseJsonBody(body));
+      const targets = deps.router.resolve(request.model, identity.agent);
+      const hold = holdFor(identity.agent, targets, request, body.length, settings, deps.meter);
+      admission = deps.controls.admit(hold.request);
+      // A budget guard counts a stream's tokens once its bytes no longer prove it fits: load the tokenizer while
+      // the upstream answers, and only for requests whose dollars are limited.
+      const counter = request.stream && hold.priced && admission.limited ? loadTokenCounter() : undefined;
 
-    const req0 = request;
-    const id0 = identity;
-    attempt = await forward({
-      agent: identity.agent,
-      targets,
-      controls: deps.controls,
-      monotonic: () => clock.monotonic(),
-      send: (target) => {
-        tried = target;
-        upstreamBody = buildUpstreamBody(req0, bodyText, clientFormat, target, settings.strictTranslation(id0.agent));
-        return target.provider.send({
-          endpoint: chatEndpoint(target.provider.format),
-          method: 'POST',
-          body: upstreamBody.text,
-          clientHeaders: req.headers,
-          clientKey: id0.clientKey,
-          signal: abort.signal,
+      const req0 = request;
+      const id0 = identity;
+      attempt = await forward({
+        agent: identity.agent,
+        targets,
+        controls: deps.controls,
+        monotonic: () => clock.monotonic(),
+        send: (target) => {
+          tried = target;
+          upstreamBody = buildUpstreamBody(req0, bodyText, clientFormat, target, settings.strictTranslation(id0.agent));
+          return target.provider.send({
+            endpoint: chatEndpoint(target.provider.format),
+            method: 'POST',
+            body: upstreamBody.text,
+            clientHeaders: req.headers,
+            clientKey: id0.clientKey,
+            signal: abort.signal,
+          });
+        },
+        readError: async (target, response) => {
+          const raw = await readUpstreamText(response, settings.maxResponseBytes, target.provider.spec.name).catch(() => '');
+          // Some upstreams echo the key they were sent; the client must not learn the provider's key that way.
+          const text = deps.redact ? deps.redact(raw) : raw;
+          let json: unknown = text;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            /* a non-JSON error body is described by its status */
+          }
+          const decoded = codecFor(target.provider.format).decodeError(response.status, json, response.headers);
+          upstreamFailure = { format: target.provider.format, status: response.status, text, error: decoded };
+          return decoded;
+        },
+      });
+      ttfbMs = attempt.ttfbMs;
+      const target = attempt.target;
+      price = priceOf(deps.meter, target);
+      const dropped = upstreamBody?.dropped ?? [];
+      if (dropped.length > 0) baseHeaders['x-ai-gateway-dropped'] = dropped.join(',');
+
+      if (request.stream) {
+        const translating = target.provider.format !== clientFormat;
+        const restore = restorerFor(request, target, clientFormat);
+        const guard = new StreamGuard({
+          admission,
+          price,
+          inputTokens: inputBoundFor(request, body.length, target),
+          outputTokens: hold.outputTokens,
+          count: counter ? await counter : noCounter,
+          model: request.model,
         });
-      },
-      readError: async (target, response) => {
-        const raw = await readUpstreamText(response, settings.maxResponseBytes, target.provider.spec.name).catch(() => '');
-        // Some upstreams echo the key they were sent; the client must not learn the provider's key that way.
-        const text = deps.redact ? deps.redact(raw) : raw;
-        let json: unknown = text;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          /* a non-JSON error body is described by its status */
+        const result = await relayStream({
+          res,
+          upstream: attempt.response,
+          providerName: target.provider.spec.name,
+          providerFormat: target.provider.format,
+          clientFormat,
+          stripUsageChunk: upstreamBody?.stripUsageChunk ?? false,
+          encoder: { model: request.model, id: requestId, created: Math.floor(clock.now() / 1000), includeUsage: request.includeUsage },
+          meter,
+          signal: abort.signal,
+          check: () => guard.check(meter),
+          map: restore ? (event) => restoreToolNameInEvent(event, restore) : undefined,
+          // OpenAI upstreams report input only at the end; Anthropic clients expect it in message_start.
+          estimatedInputTokens: translating ? Math.ceil(bodyText.length / BYTES_PER_TOKEN_ESTIMATE) : undefined,
+          begin: () =>
+            res.writeHead(200, {
+              ...baseHeaders,
+              'content-type': 'text/event-stream; charset=utf-8',
+              'cache-control': 'no-cache',
+              connection: 'keep-alive',
+            }),
+        });
+        if (result.failedBeforeStart && result.error) {
+          // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
+          countStreamFailure(attempt, result.error);
+          throw result.error;
         }
-        const decoded = codecFor(target.provider.format).decodeError(response.status, json, response.headers);
-        upstreamFailure = { format: target.provider.format, status: response.status, text, error: decoded };
-        return decoded;
+        clientClosed = result.clientClosed;
+        error = result.error;
+        bytesOut = result.bytesOut;
+        status = clientClosed ? 499 : error ? error.status : 200;
+        // The gateway's own cut-offs (budget, pause) say nothing about the provider's health.
+        if (error && !cutByGateway(error)) countStreamFailure(attempt, error);
+        else if (!clientClosed) attempt.breaker.success();
+        else attempt.breaker.abandon();
+      } else {
+        const text = await readUpstreamText(attempt.response, settings.maxResponseBytes, target.provider.spec.name);
+        const out = translateJson(text, target.provider.format, clientFormat, request.model, target.provider.spec.name, {
+          created: Math.floor(clock.now() / 1000),
+          restore: restorerFor(request, target, clientFormat),
+        });
+        meter.observeResponse(out.response);
+        attempt.breaker.success();
+        // An answer without usable usage is estimated before it goes out, so its header states what is billed.
+        metered = await meterResult(meter, deps, bodyText);
+        const cost = price ? costOf(metered.usage, price) : undefined;
+        if (cost) baseHeaders['x-ai-gateway-cost-usd'] = cost.totalUsd.toFixed(6);
+        status = 200;
+        bytesOut = Buffer.byteLength(out.bodyText);
+        res.writeHead(200, { ...baseHeaders, 'content-type': 'application/json', 'content-length': bytesOut });
+        res.end(out.bodyText);
+      }
+    } catch (err) {
+      if (abort.signal.aborted && !(err instanceof GatewayError)) {
+        clientClosed = true;
+        status = 499;
+      } else {
+        error = toGatewayError(err);
+        if (error.kind === 'internal') deps.logger.error('request failed', { request_id: requestId, error: describe(err) });
+        status = error.status;
+        const failure = upstreamFailure as typeof upstreamFailure;
+        if (failure !== undefined && failure.error === err && failure.format === clientFormat && failure.text.length > 0) {
+          sendUpstreamError(res, failure.status, failure.text, error, baseHeaders);
+        } else sendError(res, error, clientFormat, requestId, baseHeaders);
+        if (res.headersSent) status = res.statusCode;
+      }
+      // The upstream answered but its body failed (stall, reset, garbage) or the client left: the breaker hears
+      // of it, so failures count and a half-open probe is never left hanging. Already-reported permits ignore this.
+      if (attempt) settleBreakerAfterThrow(attempt, clientClosed ? undefined : error);
+    }
+
+    // Metering and settlement happen whatever went wrong: spend already incurred is never dropped.
+    if (attempt) {
+      metered ??= await meterResult(meter, deps, bodyText);
+      if (meter.rejected.length > 0) deps.warnUsage?.(attempt.target.provider.spec.name, meter.rejected);
+    }
+    const dropped = upstreamBody?.dropped ?? [];
+    settleRequest(deps.recorder, {
+      admission,
+      upstreamCalled: attempt !== undefined || upstreamFailure !== undefined,
+      ok: status < 400 || clientClosed,
+      metered,
+      price,
+      streamEvents: meter.events,
+      row: {
+        id: requestId,
+        ts: arrivedAt,
+        agent: identity?.agent ?? 'default',
+        provider: tried?.provider.spec.name ?? null,
+        model: request?.model ?? '',
+        upstreamModel: tried?.upstreamModel ?? null,
+        clientFormat,
+        upstreamFormat: tried?.provider.format ?? null,
+        stream: request?.stream ?? false,
+        status,
+        errorCode: clientClosed ? 'client_closed' : error ? error.code : null,
+        latencyMs: Math.round(clock.monotonic() - started),
+        ttfbMs: ttfbMs === null ? null : Math.round(ttfbMs),
+        dropped: dropped.length > 0 ? dropped.join(',') : null,
+        path,
+        bytesIn: bodyBytes,
+        bytesOut,
       },
     });
-    ttfbMs = attempt.ttfbMs;
-    const target = attempt.target;
-    price = priceOf(deps.meter, target);
-    const dropped = upstreamBody?.dropped ?? [];
-    if (dropped.length > 0) baseHeaders['x-ai-gateway-dropped'] = dropped.join(',');
-
-    if (request.stream) {
-      const held = admission;
-      const translating = target.provider.format !== clientFormat;
-      const restore = restorerFor(request, target, clientFormat);
-      const result = await relayStream({
-        res,
-        upstream: attempt.response,
-        providerName: target.provider.spec.name,
-        providerFormat: target.provider.format,
-        clientFormat,
-        stripUsageChunk: upstreamBody?.stripUsageChunk ?? false,
-        encoder: { model: request.model, id: requestId, created: Math.floor(clock.now() / 1000), includeUsage: request.includeUsage },
-        meter,
-        signal: abort.signal,
-        check: () => budgetCheck(held, price, meter, request!, bodyText.length),
-        map: restore ? (event) => restoreToolNameInEvent(event, restore) : undefined,
-        // OpenAI upstreams report input only at the end; Anthropic clients expect it in message_start.
-        estimatedInputTokens: translating ? Math.ceil(bodyText.length / BYTES_PER_TOKEN_ESTIMATE) : undefined,
-        begin: () =>
-          res.writeHead(200, {
-            ...baseHeaders,
-            'content-type': 'text/event-stream; charset=utf-8',
-            'cache-control': 'no-cache',
-            connection: 'keep-alive',
-          }),
-      });
-      if (result.failedBeforeStart && result.error) {
-        // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
-        countStreamFailure(attempt, result.error);
-        throw result.error;
-      }
-      clientClosed = result.clientClosed;
-      error = result.error;
-      status = clientClosed ? 499 : error ? error.status : 200;
-      if (error && error.kind !== 'budget_exceeded') countStreamFailure(attempt, error);
-      else if (!clientClosed) attempt.breaker.success();
-      else attempt.breaker.abandon();
-    } else {
-      const text = await readUpstreamText(attempt.response, settings.maxResponseBytes, target.provider.spec.name);
-      const out = translateJson(text, target.provider.format, clientFormat, request.model, target.provider.spec.name, {
-        created: Math.floor(clock.now() / 1000),
-        restore: restorerFor(request, target, clientFormat),
-      });
-      meter.observeResponse(out.response);
-      attempt.breaker.success();
-      const cost = price ? costOf(out.response.usage, price) : undefined;
-      if (cost) baseHeaders['x-ai-gateway-cost-usd'] = cost.totalUsd.toFixed(6);
-      status = 200;
-      res.writeHead(200, { ...baseHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(out.bodyText) });
-      res.end(out.bodyText);
-    }
-  } catch (err) {
-    if (abort.signal.aborted && !(err instanceof GatewayError)) {
-      clientClosed = true;
-      status = 499;
-    } else {
-      error = toGatewayError(err);
-      if (error.kind === 'internal') deps.logger.error('request failed', { request_id: requestId, error: describe(err) });
-      status = error.status;
-      const failure = upstreamFailure as typeof upstreamFailure;
-      if (failure !== undefined && failure.error === err && failure.format === clientFormat && failure.text.length > 0) {
-        sendUpstreamError(res, failure.status, failure.text, error, baseHeaders);
-      } else sendError(res, error, clientFormat, requestId, baseHeaders);
-      if (res.headersSent) status = res.statusCode;
-    }
-    // The upstream answered but its body failed (stall, reset, garbage) or the client left: the breaker hears
-    // of it, so failures count and a half-open probe is never left hanging. Already-reported permits ignore this.
-    if (attempt) settleBreakerAfterThrow(attempt, clientClosed ? undefined : error);
   } finally {
     res.off('close', onClose);
+    // Whatever happened above, even a throw, the hold is released: after a settlement this does nothing.
+    admission?.abandon();
   }
+}
 
-  // Metering and settlement happen whatever went wrong: spend already incurred is never dropped.
-  const upstreamCalled = attempt !== undefined;
-  const { usage, estimated } = upstreamCalled
-    ? await meter.result((t) => deps.meter.estimateTokens(t), () => bodyText)
-    : { usage: { ...ZERO_USAGE }, estimated: false };
-  const cost = upstreamCalled && price ? costOf(usage, price) : undefined;
-  if (upstreamCalled || upstreamFailure) {
-    admission?.finish({ ok: status < 400 || clientClosed, tokensIn: totalInput(usage), tokensOut: usage.output, costUsd: cost?.totalUsd ?? 0 });
-  } else admission?.abandon();
+function meterResult(meter: UsageMeter, deps: PipelineDeps, bodyText: string): Promise<MeteredUsage> {
+  return meter.result((t) => deps.meter.estimateTokens(t), () => bodyText);
+}
 
-  const dropped = upstreamBody?.dropped ?? [];
-  const row: RequestRow = {
-    id: requestId,
-    ts: arrivedAt,
-    agent: identity?.agent ?? 'default',
-    provider: tried?.provider.spec.name ?? null,
-    model: request?.model ?? '',
-    upstreamModel: tried?.upstreamModel ?? null,
-    clientFormat,
-    upstreamFormat: tried?.provider.format ?? null,
-    stream: request?.stream ?? false,
-    status,
-    errorCode: clientClosed ? 'client_closed' : error ? error.code : null,
-    ...meteredColumns(usage, cost, price),
-    estimated,
-    latencyMs: Math.round(clock.monotonic() - started),
-    ttfbMs: ttfbMs === null ? null : Math.round(ttfbMs),
-    dropped: dropped.length > 0 ? dropped.join(',') : null,
-  };
-  deps.recorder.record({ row, usage, streamEvents: meter.events });
+/** Never called: a guard whose request holds no limited dollars does not count tokens. */
+const noCounter: TokenCounter = () => 0;
+
+function cutByGateway(error: GatewayError): boolean {
+  return error.kind === 'budget_exceeded' || error.kind === 'agent_paused';
 }
 
 /** Tool names an OpenAI-format upstream had to shorten are given back to the client as it declared them. */
@@ -241,41 +286,48 @@ function priceOf(meter: Meter, target: RouteTarget): ModelPrice | undefined {
   return meter.priceFor({ name: target.provider.spec.name, type: target.provider.spec.type }, target.upstreamModel);
 }
 
-function isFree(price: ModelPrice): boolean {
-  const r = price.base;
-  return r.input === 0 && r.output === 0 && r.cacheRead === 0 && r.cacheWrite5m === 0 && r.cacheWrite1h === 0;
+/** The format family that prices a target's images. */
+function inputBoundFor(request: CanonicalRequest, bodyBytes: number, target: RouteTarget): number {
+  const upstream = target.provider.format === 'anthropic-messages' ? 'anthropic' : 'openai';
+  return inputTokenBound(request, bodyBytes, { upstream, model: target.upstreamModel });
 }
 
-function admissionFor(agent: string, target: RouteTarget, request: CanonicalRequest, bodyBytes: number, settings: ProxySettings, meter: Meter) {
-  const price = priceOf(meter, target);
-  const inputTokens = Math.ceil(bodyBytes / BYTES_PER_TOKEN_ESTIMATE);
-  const maxOutput = request.maxTokens ?? settings.defaultOutputCap;
-  return {
-    agent,
-    provider: target.provider.spec.name,
-    model: target.upstreamModel,
-    maxCostUsd: price ? (isFree(price) ? 0 : maxCostOf(price, inputTokens, maxOutput).totalUsd) : null,
-    tokens: inputTokens + maxOutput,
-  };
+interface Hold {
+  request: AdmissionRequest;
+  /** Output tokens the hold pays for. */
+  outputTokens: number;
+  /** Some dollars are held (a priced, non-free model). */
+  priced: boolean;
 }
 
 /**
- * A stream may outgrow its hold (the request set no cap, or the cap was generous). Once the running
- * estimate passes the hold, ask the ledger for more; when it has none left, end the stream.
+ * The budget hold of a request: the dearest it can cost on any of its targets (a fallback may answer), from a
+ * true upper bound of its input tokens and its output cap (or the gateway's assumed cap when it sets none).
  */
-function budgetCheck(reservation: Admission, price: ModelPrice | undefined, meter: UsageMeter, request: CanonicalRequest, bodyChars: number): GatewayError | undefined {
-  if (!reservation.limited || !price || isFree(price)) return undefined;
-  const outputGuess = Math.ceil(meter.receivedChars / BYTES_PER_TOKEN_ESTIMATE);
-  const inputGuess = Math.ceil(bodyChars / BYTES_PER_TOKEN_ESTIMATE);
-  const running = maxCostOf(price, inputGuess, outputGuess).totalUsd;
-  if (running <= reservation.heldUsd) return undefined;
-  // Ask for headroom in steps, not per chunk.
-  const step = Math.max(running - reservation.heldUsd, reservation.heldUsd * 0.25);
-  if (reservation.extend(step)) return undefined;
-  return new GatewayError('budget_exceeded', `budget exhausted while streaming ${request.model}; the response was cut off and the tokens produced were billed`, {
-    code: 'budget_exceeded',
-    shouldRetry: false,
-  });
+function holdFor(agent: string, targets: RouteTarget[], request: CanonicalRequest, bodyBytes: number, settings: ProxySettings, meter: Meter): Hold {
+  const primary = targets[0]!;
+  const outputTokens = request.maxTokens ?? settings.defaultOutputCap;
+  const primaryPrice = priceOf(meter, primary);
+  let maxCostUsd: number | null = null;
+  if (primaryPrice !== undefined) {
+    let pico = 0;
+    for (const target of targets) {
+      const p = target === primary ? primaryPrice : priceOf(meter, target);
+      if (p !== undefined && !isFree(p)) pico = Math.max(pico, maxCostOf(p, inputBoundFor(request, bodyBytes, target), outputTokens).totalPico);
+    }
+    maxCostUsd = usdFromPico(pico);
+  }
+  return {
+    request: {
+      agent,
+      provider: primary.provider.spec.name,
+      model: primary.upstreamModel,
+      maxCostUsd,
+      tokens: Math.ceil(bodyBytes / BYTES_PER_TOKEN_ESTIMATE) + outputTokens,
+    },
+    outputTokens,
+    priced: maxCostUsd !== null && maxCostUsd > 0,
+  };
 }
 
 function settleBreakerAfterThrow(attempt: Attempt, error: GatewayError | undefined): void {

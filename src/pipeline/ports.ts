@@ -2,6 +2,7 @@
  * What the proxy pipeline needs from the rest of the gateway, as small interfaces. The runtime wires the
  * real controls, router, meter and store behind them; tests can wire simpler ones.
  */
+import type { GatewayError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
 import type { ProviderAdapter } from '../providers/provider.js';
 import type { ModelPrice } from '../metering/index.js';
@@ -22,7 +23,8 @@ export interface Router {
 
 /**
  * An admitted request: its budget hold (settled with the real cost when it ends) and the agent's counters.
- * Exactly one of finish/abandon counts.
+ * Exactly one of finish/abandon counts; every later call of either is ignored, so a request may end itself
+ * with `abandon()` in a `finally` after it settled, and the hold is released exactly once whatever happened.
  */
 export interface Admission {
   /** Dollars currently held for this request (upper bound of its cost). */
@@ -35,6 +37,8 @@ export interface Admission {
   finish(outcome: { ok: boolean; tokensIn: number; tokensOut: number; costUsd: number }): void;
   /** The upstream was never called: release the hold, count nothing. */
   abandon(): void;
+  /** Why the request must stop now (agent paused, budget lowered below spent + held), checked at each chunk. */
+  interruption(): GatewayError | undefined;
 }
 
 export interface AdmissionRequest {

@@ -49,6 +49,12 @@ export interface RequestRow {
   ttfbMs: number | null;
   /** Request fields dropped in translation, comma-separated; null when none. */
   dropped: string | null;
+  /** The API path called, e.g. `/v1/chat/completions` or `/v1/images/generations`; null when not recorded. */
+  path?: string | null;
+  /** Request body bytes received from the client; null when not recorded. */
+  bytesIn?: number | null;
+  /** Response body bytes sent to the client; null when not recorded. */
+  bytesOut?: number | null;
 }
 
 /** The token and cost columns of a row from the metered usage and its cost (undefined cost = unpriced). */
@@ -114,6 +120,9 @@ export interface RequestDbRow {
   latency_ms: number;
   ttfb_ms: number | null;
   dropped: string | null;
+  path: string | null;
+  bytes_in: number | null;
+  bytes_out: number | null;
 }
 
 /** Column order of `requests`, used by inserts and exports. */
@@ -144,6 +153,9 @@ export const REQUEST_COLUMNS = [
   'latency_ms',
   'ttfb_ms',
   'dropped',
+  'path',
+  'bytes_in',
+  'bytes_out',
 ] as const satisfies readonly (keyof RequestDbRow)[];
 
 /** Whole non-negative count; a NaN from a broken upstream must not become a NULL that breaks aggregates. */
@@ -183,6 +195,9 @@ export function toDbRow(r: RequestRow): RequestDbRow {
     latency_ms: count(r.latencyMs),
     ttfb_ms: r.ttfbMs === null ? null : count(r.ttfbMs),
     dropped: r.dropped === '' ? null : r.dropped,
+    path: r.path ?? null,
+    bytes_in: r.bytesIn === undefined || r.bytesIn === null ? null : count(r.bytesIn),
+    bytes_out: r.bytesOut === undefined || r.bytesOut === null ? null : count(r.bytesOut),
   };
 }
 
@@ -214,6 +229,9 @@ export function fromDbRow(d: RequestDbRow): RequestRow {
     latencyMs: d.latency_ms,
     ttfbMs: d.ttfb_ms,
     dropped: d.dropped,
+    path: d.path,
+    bytesIn: d.bytes_in,
+    bytesOut: d.bytes_out,
   };
 }
 

@@ -77,6 +77,12 @@ export const MIGRATIONS: readonly string[] = [
     last_ts INTEGER
   );
   `,
+  // 2: what a call was when it is no chat call (pass-through paths), and its size on the wire.
+  `
+  ALTER TABLE requests ADD COLUMN path TEXT;
+  ALTER TABLE requests ADD COLUMN bytes_in INTEGER;
+  ALTER TABLE requests ADD COLUMN bytes_out INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -31,6 +31,8 @@ export interface GatewayInfo {
   /** Epoch ms at which the snapshot was taken (relative fields such as `retryInMs` count from here). */
   now: number;
   spendTodayUsd: number;
+  /** Money held by requests in flight, all agents (their budget reservations, not yet settled). */
+  heldUsd?: number;
   /** Requests per second, one sample per second, oldest first (the header's sparkline). */
   requestsPerSecond: number[];
   /** Number of configured providers. */
@@ -57,6 +59,8 @@ export interface AgentStatus {
   costTodayUsd: number;
   /** Lifetime spend. */
   costTotalUsd: number;
+  /** Held by this agent's requests in flight: the most they can still cost. Back to 0 when none runs. */
+  heldUsd?: number;
   /** True when at least one call could not be priced (its cost is not counted above). */
   unpriced: boolean;
   budget: BudgetLimits;

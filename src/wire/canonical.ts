@@ -6,7 +6,7 @@
  * its own format can re-emit.
  */
 import type { GatewayError } from '../core/errors.js';
-import type { Usage } from '../core/usage.js';
+import type { Usage, UsageGaps } from '../core/usage.js';
 import type { WireFormat } from './codec.js';
 
 /** Anthropic prompt-cache breakpoint; a hint other formats drop. */
@@ -238,7 +238,10 @@ export interface CanonicalResponse {
   stopReason: StopReason;
   /** The stop sequence that matched, when the format says. */
   stopSequence?: string;
+  /** Zeros where the upstream reported nothing usable (see `usageGaps`). */
   usage: Usage;
+  /** Present when the usage report was missing or partly rejected: those sides must be estimated, not billed as 0. */
+  usageGaps?: UsageGaps;
 }
 
 /**
@@ -263,8 +266,9 @@ export type CanonicalStreamEvent =
   | { type: 'block-stop' }
   | { type: 'usage'; usage: Partial<Usage> }
   /**
-   * `usageMissing`: the upstream reported no usage at all (an OpenAI-compatible server that ignores
-   * `stream_options.include_usage`, pitfall 7); `usage` then holds zeros that must not be billed as real.
+   * `usageGaps`: the upstream reported no usage, or none usable, for a side (an OpenAI-compatible server that
+   * ignores `stream_options.include_usage`, pitfall 7, or a count such as 1e300); `usage` then holds zeros
+   * there that must not be billed as real.
    */
-  | { type: 'finish'; stopReason: StopReason; stopSequence?: string; usage: Usage; usageMissing?: true }
+  | { type: 'finish'; stopReason: StopReason; stopSequence?: string; usage: Usage; usageGaps?: UsageGaps }
   | { type: 'error'; error: GatewayError };

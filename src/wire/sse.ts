@@ -58,3 +58,74 @@ export function parseSseText(text: string): SseEvent[] {
   reader.end();
   return events;
 }
+
+export interface SseFramer {
+  /** Bytes in, in any chunking; out come the frames this chunk completed, each with its blank line, byte for byte. */
+  push(chunk: Uint8Array): Buffer[];
+  /** The bytes of a last frame that never got its blank line. */
+  rest(): Buffer;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Splits an SSE byte stream into whole frames without re-encoding anything, so a relay that passes a provider's
+ * bytes through untouched can still look at each event before it forwards it. A frame ends at an empty line;
+ * lines end with LF, CR or CRLF (the SSE grammar), and a CRLF split over two chunks is one line end.
+ */
+export function createSseFramer(): SseFramer {
+  let pending: Buffer = Buffer.alloc(0);
+  /** Bytes of `pending` already looked at. */
+  let scanned = 0;
+  let lineLength = 0;
+  let afterCR = false;
+  /** A frame ended at a CR: it takes the next byte too when that is the LF of a CRLF. */
+  let endsAtCR = false;
+
+  return {
+    push(chunk) {
+      pending = pending.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([pending, chunk]);
+      const frames: Buffer[] = [];
+      let start = 0;
+      const cut = (end: number): void => {
+        frames.push(pending.subarray(start, end));
+        start = end;
+      };
+      for (let i = scanned; i < pending.length; i++) {
+        const b = pending[i]!;
+        if (afterCR && b === LF) {
+          afterCR = false;
+          if (endsAtCR) {
+            endsAtCR = false;
+            cut(i + 1);
+          }
+          continue;
+        }
+        afterCR = false;
+        if (endsAtCR) {
+          endsAtCR = false;
+          cut(i);
+        }
+        if (b === LF || b === CR) {
+          if (lineLength === 0) {
+            if (b === CR) endsAtCR = true;
+            else cut(i + 1);
+          }
+          lineLength = 0;
+          afterCR = b === CR;
+        } else lineLength++;
+      }
+      // Frames handed out may still be read by the caller, so the remainder is copied, never overwritten.
+      pending = start === 0 ? pending : Buffer.from(pending.subarray(start));
+      scanned = pending.length;
+      return frames;
+    },
+    rest() {
+      const out = pending;
+      pending = Buffer.alloc(0);
+      scanned = 0;
+      return out;
+    },
+  };
+}

@@ -24,8 +24,8 @@ import {
   type StopKind,
 } from './reply.js';
 import type { Scenario, ScenarioOf } from './scenario.js';
-import { ANTHROPIC_PING, anthropicFrame, SSE_HEADERS, truncatedFrame } from './sse.js';
-import { anthropicDeltaUsage, anthropicUsage } from './usage.js';
+import { ANTHROPIC_PING, anthropicFrame, HTML_ERROR_FRAME, SSE_HEADERS, truncatedFrame } from './sse.js';
+import { anthropicDeltaUsage, anthropicUsage, wireUsage } from './usage.js';
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use';
 
@@ -164,7 +164,7 @@ function messageBody(env: MessageEnv, reply: Reply): Buffer {
     content: contentBlocks(reply),
     stop_reason: STOP[reply.stop],
     stop_sequence: reply.stopSequence,
-    usage: anthropicUsage(reply.usage, reply.usage.output),
+    ...(reply.usageWire === 'omit' ? {} : { usage: wireUsage(anthropicUsage(reply.usage, reply.usage.output), reply.usageWire) }),
   };
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
@@ -212,7 +212,7 @@ function streamParts(env: MessageEnv, reply: Reply): StreamParts {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: anthropicUsage(reply.usage, 1),
+        ...(reply.usageWire === 'omit' ? {} : { usage: wireUsage(anthropicUsage(reply.usage, 1), reply.usageWire) }),
       },
     }),
   );
@@ -238,7 +238,7 @@ function streamParts(env: MessageEnv, reply: Reply): StreamParts {
     anthropicFrame('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: STOP[reply.stop], stop_sequence: reply.stopSequence },
-      usage: anthropicDeltaUsage(reply.usage, reply.fullDeltaUsage),
+      ...(reply.usageWire === 'omit' ? {} : { usage: wireUsage(anthropicDeltaUsage(reply.usage, reply.fullDeltaUsage), reply.usageWire) }),
     }),
     anthropicFrame('message_stop', { type: 'message_stop' }),
   ];
@@ -313,6 +313,8 @@ function streamFault(kind: ReturnType<typeof faultOf>['kind'], after: number, fr
       return { kind: 'reset', after };
     case 'malformed_sse':
       return { kind: 'inject', after, bytes: GARBAGE, resumeAt: null };
+    case 'garbage_frame':
+      return { kind: 'inject', after, bytes: HTML_ERROR_FRAME, resumeAt: after };
     case 'malformed_json': {
       const at = Math.min(after, frames.length - 1);
       const victim = frames[at];

@@ -25,8 +25,8 @@ import {
   type StopKind,
 } from './reply.js';
 import type { Scenario, ScenarioOf } from './scenario.js';
-import { OPENAI_DONE, openAIFrame, SSE_HEADERS, truncatedFrame } from './sse.js';
-import { openAIUsage } from './usage.js';
+import { HTML_ERROR_FRAME, OPENAI_DONE, openAIFrame, SSE_HEADERS, truncatedFrame } from './sse.js';
+import { openAIUsage, wireUsage } from './usage.js';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls';
 
@@ -222,7 +222,7 @@ function usageFrame(env: ChunkEnv, reply: Reply): Buffer {
     service_tier: 'default',
     system_fingerprint: env.fingerprint,
     choices: [],
-    usage: openAIUsage(reply.usage),
+    usage: wireUsage(openAIUsage(reply.usage), reply.usageWire),
   });
 }
 
@@ -249,7 +249,7 @@ function completionBody(env: ChunkEnv, reply: Reply): Buffer {
     created: env.created,
     model: env.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: FINISH[reply.stop] }],
-    usage: openAIUsage(reply.usage),
+    ...(reply.usageWire === 'omit' ? {} : { usage: wireUsage(openAIUsage(reply.usage), reply.usageWire) }),
     service_tier: 'default',
     system_fingerprint: env.fingerprint,
   };
@@ -328,7 +328,7 @@ function renderContent(
   const frames = [
     ...content,
     chunk(cenv, {}, FINISH[reply.stop]),
-    ...(facts.includeUsage ? [usageFrame(cenv, reply)] : []),
+    ...(facts.includeUsage && reply.usageWire !== 'omit' ? [usageFrame(cenv, reply)] : []),
     OPENAI_DONE,
   ];
   return streamPlan(200, sseHeaders, frames, reply.delayMs, streamFault(fault.kind, fault.after, frames));
@@ -342,6 +342,8 @@ function streamFault(kind: ReturnType<typeof faultOf>['kind'], after: number, fr
       return { kind: 'reset', after };
     case 'malformed_sse':
       return { kind: 'inject', after, bytes: GARBAGE, resumeAt: null };
+    case 'garbage_frame':
+      return { kind: 'inject', after, bytes: HTML_ERROR_FRAME, resumeAt: after };
     case 'malformed_json': {
       const at = Math.min(after, frames.length - 1);
       const victim = frames[at] ?? OPENAI_DONE;

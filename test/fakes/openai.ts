@@ -1,4 +1,7 @@
-/** The fake OpenAI upstream: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models. */
+/**
+ * The fake OpenAI upstream: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, and the endpoints a
+ * gateway passes through: POST /v1/completions, /v1/images/generations, /v1/audio/speech, /v1/batches.
+ */
 import { applyEndpointScenario } from './endpoint.js';
 import { stringField, type JsonObject } from './json.js';
 import {
@@ -9,6 +12,7 @@ import {
   renderOpenAIModels,
 } from './openai-render.js';
 import type { ResponsePlan } from './plan.js';
+import { renderOpenAIBatch, renderOpenAICompletions, renderOpenAIImages, renderOpenAISpeech } from './openai-side-render.js';
 import { rawLastUserText, type RenderEnv } from './reply.js';
 import type { Scenario } from './scenario.js';
 import { startFakeServer, type FakeServerOptions, type FakeUpstream, type RouteContext } from './server.js';
@@ -25,6 +29,13 @@ export const DEFAULT_OPENAI_MODELS: readonly string[] = ['gpt-4o-mini', 'gpt-4o'
 const CHAT = '/v1/chat/completions';
 const EMBEDDINGS = '/v1/embeddings';
 const MODELS = '/v1/models';
+const COMPLETIONS = '/v1/completions';
+/** Endpoints a gateway passes through untouched, each with its renderer. */
+const SIDE: Record<string, (body: JsonObject, env: RenderEnv) => ResponsePlan> = {
+  '/v1/images/generations': renderOpenAIImages,
+  '/v1/audio/speech': renderOpenAISpeech,
+  '/v1/batches': renderOpenAIBatch,
+};
 
 function error400(message: string, env: RenderEnv, model: string, param: string | null = null, code: string | null = null): ResponsePlan {
   return renderOpenAIError({ kind: 'error', status: 400, message, param, code }, model, env);
@@ -73,7 +84,8 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstr
   const benchCache = new Map<string, ResponsePlan>();
 
   function chat(body: JsonObject, scenario: Scenario, env: RenderEnv): ResponsePlan {
-    if (scenario.kind !== 'bench') return renderOpenAIChat(scenario, body, env);
+    // Big replies (bench, oversized) are rendered once per shape: rendering 50 MB must not stall the tests' clock.
+    if (scenario.kind !== 'bench' && scenario.kind !== 'oversized') return renderOpenAIChat(scenario, body, env);
     const facts = openAIRequestFacts(body);
     const key = JSON.stringify([scenario, facts.model, facts.stream, facts.includeUsage]);
     let plan = benchCache.get(key);
@@ -87,7 +99,7 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstr
   return startFakeServer(
     {
       basePath: '/v1',
-      generationPaths: new Set([CHAT]),
+      generationPaths: new Set([CHAT, COMPLETIONS]),
       directiveText: (body) => rawLastUserText(body?.['messages']),
       badScenario: (message, env) => error400(message, env, ''),
       route(ctx) {
@@ -101,6 +113,21 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstr
             () => renderOpenAIModels(models, env),
             (s) => renderOpenAIError(s, '', env),
           );
+        }
+        const side = request.method === 'POST' ? SIDE[request.pathname] : undefined;
+        if (side !== undefined) {
+          if (request.body === null) return error400(UNPARSEABLE, env, '');
+          const body = request.body;
+          return applyEndpointScenario(ctx.takeScenario(), () => side(body, env), (s) => renderOpenAIError(s, '', env));
+        }
+        if (route === `POST ${COMPLETIONS}`) {
+          const body = request.body;
+          if (body === null) return error400(UNPARSEABLE, env, '');
+          const scenario = ctx.takeScenario();
+          if (scenario.kind === 'bench' || scenario.kind === 'error' || scenario.kind === 'timeout_before_headers' || scenario.kind === 'reset_before') {
+            return applyEndpointScenario(scenario, () => renderOpenAICompletions({ kind: 'text' }, body, env), (s) => renderOpenAIError(s, '', env));
+          }
+          return renderOpenAICompletions(scenario, body, env);
         }
         if (route !== `POST ${CHAT}` && route !== `POST ${EMBEDDINGS}`) {
           return renderOpenAIError(

@@ -57,6 +57,7 @@ export interface Reply {
   delayMs: number;
   extraHeaders: Record<string, string>;
   fullDeltaUsage: boolean;
+  usageWire?: 'omit' | Record<string, unknown>;
 }
 
 export interface IdFactory {
@@ -97,6 +98,7 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
     ...base,
     extraHeaders: scenario.headers ?? {},
     fullDeltaUsage: scenario.fullDeltaUsage ?? false,
+    ...(scenario.usageWire === undefined ? {} : { usageWire: scenario.usageWire }),
   };
   switch (scenario.kind) {
     case 'text':
@@ -105,6 +107,7 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
     case 'reset_mid_stream':
     case 'malformed_sse':
     case 'malformed_json':
+    case 'garbage_frame':
       return { ...common, textChunks: textOf(DEFAULT_TEXT) };
     case 'slow_chunks':
       return { ...common, textChunks: textOf(DEFAULT_TEXT), delayMs: scenario.delayMs ?? DEFAULT_SLOW_DELAY_MS };
@@ -156,7 +159,7 @@ export function replyText(reply: Reply): string {
 }
 
 /** How a stream or body is damaged, per scenario kind. */
-export type FaultKind = 'none' | 'stall' | 'reset' | 'malformed_sse' | 'malformed_json' | 'midstream_error';
+export type FaultKind = 'none' | 'stall' | 'reset' | 'malformed_sse' | 'malformed_json' | 'garbage_frame' | 'midstream_error';
 
 export function faultOf(scenario: ContentScenario): { kind: FaultKind; after: number } {
   switch (scenario.kind) {
@@ -168,6 +171,8 @@ export function faultOf(scenario: ContentScenario): { kind: FaultKind; after: nu
       return { kind: 'malformed_sse', after: scenario.afterFrames ?? DEFAULT_AFTER_FRAMES };
     case 'malformed_json':
       return { kind: 'malformed_json', after: scenario.afterFrames ?? DEFAULT_AFTER_FRAMES };
+    case 'garbage_frame':
+      return { kind: 'garbage_frame', after: scenario.afterFrames ?? DEFAULT_AFTER_FRAMES };
     case 'midstream_error':
       return { kind: 'midstream_error', after: scenario.afterDeltas ?? 2 };
     default:
@@ -184,6 +189,7 @@ export function bodyFaultOf(kind: FaultKind): BodyFault {
       return 'reset';
     case 'malformed_sse':
     case 'malformed_json':
+    case 'garbage_frame':
       return 'truncate';
     default:
       return 'none';

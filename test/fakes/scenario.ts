@@ -39,6 +39,11 @@ const contentFields = {
   headers: z.record(z.string(), z.string()).optional(),
   /** Anthropic: `message_delta.usage` repeats input and cache counts, as newer API versions do. */
   fullDeltaUsage: z.boolean().optional(),
+  /**
+   * The usage object as a broken upstream sends it: `omit` leaves it out everywhere (no usage chunk, no usage
+   * field); an object overrides fields of the provider's usage object with raw values such as 1e300 or -5.
+   */
+  usageWire: z.union([z.literal('omit'), z.record(z.string(), z.unknown())]).optional(),
 };
 
 const toolCallSchema = z.strictObject({
@@ -120,6 +125,12 @@ export const scenarioSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('malformed_sse'), ...contentFields, afterFrames }),
   /** Stream: a frame whose data is truncated JSON, then the rest. Non-stream: a truncated JSON body. */
   z.strictObject({ kind: z.literal('malformed_json'), ...contentFields, afterFrames }),
+  /**
+   * Stream: valid frames, then a well-framed event whose data is an HTML error page (`data: <html>502…`, what a
+   * proxy in front of a provider sends), then the rest of the stream as if nothing happened. Non-stream: a
+   * truncated JSON body.
+   */
+  z.strictObject({ kind: z.literal('garbage_frame'), ...contentFields, afterFrames }),
   /** A valid but large reply: about `bytes` characters of text (default 4 MiB). */
   z.strictObject({ kind: z.literal('oversized'), ...contentFields, bytes: positive.optional() }),
   /** `text` with a delay between frames (default 250 ms). */
@@ -195,6 +206,8 @@ export function stripDirectives(text: string): string {
 
 /** Splits text into `n` pieces of near-equal length, never splitting a code point. */
 export function splitText(text: string, n: number): string[] {
+  // One piece needs no split: a 50 MB reply is never turned into an array of code points.
+  if (n <= 1) return [text];
   const points = Array.from(text);
   const parts = Math.max(1, Math.min(n, points.length));
   const out: string[] = [];

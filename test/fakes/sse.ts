@@ -27,3 +27,6 @@ export function truncatedFrame(frame: Buffer): Buffer {
   const cut = brace < 0 ? text.length : brace + Math.max(1, Math.floor((text.length - brace) / 2));
   return Buffer.from(`${text.slice(0, cut)}\n\n`, 'utf8');
 }
+
+/** A well-framed event whose data is the HTML error page a proxy in front of a provider sends: `data: <html>502…`. */
+export const HTML_ERROR_FRAME: Buffer = Buffer.from('data: <html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>\n\n', 'utf8');

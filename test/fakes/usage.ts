@@ -104,3 +104,9 @@ export function anthropicDeltaUsage(u: ResolvedUsage, full: boolean): AnthropicD
       }
     : { output_tokens: u.output };
 }
+
+/** What a scenario's `usageWire` makes of a rendered usage object: left out, overridden with raw values, or as is. */
+export function wireUsage<T extends object>(usage: T, wire: 'omit' | Record<string, unknown> | undefined): T | Record<string, unknown> | undefined {
+  if (wire === 'omit') return undefined;
+  return wire === undefined ? usage : { ...usage, ...wire };
+}

@@ -1,20 +1,32 @@
 /**
  * Usage accounting for one response. Reads canonical stream events (or a whole response), keeps the
- * usage the provider reported, and, when a stream is cut off before its usage arrives, estimates what
- * is missing from the text received so far. Pure apart from the injected tokenizer.
+ * usage the provider reported, and, when a stream is cut off before its usage arrives or a report lacks a
+ * side (or gave no sane count for it), estimates what is missing from the text received so far.
+ * Pure apart from the injected tokenizer.
  */
-import { ZERO_USAGE, type Usage } from '../../core/usage.js';
-import type { CanonicalStreamEvent, CanonicalResponse } from '../../wire/canonical.js';
+import { ZERO_USAGE, type Usage, type UsageGaps } from '../../core/usage.js';
+import type { AssistantPart, CanonicalStreamEvent, CanonicalResponse } from '../../wire/canonical.js';
+import { reportedPart } from '../../wire/shared/usage.js';
+
+export interface MeteredUsage {
+  usage: Usage;
+  /** Some of it was counted here rather than reported by the provider. */
+  estimated: boolean;
+}
 
 export class UsageMeter {
   private usage: Usage = { ...ZERO_USAGE };
   private sawInput = false;
   private sawOutput = false;
-  /** Text, thinking and tool arguments received, for estimating a cut-off stream's output. */
+  /** Text, thinking and tool arguments received, for estimating output the provider did not report. */
   private readonly received: string[] = [];
-  receivedChars = 0;
+  /** UTF-8 bytes of that text: no text has more tokens than bytes. */
+  receivedBytes = 0;
+  /** Usage fields the provider sent with values that are no token count (logged, then estimated). */
+  readonly rejected: string[] = [];
   finished = false;
   events = 0;
+  private settled: Promise<MeteredUsage> | undefined;
 
   observe(event: CanonicalStreamEvent): void {
     this.events++;
@@ -27,7 +39,7 @@ export class UsageMeter {
         break;
       case 'finish':
         // Zeros standing in for usage the upstream never sent are not a report (pitfall 7).
-        if (event.usageMissing !== true) this.merge(event.usage);
+        this.mergeReport(event.usage, event.usageGaps);
         this.finished = true;
         break;
       case 'text-delta':
@@ -46,24 +58,41 @@ export class UsageMeter {
   }
 
   observeResponse(response: CanonicalResponse): void {
-    this.merge(response.usage);
+    this.mergeReport(response.usage, response.usageGaps);
+    // Kept only when the output must be estimated: a complete report needs no text.
+    if (response.usageGaps?.output === true) for (const part of response.content) this.add(textOf(part));
     this.finished = true;
+  }
+
+  /** Output tokens the provider has reported so far (Anthropic sends running totals), if any. */
+  get reportedOutput(): number | undefined {
+    return this.sawOutput ? this.usage.output : undefined;
+  }
+
+  /** Everything received so far as one text (for counting its tokens). */
+  receivedText(): string {
+    return this.received.join('');
   }
 
   /**
    * The usage to bill. Complete when the provider reported it; otherwise the reported part plus an
-   * estimate of the rest (`estimated: true`).
+   * estimate of the rest (`estimated: true`). Computed once; later calls get the same answer.
    */
-  async result(estimateTokens: (text: string) => Promise<number>, inputText: () => string): Promise<{ usage: Usage; estimated: boolean }> {
+  result(estimateTokens: (text: string) => Promise<number>, inputText: () => string): Promise<MeteredUsage> {
+    this.settled ??= this.compute(estimateTokens, inputText);
+    return this.settled;
+  }
+
+  private async compute(estimateTokens: (text: string) => Promise<number>, inputText: () => string): Promise<MeteredUsage> {
     const usage = { ...this.usage };
-    let estimated = false;
+    let estimated = this.rejected.length > 0;
     if (!this.sawInput) {
       usage.inputUncached = await estimateTokens(inputText());
       estimated = true;
     }
     if (!this.finished || !this.sawOutput) {
       // A provider may have reported a running output count (Anthropic message_delta): keep the larger.
-      const guess = this.received.length === 0 ? 0 : await estimateTokens(this.received.join(''));
+      const guess = this.received.length === 0 ? 0 : await estimateTokens(this.receivedText());
       if (!this.sawOutput || guess > usage.output) usage.output = Math.max(usage.output, guess);
       estimated = true;
     }
@@ -73,7 +102,12 @@ export class UsageMeter {
   private add(text: string): void {
     if (text.length === 0) return;
     this.received.push(text);
-    this.receivedChars += text.length;
+    this.receivedBytes += Buffer.byteLength(text);
+  }
+
+  private mergeReport(usage: Usage, gaps: UsageGaps | undefined): void {
+    if (gaps !== undefined) this.rejected.push(...gaps.rejected);
+    this.merge(reportedPart(usage, gaps));
   }
 
   private merge(partial: Partial<Usage>): void {
@@ -87,5 +121,17 @@ export class UsageMeter {
       if (key === 'output') this.sawOutput = true;
       else if (key !== 'reasoning') this.sawInput = true;
     }
+  }
+}
+
+function textOf(part: AssistantPart): string {
+  switch (part.type) {
+    case 'text':
+    case 'thinking':
+      return part.text;
+    case 'tool-call':
+      return part.name + JSON.stringify(part.input);
+    default:
+      return '';
   }
 }

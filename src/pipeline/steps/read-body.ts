@@ -43,9 +43,45 @@ function tooLarge(maxBytes: number): GatewayError {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parses JSON with a message that says where it broke. */
+/**
+ * Deepest nesting of objects and arrays a request body may have. Real requests stay far below it (a chat body
+ * is about 5 deep, a tool's JSON schema rarely 20); a body past it is an attack on the parser and everything
+ * that walks the parsed value, which can stall the whole gateway for seconds.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/** Whether JSON text nests deeper than `limit`: one pass over the bytes, skipping strings and their escapes. */
+export function nestsDeeperThan(body: Buffer, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+  }
+  return false;
+}
+
+/** Parses JSON with a message that says where it broke; absurdly deep nesting is refused before parsing. */
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) throw new GatewayError('invalid_request', 'request body is empty; expected a JSON object');
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw new GatewayError('invalid_request', `request body nests objects and arrays more than ${MAX_JSON_DEPTH} deep; no API request needs that`, {
+      code: 'json_too_deep',
+    });
+  }
   let text: string;
   try {
     text = utf8.decode(body);

@@ -1,8 +1,10 @@
 /**
  * Relays an upstream SSE stream to the client chunk by chunk. Same format: the provider's bytes go out
- * unchanged while a tee parser reads usage (only OpenAI's usage chunk that the gateway itself asked for is
- * removed). Other format: each upstream event is decoded to canonical parts and re-encoded for the client.
- * Back-pressure: when the client socket is full, the upstream is not read until it drains.
+ * unchanged, frame by frame, while a tee parser reads usage; only OpenAI's usage chunk that the gateway itself
+ * asked for is removed, and the first event that does not parse ends the client's stream with its format's
+ * error event (nothing after it can be trusted). Other format: each upstream event is decoded to canonical
+ * parts and re-encoded for the client. Back-pressure: when the client socket is full, the upstream is not read
+ * until it drains.
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
@@ -12,7 +14,8 @@ import type { UpstreamResponse } from '../../providers/provider.js';
 import type { StreamEncoderOptions, WireFormat } from '../../wire/codec.js';
 import { codecFor, createStreamTranslator } from '../../wire/index.js';
 import type { CanonicalStreamEvent } from '../../wire/canonical.js';
-import { createSseReader, formatSse } from '../../wire/sse.js';
+import { createSseFramer, createSseReader } from '../../wire/sse.js';
+import { isMalformedUpstream } from '../../wire/shared/malformed.js';
 import { transportError } from '../../providers/http-upstream.js';
 import type { UsageMeter } from './meter.js';
 
@@ -26,7 +29,7 @@ export interface StreamRelayOptions {
   encoder: StreamEncoderOptions;
   meter: UsageMeter;
   signal: AbortSignal;
-  /** Called after each upstream chunk; an error returned ends the stream (budget cut-off). */
+  /** Called after each upstream chunk; an error returned ends the stream (budget cut-off, pause). */
   check: () => GatewayError | undefined;
   /** Applied to translated events (restores tool names the upstream format had to shorten). */
   map?: ((event: CanonicalStreamEvent) => CanonicalStreamEvent) | undefined;
@@ -46,15 +49,21 @@ export interface StreamRelayResult {
    * yet: the caller answers with a real HTTP error status instead, so clients can retry (spec §9).
    */
   failedBeforeStart: boolean;
+  /** Body bytes written to the client. */
+  bytesOut: number;
 }
+
+const CR = 0x0d;
+const LF = '\n';
 
 export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayResult> {
   const translating = o.providerFormat !== o.clientFormat;
-  const passRaw = !translating && !o.stripUsageChunk;
   const clientCodec = codecFor(o.clientFormat);
   let upstreamError: GatewayError | undefined;
+  let malformed: GatewayError | undefined;
   let terminal = false;
   let sawContent = false;
+  let bytesOut = 0;
   const observe = (part: CanonicalStreamEvent): void => {
     if (part.type !== 'error' && part.type !== 'start') sawContent = true;
     o.meter.observe(part);
@@ -62,10 +71,11 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
     if (part.type === 'error') {
       terminal = true;
       upstreamError = part.error;
+      if (isMalformedUpstream(part.error)) malformed = part.error;
     }
   };
 
-  // Translating: decode → canonical → encode. Same format: the bytes as they are, read by a tee decoder.
+  // Translating: decode → canonical → encode. Same format: whole frames as they came, each read by a tee decoder.
   const translator = translating
     ? createStreamTranslator(codecFor(o.providerFormat), clientCodec, {
         ...o.encoder,
@@ -75,14 +85,33 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
       })
     : undefined;
   const decoder = translating ? undefined : codecFor(o.providerFormat).createStreamDecoder();
-  let pending = '';
+  const framer = translating ? undefined : createSseFramer();
+  let usageOnly = false;
   const reader = translating
     ? undefined
     : createSseReader((ev) => {
         for (const part of decoder!.push(ev)) observe(part);
-        if (!passRaw && !isUsageOnlyChunk(ev.data)) pending += formatSse(ev);
+        if (o.stripUsageChunk) usageOnly = isUsageOnlyChunk(ev.data);
       });
+  /** The frames of one chunk that may go out: everything before a frame that does not parse, minus a stripped usage chunk. */
+  const relayable = (frames: Buffer[]): Buffer[] => {
+    const out: Buffer[] = [];
+    for (const frame of frames) {
+      usageOnly = false;
+      reader!.feed(frame);
+      // A frame ended by a lone CR is whole (the framer saw what followed); the reader would wait for an LF.
+      if (frame[frame.length - 1] === CR) reader!.feed(LF);
+      if (malformed) break;
+      if (!usageOnly) out.push(frame);
+    }
+    return out;
+  };
+  const send = (out: string | Uint8Array): boolean => {
+    bytesOut += typeof out === 'string' ? Buffer.byteLength(out) : out.byteLength;
+    return o.res.write(out);
+  };
 
+  let pending = '';
   let failure: GatewayError | undefined;
   let started = false;
   try {
@@ -90,19 +119,22 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
       let out: string | Uint8Array;
       if (translator) out = translator.feed(chunk);
       else {
-        reader!.feed(chunk);
-        out = passRaw ? chunk : pending;
-        pending = '';
+        const frames = relayable(framer!.push(chunk));
+        out = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
       }
       if (!started && upstreamError !== undefined && !sawContent) {
         o.upstream.body.destroy();
-        return { error: upstreamError, clientClosed: false, failedBeforeStart: true };
+        return { error: upstreamError, clientClosed: false, failedBeforeStart: true, bytesOut: 0 };
       }
       if (!started && out.length > 0) {
         o.begin();
         started = true;
       }
-      const writable = out.length > 0 ? o.res.write(out) : true;
+      const writable = out.length > 0 ? send(out) : true;
+      if (malformed) {
+        failure = malformed;
+        break;
+      }
       const cut = o.check();
       if (cut) {
         failure = cut;
@@ -113,22 +145,35 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
     if (!failure) {
       if (translator) pending += translator.end();
       else {
+        // A last frame without its blank line: the provider's bytes all the same.
+        const rest = relayable([framer!.rest()].filter((b) => b.length > 0));
         reader!.end();
         for (const part of decoder!.end()) observe(part);
-        if (!terminal) failure = new GatewayError('upstream_unreachable', `provider ${o.providerName} closed the stream before it finished`, { code: 'stream_incomplete' });
+        if (malformed) failure = malformed;
+        else {
+          for (const frame of rest) {
+            if (!started) {
+              o.begin();
+              started = true;
+            }
+            send(frame);
+          }
+          if (!terminal) failure = new GatewayError('upstream_unreachable', `provider ${o.providerName} closed the stream before it finished`, { code: 'stream_incomplete' });
+        }
       }
     }
   } catch (err) {
-    if (o.signal.aborted) return { error: undefined, clientClosed: true, failedBeforeStart: false };
+    if (o.signal.aborted) return { error: undefined, clientClosed: true, failedBeforeStart: false, bytesOut };
     const mapped = transportError(err, o.providerName);
     failure = mapped instanceof GatewayError ? mapped : new GatewayError('upstream_unreachable', `provider ${o.providerName} stream failed`, { cause: err });
   }
 
+  // Leaving the loop early has closed the upstream: a cut stream stops costing now.
   if (failure) pending += translator ? translator.fail(failure) : clientCodec.createStreamEncoder(o.encoder).fail(failure);
   if (!started) o.begin();
-  if (pending.length > 0 && !o.res.destroyed) o.res.write(pending);
+  if (pending.length > 0 && !o.res.destroyed) send(pending);
   o.res.end();
-  return { error: failure ?? upstreamError, clientClosed: false, failedBeforeStart: false };
+  return { error: failure ?? upstreamError, clientClosed: false, failedBeforeStart: false, bytesOut };
 }
 
 /**

@@ -29,12 +29,14 @@ export function decodeAnthropicResponse(body: unknown): CanonicalResponse {
     }
   });
   const stopSequence = str(body['stop_sequence']);
+  const reading = readAnthropicUsage(body['usage']);
   return {
     id: str(body['id']) ?? '',
     model: str(body['model']) ?? '',
     content,
     stopReason: fromAnthropicStopReason(body['stop_reason']),
     ...(stopSequence === undefined ? {} : { stopSequence }),
-    usage: readAnthropicUsage(body['usage']),
+    usage: reading.usage,
+    ...(reading.gaps === undefined ? {} : { usageGaps: reading.gaps }),
   };
 }

@@ -10,7 +10,8 @@ import { ZERO_USAGE } from '../../core/usage.js';
 import type { SseEvent, StreamDecoder } from '../codec.js';
 import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
 import { isObject, str, tryParseJson } from '../shared/json.js';
-import { mergeUsage } from '../shared/usage.js';
+import { malformedStreamError } from '../shared/malformed.js';
+import { gapsOf, mergeUsage } from '../shared/usage.js';
 import { statusOfAnthropicErrorType } from './errors.js';
 import { fromAnthropicStopReason } from './map-stop-reason.js';
 import { readAnthropicUsagePartial } from './usage.js';
@@ -20,6 +21,16 @@ type BlockKind = 'text' | 'thinking' | 'tool' | 'redacted' | 'ignored';
 export function createAnthropicStreamDecoder(): StreamDecoder {
   let done = false;
   let usage: Usage = { ...ZERO_USAGE };
+  // Which sides a valid count arrived for, and the fields refused on the way (see readAnthropicUsagePartial).
+  let inputReported = false;
+  let outputReported = false;
+  const rejected: string[] = [];
+  const absorb = (partial: Partial<Usage>, refused: string[]): void => {
+    if (partial.inputUncached !== undefined) inputReported = true;
+    if (partial.output !== undefined) outputReported = true;
+    rejected.push(...refused);
+    usage = mergeUsage(usage, partial);
+  };
   let stopReason: StopReason | undefined;
   let stopSequence: string | undefined;
   let nextTool = 0;
@@ -100,8 +111,8 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
     switch (type) {
       case 'message_start': {
         const message = isObject(data['message']) ? data['message'] : {};
-        const partial = readAnthropicUsagePartial(message['usage']);
-        usage = mergeUsage(usage, partial);
+        const { usage: partial, rejected: refused } = readAnthropicUsagePartial(message['usage']);
+        absorb(partial, refused);
         const id = str(message['id']);
         const model = str(message['model']);
         return [{ type: 'start', ...(id === undefined ? {} : { id }), ...(model === undefined ? {} : { model }), usage: partial }];
@@ -126,20 +137,22 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
         if (delta['stop_reason'] !== undefined && delta['stop_reason'] !== null) stopReason = fromAnthropicStopReason(delta['stop_reason']);
         const sequence = str(delta['stop_sequence']);
         if (sequence !== undefined) stopSequence = sequence;
-        const partial = readAnthropicUsagePartial(data['usage']);
+        const { usage: partial, rejected: refused } = readAnthropicUsagePartial(data['usage']);
         // Some compatible upstreams report input_tokens:0 at start and the real value here; a 0 never overwrites a count.
         if (partial.inputUncached === 0 && usage.inputUncached > 0) delete partial.inputUncached;
-        usage = mergeUsage(usage, partial);
+        absorb(partial, refused);
         return Object.keys(partial).length === 0 ? [] : [{ type: 'usage', usage: partial }];
       }
       case 'message_stop': {
         done = true;
+        const gaps = gapsOf(inputReported, outputReported, rejected);
         return [
           {
             type: 'finish',
             stopReason: stopReason ?? 'stop',
             ...(stopSequence === undefined ? {} : { stopSequence }),
             usage: { ...usage },
+            ...(gaps === undefined ? {} : { usageGaps: gaps }),
           },
         ];
       }
@@ -158,7 +171,10 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
     push(event: SseEvent): CanonicalStreamEvent[] {
       if (done) return [];
       const data = tryParseJson(event.data);
-      if (!isObject(data)) return fail('Upstream sent a malformed stream event.', undefined, 502, event.data);
+      if (!isObject(data)) {
+        done = true;
+        return [{ type: 'error', error: malformedStreamError(event.data) }];
+      }
       const type = str(data['type']) ?? event.event ?? '';
       return onEvent(type, data);
     },

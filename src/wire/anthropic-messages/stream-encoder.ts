@@ -18,7 +18,7 @@ import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
 import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
 import { formatSseJson } from '../sse.js';
 import { sanitizeToolId } from '../shared/tool-names.js';
-import { mergeUsage } from '../shared/usage.js';
+import { mergeUsage, reportedPart } from '../shared/usage.js';
 import { anthropicErrorPayload } from './errors.js';
 import { anthropicMessageId } from './encode-response.js';
 import { toAnthropicStopReason } from './map-stop-reason.js';
@@ -180,16 +180,17 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
         usage = mergeUsage(usage, event.usage);
         return '';
       case 'finish':
-        return finish(event.stopReason, event.stopSequence, event.usageMissing === true ? undefined : event.usage);
+        return finish(event.stopReason, event.stopSequence, reportedPart(event.usage, event.usageGaps), event.usageGaps?.output === true);
       case 'error':
         return fail(event.error);
     }
   }
 
-  function finish(reason: StopReason, sequence: string | undefined, final: Usage | undefined): string {
+  function finish(reason: StopReason, sequence: string | undefined, final: Partial<Usage>, outputMissing: boolean): string {
     // No usage from upstream (pitfall 7): keep the input announced in message_start rather than
     // overwrite it with 0, and estimate output at four characters a token (no tokenizer in this layer).
-    usage = final === undefined ? { ...usage, output: Math.max(usage.output, Math.ceil(producedChars / 4)) } : mergeUsage(usage, final);
+    usage = mergeUsage(usage, final);
+    if (outputMissing) usage = { ...usage, output: Math.max(usage.output, Math.ceil(producedChars / 4)) };
     const out = closeOpen() + flushQueue();
     const stopReason = toAnthropicStopReason(reason, toolsWritten > 0);
     finished = true;

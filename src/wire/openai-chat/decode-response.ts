@@ -27,12 +27,14 @@ export function decodeOpenAIChatResponse(body: unknown): CanonicalResponse {
     content.push(toolCallFromArgumentText(str(call['id']) ?? `call_${k}`, str(fn['name']) ?? '', fn['arguments']));
   });
   const created = count(body['created']);
+  const reading = readOpenAIUsage(body['usage']);
   return {
     id: str(body['id']) ?? '',
     model: str(body['model']) ?? '',
     ...(created === undefined ? {} : { created }),
     content,
     stopReason: fromOpenAIFinishReason(isObject(choice) ? choice['finish_reason'] : undefined),
-    usage: readOpenAIUsage(body['usage']),
+    usage: reading.usage,
+    ...(reading.gaps === undefined ? {} : { usageGaps: reading.gaps }),
   };
 }

@@ -5,12 +5,14 @@
  * usage chunk comes after the finish_reason.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { Usage } from '../../core/usage.js';
-import { ZERO_USAGE } from '../../core/usage.js';
+import type { UsageReading } from '../../core/usage.js';
+import { noUsage } from '../../core/usage.js';
 import type { SseEvent, StreamDecoder } from '../codec.js';
 import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
 import { isObject, str, tryParseJson } from '../shared/json.js';
+import { malformedStreamError } from '../shared/malformed.js';
 import { sanitizeToolId } from '../shared/tool-names.js';
+import { reportedPart } from '../shared/usage.js';
 import { statusOfOpenAIStreamError } from './errors.js';
 import { fromOpenAIFinishReason } from './map-stop-reason.js';
 import { readOpenAIUsage } from './usage.js';
@@ -32,7 +34,7 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
   let done = false;
   let responseId = '';
   let finish: StopReason | undefined;
-  let usage: Usage | undefined;
+  let usage: UsageReading | undefined;
   let nextTool = 0;
   const tools = new Map<number, ToolState>();
 
@@ -52,7 +54,8 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
     const out: CanonicalStreamEvent[] = [];
     flushNameless(out);
     const stopReason = finish ?? (nextTool > 0 ? 'tool-calls' : 'stop');
-    out.push({ type: 'finish', stopReason, usage: usage ?? { ...ZERO_USAGE }, ...(usage === undefined ? { usageMissing: true as const } : {}) });
+    const final = usage ?? noUsage();
+    out.push({ type: 'finish', stopReason, usage: final.usage, ...(final.gaps === undefined ? {} : { usageGaps: final.gaps }) });
     done = true;
     return out;
   }
@@ -111,7 +114,8 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
           : undefined;
     if (reported !== undefined) {
       usage = readOpenAIUsage(reported);
-      out.push({ type: 'usage', usage: { ...usage } });
+      const part = reportedPart(usage.usage, usage.gaps);
+      if (Object.keys(part).length > 0) out.push({ type: 'usage', usage: part });
     }
     return out;
   }
@@ -125,7 +129,7 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
       const chunk = tryParseJson(data);
       if (!isObject(chunk)) {
         done = true;
-        return [{ type: 'error', error: new GatewayError('upstream_error', 'Upstream sent a malformed stream chunk.', { status: 502 }) }];
+        return [{ type: 'error', error: malformedStreamError(data) }];
       }
       if (isObject(chunk['error'])) {
         done = true;

@@ -3,28 +3,44 @@
  * inside `prompt_tokens` and reasoning inside `completion_tokens`; the normal form splits input and keeps
  * reasoning as a subset, so nothing is counted twice in either direction.
  */
-import type { Usage } from '../../core/usage.js';
-import { totalInput } from '../../core/usage.js';
-import { count, isObject } from '../shared/json.js';
+import type { Usage, UsageReading } from '../../core/usage.js';
+import { noUsage, totalInput } from '../../core/usage.js';
+import { isObject } from '../shared/json.js';
+import { gapsOf, tokenField } from '../shared/usage.js';
 
-export function readOpenAIUsage(value: unknown): Usage {
-  const u = isObject(value) ? value : {};
+export function readOpenAIUsage(value: unknown): UsageReading {
+  if (!isObject(value)) return noUsage();
+  const u = value;
   const promptDetails = isObject(u['prompt_tokens_details']) ? u['prompt_tokens_details'] : {};
   const completionDetails = isObject(u['completion_tokens_details']) ? u['completion_tokens_details'] : {};
-  const prompt = count(u['prompt_tokens']) ?? 0;
+  const inputRejected: string[] = [];
+  const prompt = tokenField(u, 'prompt_tokens', 'prompt_tokens', inputRejected);
   // Some OpenAI-compatible proxies report cache reads only at the top level (litellm convention).
-  const cacheRead = count(promptDetails['cached_tokens']) ?? count(u['cache_read_input_tokens']) ?? 0;
-  const cacheWrite = count(promptDetails['cache_write_tokens']) ?? count(u['cache_creation_input_tokens']) ?? 0;
-  const output = count(u['completion_tokens']) ?? 0;
-  const reasoning = count(completionDetails['reasoning_tokens']) ?? 0;
-  return {
-    inputUncached: Math.max(0, prompt - cacheRead - cacheWrite),
-    cacheRead: Math.min(cacheRead, prompt),
-    cacheWrite5m: Math.min(cacheWrite, Math.max(0, prompt - cacheRead)),
+  const cacheRead =
+    tokenField(promptDetails, 'cached_tokens', 'prompt_tokens_details.cached_tokens', inputRejected) ??
+    tokenField(u, 'cache_read_input_tokens', 'cache_read_input_tokens', inputRejected) ??
+    0;
+  const cacheWrite =
+    tokenField(promptDetails, 'cache_write_tokens', 'prompt_tokens_details.cache_write_tokens', inputRejected) ??
+    tokenField(u, 'cache_creation_input_tokens', 'cache_creation_input_tokens', inputRejected) ??
+    0;
+  const outputRejected: string[] = [];
+  const output = tokenField(u, 'completion_tokens', 'completion_tokens', outputRejected);
+  const reasoning = tokenField(completionDetails, 'reasoning_tokens', 'completion_tokens_details.reasoning_tokens', outputRejected) ?? 0;
+  const inputOk = prompt !== undefined && inputRejected.length === 0;
+  const outputOk = output !== undefined && outputRejected.length === 0;
+  const p = inputOk ? prompt : 0;
+  const o = outputOk ? output : 0;
+  const usage: Usage = {
+    inputUncached: inputOk ? Math.max(0, p - cacheRead - cacheWrite) : 0,
+    cacheRead: inputOk ? Math.min(cacheRead, p) : 0,
+    cacheWrite5m: inputOk ? Math.min(cacheWrite, Math.max(0, p - cacheRead)) : 0,
     cacheWrite1h: 0,
-    output,
-    reasoning: Math.min(reasoning, output),
+    output: o,
+    reasoning: outputOk ? Math.min(reasoning, o) : 0,
   };
+  const gaps = gapsOf(inputOk, outputOk, [...inputRejected, ...outputRejected]);
+  return gaps === undefined ? { usage } : { usage, gaps };
 }
 
 export function writeOpenAIUsage(usage: Usage): Record<string, unknown> {

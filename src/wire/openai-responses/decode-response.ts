@@ -44,12 +44,14 @@ export function decodeResponsesResponse(body: unknown): CanonicalResponse {
   const content = body['output'].flatMap(outputItemToParts);
   const incomplete = isObject(body['incomplete_details']) ? body['incomplete_details']['reason'] : undefined;
   const created = count(body['created_at']);
+  const reading = readResponsesUsage(body['usage']);
   return {
     id: str(body['id']) ?? '',
     model: str(body['model']) ?? '',
     ...(created === undefined ? {} : { created }),
     content,
     stopReason: fromResponsesStatus(body['status'], incomplete, content.some((p) => p.type === 'tool-call')),
-    usage: readResponsesUsage(body['usage']),
+    usage: reading.usage,
+    ...(reading.gaps === undefined ? {} : { usageGaps: reading.gaps }),
   };
 }

@@ -6,6 +6,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { SseEvent, StreamDecoder } from '../codec.js';
 import type { CanonicalStreamEvent } from '../canonical.js';
 import { isObject, str, tryParseJson } from '../shared/json.js';
+import { malformedStreamError } from '../shared/malformed.js';
 import { statusOfOpenAIStreamError } from '../openai-chat/errors.js';
 import { fromResponsesStatus } from './map-stop-reason.js';
 import { readCarried } from './reasoning-carrier.js';
@@ -82,7 +83,15 @@ export function createResponsesStreamDecoder(): StreamDecoder {
         const response = isObject(data['response']) ? data['response'] : {};
         const incomplete = isObject(response['incomplete_details']) ? response['incomplete_details']['reason'] : undefined;
         const status = data['type'] === 'response.incomplete' ? 'incomplete' : 'completed';
-        return [{ type: 'finish', stopReason: fromResponsesStatus(status, incomplete, nextTool > 0), usage: readResponsesUsage(response['usage']) }];
+        const reading = readResponsesUsage(response['usage']);
+        return [
+          {
+            type: 'finish',
+            stopReason: fromResponsesStatus(status, incomplete, nextTool > 0),
+            usage: reading.usage,
+            ...(reading.gaps === undefined ? {} : { usageGaps: reading.gaps }),
+          },
+        ];
       }
       case 'response.failed': {
         const response = isObject(data['response']) ? data['response'] : {};
@@ -100,7 +109,10 @@ export function createResponsesStreamDecoder(): StreamDecoder {
     push(event: SseEvent): CanonicalStreamEvent[] {
       if (done) return [];
       const data = tryParseJson(event.data);
-      if (!isObject(data)) return failed('Upstream sent a malformed stream event.', undefined, 502, event.data);
+      if (!isObject(data)) {
+        done = true;
+        return [{ type: 'error', error: malformedStreamError(event.data) }];
+      }
       return onEvent(data);
     },
     end(): CanonicalStreamEvent[] {

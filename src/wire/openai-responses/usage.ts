@@ -1,24 +1,37 @@
 /** Responses API usage ⇄ Usage (spec §3.2, §10): input_tokens includes cached tokens, output includes reasoning. */
-import type { Usage } from '../../core/usage.js';
-import { totalInput } from '../../core/usage.js';
-import { count, isObject } from '../shared/json.js';
+import type { Usage, UsageReading } from '../../core/usage.js';
+import { noUsage, totalInput } from '../../core/usage.js';
+import { isObject } from '../shared/json.js';
+import { gapsOf, tokenField } from '../shared/usage.js';
 
-export function readResponsesUsage(value: unknown): Usage {
-  const u = isObject(value) ? value : {};
+export function readResponsesUsage(value: unknown): UsageReading {
+  if (!isObject(value)) return noUsage();
+  const u = value;
   const inDetails = isObject(u['input_tokens_details']) ? u['input_tokens_details'] : {};
   const outDetails = isObject(u['output_tokens_details']) ? u['output_tokens_details'] : {};
-  const input = count(u['input_tokens']) ?? 0;
-  const cached = Math.min(count(inDetails['cached_tokens']) ?? 0, input);
-  const written = Math.min(count(inDetails['cache_write_tokens']) ?? 0, input - cached);
-  const output = count(u['output_tokens']) ?? 0;
-  return {
-    inputUncached: input - cached - written,
+  const inputRejected: string[] = [];
+  const input = tokenField(u, 'input_tokens', 'input_tokens', inputRejected);
+  const cachedRaw = tokenField(inDetails, 'cached_tokens', 'input_tokens_details.cached_tokens', inputRejected) ?? 0;
+  const writtenRaw = tokenField(inDetails, 'cache_write_tokens', 'input_tokens_details.cache_write_tokens', inputRejected) ?? 0;
+  const outputRejected: string[] = [];
+  const output = tokenField(u, 'output_tokens', 'output_tokens', outputRejected);
+  const reasoning = tokenField(outDetails, 'reasoning_tokens', 'output_tokens_details.reasoning_tokens', outputRejected) ?? 0;
+  const inputOk = input !== undefined && inputRejected.length === 0;
+  const outputOk = output !== undefined && outputRejected.length === 0;
+  const i = inputOk ? input : 0;
+  const o = outputOk ? output : 0;
+  const cached = Math.min(cachedRaw, i);
+  const written = Math.min(writtenRaw, i - cached);
+  const usage: Usage = {
+    inputUncached: i - cached - written,
     cacheRead: cached,
     cacheWrite5m: written,
     cacheWrite1h: 0,
-    output,
-    reasoning: Math.min(count(outDetails['reasoning_tokens']) ?? 0, output),
+    output: o,
+    reasoning: outputOk ? Math.min(reasoning, o) : 0,
   };
+  const gaps = gapsOf(inputOk, outputOk, [...inputRejected, ...outputRejected]);
+  return gaps === undefined ? { usage } : { usage, gaps };
 }
 
 export function writeResponsesUsage(usage: Usage): Record<string, unknown> {

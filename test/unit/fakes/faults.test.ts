@@ -114,9 +114,9 @@ describe('validation like the real APIs', () => {
     expect(await noMessages.json()).toMatchObject({ error: { param: 'messages', code: 'missing_required_parameter' } });
     const opts = await chat(f, { stream_options: { include_usage: true } });
     expect(opts.status).toBe(400);
-    const unknown = await fetch(`${f.baseURL}/completions`, { method: 'POST', body: '{}' });
+    const unknown = await fetch(`${f.baseURL}/engines/davinci/completions`, { method: 'POST', body: '{}' });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ error: { message: 'Invalid URL (POST /v1/completions)' } });
+    expect(await unknown.json()).toMatchObject({ error: { message: 'Invalid URL (POST /v1/engines/davinci/completions)' } });
     expect(f.requests.every((r) => r.scenario === null)).toBe(true);
   });
 

@@ -72,6 +72,9 @@ export function makeRow(partial: Partial<RequestRow> = {}): RequestRow {
     latencyMs: 420,
     ttfbMs: 180,
     dropped: null,
+    path: '/v1/chat/completions',
+    bytesIn: 212,
+    bytesOut: 1480,
     ...partial,
   };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Usage } from '../../../src/core/usage.js';
 import { readAnthropicUsage, writeAnthropicUsage } from '../../../src/wire/anthropic-messages/usage.js';
 import { readOpenAIUsage, writeOpenAIUsage } from '../../../src/wire/openai-chat/usage.js';
+import { readResponsesUsage } from '../../../src/wire/openai-responses/usage.js';
 import { createSseReader, formatSse, formatSseComment, formatSseJson, parseSseText } from '../../../src/wire/sse.js';
 
 describe('sse', () => {
@@ -55,7 +56,7 @@ describe('usage (spec §10)', () => {
   it('Anthropic write → read is the identity', () => {
     fc.assert(
       fc.property(usage, (u) => {
-        expect(readAnthropicUsage(writeAnthropicUsage(u))).toEqual(u);
+        expect(readAnthropicUsage(writeAnthropicUsage(u))).toEqual({ usage: u });
       }),
     );
   });
@@ -63,7 +64,7 @@ describe('usage (spec §10)', () => {
   it('OpenAI write → read keeps every total (the 5m/1h split collapses into one write count)', () => {
     fc.assert(
       fc.property(usage, (u) => {
-        const back = readOpenAIUsage(writeOpenAIUsage(u));
+        const back = readOpenAIUsage(writeOpenAIUsage(u)).usage;
         expect(back).toEqual({ ...u, cacheWrite5m: u.cacheWrite5m + u.cacheWrite1h, cacheWrite1h: 0 });
       }),
     );
@@ -80,14 +81,36 @@ describe('usage (spec §10)', () => {
     );
   });
 
-  it('reads the tables exactly, tolerating nulls and garbage', () => {
+  it('reads the tables exactly; a side with no count, or with a count that is none, is reported missing', () => {
     expect(readOpenAIUsage({ prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 30, cache_write_tokens: 10 }, completion_tokens_details: { reasoning_tokens: 5 } })).toEqual({
-      inputUncached: 60, cacheRead: 30, cacheWrite5m: 10, cacheWrite1h: 0, output: 20, reasoning: 5,
+      usage: { inputUncached: 60, cacheRead: 30, cacheWrite5m: 10, cacheWrite1h: 0, output: 20, reasoning: 5 },
     });
     expect(readAnthropicUsage({ input_tokens: 3, cache_read_input_tokens: null, cache_creation_input_tokens: 40, output_tokens: 9 })).toEqual({
-      inputUncached: 3, cacheRead: 0, cacheWrite5m: 40, cacheWrite1h: 0, output: 9, reasoning: 0,
+      usage: { inputUncached: 3, cacheRead: 0, cacheWrite5m: 40, cacheWrite1h: 0, output: 9, reasoning: 0 },
     });
-    expect(readOpenAIUsage(null)).toEqual({ inputUncached: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 });
-    expect(readOpenAIUsage({ prompt_tokens: 'x', completion_tokens: -4 })).toMatchObject({ inputUncached: 0, output: 0 });
+    expect(readOpenAIUsage(null)).toEqual({
+      usage: { inputUncached: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
+      gaps: { input: true, output: true, rejected: [] },
+    });
+    expect(readOpenAIUsage({ prompt_tokens: 'x', completion_tokens: -4 })).toMatchObject({
+      usage: { inputUncached: 0, output: 0 },
+      gaps: { input: true, output: true, rejected: ['prompt_tokens', 'completion_tokens'] },
+    });
+  });
+
+  it('refuses counts that are not finite, non-negative integers below 10^9, in every format', () => {
+    const bad = [1e300, Infinity, -1, 2.5, 1e9, '12', NaN];
+    for (const v of bad) {
+      expect(readOpenAIUsage({ prompt_tokens: 10, completion_tokens: v }).gaps, String(v)).toEqual({ input: false, output: true, rejected: ['completion_tokens'] });
+      expect(readResponsesUsage({ input_tokens: v, output_tokens: 3 }).gaps, String(v)).toEqual({ input: true, output: false, rejected: ['input_tokens'] });
+      const anthropic = readAnthropicUsage({ input_tokens: 5, cache_read_input_tokens: v, output_tokens: 7 });
+      // One bad field makes its whole side unknown: a cache count of 1e300 says the rest is no better.
+      expect(anthropic.gaps, String(v)).toEqual({ input: true, output: false, rejected: ['cache_read_input_tokens'] });
+      expect(anthropic.usage.output).toBe(7);
+      expect(anthropic.usage.inputUncached).toBe(0);
+    }
+    expect(readOpenAIUsage({ prompt_tokens: 999_999_999, completion_tokens: 0 })).toEqual({
+      usage: { inputUncached: 999_999_999, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
+    });
   });
 });

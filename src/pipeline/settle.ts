@@ -1,0 +1,41 @@
+/**
+ * The end of every proxied request, chat or pass-through: the budget hold is settled with what the call cost
+ * (or released when the provider was never called), and the audit row is built and recorded. One place, so
+ * every path the gateway forwards bills and records alike.
+ */
+import { totalInput, ZERO_USAGE } from '../core/usage.js';
+import { costOf, type Cost, type ModelPrice } from '../metering/index.js';
+import { meteredColumns, type RequestRow } from '../store/rows.js';
+import type { Admission, Recorder } from './ports.js';
+import type { MeteredUsage } from './steps/meter.js';
+
+/** Everything in an audit row but its token, cost and estimate columns, which come from the metering. */
+export type RowFacts = Omit<RequestRow, keyof ReturnType<typeof meteredColumns> | 'estimated'>;
+
+export interface RequestOutcome {
+  admission: Admission | undefined;
+  /** The provider was called: the call counts, and its cost is owed even when it failed. */
+  upstreamCalled: boolean;
+  /** The client got what it asked for (or left on its own). */
+  ok: boolean;
+  /** What the call used; undefined when nothing could be metered (then it is unpriced, never $0). */
+  metered: MeteredUsage | undefined;
+  /** The price of what answered; undefined when unpriced. */
+  price: ModelPrice | undefined;
+  row: RowFacts;
+  streamEvents?: number;
+}
+
+/** Settles the hold exactly once and records the row, even when settling throws. Returns the cost billed. */
+export function settleRequest(recorder: Recorder, o: RequestOutcome): Cost | undefined {
+  const usage = o.metered?.usage ?? { ...ZERO_USAGE };
+  const cost = o.upstreamCalled && o.price !== undefined && o.metered !== undefined ? costOf(usage, o.price) : undefined;
+  try {
+    if (o.upstreamCalled) o.admission?.finish({ ok: o.ok, tokensIn: totalInput(usage), tokensOut: usage.output, costUsd: cost?.totalUsd ?? 0 });
+    else o.admission?.abandon();
+  } finally {
+    const row: RequestRow = { ...o.row, ...meteredColumns(usage, cost, o.price), estimated: o.metered?.estimated ?? false };
+    recorder.record({ row, usage, streamEvents: o.streamEvents ?? 0 });
+  }
+  return cost;
+}

@@ -1,0 +1,93 @@
+/**
+ * Inputs that used to freeze the gateway's event loop for seconds, while /health is polled every 10 ms: an
+ * 8 MB request body of nested arrays (refused with a 400 before it is parsed) and a 50 MB non-streamed
+ * upstream body (refused with a 502 past gateway.max_response_body, never parsed). No gap between two health
+ * answers may pass 250 ms, a bound kept generous on purpose: the stalls were 2.7 s and 1 s.
+ */
+import { describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../fakes/index.js';
+import { startTestGateway } from '../helpers/gateway.js';
+import { deferAfterEach, rawRequest } from '../integration/foundation-support.js';
+
+const defer = deferAfterEach();
+const MAX_GAP_MS = 250;
+
+/** Polls /health back to back, 10 ms apart, until stopped; returns the longest gap between two answers. */
+function pollHealth(url: string): { stop: () => Promise<number> } {
+  let running = true;
+  let longest = 0;
+  const loop = (async () => {
+    // The first fetch of a process loads the HTTP client; gaps count from the first answer on.
+    await (await fetch(`${url}/health`)).arrayBuffer();
+    let last = performance.now();
+    while (running) {
+      const res = await fetch(`${url}/health`);
+      await res.arrayBuffer();
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return longest;
+    },
+  };
+}
+
+async function gateway() {
+  const fake = await startFakeOpenAI({ recordResponses: false });
+  defer(() => fake.close());
+  const gw = await startTestGateway({
+    yaml: ['gateway: { embedded_defaults: false }', 'providers:', `  fo: { type: openai, base_url: ${fake.baseURL}, api_key: sk-o }`, 'models:', '  "gpt-*": fo'].join('\n'),
+  });
+  defer(() => gw.stop());
+  return { fake, gw };
+}
+
+describe('no request stalls the event loop', () => {
+  it('an 8 MB body of nested arrays gets a 400 before it is parsed', async () => {
+    const { fake, gw } = await gateway();
+    const depth = 4 * 1024 * 1024 - 20;
+    const body = Buffer.from(`{"model":"gpt-4o-mini","messages":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    expect(body.length).toBeGreaterThan(8_000_000);
+    const poll = pollHealth(gw.url);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const took = performance.now() - started;
+    const gap = await poll.stop();
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { type: 'invalid_request_error', code: 'json_too_deep' } });
+    expect(fake.requests).toHaveLength(0);
+    expect(gap).toBeLessThan(MAX_GAP_MS);
+    expect(took).toBeLessThan(2_000);
+  });
+
+  it('a 50 MB non-streamed upstream body gets a quick 502 in the client format, never parsed', async () => {
+    const { fake, gw } = await gateway();
+    fake.setScenario({ kind: 'oversized', bytes: 50 * 1024 * 1024, chunks: 1 });
+    const send = () =>
+      rawRequest(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'everything, please' }] }),
+      });
+    // The fake renders the reply once and replays it: the measured request costs the fake nothing.
+    await send();
+    const poll = pollHealth(gw.url);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    const res = await send();
+    const took = performance.now() - started;
+    const gap = await poll.stop();
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'response_too_large' } });
+    expect(JSON.parse(res.text).error.message).toMatch(/larger than 16777216 bytes/);
+    expect(gap).toBeLessThan(MAX_GAP_MS);
+    expect(took).toBeLessThan(2_000);
+  });
+});
