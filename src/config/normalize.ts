@@ -25,7 +25,7 @@ import type {
   ProviderType,
   RateLimitConfig,
 } from './types.js';
-import { parseDuration, parseRateLimit, parseRatePeriod, parseSize } from './units.js';
+import { parseDuration, parseRateLimit, parseRatePeriod, parseSize, type BareUnit } from './units.js';
 
 export interface NormalizeOptions {
   /** Directory relative storage paths are resolved against (the config file's directory). */
@@ -50,8 +50,8 @@ function given<T>(value: T | null | undefined): T | undefined {
 }
 
 // The schema already checked these shapes, so a failed parse here is a programming error, not user input.
-function ms(value: string | number | null | undefined, fallback: string): number {
-  const parsed = parseDuration(given(value) ?? fallback);
+function ms(value: string | number | null | undefined, fallback: string, bare: BareUnit = 'seconds'): number {
+  const parsed = parseDuration(given(value) ?? fallback, bare);
   if (parsed === undefined) throw new Error(`unvalidated duration reached the normaliser`);
   return parsed;
 }
@@ -220,6 +220,9 @@ function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: 
     host: given(g.host) ?? DEFAULTS.host,
     port: given(g.port) ?? DEFAULTS.port,
     adminToken: given(g.admin_token) || undefined,
+    allowedHosts: (given(g.allowed_hosts) ?? []).map((h) => h.toLowerCase()),
+    // Browsers send the serialised origin: lower-case, no default port, no trailing slash.
+    allowedOrigins: (given(g.allowed_origins) ?? []).map((o) => (o === '*' ? o : new URL(o).origin)),
     maxBodyBytes: bytes(g.max_body, DEFAULTS.maxBody),
     upstreamTimeoutMs: ms(g.upstream_timeout, DEFAULTS.upstreamTimeout),
     connectTimeoutMs: ms(g.connect_timeout, DEFAULTS.connectTimeout),
@@ -348,8 +351,8 @@ function normalizeBreaker(
       threshold < 1
         ? { kind: 'rate', rate: threshold, minRequests: given(entry.min_requests) ?? DEFAULTS.breaker.minRequests }
         : { kind: 'count', errors: threshold },
-    windowMs: ms(entry.window, DEFAULTS.breaker.window),
-    resetTimeoutMs: ms(entry.reset_timeout, DEFAULTS.breaker.resetTimeout),
+    windowMs: ms(entry.window, DEFAULTS.breaker.window, 'milliseconds'),
+    resetTimeoutMs: ms(entry.reset_timeout, DEFAULTS.breaker.resetTimeout, 'milliseconds'),
     halfOpenRequests: given(entry.half_open_requests) ?? DEFAULTS.breaker.halfOpenRequests,
   };
 }
