@@ -8,7 +8,6 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { VERSION } from '../core/version.js';
 import type { GatewayConfig } from '../config/types.js';
 import { watchConfig, formatProblem, type LoadResult } from '../config/index.js';
-import { parseCondition } from '../control/index.js';
 import { openStore, type WritableStore } from '../store/index.js';
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
@@ -29,6 +28,9 @@ import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './da
 import { handleAdmin, metricsAuthorized } from './admin-api.js';
 import { createProxyHandler } from './proxy-handler.js';
 import { refusalRecord } from './refusal-record.js';
+import { checkPolicyCondition, loadConfigOffThread } from './config-loader.js';
+
+export { checkPolicyCondition };
 import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from './events.js';
 
 export interface GatewayOptions {
@@ -324,7 +326,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const watcher = options.configPath
     ? watchConfig(options.configPath, (result) => reload(result.config && options.adjustConfig ? { ...result, config: options.adjustConfig(result.config) } : result), {
-        checkPolicyCondition,
+        load: (path) => loadConfigOffThread(path),
         onError: (err: unknown) => logger.warn('config watch failed', { error: err instanceof Error ? err.message : String(err) }),
       })
     : undefined;
@@ -376,16 +378,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     pruneNow,
     close,
   };
-}
-
-/** Policy conditions are checked at config load, so a typo is reported with its file, line and column. */
-export function checkPolicyCondition(condition: string): string | undefined {
-  try {
-    parseCondition(condition);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */

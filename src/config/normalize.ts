@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULTS, OFFICIAL_BASE_URLS } from './defaults.js';
 import { closest } from './edit-distance.js';
-import { globToRegExp, isGlob } from './glob.js';
+import { isGlob, modelMatcher } from './glob.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { problem } from './problems.js';
 import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry } from './schema.js';
@@ -60,12 +60,6 @@ function bytes(value: string | number | null | undefined, fallback: string): num
   const parsed = parseSize(given(value) ?? fallback);
   if (parsed === undefined) throw new Error(`unvalidated size reached the normaliser`);
   return parsed;
-}
-
-function compileMatcher(pattern: string): (model: string) => boolean {
-  if (!isGlob(pattern)) return (model) => model === pattern;
-  const re = globToRegExp(pattern);
-  return (model) => re.test(model);
 }
 
 function entries<T>(record: Record<string, T> | null | undefined): Array<[string, T]> {
@@ -210,7 +204,7 @@ function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: 
   if (typeof dmt === 'object' && dmt !== undefined) {
     for (const [pattern, value] of Object.entries(dmt)) {
       try {
-        rules.push({ pattern, matcher: compileMatcher(pattern), value });
+        rules.push({ pattern, matcher: modelMatcher(pattern), value });
       } catch (err) {
         error(['gateway', 'default_max_tokens', pattern], (err as Error).message, 'close the [ ] character class');
       }
@@ -295,7 +289,7 @@ function normalizeRoute(
   const ok = checkProvider(spec.provider, typeof entry === 'string' ? base : [...base, 'provider']);
   let matcher: (model: string) => boolean;
   try {
-    matcher = compileMatcher(pattern);
+    matcher = modelMatcher(pattern);
   } catch (err) {
     error(base, (err as Error).message, 'close the [ ] character class, e.g. "o[0-9]*"');
     return undefined;
