@@ -13,8 +13,8 @@ import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from './s
 
 if (!hasBuiltCli) console.warn(`[reload stall] skipped: ${SKIP_REASON}`);
 
-const AGENTS = 3000;
-const MODELS = 1000;
+const AGENTS = 2000;
+const MODELS = 700;
 const MAX_GAP_MS = 250;
 
 /** A config as large as a big fleet might write: every agent with keys, budget, rate limit and breaker. */
