@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { networkInterfaces } from 'node:os';
-import { ANTHROPIC_PROVIDER_KEY, OPENAI_PROVIDER_KEY, deferAfterEach, rawRequest, shareFakesGateway, type FakesGateway } from './foundation-support.js';
+import { deferAfterEach, fakesYaml, rawRequest, shareFakesGateway, type FakesGateway } from './foundation-support.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import { eventually, startTestGateway } from '../helpers/gateway.js';
 
@@ -18,20 +18,7 @@ const EVIL = 'https://evil.example';
 let bed: FakesGateway;
 shareFakesGateway(
   (started) => (bed = started),
-  (openai, anthropic) => ({
-    yaml: [
-      'gateway:',
-      '  embedded_defaults: false',
-      `  allowed_origins: ["${APP}"]`,
-      '  allowed_hosts: [gateway.test]',
-      'providers:',
-      `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: ${OPENAI_PROVIDER_KEY} }`,
-      `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: ${ANTHROPIC_PROVIDER_KEY} }`,
-      'models:',
-      '  "gpt-*": fo',
-      '  "claude-*": fa',
-    ].join('\n'),
-  }),
+  (openai, anthropic) => ({ yaml: fakesYaml(openai, anthropic, '', [`allowed_origins: ["${APP}"]`, 'allowed_hosts: [gateway.test]']) }),
 );
 
 const chatJson = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'spend my keys' }] });
