@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { GatewayError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { parseDuration } from '../config/index.js';
@@ -12,6 +13,7 @@ import type { BudgetPatch } from '../control/index.js';
 import type { WritableStore } from '../store/index.js';
 import type { EventBus } from '../observe/event-bus.js';
 import { sendError, sendJson, toGatewayError } from '../server/render-error.js';
+import { isLoopback } from '../server/edge-policy.js';
 import { formatSseJson, formatSseComment } from '../wire/sse.js';
 import { readBody, parseJsonBody } from '../pipeline/steps/read-body.js';
 import { actorFrom, type ControlActions } from './control-actions.js';
@@ -35,10 +37,6 @@ const STATUS_CLASS = /^[1-5]xx$/;
 const STATUS_CODE = /^\d{3}$/;
 const KEEPALIVE_MS = 15_000;
 
-export function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
-}
-
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
@@ -52,6 +50,28 @@ export function authorized(req: IncomingMessage, token: string | undefined): boo
   // Hash both sides so the comparison takes the same time whatever the lengths.
   return timingSafeEqual(digest(given), digest(token));
 }
+
+/**
+ * /metrics: loopback callers (a Prometheus on this machine) always; others only with the admin token, so a gateway
+ * bound to a network address does not publish agent names and spend to it.
+ */
+export function metricsAuthorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (isLoopback(req.socket.remoteAddress)) return true;
+  return token !== undefined && token !== '' && authorized(req, token);
+}
+
+const USD_HINT = 'must be a number of USD or null';
+const limitUsd = z.number({ error: USD_HINT }).nonnegative({ error: `${USD_HINT} (a limit cannot be negative)` }).nullable();
+/** Bodies are strict: a misspelt field is a 400 naming it, never a 200 that changed nothing. */
+const budgetBody = z.strictObject({ hourly: limitUsd.optional(), daily: limitUsd.optional(), total: limitUsd.optional() });
+/** The agent-gateway format's names, at its path `PUT /api/budget/{id}`. */
+const seedBudgetBody = z.strictObject({
+  max_cost_per_hour: limitUsd.optional(),
+  max_cost_per_day: limitUsd.optional(),
+  max_cost_total: limitUsd.optional(),
+});
+const pauseBody = z.strictObject({ reason: z.string({ error: 'must be a string' }).optional() });
+const emptyBody = z.strictObject({});
 
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, d: AdminDeps): Promise<void> {
   const requestId = String(res.getHeader('x-request-id') ?? '');
@@ -104,22 +124,25 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, qu
       });
     }
     if (method === 'POST' && action === 'pause') {
-      const body = await jsonBody(req);
-      const reason = typeof body.reason === 'string' && body.reason.length > 0 ? body.reason.slice(0, 200) : undefined;
+      const body = await jsonBody(req, pauseBody);
+      const reason = body.reason !== undefined && body.reason.length > 0 ? body.reason.slice(0, 200) : undefined;
       return sendJson(res, 200, { agent: id, paused: d.actions.pause(id, actor, reason) });
     }
-    if (method === 'POST' && action === 'resume') return sendJson(res, 200, { agent: id, resumed: d.actions.resume(id, actor) });
-    if (method === 'PUT' && action === 'budget') {
-      const body = await jsonBody(req);
-      const patch: BudgetPatch = {};
-      for (const w of ['hourly', 'daily', 'total'] as const) {
-        if (!(w in body)) continue;
-        const v = body[w];
-        if (v !== null && typeof v !== 'number') throw new GatewayError('invalid_request', `${w} must be a number of USD or null`, { param: w });
-        patch[w] = v;
-      }
-      return sendJson(res, 200, { agent: id, budget: d.actions.setBudget(id, patch, actor) });
+    if (method === 'POST' && action === 'resume') {
+      await jsonBody(req, emptyBody);
+      const outcome = d.actions.resume(id, actor);
+      const stillPaused = outcome.stillPaused === undefined ? {} : { paused: true, message: outcome.stillPaused };
+      return sendJson(res, 200, { agent: id, resumed: outcome.resumed, ...stillPaused });
     }
+    if (method === 'PUT' && action === 'budget') {
+      const body = await jsonBody(req, budgetBody, ' (the agent-gateway names max_cost_per_* go to PUT /api/budget/{id})');
+      return sendJson(res, 200, { agent: id, budget: d.actions.setBudget(id, definedOnly(body), actor) });
+    }
+  }
+  if (method === 'PUT' && section === 'budget' && id !== undefined && action === undefined) {
+    const body = await jsonBody(req, seedBudgetBody);
+    const patch = definedOnly({ hourly: body.max_cost_per_hour, daily: body.max_cost_per_day, total: body.max_cost_total });
+    return sendJson(res, 200, { agent: id, budget: d.actions.setBudget(id, patch, actor) });
   }
   throw new GatewayError('not_found', `no management route ${method} ${path}`);
 }
@@ -157,12 +180,36 @@ function streamLogs(req: IncomingMessage, res: ServerResponse, query: URLSearchP
   req.on('close', stop);
 }
 
-async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const raw = await readBody(req, ADMIN_BODY_LIMIT);
-  if (raw.length === 0) return {};
-  const parsed = parseJsonBody(raw);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('invalid_request', 'expected a JSON object');
-  return parsed as Record<string, unknown>;
+/**
+ * The body as `schema` describes it. A POST without a body (`curl -X POST …/resume`) is an empty object; a body
+ * must be JSON. Unknown fields are named in the 400, with `hint` when there is a likely mix-up.
+ */
+async function jsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, hint = ''): Promise<T> {
+  const empty = req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined);
+  const raw = empty ? Buffer.alloc(0) : await readBody(req, ADMIN_BODY_LIMIT);
+  const parsed = schema.safeParse(raw.length === 0 ? {} : parseJsonBody(raw));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys((schema as unknown as z.ZodObject).shape);
+    const names = issue.keys.map((k) => `"${k}"`).join(', ');
+    const takes = known.length > 0 ? `this endpoint takes ${known.join(', ')}` : 'this endpoint takes no fields';
+    throw new GatewayError('invalid_request', `unknown field${issue.keys.length === 1 ? '' : 's'} ${names}; ${takes}${hint}`, { param: issue.keys[0] ?? '' });
+  }
+  // Every field schema above carries its own message; at the root the body was not an object.
+  if (issue.path.length === 0) throw new GatewayError('invalid_request', 'expected a JSON object');
+  const field = issue.path.join('.');
+  throw new GatewayError('invalid_request', `${field} ${issue.message}`, { param: field });
+}
+
+/** Drops the windows a body left out (an explicit null stays: it clears the limit). */
+function definedOnly(patch: { hourly?: number | null | undefined; daily?: number | null | undefined; total?: number | null | undefined }): BudgetPatch {
+  const out: BudgetPatch = {};
+  for (const w of ['hourly', 'daily', 'total'] as const) {
+    const v = patch[w];
+    if (v !== undefined) out[w] = v;
+  }
+  return out;
 }
 
 function sinceMs(since: string | null, clock: Clock): number | undefined {

@@ -2,23 +2,42 @@
  * The one code path for every control action, whoever asks (management API, CLI through it, TUI):
  * the registry changes state, persists the override and emits the control event that the audit records.
  */
+import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
 import type { BudgetLimitsView, BudgetPatch, PauseState } from '../control/index.js';
+import { stillOverBudgetError } from '../control/admission-errors.js';
 import type { GatewayControls } from './controls.js';
 
 export type Surface = 'api' | 'cli' | 'tui';
 
+export interface ResumeOutcome {
+  /** A pause was lifted. */
+  resumed: boolean;
+  /** Set when the agent is still paused afterwards (its budget is spent): why, and when room frees up. */
+  stillPaused?: string;
+}
+
 export class ControlActions {
-  constructor(private readonly controls: GatewayControls) {}
+  constructor(
+    private readonly controls: GatewayControls,
+    private readonly clock: Clock,
+  ) {}
 
   pause(agent: string, actor: string, reason?: string): PauseState {
     this.requireAgent(agent);
     return this.controls.registry.pause(agent, { actor, ...(reason ? { reason } : {}) });
   }
 
-  resume(agent: string, actor: string): boolean {
+  /**
+   * Lifts a manual or policy pause. An agent over budget stays paused: a budget pause alone is a 409 error, and
+   * one under a lifted pause is reported in `stillPaused`.
+   */
+  resume(agent: string, actor: string): ResumeOutcome {
     this.requireAgent(agent);
-    return this.controls.registry.resume(agent, actor);
+    const resumed = this.controls.registry.resume(agent, actor);
+    const denial = this.controls.registry.agent(agent)?.pause?.kind === 'budget' ? this.controls.ledger.check(agent) : null;
+    if (denial === null) return { resumed };
+    return { resumed, stillPaused: stillOverBudgetError(agent, denial, this.controls.ledger.timeZone, this.clock.now()).message };
   }
 
   setBudget(agent: string, patch: BudgetPatch, actor: string): BudgetLimitsView {

@@ -20,6 +20,8 @@ export interface SnapshotDeps {
   controls: GatewayControls;
   live: LiveState;
   configBanner: () => string | undefined;
+  /** Set while the gateway listens on a network address without an admin token. */
+  exposureWarning: () => string | undefined;
 }
 
 export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
@@ -34,6 +36,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
     return status;
   });
   const banner = d.configBanner();
+  const exposure = d.exposureWarning();
   return {
     gateway: {
       version: VERSION,
@@ -45,6 +48,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
       requestsPerSecond: d.live.requestsPerSecond(),
       providers: config.providers.size,
       ...(banner ? { configBanner: banner } : {}),
+      ...(exposure ? { exposureWarning: exposure } : {}),
     },
     agents,
     breakers,
@@ -115,7 +119,9 @@ export class InProcessDashboardSource implements DashboardSource {
       this.control.pause(agent, 'tui', reason);
     },
     resume: async (agent: string): Promise<void> => {
-      this.control.resume(agent, 'tui');
+      const { stillPaused } = this.control.resume(agent, 'tui');
+      // Lifting a manual pause does not lift a spent budget: say so rather than "resumed".
+      if (stillPaused !== undefined) throw new Error(stillPaused);
     },
     setBudget: async (agent: string, change: { hourly?: number | null; daily?: number | null; total?: number | null }): Promise<void> => {
       this.control.setBudget(agent, change, 'tui');

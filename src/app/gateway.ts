@@ -8,13 +8,13 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { VERSION } from '../core/version.js';
 import type { GatewayConfig } from '../config/types.js';
 import { watchConfig, formatProblem, type LoadResult } from '../config/index.js';
-import { parseCondition } from '../control/index.js';
 import { openStore, type WritableStore } from '../store/index.js';
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
 import { GatewayMetrics } from '../observe/metrics.js';
 import { Redactor } from '../observe/redact.js';
 import { createGatewayServer, listen } from '../server/gateway-server.js';
+import { EdgePolicy, exposureWarning, machineNames } from '../server/edge-policy.js';
 import type { RequestRecord } from '../pipeline/ports.js';
 import type { MockBehaviour } from '../providers/mock.js';
 import { loadSqliteNativeBinding } from '../runtime/sea.js';
@@ -25,8 +25,12 @@ import { GatewayControls, SqliteControlPersistence } from './controls.js';
 import { ControlActions } from './control-actions.js';
 import { LiveState } from './live-state.js';
 import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
-import { handleAdmin } from './admin-api.js';
+import { handleAdmin, metricsAuthorized } from './admin-api.js';
 import { createProxyHandler } from './proxy-handler.js';
+import { refusalRecord } from './refusal-record.js';
+import { checkPolicyCondition, loadConfigOffThread } from './config-loader.js';
+
+export { checkPolicyCondition };
 import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from './events.js';
 
 export interface GatewayOptions {
@@ -108,10 +112,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   restoreFromStore(store, controls);
   const router = new ConfigRouter(() => config, providers);
-  const actions = new ControlActions(controls);
+  const actions = new ControlActions(controls, clock);
 
   let address = '';
-  const snapshotDeps: SnapshotDeps = { clock, address: () => address, startedAt, config: () => config, controls, live, configBanner: () => configBanner };
+  /** The socket's own address and port, once listening (the config may say port 0 or a host name). */
+  let listening = { address: config.gateway.host, port: config.gateway.port };
+  const edgeFor = (c: GatewayConfig): EdgePolicy =>
+    new EdgePolicy({ port: listening.port, boundAddress: listening.address, configuredHost: c.gateway.host, allowedHosts: c.gateway.allowedHosts, allowedOrigins: c.gateway.allowedOrigins, localNames: machineNames });
+  let edge = edgeFor(config);
+  const snapshotDeps: SnapshotDeps = {
+    clock,
+    address: () => address,
+    startedAt,
+    config: () => config,
+    controls,
+    live,
+    configBanner: () => configBanner,
+    exposureWarning: () => exposureWarning(listening.address, config.gateway.adminToken),
+  };
   let closing: Promise<void> | undefined;
   const shutdown = new AbortController();
   const dashboard = new InProcessDashboardSource(snapshotDeps, actions, () => close());
@@ -189,6 +207,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       newId,
       health: () => ({ status: 'ok', version: VERSION, uptime_seconds: Math.round((clock.now() - startedAt) / 1000) }),
       ready: () => store.db.open,
+      edge: () => edge,
+      metricsAllowed: (req) => metricsAuthorized(req, config.gateway.adminToken),
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
       admin: (req, res, path, query) =>
         handleAdmin(req, res, path, query, {
@@ -214,6 +234,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         }
       },
       onError: (err, requestId) => logger.error('unhandled error', { request_id: requestId, error: err instanceof Error ? err.message : String(err) }),
+      refused: (req, error, requestId, proxied) => {
+        // A refused proxy call is audited like any other; a refused management or metrics call is only logged.
+        if (proxied) recorder.record(refusalRecord(req, error, requestId, proxied, clock.now(), cachedSettings));
+        else logger.warn('request refused', { request_id: requestId, code: error.code, path: (req.url ?? '').slice(0, 200), host: req.headers.host, origin: req.headers.origin });
+      },
     },
     {
       maxHeaderBytes: config.gateway.maxHeaderSizeBytes,
@@ -224,6 +249,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const bound = await listen(server, config.gateway.port, config.gateway.host);
   const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
   address = `http://${host}:${bound.port}`;
+  listening = { address: bound.address, port: bound.port };
+  edge = edgeFor(config);
+  const exposed = exposureWarning(bound.address, config.gateway.adminToken);
+  if (exposed !== undefined) logger.warn(exposed);
 
   const tick = setInterval(() => {
     controls.registry.tick();
@@ -285,6 +314,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     meter.reconfigure(next);
     config = next;
     cachedSettings = settings();
+    edge = edgeFor(next);
     redactor.setSecrets(secretsOf(next));
     configBanner = undefined;
     // Replaced upstream pools close once their in-flight requests are done (undici's close waits for them).
@@ -296,7 +326,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const watcher = options.configPath
     ? watchConfig(options.configPath, (result) => reload(result.config && options.adjustConfig ? { ...result, config: options.adjustConfig(result.config) } : result), {
-        checkPolicyCondition,
+        load: (path) => loadConfigOffThread(path),
         onError: (err: unknown) => logger.warn('config watch failed', { error: err instanceof Error ? err.message : String(err) }),
       })
     : undefined;
@@ -348,16 +378,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     pruneNow,
     close,
   };
-}
-
-/** Policy conditions are checked at config load, so a typo is reported with its file, line and column. */
-export function checkPolicyCondition(condition: string): string | undefined {
-  try {
-    parseCondition(condition);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */

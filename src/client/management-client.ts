@@ -48,6 +48,15 @@ export interface ManagementClientOptions {
 
 type Method = 'GET' | 'POST' | 'PUT';
 
+export interface ResumeResult {
+  agent: string;
+  /** A manual or policy pause was lifted. */
+  resumed: boolean;
+  /** True when the agent is still paused by its spent budget; `message` says why and when room frees up. */
+  paused?: boolean;
+  message?: string;
+}
+
 export class ManagementClient {
   readonly baseUrl: string;
   private readonly token: string | undefined;
@@ -77,8 +86,9 @@ export class ManagementClient {
     await this.json('POST', `/api/agents/${encodeURIComponent(id)}/pause`, reason === undefined ? {} : { reason });
   }
 
-  async resume(id: string): Promise<void> {
-    await this.json('POST', `/api/agents/${encodeURIComponent(id)}/resume`, {});
+  /** `paused` and `message` are set when the agent stays paused afterwards: its budget is spent. */
+  resume(id: string): Promise<ResumeResult> {
+    return this.json<ResumeResult>('POST', `/api/agents/${encodeURIComponent(id)}/resume`, {});
   }
 
   /** Numbers set limits, null clears them; omitted windows stay as they are. */

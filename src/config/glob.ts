@@ -33,6 +33,13 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
+/** A matcher for a model name or glob: plain equality for a name, the compiled RegExp for a glob. */
+export function modelMatcher(pattern: string): (model: string) => boolean {
+  if (!isGlob(pattern)) return (model) => model === pattern;
+  const re = globToRegExp(pattern);
+  return (model) => re.test(model);
+}
+
 /** The literal text before the first wildcard: what a human would recognise as the pattern's family name. */
 export function globPrefix(glob: string): string {
   const index = glob.search(/[*?[]/);

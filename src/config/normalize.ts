@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULTS, OFFICIAL_BASE_URLS } from './defaults.js';
 import { closest } from './edit-distance.js';
-import { globToRegExp, isGlob } from './glob.js';
+import { isGlob, modelMatcher } from './glob.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { problem } from './problems.js';
 import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry } from './schema.js';
@@ -25,7 +25,7 @@ import type {
   ProviderType,
   RateLimitConfig,
 } from './types.js';
-import { parseDuration, parseRateLimit, parseRatePeriod, parseSize } from './units.js';
+import { parseDuration, parseRateLimit, parseRatePeriod, parseSize, type BareUnit } from './units.js';
 
 export interface NormalizeOptions {
   /** Directory relative storage paths are resolved against (the config file's directory). */
@@ -50,8 +50,8 @@ function given<T>(value: T | null | undefined): T | undefined {
 }
 
 // The schema already checked these shapes, so a failed parse here is a programming error, not user input.
-function ms(value: string | number | null | undefined, fallback: string): number {
-  const parsed = parseDuration(given(value) ?? fallback);
+function ms(value: string | number | null | undefined, fallback: string, bare: BareUnit = 'seconds'): number {
+  const parsed = parseDuration(given(value) ?? fallback, bare);
   if (parsed === undefined) throw new Error(`unvalidated duration reached the normaliser`);
   return parsed;
 }
@@ -67,12 +67,6 @@ function passthroughRule(value: boolean | readonly string[] | undefined): 'all' 
   if (value === false) return [];
   // Prefixes match whole path segments; a trailing slash would only make them miss.
   return value.map((p) => (p.length > 4 && p.endsWith('/') ? p.slice(0, -1) : p));
-}
-
-function compileMatcher(pattern: string): (model: string) => boolean {
-  if (!isGlob(pattern)) return (model) => model === pattern;
-  const re = globToRegExp(pattern);
-  return (model) => re.test(model);
 }
 
 function entries<T>(record: Record<string, T> | null | undefined): Array<[string, T]> {
@@ -217,7 +211,7 @@ function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: 
   if (typeof dmt === 'object' && dmt !== undefined) {
     for (const [pattern, value] of Object.entries(dmt)) {
       try {
-        rules.push({ pattern, matcher: compileMatcher(pattern), value });
+        rules.push({ pattern, matcher: modelMatcher(pattern), value });
       } catch (err) {
         error(['gateway', 'default_max_tokens', pattern], (err as Error).message, 'close the [ ] character class');
       }
@@ -227,6 +221,9 @@ function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: 
     host: given(g.host) ?? DEFAULTS.host,
     port: given(g.port) ?? DEFAULTS.port,
     adminToken: given(g.admin_token) || undefined,
+    allowedHosts: (given(g.allowed_hosts) ?? []).map((h) => h.toLowerCase()),
+    // Browsers send the serialised origin: lower-case, no default port, no trailing slash.
+    allowedOrigins: (given(g.allowed_origins) ?? []).map((o) => (o === '*' ? o : new URL(o).origin)),
     maxBodyBytes: bytes(g.max_body, DEFAULTS.maxBody),
     maxResponseBodyBytes: bytes(g.max_response_body, DEFAULTS.maxResponseBody),
     passthrough: passthroughRule(given(g.passthrough)),
@@ -301,7 +298,7 @@ function normalizeRoute(
   const ok = checkProvider(spec.provider, typeof entry === 'string' ? base : [...base, 'provider']);
   let matcher: (model: string) => boolean;
   try {
-    matcher = compileMatcher(pattern);
+    matcher = modelMatcher(pattern);
   } catch (err) {
     error(base, (err as Error).message, 'close the [ ] character class, e.g. "o[0-9]*"');
     return undefined;
@@ -357,8 +354,8 @@ function normalizeBreaker(
       threshold < 1
         ? { kind: 'rate', rate: threshold, minRequests: given(entry.min_requests) ?? DEFAULTS.breaker.minRequests }
         : { kind: 'count', errors: threshold },
-    windowMs: ms(entry.window, DEFAULTS.breaker.window),
-    resetTimeoutMs: ms(entry.reset_timeout, DEFAULTS.breaker.resetTimeout),
+    windowMs: ms(entry.window, DEFAULTS.breaker.window, 'milliseconds'),
+    resetTimeoutMs: ms(entry.reset_timeout, DEFAULTS.breaker.resetTimeout, 'milliseconds'),
     halfOpenRequests: given(entry.half_open_requests) ?? DEFAULTS.breaker.halfOpenRequests,
   };
 }

@@ -14,6 +14,7 @@ import {
   SIZE_HINT,
   SIZE_PATTERN,
   isValidTimeZone,
+  type BareUnit,
 } from './units.js';
 
 /** Names of providers and agents appear in URLs (`/agents/{id}/v1`) and metric labels. */
@@ -40,13 +41,47 @@ function optional<T extends z.ZodType>(schema: T) {
 const name = (what: string) =>
   z.string().regex(new RegExp(NAME_PATTERN), { error: `invalid ${what} name; ${NAME_HINT}` });
 
-const duration = z.union(
-  [
-    z.number().nonnegative({ error: `a duration cannot be negative; ${DURATION_HINT}` }),
-    z.string().regex(new RegExp(DURATION_PATTERN), { error: `invalid duration; ${DURATION_HINT}` }),
-  ],
-  { error: `expected a duration; ${DURATION_HINT}` },
-);
+const durationSchema = () =>
+  z.union(
+    [
+      z.number().nonnegative({ error: `a duration cannot be negative; ${DURATION_HINT}` }),
+      z.string().regex(new RegExp(DURATION_PATTERN), { error: `invalid duration; ${DURATION_HINT}` }),
+    ],
+    { error: `expected a duration; ${DURATION_HINT}` },
+  );
+
+/** A bare number means seconds... */
+const duration = durationSchema();
+/** ...except in a circuit_breaker, where the agent-gateway format documents milliseconds (`reset_timeout: 30000`). */
+const breakerDuration = durationSchema();
+
+/** Which unit a bare number is read in, by schema node: validate warns about each one, as a bare number is ambiguous. */
+export const BARE_DURATION_UNITS: ReadonlyMap<z.ZodType, BareUnit> = new Map<z.ZodType, BareUnit>([
+  [duration, 'seconds'],
+  [breakerDuration, 'milliseconds'],
+]);
+
+/** `gateway.internal`, `gateway.internal:8080`, `[::1]:8080`, `*`: a Host header value, without scheme or path. */
+function isHostEntry(value: string): boolean {
+  if (value === '*') return true;
+  if (/[\s/?#@]/.test(value)) return false;
+  return URL.canParse(`http://${value}`);
+}
+
+/** `https://app.example.com`, `http://localhost:3000`, `*`: an origin as browsers send it, without a path. */
+function isOriginEntry(value: string): boolean {
+  if (value === '*') return true;
+  const url = URL.parse(value);
+  return (
+    url !== null &&
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.username === '' &&
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '' &&
+    !value.endsWith('/')
+  );
+}
 
 const size = z.union(
   [
@@ -68,6 +103,24 @@ const gatewaySection = z.object({
   host: optional(z.string().min(1)).describe('Address to listen on (default 127.0.0.1)'),
   port: optional(z.int().min(0).max(65535)).describe('Port to listen on (default 8080; 0 picks a free port)'),
   admin_token: optional(z.string()).describe('Token required by the admin API; loopback-only when unset'),
+  allowed_hosts: optional(
+    z.array(
+      z.string().refine(isHostEntry, {
+        error: 'invalid host; write a host name or address with an optional port, e.g. gateway.lan or gateway.lan:8080, or "*"',
+      }),
+    ),
+  ).describe(
+    'Host header values accepted besides loopback names and the bound address (e.g. a DNS name the gateway is reached by); "*" accepts any host',
+  ),
+  allowed_origins: optional(
+    z.array(
+      z.string().refine(isOriginEntry, {
+        error: 'invalid origin; write scheme://host[:port] without a path, e.g. https://app.example.com or http://localhost:3000, or "*"',
+      }),
+    ),
+  ).describe(
+    'Browser origins allowed to call the proxy (with CORS); requests with any other Origin header are refused. "*" allows every origin',
+  ),
   max_body: optional(size).describe('Largest accepted request body (default 10mb)'),
   max_response_body: optional(size).describe(
     'Largest non-streamed provider answer the gateway reads; a bigger one gets a 502 (default 16mb)',
@@ -184,8 +237,10 @@ const circuitBreaker = z.object({
   error_threshold: optional(z.number().positive()).describe(
     'Errors within window that open the breaker; a value below 1 is an error rate (0.5 = 50%)',
   ),
-  window: optional(duration).describe('Sliding window for counting errors (default 60s)'),
-  reset_timeout: optional(duration).describe('Time the breaker stays open before a trial request (default 30s)'),
+  window: optional(breakerDuration).describe('Sliding window for counting errors (default 60s; a bare number is milliseconds)'),
+  reset_timeout: optional(breakerDuration).describe(
+    'Time the breaker stays open before a trial request (default 30s; a bare number is milliseconds)',
+  ),
   half_open_requests: optional(positiveInt).describe('Trial requests allowed while half-open (default 1)'),
   min_requests: optional(positiveInt).describe('Requests needed in the window before an error rate can trip (default 5)'),
 });

@@ -11,6 +11,10 @@ export interface GatewaySettings {
   port: number;
   /** Required by the admin API when set; undefined means loopback-only admin access. */
   adminToken: string | undefined;
+  /** Host header values accepted besides loopback names and the bound address, lower-cased; `*` accepts any. */
+  allowedHosts: readonly string[];
+  /** Browser origins (`scheme://host[:port]`, as browsers serialise them) allowed to call the proxy; `*` allows any. */
+  allowedOrigins: readonly string[];
   maxBodyBytes: number;
   /** Largest non-streamed upstream body read whole; a larger one is refused with a 502. */
   maxResponseBodyBytes: number;

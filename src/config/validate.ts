@@ -10,9 +10,10 @@ import { normalizeConfig } from './normalize.js';
 import type { ConfigProblem } from './problems.js';
 import { problem, problemFromIssue } from './problems.js';
 import type { GatewayFile } from './schema.js';
-import { gatewayFileSchema } from './schema.js';
+import { BARE_DURATION_UNITS, gatewayFileSchema } from './schema.js';
 import type { GatewayConfig } from './types.js';
-import { findUnknownKeys } from './unknown-keys.js';
+import { findBareDurations, findUnknownKeys } from './unknown-keys.js';
+import { formatDuration, parseDuration } from './units.js';
 import { parseYamlSource } from './yaml-source.js';
 
 export interface ConfigResult {
@@ -47,6 +48,12 @@ export function checkSchema(raw: unknown): { file: GatewayFile | undefined; prob
   const problems: ConfigProblem[] = findUnknownKeys(gatewayFileSchema, value).map((u) =>
     problem('warning', u.path, `unknown key "${u.key}" is ignored`, u.suggestion === undefined ? 'remove it' : `did you mean "${u.suggestion}"?`),
   );
+  for (const bare of findBareDurations(gatewayFileSchema, value, BARE_DURATION_UNITS)) {
+    const ms = parseDuration(bare.value, bare.unit);
+    if (ms === undefined) continue; // negative: the schema reports it
+    const read = bare.unit === 'milliseconds' ? `${bare.value} ms, as the agent-gateway format documents for breakers` : `${bare.value} seconds`;
+    problems.push(problem('warning', bare.path, `the bare number ${bare.value} is read as ${read}`, `write it with a unit: ${formatDuration(ms)}`));
+  }
   const parsed = gatewayFileSchema.safeParse(value, { error: errorMap });
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map(problemFromIssue));

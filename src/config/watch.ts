@@ -51,6 +51,11 @@ export interface WatchOptions {
   checkPolicyCondition?: PolicyConditionCheck;
   /** Called when the watcher itself fails (e.g. the directory was removed). */
   onError?: (err: Error) => void;
+  /**
+   * Reads the changed file; by default readConfig on this thread. The gateway passes one that works off the main
+   * thread, so a very large file does not stall requests while it is parsed.
+   */
+  load?: (path: string) => Promise<LoadResult>;
 }
 
 export interface ConfigWatcher {
@@ -70,13 +75,20 @@ export function watchConfig(path: string, onChange: (result: LoadResult) => void
   const name = basename(file);
   // Only report real content changes: saves that rewrite identical bytes, and touch, are not reloads.
   let lastText = readOrUndefined(file);
+  const load = options.load ?? ((path: string) => Promise.resolve(readConfig({ path, env: options.env, checkPolicyCondition: options.checkPolicyCondition })));
+  let closed = false;
+  // Loads run one at a time, in the order of the changes, so an older result never replaces a newer one.
+  let loading: Promise<void> = Promise.resolve();
   const reload = debounce(
     () => {
       const text = readOrUndefined(file);
       // A missing file mid-save (rename in progress) is reported only if it is still missing after the debounce.
       if (text !== undefined && text === lastText) return;
       lastText = text;
-      onChange(readConfig({ path: file, env: options.env, checkPolicyCondition: options.checkPolicyCondition }));
+      loading = loading.then(async () => {
+        const result = await load(file);
+        if (!closed) onChange(result);
+      });
     },
     options.debounceMs ?? 200,
     options.timers,
@@ -87,6 +99,7 @@ export function watchConfig(path: string, onChange: (result: LoadResult) => void
   watcher.on('error', (err: Error) => options.onError?.(err));
   return {
     close() {
+      closed = true;
       reload.cancel();
       watcher?.close();
       watcher = undefined;

@@ -44,6 +44,16 @@ export function budgetExceededError(agent: string, d: BudgetDenial, timeZone: st
   });
 }
 
+/** Resume cannot lift a budget pause while the window is spent: says so, with spend, limit and when room frees up. */
+export function stillOverBudgetError(agent: string, d: BudgetDenial, timeZone: string, now: number): GatewayError {
+  const why = budgetExceededError(agent, d, timeZone, now).message;
+  const raise = d.freesAt === null ? '' : ` Or raise the limit: 'ai-gateway budget ${agent} --${d.window} USD'.`;
+  return new GatewayError('invalid_request', `Agent '${agent}' stays paused because its ${WINDOW_TEXT[d.window]} budget is spent. ${why}${raise}`, {
+    status: 409,
+    code: 'still_over_budget',
+  });
+}
+
 export function agentPausedError(agent: string, pause: PauseState): GatewayError {
   return new GatewayError(
     'agent_paused',

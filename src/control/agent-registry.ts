@@ -6,6 +6,7 @@ import {
   budgetExceededError,
   policyDeniedError,
   rateLimitedError,
+  stillOverBudgetError,
 } from './admission-errors.js';
 import { checkBudgetLimits, type BudgetLedger, type BudgetLimitsView, type Reservation } from './budget-ledger.js';
 import { PolicyEngine, type PolicyFiring } from './policy/engine.js';
@@ -192,13 +193,7 @@ export class AgentRegistry {
     if (e.pause === null) return false;
     if (e.pause.kind === 'budget') {
       const denial = this.ledger.check(id);
-      if (denial !== null) {
-        throw new GatewayError(
-          'invalid_request',
-          `agent '${id}' is paused because its ${denial.window} budget is spent; raise it with ` +
-            `'ai-gateway budget ${id} --${denial.window} USD' or wait until the window has room`,
-        );
-      }
+      if (denial !== null) throw stillOverBudgetError(id, denial, this.ledger.timeZone, this.clock.now());
     }
     this.setPause(e, null, actor);
     this.refresh(e);

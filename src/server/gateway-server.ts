@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../core/errors.js';
 import type { WireFormat } from '../wire/codec.js';
+import { checkContentType } from '../pipeline/steps/read-body.js';
+import { corsHeaders, hostRefused, isPreflight, originRefused, preflightHeaders, type EdgePolicy } from './edge-policy.js';
 import { matchRoute, type ProxyEndpoint } from './route-match.js';
 import { sendError, sendJson, toGatewayError } from './render-error.js';
 
@@ -13,10 +15,16 @@ export interface ServerHandlers {
   newId(): string;
   health(): Record<string, unknown>;
   ready(): boolean;
+  /** Host and Origin rules of the current config. */
+  edge(): EdgePolicy;
+  /** Loopback callers, or callers with the admin token. */
+  metricsAllowed(req: IncomingMessage): boolean;
   metrics(): Promise<{ contentType: string; body: string }>;
   admin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void>;
   proxy(req: IncomingMessage, res: ServerResponse, endpoint: ProxyEndpoint, agent: string | undefined, v1Path: string, search: string, requestId: string): Promise<void>;
   onError(err: unknown, requestId: string): void;
+  /** A request refused at the edge (host, origin, content type), already answered; `proxy` is set for proxy routes. */
+  refused(req: IncomingMessage, error: GatewayError, requestId: string, proxy?: { endpoint: ProxyEndpoint; agent: string | undefined }): void;
 }
 
 export interface ServerLimits {
@@ -60,26 +68,72 @@ export function createGatewayServer(handlers: ServerHandlers, limits: ServerLimi
 async function route(req: IncomingMessage, res: ServerResponse, requestId: string, h: ServerHandlers): Promise<void> {
   const match = matchRoute(req.url ?? '/');
   res.setHeader('x-request-id', requestId);
+  // Probes answer whatever name they use (orchestrators and load balancers pick their own); they reveal only liveness.
+  if (match.kind === 'health') return sendJson(res, 200, h.health());
+  if (match.kind === 'ready') return h.ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'starting' });
+
+  const proxy = match.kind === 'proxy' ? { endpoint: match.endpoint, agent: match.agent } : undefined;
+  const format = clientFormatFor(proxy?.endpoint, req.headers);
+  const refuse = (err: GatewayError): void => {
+    sendError(res, err, format, requestId);
+    h.refused(req, err, requestId, proxy);
+  };
+  const edge = h.edge();
+  if (!edge.hostAllowed(req.headers.host)) return refuse(hostRefused(req.headers.host));
+
   switch (match.kind) {
-    case 'health':
-      return sendJson(res, 200, h.health());
-    case 'ready':
-      return h.ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'starting' });
     case 'metrics': {
+      if (!h.metricsAllowed(req)) {
+        const err = new GatewayError('invalid_request', 'metrics answer loopback callers, or others that send the admin token as Authorization: Bearer <token> (gateway.admin_token)', {
+          status: 403,
+          code: 'metrics_unauthorized',
+        });
+        return refuse(err);
+      }
       const m = await h.metrics();
       res.writeHead(200, { 'content-type': m.contentType });
       res.end(m.body);
       return;
     }
     case 'admin':
+      // The management API has its own rule for browsers: no Origin unless the admin token is sent.
       return h.admin(req, res, match.path, match.query);
-    case 'proxy':
+    case 'proxy': {
+      const origin = req.headers.origin;
+      if (origin !== undefined) {
+        if (!edge.originAllowed(origin)) return refuse(originRefused(origin));
+        if (isPreflight(req.method, req.headers)) {
+          res.writeHead(204, preflightHeaders(origin, req.headers));
+          res.end();
+          return;
+        }
+        for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value);
+      } else if (edge.corsEnabled) res.setHeader('vary', 'Origin');
+      if (req.method === 'POST' && match.endpoint === 'other') {
+        try {
+          checkPassThroughType(req.headers['content-type']);
+        } catch (err) {
+          return refuse(toGatewayError(err));
+        }
+      }
       return h.proxy(req, res, match.endpoint, match.agent, match.v1Path, match.search, requestId);
+    }
     case 'not_found': {
       const err = new GatewayError('not_found', `no route for ${req.method ?? 'GET'} ${(req.url ?? '/').slice(0, 200)}; the proxy serves /v1/… and /agents/{id}/v1/…`);
-      return sendError(res, err, clientFormatFor(undefined, req.headers), requestId);
+      return sendError(res, err, format, requestId);
     }
   }
+}
+
+/**
+ * Pass-through POSTs follow the metered endpoints' rule (JSON, never a missing type), with one exception: uploads
+ * (`/v1/files`, `/v1/audio/transcriptions`) are multipart by the provider's API. A page could send multipart
+ * cross-site without a preflight, but it cannot do so without an Origin header, which is checked first.
+ */
+function checkPassThroughType(raw: string | undefined): void {
+  const type = raw === undefined ? '' : (raw.split(';')[0] ?? '').trim().toLowerCase();
+  if (type === 'multipart/form-data') return;
+  checkContentType(raw);
 }
 
 export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

@@ -16,6 +16,8 @@ interface Segment {
 }
 
 const SEPARATOR = ' ─ ';
+/** Short form of the gateway's exposure warning (the log line says it in full). */
+export const EXPOSURE_TEXT = '⚠ network address, no admin token';
 
 export function agentCountsText(snapshot: DashboardSnapshot): string {
   const total = snapshot.agents.length;
@@ -39,9 +41,12 @@ export function headerSegments(
 ): { segments: Segment[]; countsShown: boolean } {
   const g = snapshot.gateway;
   const rate = `${requestsPerSecond(snapshot).toFixed(1)} req/s`;
+  // The exposure warning never leaves the header: it is the one thing here that asks for action.
+  const exposed: Segment[] = g.exposureWarning ? [{ text: EXPOSURE_TEXT, tone: 'warn', bold: true }] : [];
   const base = (spark: number): Segment[] => [
     { text: `ai-gateway ${g.version || fallbackVersion}`, tone: 'accent', bold: true },
     { text: g.address },
+    ...exposed,
     { text: `up ${formatUptime(now - g.startedAt)}` },
     { text: `today $${formatUsd(g.spendTodayUsd)}` },
     { text: spark > 0 ? `${rate} ${sparkline(g.requestsPerSecond, spark)}` : rate },

@@ -61,7 +61,12 @@ export class RemoteDashboardSource implements DashboardSource {
     };
     this.actions = {
       pause: (agent, reason) => refreshAfter(client.pause(agent, reason)),
-      resume: (agent) => refreshAfter(client.resume(agent)),
+      resume: async (agent) => {
+        const result = await client.resume(agent);
+        await this.poll();
+        // Lifting a manual pause does not lift a spent budget: say so rather than "resumed".
+        if (result.message !== undefined) throw new Error(result.message);
+      },
       setBudget: (agent, change) => refreshAfter(client.setBudget(agent, change)),
       resetBreaker: (key) => refreshAfter(client.resetBreaker(key)),
       // Quitting the dashboard never stops a gateway it is only watching.

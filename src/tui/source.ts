@@ -39,6 +39,8 @@ export interface GatewayInfo {
   providers: number;
   /** Set while the config file on disk is invalid and the previous config stays in force. */
   configBanner?: string;
+  /** Set while the gateway listens on a network address without an admin token; the header warns. */
+  exposureWarning?: string;
 }
 
 export interface AgentStatus {

@@ -34,6 +34,8 @@ export interface TestGatewayOptions {
   extra?: Partial<GatewayOptions>;
   /** Reuse a directory (restart tests). */
   dir?: string;
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
@@ -44,7 +46,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   writeFileSync(configPath, yaml);
   const result = parseConfigText(yaml, { file: configPath, env: options.env ?? {}, baseDir: dir, checkPolicyCondition });
   if (!result.config) throw new Error(`test config invalid:\n${result.errors.map((e) => e.message).join('\n')}`);
-  const config = { ...result.config, gateway: { ...result.config.gateway, port: 0, host: '127.0.0.1' } };
+  const config = { ...result.config, gateway: { ...result.config.gateway, port: 0, host: options.host ?? '127.0.0.1' } };
   const logs: string[] = [];
   const redactor = new Redactor();
   const logger = new Logger({ format: 'json', level: 'debug', sink: { write: (l) => logs.push(l) }, redactor });

@@ -138,6 +138,18 @@ describe('ai-gateway CLI', () => {
       expect(r.stdout).not.toMatch(/\berror:/);
     });
 
+    it('warns about a bare-number duration, saying how it was read and how to write it', (ctx) => {
+      requireBuild(ctx);
+      const dir = tempDir();
+      const file = join(dir, 'bare.yaml');
+      writeFileSync(file, ['agents:', '  bot:', '    circuit_breaker:', '      error_threshold: 5', '      reset_timeout: 30000', ''].join('\n'));
+      const r = cli(['validate', '-c', file], { cwd: dir });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`${file}:5:7: warning: agents.bot.circuit_breaker.reset_timeout: the bare number 30000 is read as 30000 ms`);
+      expect(r.stdout).toContain('(fix: write it with a unit: 30s)');
+      expect(r.stdout).toContain(`${file}: ok (1 warning)`);
+    });
+
     it('a broken config exits 2 and names the file, line and dot-path', (ctx) => {
       requireBuild(ctx);
       const dir = tempDir();

@@ -12,11 +12,12 @@ import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../
 export const OPENAI_PROVIDER_KEY = 'sk-provider-openai-Z9q8w7e6r5t4';
 export const ANTHROPIC_PROVIDER_KEY = 'sk-ant-provider-Q1w2e3r4t5y6';
 
-/** Both fakes as providers, gpt-* and claude-* routed to them, no embedded defaults. */
-export function fakesYaml(openai: FakeUpstream, anthropic: FakeUpstream, extra = ''): string {
+/** Both fakes as providers, gpt-* and claude-* routed to them, no embedded defaults; `gateway` adds settings. */
+export function fakesYaml(openai: FakeUpstream, anthropic: FakeUpstream, extra = '', gateway: readonly string[] = []): string {
   return [
     'gateway:',
     '  embedded_defaults: false',
+    ...gateway.map((line) => `  ${line}`),
     'providers:',
     `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: ${OPENAI_PROVIDER_KEY} }`,
     `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: ${ANTHROPIC_PROVIDER_KEY} }`,

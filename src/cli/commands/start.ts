@@ -4,9 +4,10 @@
  */
 import { resolve } from 'node:path';
 import type { GatewayConfig } from '../../config/types.js';
-import { loadConfig, parseConfigText, formatProblem, readConfig, type LoadResult } from '../../config/index.js';
+import { loadConfig, parseConfigText, formatProblem, type LoadResult } from '../../config/index.js';
 import { ConfigError } from '../../config/problems.js';
 import { startGateway, checkPolicyCondition, type RunningGateway } from '../../app/gateway.js';
+import { loadConfigOffThread } from '../../app/config-loader.js';
 import { BatchedSink, Logger, type LogSink } from '../../observe/logger.js';
 import { Redactor } from '../../observe/redact.js';
 import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/demo-config.js';
@@ -58,8 +59,9 @@ export async function runStart(flags: StartFlags): Promise<void> {
 
   process.on('SIGHUP', () => {
     if (flags.demo || loaded.source.kind !== 'file') return;
-    const result = readConfig({ path: loaded.source.path, checkPolicyCondition });
-    gateway.reload(result.config ? { ...result, config: withCliOverrides(result.config, flags) } : result, 'signal');
+    void loadConfigOffThread(loaded.source.path).then((result) =>
+      gateway.reload(result.config ? { ...result, config: withCliOverrides(result.config, flags) } : result, 'signal'),
+    );
   });
 
   if (useTui) {

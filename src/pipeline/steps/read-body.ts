@@ -22,14 +22,15 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
 }
 
 /**
- * JSON, or no type at all. Form and text types are refused: they are what `curl -d` sends by mistake, and what
- * a web page may POST cross-site to a local port without a CORS preflight.
+ * JSON only: `application/json` or a `+json` type. A missing type is refused too: a web page's cross-site
+ * `fetch(url, {mode: 'no-cors', body: blob})` sends none, and form and text types are what `curl -d` sends by
+ * mistake and what a page may POST without a CORS preflight.
  */
 export function checkContentType(raw: string | undefined): void {
-  if (raw === undefined || raw.trim() === '') return;
-  const type = (raw.split(';')[0] ?? '').trim().toLowerCase();
+  const type = raw === undefined ? '' : (raw.split(';')[0] ?? '').trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) return;
-  throw new GatewayError('invalid_request', `content-type "${type.slice(0, 100)}" is not accepted; send the body as JSON with content-type: application/json`, {
+  const what = type === '' ? 'a request without a content-type is' : `content-type "${type.slice(0, 100)}" is`;
+  throw new GatewayError('invalid_request', `${what} not accepted; send the body as JSON with content-type: application/json`, {
     status: 415,
     code: 'unsupported_media_type',
   });

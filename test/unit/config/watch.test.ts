@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigWatcher, LoadResult } from '../../../src/config/index.js';
-import { watchConfig } from '../../../src/config/index.js';
+import { readConfig, watchConfig } from '../../../src/config/index.js';
 import type { Timers } from '../../../src/config/watch.js';
 import { debounce } from '../../../src/config/watch.js';
 
@@ -32,10 +32,11 @@ function manualTimers() {
       pending = undefined;
       current?.fn();
     },
-    /** Resolves once a callback is scheduled (a file event arrived), then runs it. */
+    /** Resolves once a callback is scheduled (a file event arrived), has run, and its load has been reported. */
     async next(): Promise<void> {
       if (pending === undefined) await new Promise<void>((resolve) => (waiter = resolve));
       this.fire();
+      await new Promise((resolve) => setImmediate(resolve));
     },
   };
 }
@@ -100,5 +101,37 @@ describe('watchConfig', () => {
     renameSync(temp, file);
     await clock.next();
     expect(results.at(-1)?.config?.gateway.port).toBe(7070);
+  });
+
+  it('uses the given loader, reports results in the order of the changes, and nothing after close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-watch-'));
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(file, 'gateway:\n  port: 1\n');
+    const clock = manualTimers();
+    const finish: (() => void)[] = [];
+    const ports: number[] = [];
+    // The first load is slow and the second fast: the order must still be the order of the edits.
+    const load = async (path: string): Promise<LoadResult> => {
+      const result = readConfig({ path, env: {} });
+      if (finish.length === 0) await new Promise<void>((resolve) => finish.push(resolve));
+      return result;
+    };
+    watcher = watchConfig(file, (r) => ports.push(r.config?.gateway.port ?? -1), { timers: clock.timers, load });
+    writeFileSync(file, 'gateway:\n  port: 2\n');
+    await clock.next();
+    writeFileSync(file, 'gateway:\n  port: 3\n');
+    await clock.next();
+    expect(ports).toEqual([]);
+    finish[0]?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ports).toEqual([2, 3]);
+
+    writeFileSync(file, 'gateway:\n  port: 4\n');
+    await clock.next();
+    expect(ports).toEqual([2, 3, 4]);
+    watcher.close();
+    writeFileSync(file, 'gateway:\n  port: 5\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ports).toEqual([2, 3, 4]);
   });
 });

@@ -46,6 +46,20 @@ describe('dashboard at 120 columns', () => {
     expect(lines(f).length).toBeLessThanOrEqual(29);
   });
 
+  it('warns in the header while the gateway listens on a network address without an admin token, at any width', async () => {
+    for (const columns of [120, 80]) {
+      const snapshot = sampleSnapshot();
+      snapshot.gateway.exposureWarning = 'listening on the network address 0.0.0.0 without gateway.admin_token: …';
+      app = await renderApp({ snapshot, columns, rows: 30 });
+      const header = lines(app.lastFrame())[0] ?? '';
+      expect(header).toContain('⚠ network address, no admin token');
+      expect(maxWidth(app.lastFrame())).toBeLessThanOrEqual(columns);
+      app.unmount();
+    }
+    app = await renderApp({ columns: 120, rows: 30 });
+    expect(app.lastFrame()).not.toContain('no admin token');
+  });
+
   it('marks partially unpriced spend', async () => {
     const snapshot = sampleSnapshot();
     snapshot.agents[0] = { ...(snapshot.agents[0] as AgentStatus), unpriced: true };

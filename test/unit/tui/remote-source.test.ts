@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { GatewayNotRunningError } from '../../../src/client/errors.js';
+import type { ResumeResult } from '../../../src/client/management-client.js';
 import { RemoteDashboardSource, type RemoteClient } from '../../../src/tui/remote-source.js';
 import type { DashboardSnapshot, LogEntry } from '../../../src/tui/source.js';
 import { FakeClock, ManualTimers, sampleSnapshot, settle } from './helpers.js';
@@ -19,7 +20,7 @@ class FakeClient implements RemoteClient {
     return this.status;
   });
   pause = vi.fn(async (_id: string, _reason?: string) => {});
-  resume = vi.fn(async (_id: string) => {});
+  resume = vi.fn(async (id: string): Promise<ResumeResult> => ({ agent: id, resumed: true }));
   setBudget = vi.fn(async () => {});
   resetBreaker = vi.fn(async (_key: string) => {});
   streamLogs = vi.fn((_q: object, onEntry: (e: LogEntry) => void, signal?: AbortSignal) => {

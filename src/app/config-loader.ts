@@ -1,0 +1,61 @@
+/**
+ * Reading the config file for a reload without stalling the proxy. Parsing and validating a very large file takes
+ * seconds of CPU (most of it in the YAML parser), so a worker thread does it and hands back the result; only the
+ * structured-clone copy and the compiling of model globs happen on the main thread.
+ *
+ * The worker is the compiled `config-worker.js` beside this module. Where there is no such file (the standalone
+ * binary holds one bundled script; tests run the TypeScript sources) the file is read on the main thread.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { readConfig, type Env, type LoadResult } from '../config/index.js';
+import { problem } from '../config/problems.js';
+import { fromPortable, type PortableLoadResult } from '../config/portable.js';
+import { parseCondition } from '../control/policy/parser.js';
+import { isSea } from '../runtime/sea.js';
+
+/** Policy conditions are checked at config load, so a typo is reported with its file, line and column. */
+export function checkPolicyCondition(condition: string): string | undefined {
+  try {
+    parseCondition(condition);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+export interface ConfigWorkerInput {
+  path: string;
+  env: Env | undefined;
+}
+
+const WORKER_URL = new URL('./config-worker.js', import.meta.url);
+let workerFile: boolean | undefined;
+
+function haveWorkerFile(): boolean {
+  workerFile ??= !isSea() && WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
+  return workerFile;
+}
+
+/** readConfig for `path`, off the main thread when it can be. Never rejects: a failure is a load error. */
+export function loadConfigOffThread(path: string, env?: Env): Promise<LoadResult> {
+  if (!haveWorkerFile()) return Promise.resolve(readConfig({ path, env, checkPolicyCondition }));
+  return new Promise((resolve) => {
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      const p = { ...problem('error', [], `could not read the config (${why})`, 'check the file and try again'), file: path };
+      resolve({ config: undefined, warnings: [], errors: [p], source: { kind: 'file', path } });
+    };
+    const input: ConfigWorkerInput = { path, env };
+    const worker = new Worker(WORKER_URL, { workerData: input });
+    worker.once('message', (result: PortableLoadResult) => {
+      settled = true;
+      resolve(fromPortable(result));
+    });
+    worker.once('error', (err) => fail(err.message));
+    worker.once('exit', (code) => fail(`the loader thread exited with code ${code}`));
+  });
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { maxTokensFor, parseConfigText, resolveModel } from '../../../src/config/index.js';
+import { fromPortable, toPortable } from '../../../src/config/portable.js';
+import type { LoadResult } from '../../../src/config/load.js';
+
+const YAML = [
+  'gateway:',
+  '  default_max_tokens: { "claude-opus-*": 32000, "*": 1024 }',
+  'providers:',
+  '  fo: { type: openai, base_url: "http://127.0.0.1:9/v1" }',
+  'models:',
+  '  fast: { provider: fo, model: gpt-4o-mini }',
+  '  "gpt-*": fo',
+  'agents:',
+  '  bot: { keys: [bot-key-12345678], budget: { max_cost_per_day: 5 } }',
+].join('\n');
+
+describe('a load result across a thread boundary', () => {
+  const loaded: LoadResult = { ...parseConfigText(YAML, { env: {}, embeddedDefaults: false }), source: { kind: 'file', path: '/etc/gateway.yaml' } };
+
+  it('cannot be cloned as it is (its model matchers are functions)', () => {
+    expect(() => structuredClone(loaded)).toThrow();
+  });
+
+  it('survives structured clone without them, and routes the same once they are compiled again', () => {
+    const copy = fromPortable(structuredClone(toPortable(loaded)));
+    const config = copy.config!;
+    expect(resolveModel(config, 'fast', undefined)).toMatchObject({ provider: 'fo', upstreamModel: 'gpt-4o-mini' });
+    expect(resolveModel(config, 'gpt-5', undefined)).toMatchObject({ provider: 'fo', upstreamModel: 'gpt-5' });
+    expect(resolveModel(config, 'claude-x', undefined)).toBeUndefined();
+    expect(maxTokensFor(config, 'claude-opus-4', 'claude-opus-4')).toBe(32000);
+    expect(maxTokensFor(config, 'other', 'other')).toBe(1024);
+    expect(config.agents.get('bot')?.budget.maxCostPerDay).toBe(5);
+    expect(copy.source).toEqual({ kind: 'file', path: '/etc/gateway.yaml' });
+  });
+
+  it('passes a failed load through with its errors', () => {
+    const failed: LoadResult = { ...parseConfigText('gateway:\n  port: nine\n', { env: {} }), source: { kind: 'embedded' } };
+    const copy = fromPortable(structuredClone(toPortable(failed)));
+    expect(copy.config).toBeUndefined();
+    expect(copy.errors[0]).toMatchObject({ path: 'gateway.port', line: 2 });
+  });
+});
