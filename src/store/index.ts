@@ -42,4 +42,5 @@ export {
   type ExportValue,
 } from './export.js';
 export { JsonlMirror, type JsonlMirrorOptions } from './jsonl-mirror.js';
+export { acquireDbLock, processAlive, DbLock, DbLockedError, type DbLockOptions, type LockHolder } from './db-lock.js';
 export { Store, openStore, openReadonlyStore, type OpenStoreOptions, type ReadonlyStore, type WritableStore } from './store.js';
