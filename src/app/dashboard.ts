@@ -20,6 +20,8 @@ export interface SnapshotDeps {
   controls: GatewayControls;
   live: LiveState;
   configBanner: () => string | undefined;
+  /** Set while the audit store refuses writes (rows held in memory; at the limit, new requests get 503). */
+  storageBanner: () => string | undefined;
 }
 
 export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
@@ -34,6 +36,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
     return status;
   });
   const banner = d.configBanner();
+  const storage = d.storageBanner();
   return {
     gateway: {
       version: VERSION,
@@ -44,6 +47,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
       requestsPerSecond: d.live.requestsPerSecond(),
       providers: config.providers.size,
       ...(banner ? { configBanner: banner } : {}),
+      ...(storage ? { storageBanner: storage } : {}),
     },
     agents,
     breakers,

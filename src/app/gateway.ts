@@ -9,12 +9,14 @@ import { VERSION } from '../core/version.js';
 import type { GatewayConfig } from '../config/types.js';
 import { watchConfig, formatProblem, type LoadResult } from '../config/index.js';
 import { parseCondition } from '../control/index.js';
-import { openStore, type WritableStore } from '../store/index.js';
+import { acquireDbLock, openStore, type DbLock, type WritableStore } from '../store/index.js';
+import { GatewayError } from '../core/errors.js';
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
 import { GatewayMetrics } from '../observe/metrics.js';
 import { Redactor } from '../observe/redact.js';
-import { createGatewayServer, listen } from '../server/gateway-server.js';
+import { clientFormatFor, createGatewayServer, listen } from '../server/gateway-server.js';
+import { sendError } from '../server/render-error.js';
 import type { RequestRecord } from '../pipeline/ports.js';
 import type { MockBehaviour } from '../providers/mock.js';
 import { loadSqliteNativeBinding } from '../runtime/sea.js';
@@ -80,12 +82,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   redactor.setSecrets(secretsOf(config));
 
   const nativeBinding = loadSqliteNativeBinding();
-  const store = openStore(config.storage.path, {
-    logger,
-    jsonlPath: config.storage.jsonl ?? null,
-    ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
-    ...(nativeBinding !== undefined ? { nativeBinding } : {}),
-  });
+  // One gateway per database file (throws DbLockedError naming the one running); released at close.
+  const lock: DbLock | undefined =
+    config.storage.path === ':memory:' ? undefined : acquireDbLock(config.storage.path, { address: `starting on ${config.gateway.host}:${config.gateway.port}`, logger });
+  let store: WritableStore;
+  try {
+    store = openStore(config.storage.path, {
+      logger,
+      jsonlPath: config.storage.jsonl ?? null,
+      pendingLimit: config.storage.maxPendingRows,
+      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+      ...(nativeBinding !== undefined ? { nativeBinding } : {}),
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const bus = new EventBus<GatewayEvents>();
   const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues });
   const live = new LiveState(clock);
@@ -111,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const actions = new ControlActions(controls);
 
   let address = '';
-  const snapshotDeps: SnapshotDeps = { clock, address: () => address, startedAt, config: () => config, controls, live, configBanner: () => configBanner };
+  const snapshotDeps: SnapshotDeps = { clock, address: () => address, startedAt, config: () => config, controls, live, configBanner: () => configBanner, storageBanner: () => store.sink.trouble() };
   let closing: Promise<void> | undefined;
   const shutdown = new AbortController();
   const dashboard = new InProcessDashboardSource(snapshotDeps, actions, () => close());
@@ -188,7 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     {
       newId,
       health: () => ({ status: 'ok', version: VERSION, uptime_seconds: Math.round((clock.now() - startedAt) / 1000) }),
-      ready: () => store.db.open,
+      notReady: () => (store.sink.admitting() ? undefined : (store.sink.trouble() ?? 'the audit store cannot take more rows')),
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
       admin: (req, res, path, query) =>
         handleAdmin(req, res, path, query, {
@@ -202,6 +214,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           closing: shutdown.signal,
         }),
       proxy: async (req, res, endpoint, agent, v1Path, search, requestId) => {
+        // A request that could not be recorded is not served; those already admitted still get their rows.
+        if (!store.sink.admitting()) return sendError(res, auditUnavailable(store.sink.trouble()), clientFormatFor(endpoint, req.headers), requestId);
         metrics.requestStarted();
         // While shutting down, keep-alive clients are told to reconnect elsewhere rather than reuse this socket.
         if (closing) res.setHeader('connection', 'close');
@@ -221,9 +235,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       requestTimeoutMs: options.clientTimeouts?.requestMs ?? 300_000,
     },
   );
-  const bound = await listen(server, config.gateway.port, config.gateway.host);
+  const bound = await listen(server, config.gateway.port, config.gateway.host).catch((err: unknown) => {
+    store.close();
+    lock?.release();
+    throw err;
+  });
   const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
   address = `http://${host}:${bound.port}`;
+  lock?.setAddress(address);
 
   const tick = setInterval(() => {
     controls.registry.tick();
@@ -283,6 +302,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     const retired = providers.apply(next);
     meter.reconfigure(next);
+    store.sink.setPendingLimit(next.storage.maxPendingRows);
     config = next;
     cachedSettings = settings();
     redactor.setSecrets(secretsOf(next));
@@ -330,6 +350,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       await providers.closeAll();
       store.close();
+      lock?.release();
     })();
     return closing;
   }
@@ -348,6 +369,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     pruneNow,
     close,
   };
+}
+
+/** The 503 for a request that arrives while the audit store cannot take its row. */
+function auditUnavailable(trouble: string | undefined): GatewayError {
+  return new GatewayError('audit_unavailable', `the gateway cannot record new requests right now, so it does not serve them: ${trouble ?? 'the audit store is full'}. Retry shortly.`, {
+    retryAfter: 5,
+  });
 }
 
 /** Policy conditions are checked at config load, so a typo is reported with its file, line and column. */

@@ -12,7 +12,8 @@ import { sendError, sendJson, toGatewayError } from './render-error.js';
 export interface ServerHandlers {
   newId(): string;
   health(): Record<string, unknown>;
-  ready(): boolean;
+  /** Why the gateway cannot take new requests now (/health/ready answers 503 with it); undefined when it can. */
+  notReady(): string | undefined;
   metrics(): Promise<{ contentType: string; body: string }>;
   admin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void>;
   proxy(req: IncomingMessage, res: ServerResponse, endpoint: ProxyEndpoint, agent: string | undefined, v1Path: string, search: string, requestId: string): Promise<void>;
@@ -63,8 +64,10 @@ async function route(req: IncomingMessage, res: ServerResponse, requestId: strin
   switch (match.kind) {
     case 'health':
       return sendJson(res, 200, h.health());
-    case 'ready':
-      return h.ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'starting' });
+    case 'ready': {
+      const reason = h.notReady();
+      return reason === undefined ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'unavailable', reason });
+    }
     case 'metrics': {
       const m = await h.metrics();
       res.writeHead(200, { 'content-type': m.contentType });

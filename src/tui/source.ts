@@ -37,6 +37,8 @@ export interface GatewayInfo {
   providers: number;
   /** Set while the config file on disk is invalid and the previous config stays in force. */
   configBanner?: string;
+  /** Set while the audit store refuses writes; at its limit new requests are refused (503). */
+  storageBanner?: string;
 }
 
 export interface AgentStatus {
