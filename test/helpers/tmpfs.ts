@@ -3,7 +3,7 @@
  * SQLite). Mounting needs root (CI runs as root); elsewhere `tmpfsUnavailable` says why and the tests skip.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,8 @@ export interface Tmpfs {
   dir: string;
   /** Writes a filler file until the filesystem refuses another byte. */
   fill(): void;
+  /** Gives back `bytes` of the filler: a little space returns. */
+  release(bytes: number): void;
   /** Deletes the filler. */
   free(): void;
   unmount(): void;
@@ -47,6 +49,9 @@ export function mountTmpfs(sizeBytes: number): Tmpfs {
       } finally {
         closeSync(fd);
       }
+    },
+    release(bytes) {
+      truncateSync(filler, Math.max(0, statSync(filler).size - bytes));
     },
     free() {
       rmSync(filler, { force: true });
