@@ -8,7 +8,7 @@
  * - once writes work again everything lands by itself, the banner clears, requests are served again;
  * - after a restart on the file, the spend is exactly the sum of the rows, late ones included.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -34,8 +34,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(): Promise<TestGateway> {
-  const gw = await startTestGateway({ yaml: fakesYaml(openai, anthropic), storage: { max_pending_rows: 3 }, dir });
+async function start(limit = 3, where = dir): Promise<TestGateway> {
+  const gw = await startTestGateway({ yaml: fakesYaml(openai, anthropic), storage: { max_pending_rows: limit }, dir: where, extra: { configPath: join(where, 'gateway.yaml') } });
   gateways.push(gw);
   return gw;
 }
@@ -114,4 +114,23 @@ describe('audit backpressure: a store that refuses writes', () => {
     expect(worker?.calls).toBe(answered.length);
     expect(Math.abs((worker?.costTotalUsd ?? 0) - sum)).toBeLessThan(1e-12);
   }, 30_000);
+
+  it('a reloaded max_pending_rows applies to the next request', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'ai-gateway-backpressure-reload-'));
+    try {
+      const gw = await start(100, own);
+      writeFileSync(gw.configPath, readFileSync(gw.configPath, 'utf8').replace('max_pending_rows: 100', 'max_pending_rows: 1'));
+      await eventually(() => gw.logs.some((l) => l.includes('config reloaded')), 5_000);
+      await eventually(() => gw.gateway.store.sink.stats().queued === 0); // the reload's own control event
+      gw.gateway.store.db.pragma('query_only = ON');
+      expect((await chat(gw.url)).status).toBe(200);
+      expect((await chat(gw.url)).status).toBe(503);
+      gw.gateway.store.db.pragma('query_only = OFF');
+      await eventually(() => gw.gateway.store.sink.stats().queued === 0, 10_000);
+      expect((await chat(gw.url)).status).toBe(200);
+      await gw.stop();
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
 });
