@@ -200,7 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     {
       newId,
       health: () => ({ status: 'ok', version: VERSION, uptime_seconds: Math.round((clock.now() - startedAt) / 1000) }),
-      notReady: () => (store.sink.admitting() ? undefined : (store.sink.trouble() ?? 'the audit store cannot take more rows')),
+      notReady: () => (closing ? 'shutting down' : store.sink.admitting() ? undefined : (store.sink.trouble() ?? 'the audit store cannot take more rows')),
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
       admin: (req, res, path, query) =>
         handleAdmin(req, res, path, query, {
