@@ -22,6 +22,8 @@ export interface SnapshotDeps {
   configBanner: () => string | undefined;
   /** Set while the gateway listens on a network address without an admin token. */
   exposureWarning: () => string | undefined;
+  /** Set while the audit store refuses writes (rows held in memory; at the limit, new requests get 503). */
+  storageBanner: () => string | undefined;
 }
 
 export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
@@ -37,6 +39,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
   });
   const banner = d.configBanner();
   const exposure = d.exposureWarning();
+  const storage = d.storageBanner();
   return {
     gateway: {
       version: VERSION,
@@ -49,6 +52,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
       providers: config.providers.size,
       ...(banner ? { configBanner: banner } : {}),
       ...(exposure ? { exposureWarning: exposure } : {}),
+      ...(storage ? { storageBanner: storage } : {}),
     },
     agents,
     breakers,

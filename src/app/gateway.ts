@@ -8,13 +8,15 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { VERSION } from '../core/version.js';
 import type { GatewayConfig } from '../config/types.js';
 import { watchConfig, formatProblem, type LoadResult } from '../config/index.js';
-import { openStore, type WritableStore } from '../store/index.js';
+import { acquireDbLock, openStore, type DbLock, type WritableStore } from '../store/index.js';
+import { GatewayError } from '../core/errors.js';
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
 import { GatewayMetrics } from '../observe/metrics.js';
 import { Redactor } from '../observe/redact.js';
-import { createGatewayServer, listen } from '../server/gateway-server.js';
+import { clientFormatFor, createGatewayServer, listen } from '../server/gateway-server.js';
 import { EdgePolicy, exposureWarning, machineNames } from '../server/edge-policy.js';
+import { sendError } from '../server/render-error.js';
 import type { RequestRecord } from '../pipeline/ports.js';
 import type { MockBehaviour } from '../providers/mock.js';
 import { loadSqliteNativeBinding } from '../runtime/sea.js';
@@ -84,12 +86,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   redactor.setSecrets(secretsOf(config));
 
   const nativeBinding = loadSqliteNativeBinding();
-  const store = openStore(config.storage.path, {
-    logger,
-    jsonlPath: config.storage.jsonl ?? null,
-    ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
-    ...(nativeBinding !== undefined ? { nativeBinding } : {}),
-  });
+  // One gateway per database file (throws DbLockedError naming the one running); released at close.
+  const lock: DbLock | undefined =
+    config.storage.path === ':memory:' ? undefined : acquireDbLock(config.storage.path, { address: `starting on ${config.gateway.host}:${config.gateway.port}`, logger });
+  let store: WritableStore;
+  try {
+    store = openStore(config.storage.path, {
+      logger,
+      jsonlPath: config.storage.jsonl ?? null,
+      pendingLimit: config.storage.maxPendingRows,
+      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+      ...(nativeBinding !== undefined ? { nativeBinding } : {}),
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const bus = new EventBus<GatewayEvents>();
   const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues });
   const live = new LiveState(clock);
@@ -129,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     live,
     configBanner: () => configBanner,
     exposureWarning: () => exposureWarning(listening.address, config.gateway.adminToken),
+    storageBanner: () => store.sink.trouble(),
   };
   let closing: Promise<void> | undefined;
   const shutdown = new AbortController();
@@ -206,9 +219,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     {
       newId,
       health: () => ({ status: 'ok', version: VERSION, uptime_seconds: Math.round((clock.now() - startedAt) / 1000) }),
-      ready: () => store.db.open,
       edge: () => edge,
       metricsAllowed: (req) => metricsAuthorized(req, config.gateway.adminToken),
+      notReady: () => (closing ? 'shutting down' : store.sink.admitting() ? undefined : (store.sink.trouble() ?? 'the audit store cannot take more rows')),
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
       admin: (req, res, path, query) =>
         handleAdmin(req, res, path, query, {
@@ -222,6 +235,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           closing: shutdown.signal,
         }),
       proxy: async (req, res, endpoint, agent, v1Path, search, requestId) => {
+        // A request that could not be recorded is not served; those already admitted still get their rows.
+        if (!store.sink.admitting()) return sendError(res, auditUnavailable(store.sink.trouble()), clientFormatFor(endpoint, req.headers), requestId);
         metrics.requestStarted();
         // While shutting down, keep-alive clients are told to reconnect elsewhere rather than reuse this socket.
         if (closing) res.setHeader('connection', 'close');
@@ -246,13 +261,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       requestTimeoutMs: options.clientTimeouts?.requestMs ?? 300_000,
     },
   );
-  const bound = await listen(server, config.gateway.port, config.gateway.host);
+  const bound = await listen(server, config.gateway.port, config.gateway.host).catch((err: unknown) => {
+    store.close();
+    lock?.release();
+    throw err;
+  });
   const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
   address = `http://${host}:${bound.port}`;
   listening = { address: bound.address, port: bound.port };
   edge = edgeFor(config);
   const exposed = exposureWarning(bound.address, config.gateway.adminToken);
   if (exposed !== undefined) logger.warn(exposed);
+  lock?.setAddress(address);
 
   const tick = setInterval(() => {
     controls.registry.tick();
@@ -312,6 +332,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     const retired = providers.apply(next);
     meter.reconfigure(next);
+    store.sink.setPendingLimit(next.storage.maxPendingRows);
     config = next;
     cachedSettings = settings();
     edge = edgeFor(next);
@@ -360,6 +381,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       await providers.closeAll();
       store.close();
+      lock?.release();
     })();
     return closing;
   }
@@ -378,6 +400,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     pruneNow,
     close,
   };
+}
+
+/** The 503 for a request that arrives while the audit store cannot take its row. */
+function auditUnavailable(trouble: string | undefined): GatewayError {
+  return new GatewayError('audit_unavailable', `the gateway cannot record new requests right now, so it does not serve them: ${trouble ?? 'the audit store is full'}. Retry shortly.`, {
+    retryAfter: 5,
+  });
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */

@@ -1,5 +1,6 @@
 /**
- * Errors → message and exit code, in one place. 0 ok, 1 runtime failure, 2 usage or config error.
+ * Errors → message and exit code, in one place. 0 ok, 1 runtime failure, 2 usage or config error (also: the
+ * database is in use by another gateway).
  * User errors print one clear message; only unexpected errors print a stack (with AI_GATEWAY_DEBUG=1).
  */
 import { CommanderError } from 'commander';

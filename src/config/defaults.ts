@@ -20,6 +20,7 @@ export const DEFAULTS = {
   defaultOutputCap: 4096,
   storagePath: './ai-gateway.db',
   retentionDays: 90,
+  maxPendingRows: 10_000,
   maxLabelValues: 200,
   breaker: {
     errorThreshold: 5,

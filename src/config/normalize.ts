@@ -192,6 +192,7 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
       path: placePath(given(file.storage?.path) ?? DEFAULTS.storagePath),
       retentionDays: given(file.storage?.retention_days) ?? DEFAULTS.retentionDays,
       jsonl: jsonlPath === undefined ? undefined : placePath(jsonlPath),
+      maxPendingRows: given(file.storage?.max_pending_rows) ?? DEFAULTS.maxPendingRows,
     },
     providers,
     models,

@@ -155,6 +155,9 @@ const storageSection = z.object({
   path: optional(z.string().min(1)).describe('SQLite file (default ./ai-gateway.db), relative to the config file'),
   retention_days: optional(z.int().nonnegative()).describe('Days of audit history kept; 0 keeps everything (default 90)'),
   jsonl: optional(z.string().min(1)).describe('Also append every audit row to this JSON-lines file'),
+  max_pending_rows: optional(positiveInt).describe(
+    'Audit rows waiting for a disk that refuses writes at which new requests get 503 until they are written (default 10000)',
+  ),
 });
 
 const providerTimeouts = z.object({

@@ -56,6 +56,8 @@ export interface StorageSettings {
   retentionDays: number;
   /** Absolute path of an extra JSON-lines audit file, when configured. */
   jsonl: string | undefined;
+  /** Audit rows waiting to be written at which new requests are refused (503). */
+  maxPendingRows: number;
 }
 
 export interface ProviderConfig {

@@ -14,6 +14,8 @@ export type ErrorKind =
   | 'agent_paused'
   | 'policy_denied'
   | 'circuit_open'
+  /** The audit store cannot take more rows (its disk refuses writes), so nothing new is admitted. */
+  | 'audit_unavailable'
   | 'upstream_timeout'
   | 'upstream_unreachable'
   | 'upstream_error'
@@ -33,6 +35,7 @@ const DEFAULT_STATUS: Record<ErrorKind, number> = {
   agent_paused: 403,
   policy_denied: 403,
   circuit_open: 503,
+  audit_unavailable: 503,
   upstream_timeout: 504,
   upstream_unreachable: 502,
   upstream_error: 502,

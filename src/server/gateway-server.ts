@@ -14,11 +14,12 @@ import { sendError, sendJson, toGatewayError } from './render-error.js';
 export interface ServerHandlers {
   newId(): string;
   health(): Record<string, unknown>;
-  ready(): boolean;
   /** Host and Origin rules of the current config. */
   edge(): EdgePolicy;
   /** Loopback callers, or callers with the admin token. */
   metricsAllowed(req: IncomingMessage): boolean;
+  /** Why the gateway cannot take new requests now (/health/ready answers 503 with it); undefined when it can. */
+  notReady(): string | undefined;
   metrics(): Promise<{ contentType: string; body: string }>;
   admin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void>;
   proxy(req: IncomingMessage, res: ServerResponse, endpoint: ProxyEndpoint, agent: string | undefined, v1Path: string, search: string, requestId: string): Promise<void>;
@@ -70,7 +71,10 @@ async function route(req: IncomingMessage, res: ServerResponse, requestId: strin
   res.setHeader('x-request-id', requestId);
   // Probes answer whatever name they use (orchestrators and load balancers pick their own); they reveal only liveness.
   if (match.kind === 'health') return sendJson(res, 200, h.health());
-  if (match.kind === 'ready') return h.ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'starting' });
+  if (match.kind === 'ready') {
+    const reason = h.notReady();
+    return reason === undefined ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'unavailable', reason });
+  }
 
   const proxy = match.kind === 'proxy' ? { endpoint: match.endpoint, agent: match.agent } : undefined;
   const format = clientFormatFor(proxy?.endpoint, req.headers);

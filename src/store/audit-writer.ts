@@ -1,18 +1,25 @@
 /**
  * The batched audit writer. `record` only queues (the proxy path never touches the disk); a timer flushes the
- * queue in one transaction. A failed flush is retried once, then rows are written one by one so a single bad
- * row cannot block the rest; rows that still fail are logged by id, and a disk that keeps failing keeps rows
- * queued (up to a cap, with a logged count of any dropped) until it recovers.
+ * queue in one transaction.
+ *
+ * A row is never discarded because of the environment. When the database refuses writes (a full disk, an I/O
+ * error, a lock, a read-only or vanished file) every row stays queued, in order, and the flush is retried with
+ * exponential backoff; a full disk still takes the rows that fit. Only a row the database rejects for itself (a
+ * constraint) is set aside, and then into the dead-letter file next to the database, with a log line naming it.
+ * The queue has no cap on recording; instead, once the rows waiting (here and in the JSONL mirror) reach the
+ * pending limit, `admitting()` turns false and the gateway refuses new requests, so no answered request is ever
+ * without its row.
  */
-import type Database from 'better-sqlite3';
 import type { Logger } from '../observe/logger.js';
+import { Backoff } from './backoff.js';
+import { exportRecordOf } from './export.js';
+import { appendWholeSync } from './private-files.js';
+import { blamesRow, describeDbError, sqliteCode } from './sqlite-errors.js';
 import {
   REQUEST_COLUMNS,
   controlEventParams,
   toDbRow,
   type ControlEvent,
-  type ControlEventDbRow,
-  type RequestDbRow,
   type RequestRow,
 } from './rows.js';
 
@@ -46,17 +53,33 @@ export const realScheduler: Scheduler = {
 /** Receives rows after they are committed (the JSONL mirror). */
 export interface RowMirror {
   append(rows: readonly RequestRow[]): void;
+  /** Rows handed over but not yet written (its own disk refuses them); they count against the pending limit. */
+  pendingRows(): number;
+  /** Why the mirror is behind, or undefined when it is not. */
+  trouble(): string | undefined;
 }
 
-export type StoreLogger = Pick<Logger, 'warn' | 'error'>;
+export type StoreLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+/** The part of a better-sqlite3 connection the writer uses (tests inject one that fails like a full disk). */
+export interface WriterDb {
+  readonly open: boolean;
+  prepare(sql: string): { run(params: object): unknown };
+  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
+}
 
 export interface BatchedAuditWriterOptions {
   /** Longest a row waits in memory. Default 50 ms. */
   flushIntervalMs?: number;
   /** Queue length that triggers a flush on the next tick instead of waiting for the interval. Default 256. */
   maxBatch?: number;
-  /** Rows kept in memory while the disk refuses writes; beyond this the oldest are dropped (and logged). */
-  maxQueued?: number;
+  /** Rows waiting to be written at which new requests are refused (recording itself goes on). Default 10 000. */
+  pendingLimit?: number;
+  /** First retry delay after a failed flush; doubles per failure up to `retryMaxMs`. Defaults 100 ms and 2 s. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** JSON-lines file for rows the database rejects, and rows still unwritten at shutdown. */
+  deadLetterPath?: string;
   scheduler?: Scheduler;
   logger?: StoreLogger;
   mirror?: RowMirror;
@@ -66,13 +89,14 @@ export interface AuditWriterStats {
   /** Rows and events waiting to be written. */
   queued: number;
   written: number;
-  /** Flushes whose batch transaction failed twice. */
+  /** Flush attempts that failed (each is retried). */
   failedFlushes: number;
-  /** Rows and events given up on (rejected one by one, over the cap, or recorded after close). */
+  /** Rows and events set aside instead of written: rejected by the database, unwritten at shutdown, or recorded after close. */
   dropped: number;
 }
 
 type Item = { kind: 'request'; row: RequestRow } | { kind: 'event'; ev: ControlEvent };
+type SetAsideReason = 'rejected' | 'shutdown' | 'after_close';
 
 const REQUEST_INSERT_SQL = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
   VALUES (${REQUEST_COLUMNS.map((c) => `@${c}`).join(', ')})
@@ -83,9 +107,7 @@ const REQUEST_INSERT_SQL = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
 const EVENT_INSERT_SQL = `INSERT INTO control_events (ts, agent, kind, actor, old_value, new_value, reason)
   VALUES (@ts, @agent, @kind, @actor, @old_value, @new_value, @reason)`;
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export const DEFAULT_PENDING_LIMIT = 10_000;
 
 export class BatchedAuditWriter implements AuditSink {
   private queue: Item[] = [];
@@ -95,24 +117,30 @@ export class BatchedAuditWriter implements AuditSink {
   private closed = false;
   private flushing = false;
   private readonly s = { written: 0, failedFlushes: 0, dropped: 0 };
-  private readonly insertRequest: Database.Statement<[RequestDbRow]>;
-  private readonly insertEvent: Database.Statement<[Omit<ControlEventDbRow, 'id'>]>;
+  private readonly insertRequest: { run(params: object): unknown };
+  private readonly insertEvent: { run(params: object): unknown };
   private readonly writeBatch: (items: readonly Item[]) => void;
   private readonly intervalMs: number;
   private readonly maxBatch: number;
-  private readonly maxQueued: number;
+  private pendingLimit: number;
   private readonly scheduler: Scheduler;
+  private readonly backoff: Backoff;
+  /** While the database refuses writes: what it said last, and when to try again. */
+  private failure: { error: string; retryMs: number } | undefined;
+  /** Last admission state seen, so that each change is logged once. */
+  private refusing = false;
 
   constructor(
-    db: Database.Database,
+    private readonly db: WriterDb,
     private readonly options: BatchedAuditWriterOptions = {},
   ) {
     this.intervalMs = options.flushIntervalMs ?? 50;
     this.maxBatch = options.maxBatch ?? 256;
-    this.maxQueued = options.maxQueued ?? 100_000;
+    this.pendingLimit = options.pendingLimit ?? DEFAULT_PENDING_LIMIT;
     this.scheduler = options.scheduler ?? realScheduler;
-    this.insertRequest = db.prepare<[RequestDbRow]>(REQUEST_INSERT_SQL);
-    this.insertEvent = db.prepare<[Omit<ControlEventDbRow, 'id'>]>(EVENT_INSERT_SQL);
+    this.backoff = new Backoff(options.retryBaseMs ?? 100, options.retryMaxMs ?? 2000);
+    this.insertRequest = db.prepare(REQUEST_INSERT_SQL);
+    this.insertEvent = db.prepare(EVENT_INSERT_SQL);
     this.writeBatch = db.transaction((items: readonly Item[]) => {
       for (const item of items) this.writeOne(item);
     });
@@ -134,15 +162,13 @@ export class BatchedAuditWriter implements AuditSink {
     this.queue = [];
     try {
       const kept = this.persist(batch);
-      if (kept.length > 0) {
-        // Failed rows go back in front so order is preserved, then the cap applies.
-        this.queue = kept.concat(this.queue);
-        this.applyCap();
-      }
+      // Kept rows go back in front, so order is preserved.
+      if (kept.length > 0) this.queue = kept.concat(this.queue);
     } finally {
       this.flushing = false;
     }
-    if (this.queue.length > 0 && !this.closed) this.schedule(this.intervalMs);
+    this.admitting();
+    if (this.queue.length > 0 && !this.closed) this.schedule(this.failure?.retryMs ?? this.intervalMs);
   }
 
   close(): void {
@@ -150,32 +176,77 @@ export class BatchedAuditWriter implements AuditSink {
     this.flush();
     this.closed = true;
     this.cancelTimer();
-    if (this.queue.length > 0) {
-      this.s.dropped += this.queue.length;
-      this.options.logger?.error('audit rows could not be written before shutdown', { count: this.queue.length });
-      this.queue = [];
+    if (this.queue.length === 0) return;
+    const items = this.queue;
+    this.queue = [];
+    const file = this.setAside(items, 'shutdown', this.failure?.error);
+    this.options.logger?.error('audit rows could not be written before shutdown; they are kept in the dead-letter file', {
+      count: items.length,
+      file,
+      error: this.failure?.error,
+    });
+  }
+
+  /**
+   * Whether a new request may be admitted: false while the rows waiting to be written (here and in the mirror)
+   * are at the pending limit, because a request admitted now might not get its row. Logs each change once.
+   */
+  admitting(): boolean {
+    const open = this.pending() < this.pendingLimit;
+    if (open === this.refusing) {
+      this.refusing = !open;
+      if (this.refusing) {
+        this.options.logger?.error('audit backlog is full: new requests are refused (503) until the waiting rows are written', {
+          pending: this.pending(),
+          limit: this.pendingLimit,
+          error: this.failure?.error ?? this.options.mirror?.trouble(),
+        });
+      } else {
+        this.options.logger?.info('audit backlog is below its limit again: new requests are admitted', { pending: this.pending() });
+      }
     }
+    return open;
+  }
+
+  /** What is wrong with recording, for the dashboard banner and /health/ready; undefined when all is well. */
+  trouble(): string | undefined {
+    const parts: string[] = [];
+    if (this.failure) parts.push(`audit database refuses writes (${this.failure.error}); ${this.queue.length} rows held in memory, retrying`);
+    const mirror = this.options.mirror?.trouble();
+    if (mirror) parts.push(mirror);
+    if (parts.length === 0) return undefined;
+    if (this.pending() >= this.pendingLimit) parts.push('new requests are refused until they are written');
+    return parts.join('; ');
+  }
+
+  setPendingLimit(limit: number): void {
+    this.pendingLimit = limit;
   }
 
   stats(): AuditWriterStats {
     return { queued: this.queue.length, ...this.s };
   }
 
+  private pending(): number {
+    return this.queue.length + (this.options.mirror?.pendingRows() ?? 0);
+  }
+
   private enqueue(item: Item): void {
     if (this.closed) {
-      this.s.dropped++;
-      this.options.logger?.error('audit row recorded after the store closed; dropped', {
+      const file = this.setAside([item], 'after_close', undefined);
+      this.options.logger?.error('audit row recorded after the store closed; kept in the dead-letter file', {
         kind: item.kind,
         id: item.kind === 'request' ? item.row.id : undefined,
+        file,
       });
       return;
     }
     this.queue.push(item);
-    this.applyCap();
-    this.schedule(this.queue.length >= this.maxBatch ? 0 : this.intervalMs);
+    // While failing, the backoff timer is armed: new rows must not bring the next attempt forward.
+    if (this.failure === undefined) this.schedule(this.queue.length >= this.maxBatch ? 0 : this.intervalMs);
   }
 
-  /** Arms the timer unless one is armed with an equal or shorter delay (only 0 and the interval are used). */
+  /** Arms the timer unless one is armed with an equal or shorter delay. */
   private schedule(delayMs: number): void {
     if (this.timer !== undefined && this.timerDue <= delayMs) return;
     this.cancelTimer();
@@ -194,16 +265,6 @@ export class BatchedAuditWriter implements AuditSink {
     this.timerDue = Number.POSITIVE_INFINITY;
   }
 
-  private applyCap(): void {
-    const excess = this.queue.length - this.maxQueued;
-    if (excess <= 0) return;
-    this.queue.splice(0, excess);
-    this.s.dropped += excess;
-    this.options.logger?.error('audit queue over its cap while the database refuses writes; oldest rows dropped', {
-      count: excess,
-    });
-  }
-
   private writeOne(item: Item): void {
     if (item.kind === 'request') this.insertRequest.run(toDbRow(item.row));
     else this.insertEvent.run(controlEventParams(item.ev));
@@ -211,53 +272,97 @@ export class BatchedAuditWriter implements AuditSink {
 
   /** Writes a batch; returns the items to keep for a later attempt. */
   private persist(batch: Item[]): Item[] {
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        this.writeBatch(batch);
-        this.committed(batch);
-        return [];
-      } catch (err) {
-        lastError = err;
-      }
+    let error: unknown;
+    try {
+      this.writeBatch(batch);
+      this.committed(batch);
+      this.recovered();
+      return [];
+    } catch (err) {
+      error = err;
     }
     this.s.failedFlushes++;
-    this.options.logger?.warn('audit batch failed twice; writing rows one by one', {
-      count: batch.length,
-      error: describe(lastError),
-    });
-    return this.persistEach(batch);
-  }
-
-  /** Isolates bad rows: if nothing at all can be written the database is the problem and every row is kept. */
-  private persistEach(batch: Item[]): Item[] {
-    const ok: Item[] = [];
-    const failed: { item: Item; error: unknown }[] = [];
-    for (const item of batch) {
-      try {
-        this.writeOne(item);
-        ok.push(item);
-      } catch (error) {
-        failed.push({ item, error });
-      }
-    }
-    if (ok.length === 0) {
-      this.options.logger?.error('audit database refuses writes; rows kept in memory for the next attempt', {
-        count: batch.length,
-        error: describe(failed[0]?.error),
-      });
+    // A lock or an I/O error would only fail again row by row; keep everything and retry later. A full disk may
+    // still hold some rows, and a row at fault must be found: both go one by one, in order.
+    if (!this.blamesRow(error) && sqliteCode(error) !== 'SQLITE_FULL') {
+      this.failed(error, batch.length);
       return batch;
     }
-    this.committed(ok);
-    for (const f of failed) {
-      this.s.dropped++;
-      this.options.logger?.error('audit row rejected by the database; dropped', {
-        kind: f.item.kind,
-        id: f.item.kind === 'request' ? f.item.row.id : undefined,
-        error: describe(f.error),
-      });
+    const written: Item[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
+      try {
+        this.writeOne(item);
+        written.push(item);
+      } catch (err) {
+        if (this.blamesRow(err)) {
+          this.reject(item, err);
+          continue;
+        }
+        this.committed(written);
+        this.failed(err, batch.length - i);
+        return batch.slice(i);
+      }
     }
+    this.committed(written);
+    this.recovered();
     return [];
+  }
+
+  private blamesRow(err: unknown): boolean {
+    // A closed connection blames nothing in the row, whatever the error's class.
+    return this.db.open && blamesRow(err);
+  }
+
+  private failed(err: unknown, kept: number): void {
+    const first = this.failure === undefined;
+    this.failure = { error: describeDbError(err), retryMs: this.backoff.failed() };
+    if (!first) return;
+    this.options.logger?.error('audit database refuses writes; rows are kept in memory, in order, and retried', {
+      error: this.failure.error,
+      queued: kept + this.queue.length,
+      retry_ms: this.failure.retryMs,
+    });
+  }
+
+  private recovered(): void {
+    if (this.failure === undefined) return;
+    const attempts = this.backoff.succeeded();
+    this.failure = undefined;
+    this.options.logger?.info('audit writes recovered: the database accepts rows again', { failed_attempts: attempts, written: this.s.written });
+  }
+
+  private reject(item: Item, err: unknown): void {
+    const error = describeDbError(err);
+    const file = this.setAside([item], 'rejected', error);
+    this.options.logger?.error('audit row rejected by the database; kept in the dead-letter file', {
+      kind: item.kind,
+      id: item.kind === 'request' ? item.row.id : undefined,
+      error,
+      file,
+    });
+  }
+
+  /**
+   * Appends items to the dead-letter file; returns its path. When there is none, or it cannot be written either,
+   * each item is logged whole instead, so it is still recoverable.
+   */
+  private setAside(items: readonly Item[], reason: SetAsideReason, error: string | undefined): string | undefined {
+    this.s.dropped += items.length;
+    const lines = items.map(
+      (item) => JSON.stringify({ reason, error, kind: item.kind, ...(item.kind === 'request' ? { row: exportRecordOf(item.row) } : { event: item.ev }) }) + '\n',
+    );
+    const path = this.options.deadLetterPath;
+    if (path !== undefined) {
+      try {
+        appendWholeSync(path, lines.join(''));
+        return path;
+      } catch (err) {
+        this.options.logger?.error('could not write the audit dead-letter file; the records follow in the log', { file: path, error: describeDbError(err) });
+      }
+    }
+    for (const line of lines) this.options.logger?.error('audit record not written to the database', { record: line.trimEnd() });
+    return undefined;
   }
 
   private committed(items: readonly Item[]): void {
@@ -266,11 +371,6 @@ export class BatchedAuditWriter implements AuditSink {
     if (!mirror) return;
     const rows: RequestRow[] = [];
     for (const item of items) if (item.kind === 'request') rows.push(item.row);
-    if (rows.length === 0) return;
-    try {
-      mirror.append(rows);
-    } catch (err) {
-      this.options.logger?.error('audit mirror failed', { error: describe(err) });
-    }
+    if (rows.length > 0) mirror.append(rows);
   }
 }

@@ -10,6 +10,7 @@ export { MIGRATIONS, SCHEMA_VERSION, migrate, userVersion } from './schema.js';
 export { openWritableDb, openReadonlyDb, type OpenDbOptions } from './open-db.js';
 export {
   BatchedAuditWriter,
+  DEFAULT_PENDING_LIMIT,
   realScheduler,
   type AuditSink,
   type AuditWriterStats,
@@ -17,6 +18,7 @@ export {
   type RowMirror,
   type Scheduler,
   type StoreLogger,
+  type WriterDb,
 } from './audit-writer.js';
 export {
   StoreQueries,
@@ -39,5 +41,6 @@ export {
   type ExportOptions,
   type ExportValue,
 } from './export.js';
-export { JsonlMirror } from './jsonl-mirror.js';
+export { JsonlMirror, type JsonlMirrorOptions } from './jsonl-mirror.js';
+export { acquireDbLock, processAlive, DbLock, DbLockedError, type DbLockOptions, type LockHolder } from './db-lock.js';
 export { Store, openStore, openReadonlyStore, type OpenStoreOptions, type ReadonlyStore, type WritableStore } from './store.js';

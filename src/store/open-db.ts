@@ -1,7 +1,8 @@
 /** Opening the SQLite file with the settings the gateway relies on. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createPrivateFile, ensurePrivateDir } from './private-files.js';
 import { SCHEMA_VERSION, migrate, userVersion } from './schema.js';
 
 export interface OpenDbOptions {
@@ -18,9 +19,16 @@ function options(extra: Record<string, unknown>, o: OpenDbOptions): Database.Opt
   return opts as Database.Options;
 }
 
-/** Opens (creating if needed) the database for writing: WAL, synchronous=NORMAL, migrated to the current schema. */
+/**
+ * Opens (creating if needed) the database for writing: WAL, synchronous=NORMAL, migrated to the current schema.
+ * A new file is created 0600 first (SQLite treats an empty file as an empty database), because SQLite gives the
+ * -wal and -shm files it creates later the database file's own mode.
+ */
 export function openWritableDb(path: string, o: OpenDbOptions = {}): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    ensurePrivateDir(dirname(path));
+    createPrivateFile(path);
+  }
   const db = new Database(path, options({}, o));
   try {
     // WAL lets readers (exports, a second CLI) run while the gateway writes; NORMAL is durable across

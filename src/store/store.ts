@@ -1,4 +1,5 @@
 /** The store as the rest of the gateway sees it: one call to open, one to close. */
+import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { BatchedAuditWriter, type BatchedAuditWriterOptions, type StoreLogger } from './audit-writer.js';
 import { JsonlMirror } from './jsonl-mirror.js';
@@ -7,7 +8,7 @@ import { AgentOverrides, type AgentOverridesReader } from './overrides.js';
 import { StoreQueries } from './queries.js';
 import { Retention } from './retention.js';
 
-export interface OpenStoreOptions extends OpenDbOptions, Omit<BatchedAuditWriterOptions, 'mirror' | 'logger'> {
+export interface OpenStoreOptions extends OpenDbOptions, Omit<BatchedAuditWriterOptions, 'mirror' | 'logger' | 'deadLetterPath'> {
   logger?: StoreLogger;
   /** Also append every committed audit row to this JSONL file. */
   jsonlPath?: string | null | undefined;
@@ -20,6 +21,8 @@ export interface WritableStore {
   readonly overrides: AgentOverrides;
   readonly retention: Retention;
   readonly mirror: JsonlMirror | undefined;
+  /** Rows the database rejected, and rows unwritten at shutdown, as JSON lines next to the database. */
+  readonly deadLetterPath: string | undefined;
   /** Flushes queued rows (and the mirror, synchronously) and closes the file. Safe to call twice. */
   close(): void;
 }
@@ -34,14 +37,21 @@ export interface ReadonlyStore {
 export function openStore(path: string, options: OpenStoreOptions = {}): WritableStore {
   const db = openWritableDb(path, options);
   try {
-    const mirror = options.jsonlPath ? new JsonlMirror(options.jsonlPath, options.logger) : undefined;
+    if (path !== ':memory:') warnIfShared(path, options.logger);
+    const mirror = options.jsonlPath
+      ? new JsonlMirror(options.jsonlPath, { logger: options.logger, scheduler: options.scheduler, retryBaseMs: options.retryBaseMs, retryMaxMs: options.retryMaxMs })
+      : undefined;
+    const deadLetterPath = path === ':memory:' ? undefined : `${path}-unwritten.jsonl`;
     const writerOptions: BatchedAuditWriterOptions = {};
     if (options.flushIntervalMs !== undefined) writerOptions.flushIntervalMs = options.flushIntervalMs;
     if (options.maxBatch !== undefined) writerOptions.maxBatch = options.maxBatch;
-    if (options.maxQueued !== undefined) writerOptions.maxQueued = options.maxQueued;
+    if (options.pendingLimit !== undefined) writerOptions.pendingLimit = options.pendingLimit;
+    if (options.retryBaseMs !== undefined) writerOptions.retryBaseMs = options.retryBaseMs;
+    if (options.retryMaxMs !== undefined) writerOptions.retryMaxMs = options.retryMaxMs;
     if (options.scheduler !== undefined) writerOptions.scheduler = options.scheduler;
     if (options.logger !== undefined) writerOptions.logger = options.logger;
     if (mirror !== undefined) writerOptions.mirror = mirror;
+    if (deadLetterPath !== undefined) writerOptions.deadLetterPath = deadLetterPath;
     const sink = new BatchedAuditWriter(db, writerOptions);
     let closed = false;
     return {
@@ -51,12 +61,13 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Writabl
       overrides: new AgentOverrides(db),
       retention: new Retention(db),
       mirror,
+      deadLetterPath,
       close() {
         if (closed) return;
         closed = true;
         try {
           sink.close();
-          mirror?.flushSync();
+          mirror?.close();
         } finally {
           db.close();
         }
@@ -65,6 +76,17 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Writabl
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/** A database from before files were created private keeps its mode (the user may want it so), but is named. */
+function warnIfShared(path: string, logger: StoreLogger | undefined): void {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    logger?.warn('the audit database is readable by other users; `chmod 600` it (and its -wal and -shm files) to keep spend and request history private', {
+      path,
+      mode: mode.toString(8).padStart(4, '0'),
+    });
   }
 }
 

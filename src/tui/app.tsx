@@ -13,7 +13,7 @@ import { type BudgetEditorState, editBudget, openBudgetEditor, parseBudget } fro
 import type { DashboardStore } from './dashboard-store.js';
 import { Footer, type Flash } from './footer.js';
 import { budgetForecasts } from './forecast.js';
-import { agentCountsText, Header, headerSegments } from './header.js';
+import { agentCountsText, Header, headerBanners, headerSegments } from './header.js';
 import { HelpOverlay } from './help.js';
 import { type CommandName, isTextContext, type KeyContext, printableText, resolveCommand, type TextKey, textChunkKeys, typedText } from './keymap.js';
 import {
@@ -289,11 +289,11 @@ function Dashboard(props: AppProps) {
   latestPaste.current = onPaste;
   // Bracketed paste only while a text field is open: elsewhere keys keep reaching the terminal as typed.
   usePaste((text) => latestPaste.current(text), { isActive: isTextContext(context) });
-  // Layout: header 2 rows, optional banner, footer 1, and one spare row so Ink never treats the
+  // Layout: header 2 rows, optional banners, footer 1, and one spare row so Ink never treats the
   // output as full-screen (which would clear and redraw the terminal on every frame).
   const { countsShown } = headerSegments(snapshot, now, columns - 1, props.version);
-  const banner = snapshot.gateway.configBanner;
-  const headerRows = 2 + (banner ? 1 : 0);
+  const banners = headerBanners(snapshot);
+  const headerRows = 2 + banners.length;
   const bodyHeight = Math.max(6, rows - 1 - headerRows - 1);
   const stacked = columns < SIDE_BY_SIDE_MIN_COLUMNS;
   const inner = panelInnerWidth(columns);
@@ -347,13 +347,13 @@ function Dashboard(props: AppProps) {
   return (
     <Box flexDirection="column" width={columns}>
       <Header snapshot={snapshot} now={now} width={columns} version={props.version} />
-      {banner ? (
-        <Box paddingLeft={1}>
+      {banners.map((banner, i) => (
+        <Box key={i} paddingLeft={1}>
           <Text wrap="truncate-end" bold {...theme.tone('warn')}>
             ! {banner}
           </Text>
         </Box>
-      ) : null}
+      ))}
       {showDetail && selected ? (
         <AgentDetail
           agent={selected}

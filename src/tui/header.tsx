@@ -71,6 +71,12 @@ export function headerSegments(
   return { segments: base(0), countsShown: false };
 }
 
+/** Warning lines under the header, most urgent first: an audit store refusing writes, then an invalid config. */
+export function headerBanners(snapshot: DashboardSnapshot): string[] {
+  const { storageBanner, configBanner } = snapshot.gateway;
+  return [storageBanner, configBanner].filter((b): b is string => b !== undefined && b !== '');
+}
+
 /** The environment line, as long a form as fits. */
 export function exportLine(address: string, width: number): string {
   const openai = `OPENAI_BASE_URL=${address}/v1`;

@@ -41,6 +41,8 @@ export interface GatewayInfo {
   configBanner?: string;
   /** Set while the gateway listens on a network address without an admin token; the header warns. */
   exposureWarning?: string;
+  /** Set while the audit store refuses writes; at its limit new requests are refused (503). */
+  storageBanner?: string;
 }
 
 export interface AgentStatus {

@@ -36,13 +36,16 @@ export interface TestGatewayOptions {
   dir?: string;
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
+  /** More `storage:` settings, e.g. `{ max_pending_rows: 3 }` (the helper writes the section for the path). */
+  storage?: Record<string, string | number>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ai-gateway-test-'));
   const dbPath = join(dir, 'audit.db');
   const configPath = join(dir, 'gateway.yaml');
-  const yaml = `${options.yaml}\nstorage:\n  path: ${JSON.stringify(dbPath)}\n`;
+  const storage = Object.entries(options.storage ?? {}).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('');
+  const yaml = `${options.yaml}\nstorage:\n  path: ${JSON.stringify(dbPath)}\n${storage}`;
   writeFileSync(configPath, yaml);
   const result = parseConfigText(yaml, { file: configPath, env: options.env ?? {}, baseDir: dir, checkPolicyCondition });
   if (!result.config) throw new Error(`test config invalid:\n${result.errors.map((e) => e.message).join('\n')}`);

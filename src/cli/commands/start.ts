@@ -13,7 +13,8 @@ import { Redactor } from '../../observe/redact.js';
 import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/demo-config.js';
 import { startSimulatedAgents } from '../../demo/simulated-agents.js';
 import { VERSION } from '../../core/version.js';
-import { UserError, EXIT_RUNTIME } from '../exit.js';
+import { DbLockedError } from '../../store/index.js';
+import { UserError, EXIT_RUNTIME, EXIT_USAGE } from '../exit.js';
 import { preferLiveFrames } from './live-frames.js';
 import type { StartFlags } from '../program.js';
 
@@ -42,6 +43,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
       ...(flags.demo ? { mockBehaviour: demoMockBehaviour } : {}),
     });
   } catch (err) {
+    if (err instanceof DbLockedError) throw new UserError(err.message, EXIT_USAGE);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UserError(`port ${config.gateway.port} on ${config.gateway.host} is in use: is another gateway running? Use --port to pick another.`, EXIT_RUNTIME);
     if (code === 'EACCES') throw new UserError(`not allowed to listen on ${config.gateway.host}:${config.gateway.port}`, EXIT_RUNTIME);

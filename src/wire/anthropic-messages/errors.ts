@@ -66,6 +66,7 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): { status: number; 
     case 'bad_gateway':
       return { status: 502, type: 'api_error' };
     case 'circuit_open':
+    case 'unavailable':
       return { status: 503, type: 'api_error' };
   }
 }

@@ -81,6 +81,8 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): Shape {
       return { status: 502, type: 'server_error', code: error.kind === 'upstream_unreachable' ? 'upstream_unreachable' : ownCode };
     case 'circuit_open':
       return { status: 503, type: 'server_error', code: 'circuit_open' };
+    case 'unavailable':
+      return { status: 503, type: 'server_error', code: ownCode };
   }
 }
 

@@ -46,6 +46,7 @@ export type ErrorCase =
   | 'timeout'
   | 'bad_gateway'
   | 'circuit_open'
+  | 'unavailable'
   | 'agent_paused'
   | 'policy_denied';
 
@@ -77,6 +78,8 @@ export function classifyError(error: GatewayError): ErrorCase {
       return 'policy_denied';
     case 'circuit_open':
       return 'circuit_open';
+    case 'audit_unavailable':
+      return 'unavailable';
     case 'upstream_timeout':
       return 'timeout';
     case 'upstream_unreachable':
@@ -130,6 +133,7 @@ export function shouldRetry(error: GatewayError, errorCase: ErrorCase): boolean 
     case 'timeout':
     case 'bad_gateway':
     case 'circuit_open':
+    case 'unavailable':
       return true;
     case 'conflict':
       return error.status === 409;

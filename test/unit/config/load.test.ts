@@ -71,7 +71,7 @@ describe('example configs', () => {
       timezone: 'UTC',
       defaultOutputCap: 4096,
     });
-    expect(config.storage).toEqual({ path: join(root, 'ai-gateway.db'), retentionDays: 90, jsonl: undefined });
+    expect(config.storage).toEqual({ path: join(root, 'ai-gateway.db'), retentionDays: 90, jsonl: undefined, maxPendingRows: 10_000 });
     expect(config.providers.get('ollama')).toMatchObject({
       type: 'openai',
       baseUrl: 'http://127.0.0.1:11434/v1',

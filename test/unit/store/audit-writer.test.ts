@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchedAuditWriter, openStore, realScheduler, type RequestRow, type WritableStore } from '../../../src/store/index.js';
 import { FakeScheduler, RecordingLogger, makeRow, tempDir } from './helpers.js';
@@ -106,7 +107,7 @@ describe('BatchedAuditWriter', () => {
     expect(store.queries.requestById('dup')?.status).toBe(499);
   });
 
-  it('isolates a row the database rejects: the others are written, the bad one is logged by id', () => {
+  it('isolates a row the database rejects: the others are written, the bad one is logged by id and kept aside', () => {
     store.db.exec(`CREATE TRIGGER reject_poison BEFORE INSERT ON requests WHEN NEW.agent = 'poison'
       BEGIN SELECT RAISE(ABORT, 'poison row'); END`);
     const bad = makeRow({ agent: 'poison' });
@@ -119,43 +120,18 @@ describe('BatchedAuditWriter', () => {
     const rejected = logger.lines.find((l) => l.msg.includes('rejected'));
     expect(rejected?.level).toBe('error');
     expect(rejected?.fields?.id).toBe(bad.id);
+    expect(readFileSync(`${t.dbPath}-unwritten.jsonl`, 'utf8')).toContain(bad.id);
   });
 
-  it('keeps rows in memory while the database refuses every write, and writes them once it recovers', () => {
-    store.db.exec(`CREATE TRIGGER reject_all BEFORE INSERT ON requests BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`);
-    const rows = [makeRow(), makeRow()];
-    for (const r of rows) store.sink.record(r);
-    store.sink.flush();
-    expect(countRows()).toBe(0);
-    expect(store.sink.stats()).toMatchObject({ queued: 2, dropped: 0 });
-    expect(logger.lines.some((l) => l.level === 'error' && l.msg.includes('refuses writes'))).toBe(true);
-    expect(scheduler.delays()).toEqual([50]); // a retry is scheduled
-
-    store.db.exec('DROP TRIGGER reject_all');
-    scheduler.fireAll();
-    expect(store.queries.recentRequests().map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse());
-  });
-
-  it('drops the oldest rows over the cap, and says so', () => {
-    const capped = new BatchedAuditWriter(store.db, { scheduler, logger, maxQueued: 3, maxBatch: 100 });
-    store.db.exec(`CREATE TRIGGER reject_all BEFORE INSERT ON requests BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`);
-    const rows = Array.from({ length: 5 }, () => makeRow());
-    for (const r of rows) capped.record(r);
-    expect(capped.stats()).toMatchObject({ queued: 3, dropped: 2 });
-    expect(logger.lines.some((l) => l.msg.includes('over its cap') && l.fields?.count === 1)).toBe(true);
-    store.db.exec('DROP TRIGGER reject_all');
-    capped.flush();
-    expect(store.queries.recentRequests().map((r) => r.id).sort()).toEqual(rows.slice(2).map((r) => r.id));
-  });
-
-  it('close() flushes; rows recorded afterwards are counted and logged, not silently lost', () => {
-    const writer = new BatchedAuditWriter(store.db, { scheduler, logger });
+  it('close() flushes; rows recorded afterwards are counted, logged and kept aside, not silently lost', () => {
+    const writer = new BatchedAuditWriter(store.db, { scheduler, logger, deadLetterPath: `${t.dbPath}-unwritten.jsonl` });
     writer.record(makeRow());
     writer.close();
     expect(countRows()).toBe(1);
     writer.record(makeRow({ id: 'late' }));
     expect(writer.stats().dropped).toBe(1);
     expect(logger.lines.some((l) => l.fields?.id === 'late')).toBe(true);
+    expect(readFileSync(`${t.dbPath}-unwritten.jsonl`, 'utf8')).toContain('"reason":"after_close"');
   });
 
   it('hands committed request rows to the mirror, after the commit', () => {
@@ -168,6 +144,8 @@ describe('BatchedAuditWriter', () => {
           seen.push([...rows]);
           rowsInDbAtAppend.push(countRows());
         },
+        pendingRows: () => 0,
+        trouble: () => undefined,
       },
     });
     const row = makeRow();

@@ -127,20 +127,18 @@ describe('csvField', () => {
 });
 
 describe('JSONL mirror', () => {
-  it('appends every committed row, asynchronously, and flushes on close', async () => {
+  it('appends every committed row as it is committed, and the last ones on close', () => {
     const mirrorPath = join(t.dir, 'mirror', 'audit.jsonl');
     const m = openStore(join(t.dir, 'm.db'), { scheduler: new FakeScheduler(), jsonlPath: mirrorPath });
     m.sink.record(makeRow({ id: 'm1' }));
     m.sink.record(makeRow({ id: 'm2' }));
     m.sink.flush();
-    await m.mirror?.whenIdle();
     const first = readFileSync(mirrorPath, 'utf8').trimEnd().split('\n');
     expect(first.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['m1', 'm2']);
 
     m.sink.record(makeRow({ id: 'm3' }));
-    m.close(); // flushes the writer and then the mirror synchronously
-    await m.mirror?.whenIdle();
+    m.close(); // flushes the writer, which hands the row to the mirror
     const all = readFileSync(mirrorPath, 'utf8').trimEnd().split('\n');
-    expect(all.map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(['m1', 'm2', 'm3']);
+    expect(all.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['m1', 'm2', 'm3']);
   });
 });

@@ -33,7 +33,10 @@ export class FakeScheduler implements Scheduler {
 }
 
 export class RecordingLogger implements StoreLogger {
-  readonly lines: { level: 'warn' | 'error'; msg: string; fields: Record<string, unknown> | undefined }[] = [];
+  readonly lines: { level: 'info' | 'warn' | 'error'; msg: string; fields: Record<string, unknown> | undefined }[] = [];
+  info(msg: string, fields?: Record<string, string | number | boolean | null | undefined>): void {
+    this.lines.push({ level: 'info', msg, fields });
+  }
   warn(msg: string, fields?: Record<string, string | number | boolean | null | undefined>): void {
     this.lines.push({ level: 'warn', msg, fields });
   }

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZERO_USAGE } from '../../../src/core/usage.js';
 import { PriceTable, costOf } from '../../../src/metering/index.js';
-import { JsonlMirror, meteredColumns } from '../../../src/store/index.js';
-import { RecordingLogger, makeRow, tempDir } from './helpers.js';
+import { meteredColumns } from '../../../src/store/index.js';
 
 describe('meteredColumns', () => {
   const usage = { ...ZERO_USAGE, inputUncached: 1000, cacheRead: 2000, cacheWrite5m: 500, cacheWrite1h: 100, output: 300, reasoning: 120 };
@@ -34,23 +31,5 @@ describe('meteredColumns', () => {
     expect(cols.costOutput).toBeNull();
     expect(cols.priceVersion).toBeNull();
     expect(cols.outputTokens).toBe(300);
-  });
-});
-
-describe('JsonlMirror errors', () => {
-  it('logs a failed append instead of throwing', async () => {
-    const t = tempDir();
-    try {
-      const target = join(t.dir, 'is-a-directory');
-      mkdirSync(target);
-      const logger = new RecordingLogger();
-      const mirror = new JsonlMirror(target, logger);
-      mirror.append([makeRow(), makeRow()]);
-      await mirror.whenIdle();
-      expect(logger.lines).toHaveLength(1);
-      expect(logger.lines[0]?.fields?.rows).toBe(2);
-    } finally {
-      t.cleanup();
-    }
   });
 });

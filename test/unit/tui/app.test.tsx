@@ -67,6 +67,26 @@ describe('dashboard at 120 columns', () => {
     expect(rowOf(app.lastFrame(), '▸ researcher')).toContain('3.21+?');
   });
 
+  it('shows a storage banner above a config banner, both under the header, and keeps within the rows', async () => {
+    const snapshot = sampleSnapshot();
+    snapshot.gateway.storageBanner = 'audit database refuses writes (SQLITE_FULL: database or disk is full); 40 rows held in memory, retrying';
+    snapshot.gateway.configBanner = 'config gateway.yaml is invalid; still running the previous config';
+    app = await renderApp({ snapshot, columns: 120, rows: 30 });
+    const f = lines(app.lastFrame());
+    const storage = f.findIndex((l) => l.includes('! audit database refuses writes (SQLITE_FULL'));
+    const config = f.findIndex((l) => l.includes('! config gateway.yaml is invalid'));
+    expect(storage).toBe(2);
+    expect(config).toBe(3);
+    expect(f.length).toBeLessThanOrEqual(29);
+    app.source.update((s) => {
+      const gateway = { ...s.gateway };
+      delete gateway.storageBanner;
+      return { ...s, gateway };
+    });
+    await app.tick(100);
+    expect(app.lastFrame()).not.toContain('audit database refuses writes');
+  });
+
   it('counts the retry countdown down with the injected clock', async () => {
     app = await renderApp({ columns: 120, rows: 30 });
     app.clock.advance(5000);
