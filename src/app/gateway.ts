@@ -12,7 +12,7 @@ import { parseCondition } from '../control/index.js';
 import { openStore, type WritableStore } from '../store/index.js';
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
-import { GatewayMetrics } from '../observe/metrics.js';
+import { GatewayMetrics, type GaugeReadings } from '../observe/metrics.js';
 import { Redactor } from '../observe/redact.js';
 import { createGatewayServer, listen } from '../server/gateway-server.js';
 import type { RequestRecord } from '../pipeline/ports.js';
@@ -87,7 +87,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(nativeBinding !== undefined ? { nativeBinding } : {}),
   });
   const bus = new EventBus<GatewayEvents>();
-  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues });
+  // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
+  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls) });
   const live = new LiveState(clock);
   const providers = new ProviderSet({ clock, ...(options.mockBehaviour ? { mockBehaviour: options.mockBehaviour } : {}) });
   providers.apply(config);
@@ -100,10 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const stored = storedFromRegistry(event);
       if (stored) bus.emit('control', stored);
     },
-    onBreakerTransition: (t) => {
-      metrics.setBreakerState(t.key, t.to);
-      bus.emit('control', storedFromBreaker(t));
-    },
+    onBreakerTransition: (t) => bus.emit('control', storedFromBreaker(t)),
     onRateLimited: (agent) => metrics.rateLimitHit(agent),
   });
   restoreFromStore(store, controls);
@@ -227,11 +225,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const tick = setInterval(() => {
     controls.registry.tick();
-    for (const a of controls.registry.snapshot()) {
-      if (a.budget.hourly !== null) metrics.setBudgetRemaining(a.id, 'hourly', Math.max(0, a.budget.hourly - a.spend.hourUsd));
-      if (a.budget.daily !== null) metrics.setBudgetRemaining(a.id, 'daily', Math.max(0, a.budget.daily - a.spend.todayUsd));
-      if (a.budget.total !== null) metrics.setBudgetRemaining(a.id, 'total', Math.max(0, a.budget.total - a.spend.totalUsd));
-    }
     dashboard.notify();
   }, TICK_MS);
   tick.unref();
@@ -358,6 +351,18 @@ export function checkPolicyCondition(condition: string): string | undefined {
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
+}
+
+/** What /metrics shows of budgets and breakers at the moment of a scrape. */
+function gaugeReadings(controls: GatewayControls): GaugeReadings {
+  const budgets: { agent: string; window: 'hourly' | 'daily' | 'total'; remainingUsd: number }[] = [];
+  const left = (limit: number, spent: number): number => Math.max(0, limit - spent);
+  for (const a of controls.registry.snapshot()) {
+    if (a.budget.hourly !== null) budgets.push({ agent: a.id, window: 'hourly', remainingUsd: left(a.budget.hourly, a.spend.hourUsd) });
+    if (a.budget.daily !== null) budgets.push({ agent: a.id, window: 'daily', remainingUsd: left(a.budget.daily, a.spend.todayUsd) });
+    if (a.budget.total !== null) budgets.push({ agent: a.id, window: 'total', remainingUsd: left(a.budget.total, a.spend.totalUsd) });
+  }
+  return { budgets, breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })) };
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */
