@@ -12,6 +12,7 @@ import { Redactor } from '../../observe/redact.js';
 import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/demo-config.js';
 import { startSimulatedAgents } from '../../demo/simulated-agents.js';
 import { VERSION } from '../../core/version.js';
+import { DEMO_DB_FILE } from '../demo-db.js';
 import { UserError, EXIT_RUNTIME } from '../exit.js';
 import { preferLiveFrames } from './live-frames.js';
 import type { StartFlags } from '../program.js';
@@ -111,7 +112,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
 function demoConfig(flags: StartFlags): LoadResult & { config: GatewayConfig } {
   const result = parseConfigText(DEMO_CONFIG_YAML, { file: '<demo>', checkPolicyCondition });
   if (!result.config) throw new ConfigError(result.errors, '<demo>');
-  const config: GatewayConfig = flags.db ? result.config : { ...result.config, storage: { ...result.config.storage, path: resolve('ai-gateway-demo.db') } };
+  const config: GatewayConfig = flags.db ? result.config : { ...result.config, storage: { ...result.config.storage, path: resolve(DEMO_DB_FILE) } };
   return { ...result, config, source: { kind: 'embedded' } };
 }
 
