@@ -208,6 +208,9 @@ describe('ai-gateway CLI', () => {
     await until(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(stderr), 'listening');
     const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
     expect(port).toBeGreaterThan(0);
+    // It says what it is doing first: the audit file, then the address.
+    const messages = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages.slice(0, 2)).toEqual(['opening ./demo.db…', expect.stringMatching(/^ai-gateway \S+ listening on http:\/\/127\.0\.0\.1:\d+ \(demo/)]);
 
     const countRows = (): number => {
       if (!existsSync(db)) return 0;

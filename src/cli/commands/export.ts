@@ -1,10 +1,10 @@
 /** `ai-gateway export`: the audit history straight from the SQLite file, as JSONL or CSV. */
 import { createWriteStream, existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readConfig } from '../../config/index.js';
 import { exportRows } from '../../store/index.js';
 import { loadSqliteNativeBinding } from '../../runtime/sea.js';
-import { DEMO_DB_FILE } from '../demo-db.js';
+import { DEMO_DB_FILE, displayPath as shown } from '../paths.js';
 import { UserError, EXIT_USAGE } from '../exit.js';
 import type { ExportFlags } from '../program.js';
 import { sinceFlag } from './client-setup.js';
@@ -35,10 +35,4 @@ function missingDbMessage(dbPath: string, explicit: boolean): string {
     return `no ai-gateway database at ${shown(dbPath)}; the demo's history is in ${shown(demo)}: run \`ai-gateway export --db ${DEMO_DB_FILE}\``;
   }
   return `no ai-gateway database at ${shown(dbPath)}; pass --db FILE`;
-}
-
-/** `./ai-gateway.db` for a file under the working directory, the absolute path otherwise. */
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
 }
