@@ -103,7 +103,7 @@ export function buildProgram(): Command {
     .command('statusline')
     .description("one line for Claude Code's status line: an agent's spend this hour and today, against its budget")
     .option('--agent <id>', 'agent (default: from ANTHROPIC_BASE_URL /agents/{id}, else x-agent-id in ANTHROPIC_CUSTOM_HEADERS, else default)')
-    .option('--url <url>', 'gateway address (default: the origin of ANTHROPIC_BASE_URL, else http://127.0.0.1:8080)')
+    .option('--url <url>', 'gateway address (default: the origin of ANTHROPIC_BASE_URL when it is this machine, else http://127.0.0.1:8080)')
     .option('-p, --port <n>', 'gateway port on 127.0.0.1', parsePort)
     .action(async (opts: { agent?: string; url?: string; port?: number }) => (await import('./statusline.js')).runStatusline(opts));
 
