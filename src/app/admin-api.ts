@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { GatewayError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
-import { parseDuration } from '../config/index.js';
+import { parseSince, SINCE_HINT } from '../core/since.js';
 import type { BudgetPatch } from '../control/index.js';
 import type { WritableStore } from '../store/index.js';
 import type { EventBus } from '../observe/event-bus.js';
@@ -214,10 +214,8 @@ function definedOnly(patch: { hourly?: number | null | undefined; daily?: number
 
 function sinceMs(since: string | null, clock: Clock): number | undefined {
   if (!since) return undefined;
-  const ms = parseDuration(since);
-  if (ms !== undefined) return clock.now() - ms;
-  const t = Date.parse(since);
-  if (Number.isNaN(t)) throw new GatewayError('invalid_request', `since must be a duration like 15m or 2h, or a date; got "${since}"`, { param: 'since' });
+  const t = parseSince(since, clock.now());
+  if (t === undefined) throw new GatewayError('invalid_request', `since must be ${SINCE_HINT}; got "${since}"`, { param: 'since' });
   return t;
 }
 

@@ -12,7 +12,7 @@ import { acquireDbLock, openStore, type DbLock, type WritableStore } from '../st
 import { GatewayError } from '../core/errors.js';
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
-import { GatewayMetrics } from '../observe/metrics.js';
+import { GatewayMetrics, type GaugeReadings } from '../observe/metrics.js';
 import { Redactor } from '../observe/redact.js';
 import { clientFormatFor, createGatewayServer, listen } from '../server/gateway-server.js';
 import { EdgePolicy, exposureWarning, machineNames } from '../server/edge-policy.js';
@@ -103,7 +103,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw err;
   }
   const bus = new EventBus<GatewayEvents>();
-  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues });
+  // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
+  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls) });
   const live = new LiveState(clock);
   const providers = new ProviderSet({ clock, ...(options.mockBehaviour ? { mockBehaviour: options.mockBehaviour } : {}) });
   providers.apply(config);
@@ -116,10 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const stored = storedFromRegistry(event);
       if (stored) bus.emit('control', stored);
     },
-    onBreakerTransition: (t) => {
-      metrics.setBreakerState(t.key, t.to);
-      bus.emit('control', storedFromBreaker(t));
-    },
+    onBreakerTransition: (t) => bus.emit('control', storedFromBreaker(t)),
     onRateLimited: (agent) => metrics.rateLimitHit(agent),
   });
   restoreFromStore(store, controls);
@@ -276,11 +274,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const tick = setInterval(() => {
     controls.registry.tick();
-    for (const a of controls.registry.snapshot()) {
-      if (a.budget.hourly !== null) metrics.setBudgetRemaining(a.id, 'hourly', Math.max(0, a.budget.hourly - a.spend.hourUsd));
-      if (a.budget.daily !== null) metrics.setBudgetRemaining(a.id, 'daily', Math.max(0, a.budget.daily - a.spend.todayUsd));
-      if (a.budget.total !== null) metrics.setBudgetRemaining(a.id, 'total', Math.max(0, a.budget.total - a.spend.totalUsd));
-    }
     dashboard.notify();
   }, TICK_MS);
   tick.unref();
@@ -407,6 +400,18 @@ function auditUnavailable(trouble: string | undefined): GatewayError {
   return new GatewayError('audit_unavailable', `the gateway cannot record new requests right now, so it does not serve them: ${trouble ?? 'the audit store is full'}. Retry shortly.`, {
     retryAfter: 5,
   });
+}
+
+/** What /metrics shows of budgets and breakers at the moment of a scrape. */
+function gaugeReadings(controls: GatewayControls): GaugeReadings {
+  const budgets: { agent: string; window: 'hourly' | 'daily' | 'total'; remainingUsd: number }[] = [];
+  const left = (limit: number, spent: number): number => Math.max(0, limit - spent);
+  for (const a of controls.registry.snapshot()) {
+    if (a.budget.hourly !== null) budgets.push({ agent: a.id, window: 'hourly', remainingUsd: left(a.budget.hourly, a.spend.hourUsd) });
+    if (a.budget.daily !== null) budgets.push({ agent: a.id, window: 'daily', remainingUsd: left(a.budget.daily, a.spend.todayUsd) });
+    if (a.budget.total !== null) budgets.push({ agent: a.id, window: 'total', remainingUsd: left(a.budget.total, a.spend.totalUsd) });
+  }
+  return { budgets, breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })) };
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */

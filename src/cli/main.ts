@@ -1,18 +1,11 @@
-/** Entry point: run the program, turn any error into a message and an exit code (src/cli/exit.ts). */
-import { buildProgram } from './program.js';
-import { exitCodeFor, messageFor, EXIT_OK } from './exit.js';
-import { CommanderError } from 'commander';
-
-async function main(): Promise<void> {
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (err) {
-    const code = exitCodeFor(err);
-    // commander already printed its own usage errors and help/version output.
-    if (!(err instanceof CommanderError)) process.stderr.write(messageFor(err) + '\n');
-    if (code !== EXIT_OK) process.exitCode = code;
-  }
-}
+/**
+ * Entry point. `ai-gateway statusline` takes a short path of its own: a status line is run after every message of
+ * the tool that shows it and must answer in well under 100 ms, so it loads neither commander nor the config, zod
+ * or ink. Everything else (and `statusline --help`) goes through the commander program.
+ */
+const args = process.argv.slice(2);
+const statusline = args[0] === 'statusline' && !args.includes('--help') && !args.includes('-h');
 
 // No top-level await: the standalone binary bundles this file as CommonJS.
-void main();
+if (statusline) void import('./statusline.js').then((m) => m.runStatuslineCommand(args.slice(1)));
+else void import('./run-program.js').then((m) => m.runProgram(process.argv));

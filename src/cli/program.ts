@@ -24,7 +24,8 @@ export function buildProgram(): Command {
       .option('--no-tui', 'print log lines instead of the dashboard')
       .option('--demo', 'simulated provider and agents: see everything work with no API keys')
       .addOption(new Option('--log-format <format>', 'log line format').choices(['pretty', 'json']).default('pretty'))
-      .action(async (opts: StartFlags) => {
+      .action(async (opts: StartFlags, self: Command) => {
+        if (self.args.length > 0) unknownCommand(self);
         const { runStart } = await import('./commands/start.js');
         await runStart(opts);
       });
@@ -33,7 +34,10 @@ export function buildProgram(): Command {
   start(program.command('start').description('run the gateway (the default command)'));
 
   const client = (cmd: Command): Command =>
-    cmd.option('--url <url>', 'gateway address (default: from the config, http://127.0.0.1:8080)').option('-c, --config <file>', 'config file to read the address from');
+    cmd
+      .option('--url <url>', 'gateway address (default: from the config, http://127.0.0.1:8080)')
+      .addOption(new Option('-p, --port <n>', "gateway port on this machine (host from the config, else 127.0.0.1)").argParser(parsePort).conflicts('url'))
+      .option('-c, --config <file>', 'config file to read the address from');
 
   client(program.command('status').description("agents, spend and breakers of the running gateway"))
     .option('--json', 'print JSON')
@@ -93,7 +97,26 @@ export function buildProgram(): Command {
   client(program.command('tui').description('open the dashboard of a gateway already running (e.g. with --no-tui)'))
     .action(async (opts: ClientFlags) => (await import('./commands/tui.js')).runTui(opts));
 
+  // main.ts runs `statusline` on a short path without commander; this declaration gives it --help, and runs it when
+  // root options come first (`ai-gateway -c FILE statusline`).
+  program
+    .command('statusline')
+    .description("one line for Claude Code's status line: an agent's spend this hour and today, against its budget")
+    .option('--agent <id>', 'agent (default: from ANTHROPIC_BASE_URL /agents/{id}, else x-agent-id in ANTHROPIC_CUSTOM_HEADERS, else default)')
+    .option('--url <url>', 'gateway address (default: the origin of ANTHROPIC_BASE_URL when it is this machine, else http://127.0.0.1:8080)')
+    .option('-p, --port <n>', 'gateway port on 127.0.0.1', parsePort)
+    .action(async (opts: { agent?: string; url?: string; port?: number }) => (await import('./statusline.js')).runStatusline(opts));
+
+  // The root runs the gateway, so commander would call `ai-gateway stauts` an excess argument of `start`. Accepting
+  // words here (set last: subcommands copy the setting when created) lets the root's action report an unknown
+  // command with commander's own "Did you mean status?".
+  program.allowExcessArguments();
   return program;
+}
+
+/** commander's unknown-command report (with its suggestion), which it only makes itself for a root without an action. */
+function unknownCommand(program: Command): never {
+  return (program as unknown as { unknownCommand(): never }).unknownCommand();
 }
 
 export interface StartFlags {
@@ -108,6 +131,7 @@ export interface StartFlags {
 
 export interface ClientFlags {
   url?: string;
+  port?: number;
   config?: string;
 }
 

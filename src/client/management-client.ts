@@ -22,8 +22,8 @@ export interface AgentDetail extends AgentStatus {
 
 export interface LogQuery {
   agent?: string;
-  /** Epoch ms, or a duration the server understands such as `1h`. */
-  since?: number | string;
+  /** A duration such as `1h` or a date (core/since.ts); the gateway reads it against its own clock. */
+  since?: string;
   limit?: number;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics on a registry of our own (prom-client). Label values that come from users (agent,
  * model) are capped: past `maxLabelValues` distinct values, new ones fold into `other`, so a runaway
- * script inventing agent ids cannot blow up the scrape.
+ * script inventing agent ids cannot blow up the scrape. The gauges of state (budget left, breaker state) are
+ * read when scraped, through prom-client's collect hook, so a scrape always shows the state of that moment.
  */
 import client from 'prom-client';
 
@@ -33,6 +34,18 @@ export interface RequestObservation {
   streamEvents: number;
 }
 
+export type BudgetWindow = 'hourly' | 'daily' | 'total';
+export type BreakerGaugeState = 'closed' | 'half_open' | 'open';
+
+/** The state the gauges show, read at each scrape. */
+export interface GaugeReadings {
+  /** What is left of each window that has a limit. */
+  budgets: Iterable<{ agent: string; window: BudgetWindow; remainingUsd: number }>;
+  breakers: Iterable<{ key: string; state: BreakerGaugeState }>;
+}
+
+const BREAKER_VALUE: Readonly<Record<BreakerGaugeState, number>> = { closed: 0, half_open: 1, open: 2 };
+
 export class GatewayMetrics {
   readonly registry = new client.Registry();
   private readonly agents: LabelCap;
@@ -48,7 +61,7 @@ export class GatewayMetrics {
   private readonly inFlight: client.Gauge;
   private readonly streamEvents: client.Counter<'agent'>;
 
-  constructor(options: { maxLabelValues: number; collectDefaults?: boolean }) {
+  constructor(options: { maxLabelValues: number; collectDefaults?: boolean; gauges?: () => GaugeReadings }) {
     this.agents = new LabelCap(options.maxLabelValues);
     this.models = new LabelCap(options.maxLabelValues);
     const registers = [this.registry];
@@ -57,8 +70,21 @@ export class GatewayMetrics {
     this.ttfb = new client.Histogram({ name: 'ai_gateway_upstream_ttfb_seconds', help: 'Time until the upstream sent its response headers.', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
     this.tokens = new client.Counter({ name: 'ai_gateway_tokens_total', help: 'Tokens by kind (input, output, cache_read, cache_write, reasoning).', labelNames: ['agent', 'model', 'kind'], registers });
     this.cost = new client.Counter({ name: 'ai_gateway_cost_usd_total', help: 'Spend in USD (priced requests only).', labelNames: ['agent', 'model'], registers });
-    this.budgetRemaining = new client.Gauge({ name: 'ai_gateway_budget_remaining_usd', help: 'Budget left per window.', labelNames: ['agent', 'window'], registers });
-    this.breakerState = new client.Gauge({ name: 'ai_gateway_circuit_breaker_state', help: 'Breaker state: 0 closed, 1 half-open, 2 open.', labelNames: ['key'], registers });
+    const read = options.gauges;
+    this.budgetRemaining = new client.Gauge({
+      name: 'ai_gateway_budget_remaining_usd',
+      help: 'Budget left per window.',
+      labelNames: ['agent', 'window'],
+      registers,
+      ...(read ? { collect: () => this.showBudgets(read().budgets) } : {}),
+    });
+    this.breakerState = new client.Gauge({
+      name: 'ai_gateway_circuit_breaker_state',
+      help: 'Breaker state: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['key'],
+      registers,
+      ...(read ? { collect: () => this.showBreakers(read().breakers) } : {}),
+    });
     this.rateLimited = new client.Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['agent'], registers });
     this.inFlight = new client.Gauge({ name: 'ai_gateway_in_flight_requests', help: 'Requests being proxied now.', registers });
     this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Stream events (start, deltas, usage, finish) read from upstream streams.', labelNames: ['agent'], registers });
@@ -97,15 +123,21 @@ export class GatewayMetrics {
     this.rateLimited.inc({ agent: this.agents.fold(agent) });
   }
 
-  setBudgetRemaining(agent: string, window: 'hourly' | 'daily' | 'total', usd: number): void {
-    const label = this.agents.fold(agent);
-    // A gauge cannot be summed across the agents folded into `other`: its value would be whichever wrote last.
-    if (label === OTHER && agent !== OTHER) return;
-    this.budgetRemaining.set({ agent: label, window }, usd);
+  /** Replaces the budget series with `budgets`; a value that is not a finite number is left out, never exported. */
+  private showBudgets(budgets: GaugeReadings['budgets']): void {
+    this.budgetRemaining.reset();
+    for (const { agent, window, remainingUsd } of budgets) {
+      if (!Number.isFinite(remainingUsd)) continue;
+      const label = this.agents.fold(agent);
+      // A gauge cannot be summed across the agents folded into `other`: its value would be whichever came last.
+      if (label === OTHER && agent !== OTHER) continue;
+      this.budgetRemaining.set({ agent: label, window }, remainingUsd);
+    }
   }
 
-  setBreakerState(key: string, state: 'closed' | 'half_open' | 'open'): void {
-    this.breakerState.set({ key }, state === 'closed' ? 0 : state === 'half_open' ? 1 : 2);
+  private showBreakers(breakers: GaugeReadings['breakers']): void {
+    this.breakerState.reset();
+    for (const { key, state } of breakers) this.breakerState.set({ key }, BREAKER_VALUE[state]);
   }
 
   render(): Promise<string> {

@@ -1,6 +1,6 @@
 /** One agent in detail: limits with spend, a spend sparkline, recent control events and requests. */
 import { Text } from 'ink';
-import { budgetBar, formatClockTime, formatCount, formatPercent, formatTokens, formatUptime, formatUsd } from './format.js';
+import { budgetBar, formatClockTime, formatCount, formatPercent, formatTokens, formatUptime, formatUsd } from '../core/format.js';
 import { type BudgetForecast, type BudgetWindow, describeForecast, spendFor } from './forecast.js';
 import { statusText } from './layout.js';
 import { LogRows } from './log-panel.js';

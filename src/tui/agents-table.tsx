@@ -1,7 +1,7 @@
 /** The agents panel: one row per agent, then budget forecast lines. */
 import { Text } from 'ink';
 import type { ReactNode } from 'react';
-import { budgetBar, fit, formatCount, formatUsd, shortenModel } from './format.js';
+import { budgetBar, fit, formatCount, formatUsd, shortenModel } from '../core/format.js';
 import { describeForecast, type BudgetForecast } from './forecast.js';
 import { type AgentColumns, budgetLabel, statusText, tokensText } from './layout.js';
 import { Panel, panelInnerWidth } from './panel.js';

@@ -3,7 +3,7 @@
  * panel section; when stacked above the log several breakers share a line.
  */
 import { Text } from 'ink';
-import { fit, formatCountdown, formatPercent } from './format.js';
+import { fit, formatCountdown, formatPercent } from '../core/format.js';
 import type { BreakerStatus } from './source.js';
 import { type Tone, useTheme } from './theme.js';
 

@@ -1,5 +1,5 @@
 /** The budget editor box: hourly, daily and total fields with the current spend beside each. */
-import { formatUsd } from './format.js';
+import { formatUsd } from '../core/format.js';
 import { BUDGET_FIELDS, type BudgetEditorState, type BudgetField, focusedField } from './budget-input.js';
 import { Overlay, type OverlayLine } from './overlay.js';
 import type { AgentStatus } from './source.js';

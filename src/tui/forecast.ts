@@ -2,7 +2,7 @@
  * Budget forecasts: when an agent's budget runs out at its current rate of spend. The rate is the
  * spend of the rolling last hour, which is what the hourly budget measures too.
  */
-import { formatMinutes, formatUsd } from './format.js';
+import { formatMinutes, formatUsd } from '../core/format.js';
 import type { AgentStatus } from './source.js';
 
 export type BudgetWindow = 'hourly' | 'daily' | 'total';

@@ -4,7 +4,7 @@
  * provider counts leave the header (the agents panel title still shows them).
  */
 import { Box, Text } from 'ink';
-import { formatUptime, formatUsd } from './format.js';
+import { formatUptime, formatUsd } from '../core/format.js';
 import { sparkline } from './sparkline.js';
 import type { DashboardSnapshot } from './source.js';
 import { type Tone, useTheme } from './theme.js';

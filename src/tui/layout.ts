@@ -4,7 +4,7 @@
  * everything. The whole screen stays below the terminal height, because output as tall as the
  * terminal makes Ink clear and redraw the screen on every frame (visible flicker).
  */
-import { formatCount, formatTokens, formatUsd } from './format.js';
+import { formatCount, formatTokens, formatUsd } from '../core/format.js';
 import type { AgentStatus } from './source.js';
 
 /** Cell widths of the agents table; 0 means the column is hidden. */

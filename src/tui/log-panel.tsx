@@ -3,7 +3,7 @@
  * their error code instead of tokens and cost. Rows are coloured by status class.
  */
 import { Text } from 'ink';
-import { fit, formatClockTime, formatCost, formatLatency, formatTokens, shortenModel } from './format.js';
+import { fit, formatClockTime, formatCost, formatLatency, formatTokens, shortenModel } from '../core/format.js';
 import type { LogEntry } from './source.js';
 import { statusTone, useTheme } from './theme.js';
 

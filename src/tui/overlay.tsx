@@ -4,7 +4,7 @@
  * full width: nothing underneath shows through, with or without colours.
  */
 import { Box, Text } from 'ink';
-import { fit } from './format.js';
+import { fit } from '../core/format.js';
 import { type Tone, useTheme } from './theme.js';
 
 export interface Segment {

@@ -5,7 +5,7 @@
  */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { fit } from './format.js';
+import { fit } from '../core/format.js';
 import { useTheme } from './theme.js';
 
 export interface PanelSection {

@@ -173,13 +173,15 @@ describeTui.sequential('dashboard in a real terminal (tmux)', () => {
 
     const after = await quit(session);
     expectTerminalRestored(session, after);
-    // The shell's own output starts on the first line of the primary screen, as before the dashboard.
-    expect(after.split('\n')[0]).toBe('EXIT=0');
+    // The shell's own output follows what the start printed before the dashboard took the screen (the shrink to
+    // 24 rows may have scrolled the first of those lines away).
+    const rows = after.split('\n');
+    expect(rows[rows.indexOf('EXIT=0') - 1]).toMatch(new RegExp(`^ai-gateway: listening on ${base}; opening the dashboard…$`));
     await expect(fetchStatus(base)).rejects.toThrow();
   });
 
   it('80×24 with NO_COLOR=1: everything fits, agents and dollars show, and no colour escapes', { timeout: 45_000 }, async () => {
-    const { session } = await launchDemo({ width: 80, height: 24 }, { env: { NO_COLOR: '1' } });
+    const { session, base } = await launchDemo({ width: 80, height: 24 }, { env: { NO_COLOR: '1' } });
     const screen = session.capture();
     expect(widest(screen)).toBeLessThanOrEqual(80);
     expect(screen.split('\n')[0]).toMatch(/today \$<?\d+\.\d\d/);
@@ -188,7 +190,14 @@ describeTui.sequential('dashboard in a real terminal (tmux)', () => {
     const escaped = session.capture({ escapes: true });
     // Bold and other attributes may remain; colours must not.
     expect(colourEscapes(escaped)).toEqual([]);
-    expectTerminalRestored(session, await quit(session));
+    const after = await quit(session);
+    expectTerminalRestored(session, after);
+    // Before the dashboard took the screen, the start said what it was doing; the shell's output follows.
+    expect(after.split('\n').slice(0, 3)).toEqual([
+      expect.stringMatching(/^ai-gateway: opening \.\/demo-\d+\.db…$/),
+      expect.stringMatching(new RegExp(`^ai-gateway: listening on ${base}; opening the dashboard…$`)),
+      'EXIT=0',
+    ]);
   });
 
   it('p pauses the selected agent: /api/status and a control event with actor tui; p again resumes', { timeout: 45_000 }, async () => {

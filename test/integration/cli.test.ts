@@ -2,46 +2,18 @@
  * The CLI as a user runs it: `node bin/ai-gateway.js …` in a child process, which runs the built code in dist/.
  * `npm test` builds first; run on its own, this file builds once when dist/ is missing or older than src/.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI } from '../fakes/index.js';
 import { startTestGateway } from '../helpers/gateway.js';
+import { BIN, BUILD_TIMEOUT_MS, ROOT, cleanEnv, ensureBuilt, type CliRun } from '../helpers/cli.js';
 import { closedPort, fakesYaml, postJson } from './foundation-support.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/ai-gateway.js');
-const MAIN = join(ROOT, 'dist/cli/main.js');
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const BUILD_TIMEOUT_MS = 240_000;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is missing or stale; a failed build falls back to an existing dist/. */
-function ensureBuilt(): string | undefined {
-  const stale = !existsSync(MAIN) || newestMtime(join(ROOT, 'src')) > statSync(MAIN).mtimeMs;
-  if (!stale) return undefined;
-  try {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: BUILD_TIMEOUT_MS });
-    return undefined;
-  } catch (err) {
-    if (existsSync(MAIN)) {
-      console.warn(`cli.test: npm run build failed; testing the existing dist/ (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
-      return undefined;
-    }
-    return 'dist/cli/main.js is missing and `npm run build` failed: run `npm run build` (or `npm test`) first';
-  }
-}
 
 let skipReason: string | undefined;
 const tmpDirs: string[] = [];
@@ -53,23 +25,7 @@ function tempDir(): string {
   return dir;
 }
 
-/** A clean environment: no provider keys or admin token leak in from the machine running the tests. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/API_KEY|ADMIN_TOKEN|_KEY$|^AI_GATEWAY_/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Run {
+function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? tempDir(), env: cleanEnv(options.env), encoding: 'utf8', timeout: 15_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -264,6 +220,9 @@ describe('ai-gateway CLI', () => {
     await until(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(stderr), 'listening');
     const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
     expect(port).toBeGreaterThan(0);
+    // It says what it is doing first: the audit file, then the address.
+    const messages = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages.slice(0, 2)).toEqual(['opening ./demo.db…', expect.stringMatching(/^ai-gateway \S+ listening on http:\/\/127\.0\.0\.1:\d+ \(demo/)]);
 
     const countRows = (): number => {
       if (!existsSync(db)) return 0;

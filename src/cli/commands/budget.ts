@@ -1,9 +1,9 @@
 /** `ai-gateway budget AGENT [--hourly] [--daily] [--total]`: show, or change and show, an agent's budget. */
+import { formatCost } from '../../core/format.js';
 import type { BudgetChange } from '../../tui/source.js';
 import { UserError, EXIT_USAGE } from '../exit.js';
 import type { BudgetFlags } from '../program.js';
 import { clientFor } from './client-setup.js';
-import { usd } from './table.js';
 
 export async function runBudget(agent: string, flags: BudgetFlags): Promise<void> {
   const change: BudgetChange = {};
@@ -15,7 +15,7 @@ export async function runBudget(agent: string, flags: BudgetFlags): Promise<void
   try {
     if (Object.keys(change).length > 0) await client.setBudget(agent, change);
     const a = await client.getAgent(agent);
-    const show = (limit: number | null | undefined, spent: number): string => `${usd(spent)} of ${limit == null ? 'no limit' : usd(limit)}`;
+    const show = (limit: number | null | undefined, spent: number): string => `${formatCost(spent)} of ${limit == null ? 'no limit' : formatCost(limit)}`;
     process.stdout.write(`${agent}\n  hourly  ${show(a.budget.hourly, a.costHourUsd)}\n  daily   ${show(a.budget.daily, a.costTodayUsd)}\n  total   ${show(a.budget.total, a.costTotalUsd)}\n`);
   } finally {
     await client.close();

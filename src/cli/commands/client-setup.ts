@@ -1,6 +1,6 @@
 /** Shared by the client subcommands: where the gateway is, and a management client that says who is asking. */
 import { readConfig } from '../../config/index.js';
-import { parseDuration } from '../../config/index.js';
+import { parseSince, SINCE_HINT } from '../../core/since.js';
 import { ManagementClient } from '../../client/index.js';
 import { UserError, EXIT_USAGE } from '../exit.js';
 import type { ClientFlags } from '../program.js';
@@ -11,7 +11,7 @@ export function gatewayUrl(flags: ClientFlags): string {
   const result = readConfig(flags.config ? { path: flags.config } : {});
   const g = result.config?.gateway;
   const host = !g || g.host === '0.0.0.0' || g.host === '::' ? '127.0.0.1' : g.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${g?.port ?? 8080}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${flags.port ?? g?.port ?? 8080}`;
 }
 
 export function clientFor(flags: ClientFlags, actor: 'cli' | 'tui' = 'cli'): ManagementClient {
@@ -19,12 +19,9 @@ export function clientFor(flags: ClientFlags, actor: 'cli' | 'tui' = 'cli'): Man
   return new ManagementClient({ baseUrl: gatewayUrl(flags), ...(token ? { token } : {}), actor });
 }
 
-/** `15m`, `2h`, `7d` ago, or an ISO date. */
-export function sinceToMs(since: string | undefined, now = Date.now()): number | undefined {
-  if (since === undefined) return undefined;
-  const ms = parseDuration(since);
-  if (ms !== undefined) return now - ms;
-  const t = Date.parse(since);
-  if (Number.isNaN(t)) throw new UserError(`--since takes a duration like 15m, 2h, 7d or a date, got "${since}"`, EXIT_USAGE);
+/** `--since` as epoch ms, by the parser the management API uses too; a usage error when it is neither a duration nor a date. */
+export function sinceFlag(since: string, now = Date.now()): number {
+  const t = parseSince(since, now);
+  if (t === undefined) throw new UserError(`--since takes ${SINCE_HINT}; got "${since}"`, EXIT_USAGE);
   return t;
 }

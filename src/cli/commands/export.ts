@@ -4,15 +4,16 @@ import { resolve } from 'node:path';
 import { readConfig } from '../../config/index.js';
 import { exportRows } from '../../store/index.js';
 import { loadSqliteNativeBinding } from '../../runtime/sea.js';
+import { DEMO_DB_FILE, displayPath as shown } from '../paths.js';
 import { UserError, EXIT_USAGE } from '../exit.js';
 import type { ExportFlags } from '../program.js';
-import { sinceToMs } from './client-setup.js';
+import { sinceFlag } from './client-setup.js';
 
 export async function runExport(flags: ExportFlags): Promise<void> {
   const dbPath = flags.db ? resolve(flags.db) : (readConfig(flags.config ? { path: flags.config } : {}).config?.storage.path ?? resolve('ai-gateway.db'));
-  if (!existsSync(dbPath)) throw new UserError(`no audit file at ${dbPath}; pass --db FILE`, EXIT_USAGE);
+  if (!existsSync(dbPath)) throw new UserError(missingDbMessage(dbPath, flags.db !== undefined), EXIT_USAGE);
+  const since = flags.since === undefined ? undefined : sinceFlag(flags.since);
   const out = flags.output ? createWriteStream(flags.output) : process.stdout;
-  const since = sinceToMs(flags.since);
   const nativeBinding = loadSqliteNativeBinding();
   const count = exportRows(
     dbPath,
@@ -25,4 +26,13 @@ export async function runExport(flags: ExportFlags): Promise<void> {
     await new Promise<void>((done, fail) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? fail(err) : done())));
     process.stderr.write(`exported ${count} row${count === 1 ? '' : 's'} to ${flags.output}\n`);
   }
+}
+
+/** Right after `--demo` the only history here is the demo's: say so rather than just "not found". */
+function missingDbMessage(dbPath: string, explicit: boolean): string {
+  const demo = resolve(DEMO_DB_FILE);
+  if (!explicit && dbPath !== demo && existsSync(demo)) {
+    return `no ai-gateway database at ${shown(dbPath)}; the demo's history is in ${shown(demo)}: run \`ai-gateway export --db ${DEMO_DB_FILE}\``;
+  }
+  return `no ai-gateway database at ${shown(dbPath)}; pass --db FILE`;
 }

@@ -1,17 +1,18 @@
 /** `ai-gateway logs [-f]`: recent audit rows from the running gateway; -f follows its live stream. */
+import { formatClockTime, formatCost, formatLatency, formatTokens } from '../../core/format.js';
 import type { LogEntry } from '../../tui/source.js';
 import type { LogsFlags } from '../program.js';
-import { clientFor, sinceToMs } from './client-setup.js';
-import { usd } from './table.js';
+import { clientFor, sinceFlag } from './client-setup.js';
 
 export async function runLogs(flags: LogsFlags): Promise<void> {
+  // Checked here so a typo is a usage error before any request; the gateway resolves the text against its own clock.
+  if (flags.since !== undefined) sinceFlag(flags.since);
   const client = clientFor(flags);
   const print = (e: LogEntry): void => {
     process.stdout.write((flags.json ? JSON.stringify(e) : line(e)) + '\n');
   };
   try {
-    const since = sinceToMs(flags.since);
-    const entries = await client.getLogs({ ...(flags.agent ? { agent: flags.agent } : {}), ...(since !== undefined ? { since } : {}), limit: flags.limit });
+    const entries = await client.getLogs({ ...(flags.agent ? { agent: flags.agent } : {}), ...(flags.since !== undefined ? { since: flags.since } : {}), limit: flags.limit });
     for (const e of [...entries].sort((a, b) => a.ts - b.ts)) print(e);
     if (!flags.follow) return;
     const controller = new AbortController();
@@ -24,9 +25,10 @@ export async function runLogs(flags: LogsFlags): Promise<void> {
   }
 }
 
+/** One request per line, spelled as the dashboard's log panel spells it. */
 function line(e: LogEntry): string {
-  const time = new Date(e.ts).toISOString().slice(11, 19);
   const outcome = e.errorCode ? `${e.status} ${e.errorCode}` : String(e.status);
   const flags = [e.stream ? 'stream' : '', e.estimated ? 'estimated' : '', e.dropped?.length ? `dropped: ${e.dropped.join(',')}` : ''].filter(Boolean).join(' ');
-  return `${time} ${e.agent.padEnd(12)} ${e.model.padEnd(20)} ${outcome.padEnd(24)} ${String(e.tokensIn).padStart(7)}→${String(e.tokensOut).padEnd(6)} ${usd(e.costUsd).padStart(9)} ${String(e.latencyMs).padStart(6)}ms ${flags}`.trimEnd();
+  const tokens = `${formatTokens(e.tokensIn).padStart(5)}→${formatTokens(e.tokensOut).padEnd(5)}`;
+  return `${formatClockTime(e.ts)} ${e.agent.padEnd(12)} ${e.model.padEnd(20)} ${outcome.padEnd(24)} ${tokens} ${formatCost(e.costUsd).padStart(9)} ${formatLatency(e.latencyMs).padStart(6)} ${flags}`.trimEnd();
 }

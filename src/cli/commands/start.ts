@@ -14,6 +14,8 @@ import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/dem
 import { startSimulatedAgents } from '../../demo/simulated-agents.js';
 import { VERSION } from '../../core/version.js';
 import { DbLockedError } from '../../store/index.js';
+import { DEMO_DB_FILE, displayPath } from '../paths.js';
+import { onClosedOutput } from '../closed-output.js';
 import { UserError, EXIT_RUNTIME, EXIT_USAGE } from '../exit.js';
 import { preferLiveFrames } from './live-frames.js';
 import type { StartFlags } from '../program.js';
@@ -28,9 +30,18 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const sink: LogSink = useTui ? { write: () => {} } : stderr;
   const logger = new Logger({ format: flags.logFormat, sink, redactor });
 
+  // A gateway whose log reader went away (`--no-tui 2>&1 | head`) keeps serving: the audit keeps every request.
+  onClosedOutput(() => {});
+  // Before the dashboard takes the screen, say what is happening (a large history takes a moment to open).
+  const progress = (line: string): void => {
+    if (useTui) process.stderr.write(`ai-gateway: ${line}\n`);
+    else logger.info(line);
+  };
+
   const loaded = flags.demo ? demoConfig(flags) : loadConfig({ ...(flags.config ? { path: flags.config } : {}), checkPolicyCondition });
   for (const w of loaded.warnings) logger.warn(formatProblem(w));
   const config = withCliOverrides(loaded.config, flags);
+  progress(`opening ${displayPath(config.storage.path)}…`);
 
   let gateway: RunningGateway;
   try {
@@ -67,6 +78,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   });
 
   if (useTui) {
+    progress(`listening on ${gateway.url}; opening the dashboard…`);
     preferLiveFrames();
     const { runDashboard } = await import('../../tui/run.js');
     const shutdown = (): void => {
@@ -115,7 +127,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
 function demoConfig(flags: StartFlags): LoadResult & { config: GatewayConfig } {
   const result = parseConfigText(DEMO_CONFIG_YAML, { file: '<demo>', checkPolicyCondition });
   if (!result.config) throw new ConfigError(result.errors, '<demo>');
-  const config: GatewayConfig = flags.db ? result.config : { ...result.config, storage: { ...result.config.storage, path: resolve('ai-gateway-demo.db') } };
+  const config: GatewayConfig = flags.db ? result.config : { ...result.config, storage: { ...result.config.storage, path: resolve(DEMO_DB_FILE) } };
   return { ...result, config, source: { kind: 'embedded' } };
 }
 

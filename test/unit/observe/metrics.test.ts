@@ -1,6 +1,6 @@
 import client from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { GatewayMetrics, LabelCap, OTHER, type RequestObservation } from '../../../src/observe/metrics.js';
+import { GatewayMetrics, LabelCap, OTHER, type GaugeReadings, type RequestObservation } from '../../../src/observe/metrics.js';
 import { labelValues, parsePrometheusText, sampleValue, samplesOf } from './prom-text.js';
 
 const NO_TOKENS = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
@@ -96,28 +96,51 @@ describe('GatewayMetrics', () => {
     expect(m.agentLabel('a2')).toBe('a2');
   });
 
-  it('sets budget gauges per window, but not for agents folded into other', async () => {
-    const m = new GatewayMetrics({ maxLabelValues: 1, collectDefaults: false });
-    m.setBudgetRemaining('a', 'daily', 4.5);
-    m.setBudgetRemaining('a', 'hourly', 1);
-    m.setBudgetRemaining('b', 'daily', 99);
-    m.setBudgetRemaining('a', 'daily', 4.25);
-    const f = await scrape(m);
-    expect(samplesOf(f, 'ai_gateway_budget_remaining_usd').map((s) => [s.labels.agent, s.labels.window, s.value])).toEqual([
-      ['a', 'daily', 4.25],
+  it('reads budget gauges when scraped, per window, but not for agents folded into other', async () => {
+    let budgets: GaugeReadings['budgets'] = [
+      { agent: 'a', window: 'daily', remainingUsd: 4.5 },
+      { agent: 'a', window: 'hourly', remainingUsd: 1 },
+      { agent: 'b', window: 'daily', remainingUsd: 99 },
+    ];
+    const m = new GatewayMetrics({ maxLabelValues: 1, collectDefaults: false, gauges: () => ({ budgets, breakers: [] }) });
+    const series = async () => samplesOf(await scrape(m), 'ai_gateway_budget_remaining_usd').map((s) => [s.labels.agent, s.labels.window, s.value]);
+    expect(await series()).toEqual([
+      ['a', 'daily', 4.5],
       ['a', 'hourly', 1],
     ]);
+    // The next scrape shows the state of its own moment: a changed value, and a window whose limit went away is gone.
+    budgets = [{ agent: 'a', window: 'daily', remainingUsd: 4.25 }];
+    expect(await series()).toEqual([['a', 'daily', 4.25]]);
   });
 
-  it('maps breaker states to 0/1/2 and tracks requests in flight', async () => {
-    const m = new GatewayMetrics({ maxLabelValues: 5, collectDefaults: false });
-    m.setBreakerState('openai', 'open');
-    m.setBreakerState('coder:anthropic', 'half_open');
-    m.setBreakerState('mock', 'open');
-    m.setBreakerState('mock', 'closed');
+  it('never exports a budget that is not a finite number', async () => {
+    const budgets: GaugeReadings['budgets'] = [
+      { agent: 'nan', window: 'daily', remainingUsd: Number.NaN },
+      { agent: 'inf', window: 'hourly', remainingUsd: Number.POSITIVE_INFINITY },
+      { agent: 'ok', window: 'total', remainingUsd: 2 },
+    ];
+    const m = new GatewayMetrics({ maxLabelValues: 10, collectDefaults: false, gauges: () => ({ budgets, breakers: [] }) });
+    const text = await m.render();
+    expect(text).not.toMatch(/NaN|Inf\b/);
+    expect(samplesOf(parsePrometheusText(text), 'ai_gateway_budget_remaining_usd').map((s) => [s.labels.agent, s.value])).toEqual([['ok', 2]]);
+  });
+
+  it('maps breaker states to 0/1/2 when scraped and tracks requests in flight', async () => {
+    let breakers: GaugeReadings['breakers'] = [
+      { key: 'openai', state: 'open' },
+      { key: 'coder:anthropic', state: 'half_open' },
+      { key: 'mock', state: 'open' },
+    ];
+    const m = new GatewayMetrics({ maxLabelValues: 5, collectDefaults: false, gauges: () => ({ budgets: [], breakers }) });
     m.requestStarted();
     m.requestStarted();
     m.requestEnded();
+    expect(sampleValue(await scrape(m), 'ai_gateway_circuit_breaker_state', { key: 'mock' })).toBe(2);
+    breakers = [
+      { key: 'openai', state: 'open' },
+      { key: 'coder:anthropic', state: 'half_open' },
+      { key: 'mock', state: 'closed' },
+    ];
     const f = await scrape(m);
     expect(sampleValue(f, 'ai_gateway_circuit_breaker_state', { key: 'openai' })).toBe(2);
     expect(sampleValue(f, 'ai_gateway_circuit_breaker_state', { key: 'coder:anthropic' })).toBe(1);

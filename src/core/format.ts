@@ -1,10 +1,26 @@
-/** Pure text formatting for the dashboard: money, token counts, durations, times, fitting to widths. */
+/**
+ * Pure text formatting shared by the dashboard and the CLI, so both spell a number the same way: money, token
+ * counts, durations, times, fitting to widths. No imports: the status-line command loads this and little else.
+ *
+ * Money, one rule everywhere a dollar sign is shown (formatCost):
+ * - whole dollar amounts have no cents: `$0` (exactly nothing spent), `$5`, `$20`;
+ * - other amounts of $1 or more have cents: `$8.40`;
+ * - below $1, two to four decimals, trailing zeros past the second dropped: `$0.50`, `$0.12`, `$0.0087`;
+ *   a non-zero amount too small for four decimals is `<$0.0001`, never `$0`;
+ * - no price at all is `unpriced`, never `$0`.
+ * Dashboard columns whose header already says `$` use formatUsd: the same figure without the sign, two decimals.
+ *
+ * Durations: `820ms` below a second, `2.1s` up to ten seconds, then whole seconds (formatLatency); uptimes and
+ * countdowns in `1h12m` style. Times of day are local `HH:MM:SS`.
+ */
 
-const GROUPED = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+// Made on first use: building an Intl formatter costs about 20 ms of ICU start-up, which `statusline` never needs.
+let grouped: Intl.NumberFormat | undefined;
 
 /** Whole count with thousands separators: 1204 → "1,204". */
 export function formatCount(n: number): string {
-  return GROUPED.format(Math.round(n));
+  grouped ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+  return grouped.format(Math.round(n));
 }
 
 /** Token count, compact: 800, 1.2k, 310k, 2.1M, 21M. */
@@ -28,15 +44,13 @@ export function formatUsd(v: number): string {
   return fixed(v, 2);
 }
 
-/**
- * Cost of a single request with a dollar sign and enough precision to be useful: $0.0087, $0.12, $1.50.
- * null (unpriced) is spelled out rather than shown as $0.
- */
+/** A dollar amount with its sign (a request's cost, a spend, a limit), by the money rule above. */
 export function formatCost(v: number | null): string {
   if (v === null) return 'unpriced';
-  if (v === 0) return '$0';
+  if (v < 0) return `-${formatCost(-v)}`;
+  if (Number.isInteger(v)) return `$${v}`;
   if (v < 0.0001) return '<$0.0001';
-  if (v < 1) return `$${fixed(v, 4)}`;
+  if (v < 1) return `$${v.toFixed(4).replace(/0{1,2}$/, '')}`;
   return `$${fixed(v, 2)}`;
 }
 

@@ -1,63 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseBudget } from '../../../src/tui/budget-input.js';
 import { budgetForecasts, describeForecast, forecastAgent, minutesUntilLocalMidnight } from '../../../src/tui/forecast.js';
-import {
-  budgetBar,
-  fit,
-  formatCost,
-  formatCount,
-  formatCountdown,
-  formatLatency,
-  formatMinutes,
-  formatPercent,
-  formatTokens,
-  formatUptime,
-  formatUsd,
-  shortenModel,
-} from '../../../src/tui/format.js';
 import { agentColumns, columnsWidth, planBody, scrollWindow } from '../../../src/tui/layout.js';
 import { visibleLog } from '../../../src/tui/log-filter.js';
 import { bucketize, sparkline } from '../../../src/tui/sparkline.js';
 import { sampleSnapshot, T0 } from './helpers.js';
-
-describe('format', () => {
-  it('formats counts, tokens and money', () => {
-    expect(formatCount(1204)).toBe('1,204');
-    expect([800, 1200, 12_400, 310_000, 999_999, 2_100_000, 21_000_000].map(formatTokens)).toEqual(['800', '1.2k', '12k', '310k', '1M', '2.1M', '21M']);
-    expect(formatUsd(3.214)).toBe('3.21');
-    expect(formatUsd(0)).toBe('0.00');
-    expect(formatUsd(0.001)).toBe('<0.01');
-    expect(formatCost(0.0087)).toBe('$0.0087');
-    expect(formatCost(1.5)).toBe('$1.50');
-    expect(formatCost(null)).toBe('unpriced');
-    expect(formatCost(0)).toBe('$0');
-    expect(formatPercent(0.004)).toBe('0.4%');
-    expect(formatPercent(0.5)).toBe('50%');
-  });
-
-  it('formats durations', () => {
-    expect(formatUptime(45_000)).toBe('45s');
-    expect(formatUptime((72 * 60 + 5) * 1000)).toBe('1h12m');
-    expect(formatUptime(27 * 3600_000)).toBe('1d3h');
-    expect(formatCountdown(11_001)).toBe('12s');
-    expect(formatCountdown(245_000)).toBe('4m05s');
-    expect(formatLatency(820)).toBe('820ms');
-    expect(formatLatency(1234)).toBe('1.2s');
-    expect(formatMinutes(0.5)).toBe('<1 min');
-    expect(formatMinutes(14.2)).toBe('~14 min');
-    expect(formatMinutes(130)).toBe('~2h10m');
-  });
-
-  it('fits text to a width and shortens model names', () => {
-    expect(fit('abc', 5)).toBe('abc  ');
-    expect(fit('abc', 5, 'right')).toBe('  abc');
-    expect(fit('abcdef', 4)).toBe('abc…');
-    expect(shortenModel('claude-sonnet-4-5', 12)).toBe('claude-sonn…');
-    expect(shortenModel('anthropic/claude-haiku', 12)).toBe('claude-haiku');
-    expect(budgetBar(0.64, 10)).toBe('██████░░░░');
-    expect(budgetBar(3, 5)).toBe('█████');
-  });
-});
 
 describe('sparkline', () => {
   it('scales to the largest value and keeps its width', () => {
