@@ -62,6 +62,8 @@ describe('audit backpressure: a store that refuses writes', () => {
       answered.push(String(res.headers['x-request-id']));
     }
     expect(openai.requests.length).toBe(upstreamBefore + 3);
+    // The writer's next flush finds the database refusing writes; from then on the refusal says why.
+    await eventually(() => gw.gateway.store.sink.trouble()?.includes('SQLITE_READONLY') === true);
 
     const refused = await chat(gw.url);
     expect(refused.status).toBe(503);
