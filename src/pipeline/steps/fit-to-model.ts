@@ -76,7 +76,8 @@ class Fitter {
   }
 
   remove(key: string, note = `${key}:removed`): void {
-    if (this.body[key] === undefined) return;
+    // An explicit null is the API's own default: nothing to remove.
+    if (this.body[key] === undefined || this.body[key] === null) return;
     this.own();
     delete this.body[key];
     this.adjusted.push(note);

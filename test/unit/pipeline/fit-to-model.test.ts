@@ -80,6 +80,14 @@ const cases: Case[] = [
     adjusted: ['reasoning_effort:removed'],
   },
   {
+    name: 'a null reasoning_effort is the default, not a parameter to remove',
+    format: 'openai-chat',
+    caps: caps('gpt-4o-mini', 'openai'),
+    body: { model: 'gpt-4o-mini', messages: [], reasoning_effort: null },
+    expected: { model: 'gpt-4o-mini', messages: [], reasoning_effort: null },
+    adjusted: [],
+  },
+  {
     name: 'an unknown model passes through untouched, however far over any limit',
     format: 'openai-chat',
     caps: caps('my-finetune', 'openai'),
