@@ -29,6 +29,7 @@ export function logEntryOf(row: RequestRow): LogEntry {
   };
   if (row.errorCode !== null) entry.errorCode = row.errorCode;
   if (row.dropped !== null) entry.dropped = row.dropped.split(',');
+  if (row.adjusted !== undefined && row.adjusted !== null) entry.adjusted = row.adjusted.split(',');
   return entry;
 }
 

@@ -1,14 +1,19 @@
 /**
  * The pipeline's Router over the config's model resolution (src/config/resolve-model.ts holds the rules:
- * forced provider, first matching `models:` entry, `<provider>/<model>`, fallbacks) and its providers.
+ * forced provider, first matching `models:` entry, `<provider>/<model>`, fallbacks) and its providers. Each
+ * target carries what its upstream model accepts, from the capability table and the config's `capabilities:`.
  */
 import { GatewayError } from '../core/errors.js';
 import type { GatewayConfig } from '../config/types.js';
 import { closeMatches, maxTokensFor, resolveModel } from '../config/index.js';
+import { CapabilityTable } from '../metering/index.js';
 import type { RouteTarget, Router } from '../pipeline/ports.js';
 import type { ProviderSet } from './providers.js';
 
 export class ConfigRouter implements Router {
+  /** Rebuilt when a reload brings a new config object. */
+  private capabilities: { config: GatewayConfig; table: CapabilityTable } | undefined;
+
   constructor(
     private readonly config: () => GatewayConfig,
     private readonly providers: ProviderSet,
@@ -16,6 +21,8 @@ export class ConfigRouter implements Router {
 
   resolve(model: string, agent: string): RouteTarget[] {
     const config = this.config();
+    if (this.capabilities?.config !== config) this.capabilities = { config, table: new CapabilityTable({ overrides: config.capabilities }) };
+    const table = this.capabilities.table;
     const resolved = resolveModel(config, model, config.agents.get(agent));
     if (!resolved) {
       const near = closeMatches(config, model, 3);
@@ -28,7 +35,13 @@ export class ConfigRouter implements Router {
     return [resolved, ...resolved.fallbacks].map((t) => {
       const provider = this.providers.get(t.provider);
       if (!provider) throw new GatewayError('model_not_found', `model "${model}" routes to provider "${t.provider}", which is not configured`, { code: 'model_not_found' });
-      return { provider, upstreamModel: t.upstreamModel, defaultMaxTokens: maxTokensFor(config, t.upstreamModel, resolved.requestedModel) };
+      const capabilities = table.lookup(t.upstreamModel, [provider.spec.name, provider.spec.type]);
+      return {
+        provider,
+        upstreamModel: t.upstreamModel,
+        defaultMaxTokens: maxTokensFor(config, t.upstreamModel, resolved.requestedModel),
+        ...(capabilities === undefined ? {} : { capabilities }),
+      };
     });
   }
 }

@@ -13,6 +13,7 @@ import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, Pro
 import { PROVIDER_TYPES } from './schema.js';
 import type {
   AgentConfig,
+  CapabilityOverride,
   CircuitBreakerConfig,
   FallbackTarget,
   GatewayConfig,
@@ -141,6 +142,22 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     });
   }
 
+  const capabilities = new Map<string, CapabilityOverride>();
+  for (const [model, entry] of entries(file.capabilities)) {
+    const caps: CapabilityOverride = {};
+    const maxOutputTokens = given(entry.max_output_tokens);
+    const reasoning = given(entry.reasoning);
+    const reasoningEfforts = given(entry.reasoning_efforts);
+    const tools = given(entry.tools);
+    const vision = given(entry.vision);
+    if (maxOutputTokens !== undefined) caps.maxOutputTokens = maxOutputTokens;
+    if (reasoning !== undefined) caps.reasoning = reasoning;
+    if (reasoningEfforts !== undefined) caps.reasoningEfforts = reasoningEfforts;
+    if (tools !== undefined) caps.tools = tools;
+    if (vision !== undefined) caps.vision = vision;
+    capabilities.set(model, caps);
+  }
+
   const agents = new Map<string, AgentConfig>();
   const keyOwners = new Map<string, string>();
   for (const [id, entry] of entries(file.agents)) {
@@ -197,6 +214,7 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     providers,
     models,
     prices,
+    capabilities,
     agents,
     policies,
     metrics: { maxLabelValues: given(file.metrics?.max_label_values) ?? DEFAULTS.maxLabelValues },

@@ -5,6 +5,7 @@
  * Objects are not strict: unknown keys are reported as warnings by unknown-keys.ts, never as errors.
  */
 import { z } from 'zod';
+import { EFFORT_LEVELS } from '../core/effort.js';
 import {
   DURATION_HINT,
   DURATION_PATTERN,
@@ -209,6 +210,16 @@ const priceEntry = z.object({
   reasoning: optional(usd),
 });
 
+const capabilityEntry = z.object({
+  max_output_tokens: optional(positiveInt).describe('Most output tokens the model accepts; a larger max_tokens is lowered to it'),
+  reasoning: optional(z.boolean()).describe('Whether the model accepts reasoning parameters; false removes them from requests'),
+  reasoning_efforts: optional(z.array(z.enum(EFFORT_LEVELS))).describe(
+    'Reasoning effort values the model accepts; another value becomes the nearest of these',
+  ),
+  tools: optional(z.boolean()).describe('Whether the model can call tools'),
+  vision: optional(z.boolean()).describe('Whether the model reads images'),
+});
+
 const budget = z.object({
   max_cost_per_hour: optional(usd).describe('Rolling 60-minute spend limit'),
   max_cost_per_day: optional(usd).describe('Calendar-day spend limit'),
@@ -284,6 +295,9 @@ export const gatewayFileSchema = z.object({
   providers: optional(z.record(name('provider'), optional(providerEntry))),
   models: optional(z.record(z.string().min(1), modelRoute)).describe('Routing table: first match wins, in file order'),
   prices: optional(z.record(z.string().min(1), priceEntry)).describe('USD per 1M tokens; overrides the built-in table'),
+  capabilities: optional(z.record(z.string().min(1), capabilityEntry)).describe(
+    'What a model accepts, by upstream model name or glob; overrides the built-in table field by field',
+  ),
   agents: optional(z.record(name('agent'), optional(agentEntry))),
   policies: optional(z.array(policyEntry)),
   metrics: optional(metricsSection),

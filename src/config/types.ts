@@ -2,6 +2,7 @@
  * The internal, normalised configuration every other module reads: camelCase, durations in milliseconds, sizes in
  * bytes, defaults applied, cross-references checked, routes precompiled. Built only by normalize.ts.
  */
+import type { EffortLevel } from '../core/effort.js';
 
 export type ProviderType = 'openai' | 'anthropic' | 'mock';
 export type PolicyAction = 'pause' | 'deny' | 'alert' | 'throttle';
@@ -107,6 +108,15 @@ export interface PriceOverride {
   reasoning: number | undefined;
 }
 
+/** A `capabilities:` entry: only the fields written, laid over the built-in table's. */
+export interface CapabilityOverride {
+  maxOutputTokens?: number;
+  reasoning?: boolean;
+  reasoningEfforts?: readonly EffortLevel[];
+  tools?: boolean;
+  vision?: boolean;
+}
+
 export interface BudgetLimits {
   /** USD; undefined = no limit for that window. */
   maxCostPerHour: number | undefined;
@@ -171,6 +181,8 @@ export interface GatewayConfig {
   models: readonly ModelRoute[];
   /** Price overrides by model name. */
   prices: ReadonlyMap<string, PriceOverride>;
+  /** Capability overrides by upstream model name or glob, in file order. */
+  capabilities: ReadonlyMap<string, CapabilityOverride>;
   agents: ReadonlyMap<string, AgentConfig>;
   policies: readonly PolicyConfig[];
   metrics: MetricsSettings;

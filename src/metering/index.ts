@@ -25,3 +25,5 @@ export {
   TOKENS_REPLY_PRIMER,
   type RequestTextParts,
 } from './tokens.js';
+export { CAPABILITY_TABLE_VERSION, type ModelCapabilities } from './capability-source.js';
+export { CapabilityTable, type CapabilityTableOptions } from './capability-table.js';

@@ -3,7 +3,7 @@
  * A model found nowhere is unpriced (`undefined`), never $0.
  */
 import { systemClock, type Clock } from '../core/clock.js';
-import { globToRegExp, isGlob } from './model-glob.js';
+import { ModelPatternMap } from './model-glob.js';
 import { priceFromOverride, type ModelPrice, type PriceOverrideInput } from './rates.js';
 import { findInTable, priceAt, type TableMatch } from './table-source.js';
 
@@ -31,18 +31,13 @@ interface CachedMatch {
 const MAX_CACHED = 2048;
 
 export class PriceTable {
-  private readonly exact = new Map<string, ModelPrice>();
-  private readonly globs: { re: RegExp; price: ModelPrice }[] = [];
+  private readonly overrides: ModelPatternMap<ModelPrice>;
   private readonly cache = new Map<string, CachedMatch>();
   private readonly clock: Clock;
 
   constructor(options: PriceTableOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    for (const [key, value] of Object.entries(options.overrides ?? {})) {
-      const price = priceFromOverride(key, value);
-      if (isGlob(key)) this.globs.push({ re: globToRegExp(key), price });
-      else this.exact.set(key.toLowerCase(), price);
-    }
+    this.overrides = new ModelPatternMap(Object.entries(options.overrides ?? {}).map(([key, value]) => [key, priceFromOverride(key, value)] as const));
   }
 
   lookup(model: string, options: PriceLookupOptions = {}): ModelPrice | undefined {
@@ -70,9 +65,6 @@ export class PriceTable {
   }
 
   private override(model: string): ModelPrice | undefined {
-    const exact = this.exact.get(model.toLowerCase());
-    if (exact) return exact;
-    for (const g of this.globs) if (g.re.test(model)) return g.price;
-    return undefined;
+    return this.overrides.get(model);
   }
 }

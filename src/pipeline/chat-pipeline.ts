@@ -17,6 +17,7 @@ import { isBreakerFailureError } from '../control/index.js';
 import { identify, type IdentifyOptions, type Identity } from './steps/identify.js';
 import { parseJsonBody, readBody } from './steps/read-body.js';
 import { buildUpstreamBody, chatEndpoint, type UpstreamBody } from './steps/translate.js';
+import { fittedMaxTokens } from './steps/fit-to-model.js';
 import { forward, type Attempt } from './steps/forward.js';
 import { UsageMeter, type MeteredUsage } from './steps/meter.js';
 import { relayStream } from './steps/relay-stream.js';
@@ -142,6 +143,8 @@ export async function handleChat(
       price = priceOf(deps.meter, target);
       const dropped = upstreamBody?.dropped ?? [];
       if (dropped.length > 0) baseHeaders['x-ai-gateway-dropped'] = dropped.join(',');
+      const adjusted = upstreamBody?.adjusted ?? [];
+      if (adjusted.length > 0) baseHeaders['x-ai-gateway-adjusted'] = adjusted.join(',');
 
       if (request.stream) {
         const translating = target.provider.format !== clientFormat;
@@ -231,6 +234,7 @@ export async function handleChat(
       if (meter.rejected.length > 0) deps.warnUsage?.(attempt.target.provider.spec.name, meter.rejected);
     }
     const dropped = upstreamBody?.dropped ?? [];
+    const adjusted = upstreamBody?.adjusted ?? [];
     settleRequest(deps.recorder, {
       admission,
       upstreamCalled: attempt !== undefined || upstreamFailure !== undefined,
@@ -253,6 +257,7 @@ export async function handleChat(
         latencyMs: Math.round(clock.monotonic() - started),
         ttfbMs: ttfbMs === null ? null : Math.round(ttfbMs),
         dropped: dropped.length > 0 ? dropped.join(',') : null,
+        adjusted: adjusted.length > 0 ? adjusted.join(',') : null,
         path,
         bytesIn: bodyBytes,
         bytesOut,
@@ -302,18 +307,21 @@ interface Hold {
 
 /**
  * The budget hold of a request: the dearest it can cost on any of its targets (a fallback may answer), from a
- * true upper bound of its input tokens and its output cap (or the gateway's assumed cap when it sets none).
+ * true upper bound of its input tokens and its output cap (or the gateway's assumed cap when it sets none). A cap
+ * above a target's model limit is sent lowered to it (fit-to-model), so that target can produce no more than that.
  */
 function holdFor(agent: string, targets: RouteTarget[], request: CanonicalRequest, bodyBytes: number, settings: ProxySettings, meter: Meter): Hold {
   const primary = targets[0]!;
-  const outputTokens = request.maxTokens ?? settings.defaultOutputCap;
+  const outputOn = (target: RouteTarget): number =>
+    request.maxTokens === undefined ? settings.defaultOutputCap : fittedMaxTokens(request.maxTokens, target.capabilities);
+  const outputTokens = Math.max(...targets.map(outputOn));
   const primaryPrice = priceOf(meter, primary);
   let maxCostUsd: number | null = null;
   if (primaryPrice !== undefined) {
     let pico = 0;
     for (const target of targets) {
       const p = target === primary ? primaryPrice : priceOf(meter, target);
-      if (p !== undefined && !isFree(p)) pico = Math.max(pico, maxCostOf(p, inputBoundFor(request, bodyBytes, target), outputTokens).totalPico);
+      if (p !== undefined && !isFree(p)) pico = Math.max(pico, maxCostOf(p, inputBoundFor(request, bodyBytes, target), outputOn(target)).totalPico);
     }
     maxCostUsd = usdFromPico(pico);
   }

@@ -5,7 +5,7 @@
 import type { GatewayError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
 import type { ProviderAdapter } from '../providers/provider.js';
-import type { ModelPrice } from '../metering/index.js';
+import type { ModelCapabilities, ModelPrice } from '../metering/index.js';
 import type { RequestRow } from '../store/rows.js';
 
 /** One place a request can go: a provider and the model name it knows. */
@@ -14,6 +14,8 @@ export interface RouteTarget {
   upstreamModel: string;
   /** Output cap to use when the target format needs one and the request set none. */
   defaultMaxTokens: number;
+  /** What the upstream model accepts; absent when the capability table does not know it. */
+  capabilities?: ModelCapabilities;
 }
 
 export interface Router {

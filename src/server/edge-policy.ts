@@ -34,7 +34,7 @@ const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::', '']);
  * Response headers a browser page may read: the gateway's own and the retry hints. `*` covers every header for
  * requests without credentials (what browser SDKs send); the names cover credentialed ones.
  */
-const EXPOSED_HEADERS = '*, x-request-id, x-ai-gateway-agent, x-ai-gateway-cost-usd, x-ai-gateway-dropped, retry-after, x-should-retry';
+const EXPOSED_HEADERS = '*, x-request-id, x-ai-gateway-agent, x-ai-gateway-cost-usd, x-ai-gateway-dropped, x-ai-gateway-adjusted, retry-after, x-should-retry';
 const ALLOWED_METHODS = 'GET, POST, PUT, PATCH, DELETE';
 /** Seconds a browser may cache a preflight answer (Chromium caps it at 2 h). */
 const PREFLIGHT_MAX_AGE = '7200';

@@ -55,6 +55,8 @@ export interface RequestRow {
   bytesIn?: number | null;
   /** Response body bytes sent to the client; null when not recorded. */
   bytesOut?: number | null;
+  /** Request fields changed to fit the upstream model (`max_completion_tokens:32000->16384`), comma-separated; null when none. */
+  adjusted?: string | null;
 }
 
 /** The token and cost columns of a row from the metered usage and its cost (undefined cost = unpriced). */
@@ -123,6 +125,7 @@ export interface RequestDbRow {
   path: string | null;
   bytes_in: number | null;
   bytes_out: number | null;
+  adjusted: string | null;
 }
 
 /** Column order of `requests`, used by inserts and exports. */
@@ -156,6 +159,7 @@ export const REQUEST_COLUMNS = [
   'path',
   'bytes_in',
   'bytes_out',
+  'adjusted',
 ] as const satisfies readonly (keyof RequestDbRow)[];
 
 /** Whole non-negative count; a NaN from a broken upstream must not become a NULL that breaks aggregates. */
@@ -198,6 +202,7 @@ export function toDbRow(r: RequestRow): RequestDbRow {
     path: r.path ?? null,
     bytes_in: r.bytesIn === undefined || r.bytesIn === null ? null : count(r.bytesIn),
     bytes_out: r.bytesOut === undefined || r.bytesOut === null ? null : count(r.bytesOut),
+    adjusted: r.adjusted === undefined || r.adjusted === '' ? null : r.adjusted,
   };
 }
 
@@ -232,6 +237,7 @@ export function fromDbRow(d: RequestDbRow): RequestRow {
     path: d.path,
     bytesIn: d.bytes_in,
     bytesOut: d.bytes_out,
+    adjusted: d.adjusted,
   };
 }
 

@@ -83,6 +83,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE requests ADD COLUMN bytes_in INTEGER;
   ALTER TABLE requests ADD COLUMN bytes_out INTEGER;
   `,
+  // 3: request fields the gateway changed to fit the upstream model (reasoning removed, output cap lowered, ids hashed).
+  `
+  ALTER TABLE requests ADD COLUMN adjusted TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

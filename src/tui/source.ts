@@ -107,6 +107,8 @@ export interface LogEntry {
   estimated: boolean;
   /** Request fields the target format could not carry and that were dropped in translation. */
   dropped?: string[];
+  /** Request fields changed to fit the upstream model, e.g. `max_completion_tokens:32000->16384`. */
+  adjusted?: string[];
 }
 
 export interface ControlEvent {

@@ -8,6 +8,7 @@ import {
   renderAnthropicModels,
 } from './anthropic-render.js';
 import { applyEndpointScenario } from './endpoint.js';
+import { anthropicLimits } from './model-limits.js';
 import { isJsonObject, stringField, type JsonObject } from './json.js';
 import type { ResponsePlan } from './plan.js';
 import { rawLastUserText, type RenderEnv } from './reply.js';
@@ -41,6 +42,8 @@ function authError(ctx: RouteContext, apiKey: string | undefined): ResponsePlan 
   return key === apiKey ? null : renderAnthropicError({ kind: 'error', status: 401 }, '', ctx.env);
 }
 
+const USER_ID_MAX = 256;
+
 /** Mirrors the API's own checks that a gateway could trip over when it builds requests. */
 function validateMessages(body: JsonObject, env: RenderEnv, countOnly: boolean): ResponsePlan | null {
   const model = stringField(body, 'model');
@@ -49,6 +52,15 @@ function validateMessages(body: JsonObject, env: RenderEnv, countOnly: boolean):
   if (countOnly) return null;
   const maxTokens = body['max_tokens'];
   if (typeof maxTokens !== 'number') return error400('max_tokens: Field required', env, model);
+  const limit = anthropicLimits(model)?.maxOutput;
+  if (limit !== undefined && maxTokens > limit) {
+    return error400(`max_tokens: ${maxTokens} > ${limit}, which is the maximum allowed number of output tokens for ${model}`, env, model);
+  }
+  const metadata = body['metadata'];
+  const userId = isJsonObject(metadata) ? metadata['user_id'] : undefined;
+  if (typeof userId === 'string' && userId.length > USER_ID_MAX) {
+    return error400(`metadata.user_id: String should have at most ${USER_ID_MAX} characters`, env, model);
+  }
   const thinking = body['thinking'];
   if (isJsonObject(thinking) && thinking['type'] === 'enabled') {
     const budget = thinking['budget_tokens'];

@@ -3,6 +3,7 @@
  * gateway passes through: POST /v1/completions, /v1/images/generations, /v1/audio/speech, /v1/batches.
  */
 import { applyEndpointScenario } from './endpoint.js';
+import { openAILimits, quotedList } from './model-limits.js';
 import { stringField, type JsonObject } from './json.js';
 import {
   openAIRequestFacts,
@@ -50,6 +51,43 @@ function validateChat(body: JsonObject, env: RenderEnv): ResponsePlan | null {
   }
   if (body['stream_options'] !== undefined && body['stream_options'] !== null && body['stream'] !== true) {
     return error400("The 'stream_options' parameter is only allowed when 'stream' is enabled.", env, model, 'stream_options');
+  }
+  return validateIds(body, env, model) ?? validateModelLimits(body, env, model);
+}
+
+/** Identifier fields are capped at 64 characters for every model. */
+const ID_MAX = 64;
+
+function validateIds(body: JsonObject, env: RenderEnv, model: string): ResponsePlan | null {
+  for (const key of ['user', 'safety_identifier', 'prompt_cache_key']) {
+    const value = body[key];
+    if (typeof value === 'string' && value.length > ID_MAX) {
+      const message = `Invalid '${key}': string too long. Expected a string with maximum length ${ID_MAX}, but got a string with length ${value.length} instead.`;
+      return error400(message, env, model, key, 'string_above_max_length');
+    }
+  }
+  return null;
+}
+
+function validateModelLimits(body: JsonObject, env: RenderEnv, model: string): ResponsePlan | null {
+  const limits = openAILimits(model);
+  if (limits === undefined) return null;
+  const effort = body['reasoning_effort'];
+  if (effort !== undefined && effort !== null) {
+    if (limits.efforts === undefined) {
+      return error400("Unsupported parameter: 'reasoning_effort' is not supported with this model.", env, model, 'reasoning_effort', 'unsupported_parameter');
+    }
+    if (typeof effort !== 'string' || !limits.efforts.includes(effort)) {
+      const message = `Unsupported value: '${String(effort)}' is not supported with this model. Supported values are: ${quotedList(limits.efforts)}.`;
+      return error400(message, env, model, 'reasoning_effort', 'unsupported_value');
+    }
+  }
+  for (const key of ['max_completion_tokens', 'max_tokens']) {
+    const n = body[key];
+    if (typeof n === 'number' && n > limits.maxOutput) {
+      const message = `max_tokens is too large: ${n}. This model supports at most ${limits.maxOutput} completion tokens, whereas you provided ${n}.`;
+      return error400(message, env, model, 'max_tokens');
+    }
   }
   return null;
 }

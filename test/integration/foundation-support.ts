@@ -12,8 +12,11 @@ import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../
 export const OPENAI_PROVIDER_KEY = 'sk-provider-openai-Z9q8w7e6r5t4';
 export const ANTHROPIC_PROVIDER_KEY = 'sk-ant-provider-Q1w2e3r4t5y6';
 
-/** Both fakes as providers, gpt-* and claude-* routed to them, no embedded defaults; `gateway` adds settings. */
-export function fakesYaml(openai: FakeUpstream, anthropic: FakeUpstream, extra = '', gateway: readonly string[] = []): string {
+/**
+ * Both fakes as providers, gpt-* and claude-* routed to them, no embedded defaults; `gateway` adds settings and
+ * `routes` adds `models:` entries matched before the two globs.
+ */
+export function fakesYaml(openai: FakeUpstream, anthropic: FakeUpstream, extra = '', gateway: readonly string[] = [], routes: readonly string[] = []): string {
   return [
     'gateway:',
     '  embedded_defaults: false',
@@ -22,6 +25,7 @@ export function fakesYaml(openai: FakeUpstream, anthropic: FakeUpstream, extra =
     `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: ${OPENAI_PROVIDER_KEY} }`,
     `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: ${ANTHROPIC_PROVIDER_KEY} }`,
     'models:',
+    ...routes.map((line) => `  ${line}`),
     '  "gpt-*": fo',
     '  "claude-*": fa',
     extra,

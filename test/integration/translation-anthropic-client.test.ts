@@ -204,7 +204,8 @@ describe.each<Mode>(['stream', 'create'])('anthropic client → gpt model (%s)',
 
   it('thinking requested by the Anthropic client becomes reasoning_effort for the OpenAI model', async () => {
     const { message } = await complete(mode, {
-      model: MODEL,
+      // A reasoning model: gpt-4o-mini refuses reasoning_effort, so the gateway would not send it there.
+      model: 'gpt-5-mini',
       max_tokens: 8000,
       thinking: { type: 'enabled', budget_tokens: 4096 },
       messages: [{ role: 'user', content: 'Think, then say hi.' }],

@@ -112,6 +112,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
       stream: row.stream,
       estimated: row.estimated || undefined,
       dropped: row.dropped,
+      adjusted: row.adjusted ?? undefined,
     });
   });
   await new Promise<void>((done) => {

@@ -92,6 +92,10 @@ describe('example configs', () => {
       cacheWrite1h: 6,
       reasoning: 12,
     });
+    expect([...config.capabilities]).toEqual([
+      ['gpt-5-chat-latest', { reasoning: false, maxOutputTokens: 16384 }],
+      ['my-azure-*', { maxOutputTokens: 16384, reasoning: false }],
+    ]);
     expect(config.agents.get('researcher')).toMatchObject({
       keys: ['k-res'],
       budget: { maxCostPerHour: 5, maxCostPerDay: 20, maxCostTotal: 100 },
@@ -181,6 +185,13 @@ describe('broken configs', () => {
     expect(p.line).toBe(5);
     expect(p.message).toBe('invalid duration');
     expect(p.fix).toMatch(/30s/);
+  });
+
+  it('a capability entry with an effort nobody spells, or a cap that is no count', () => {
+    const r = check('capabilities:\n  o3:\n    reasoning_efforts: [low, extreme]\n  gpt-x: { max_output_tokens: 0 }\n');
+    expect(only(r.errors, 'capabilities.o3.reasoning_efforts[1]')).toMatchObject({ line: 3 });
+    expect(only(r.errors, 'capabilities.o3.reasoning_efforts[1]').message).toMatch(/none.*minimal.*low.*medium.*high.*xhigh.*max/);
+    expect(only(r.errors, 'capabilities.gpt-x.max_output_tokens').message).toMatch(/>0|positive|greater/i);
   });
 
   it('bad size', () => {

@@ -266,6 +266,29 @@ describe('errors', () => {
   });
 });
 
+describe("the API's per-model and length checks", () => {
+  // An explicit timeout lets the SDK send a large max_tokens without streaming.
+  const LONG = { timeout: 60_000 };
+  it.each<[string, Partial<Anthropic.MessageCreateParamsNonStreaming>, string]>([
+    ['max_tokens above the limit', { max_tokens: 64001 }, 'max_tokens: 64001 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5'],
+    [
+      'max_tokens above the limit of a dated alias',
+      { model: 'claude-3-5-haiku-20241022', max_tokens: 32000 },
+      'max_tokens: 32000 > 8192, which is the maximum allowed number of output tokens for claude-3-5-haiku-20241022',
+    ],
+    ['a metadata.user_id over 256 characters', { metadata: { user_id: 'u'.repeat(257) } }, 'metadata.user_id: String should have at most 256 characters'],
+  ])('refuses %s with a 400 the SDK reads', async (_name, body, message) => {
+    const err = await client.messages.create({ ...base, ...body }, LONG).catch((e: unknown) => e as APIError);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as APIError).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } });
+  });
+
+  it('accepts the limits themselves, and a model it does not know', async () => {
+    await expect(client.messages.create({ ...base, max_tokens: 64000, metadata: { user_id: 'u'.repeat(256) } }, LONG)).resolves.toMatchObject({ type: 'message' });
+    await expect(client.messages.create({ ...base, model: 'claude-house', max_tokens: 1_000_000 }, LONG)).resolves.toMatchObject({ type: 'message' });
+  });
+});
+
 describe('count_tokens and models', () => {
   it('counts tokens, through the beta resource too', async () => {
     const res = await client.messages.countTokens({ model: MODEL, messages: base.messages });

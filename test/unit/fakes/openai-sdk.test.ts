@@ -229,6 +229,34 @@ describe('errors', () => {
   });
 });
 
+describe("the API's per-model and length checks", () => {
+  const refused = (body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming>) =>
+    client.chat.completions.create({ model: MODEL, messages, ...body }).catch((e: unknown) => e as APIError);
+
+  it.each<[string, Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming>, string, string | null, string]>([
+    ['reasoning_effort on a model without reasoning', { reasoning_effort: 'high' }, 'reasoning_effort', 'unsupported_parameter', "Unsupported parameter: 'reasoning_effort' is not supported with this model."],
+    ['an effort the model does not list', { model: 'o3-mini', reasoning_effort: 'minimal' }, 'reasoning_effort', 'unsupported_value', "Unsupported value: 'minimal' is not supported with this model. Supported values are: 'low', 'medium', and 'high'."],
+    ['max_completion_tokens above the limit', { max_completion_tokens: 32000 }, 'max_tokens', null, 'max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.'],
+    ['max_tokens above the limit of a dated snapshot', { model: 'gpt-4o-mini-2024-07-18', max_tokens: 20000 }, 'max_tokens', null, 'max_tokens is too large: 20000. This model supports at most 16384 completion tokens, whereas you provided 20000.'],
+    ['a user over 64 characters', { user: 'u'.repeat(65) }, 'user', 'string_above_max_length', "Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length 65 instead."],
+    ['a safety_identifier over 64 characters, on any model', { model: 'my-finetune', safety_identifier: 's'.repeat(100) }, 'safety_identifier', 'string_above_max_length', "Invalid 'safety_identifier': string too long. Expected a string with maximum length 64, but got a string with length 100 instead."],
+  ])('refuses %s with a 400 the SDK reads', async (_name, body, param, code, message) => {
+    const err = await refused(body);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, type: 'invalid_request_error', param, code });
+    expect((err as APIError).error).toMatchObject({ message });
+  });
+
+  it.each<[string, Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming>]>([
+    ['the limit itself', { max_completion_tokens: 16384, user: 'u'.repeat(64) }],
+    ['a listed effort on a reasoning model', { model: 'o4-mini', reasoning_effort: 'high', max_completion_tokens: 100000 }],
+    ['anything on a model it does not know', { model: 'my-finetune', reasoning_effort: 'high', max_completion_tokens: 1_000_000 }],
+  ])('accepts %s', async (_name, body) => {
+    const res = await client.chat.completions.create({ model: MODEL, messages, ...body });
+    expect(res.object).toBe('chat.completion');
+  });
+});
+
 describe('models and embeddings', () => {
   it('lists models', async () => {
     const ids: string[] = [];

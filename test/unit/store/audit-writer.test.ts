@@ -36,7 +36,14 @@ describe('BatchedAuditWriter', () => {
   });
 
   it('round-trips every field, including nulls and booleans', () => {
-    const full = makeRow({ stream: true, estimated: true, dropped: 'seed,top_k', errorCode: 'upstream_timeout', status: 504 });
+    const full = makeRow({
+      stream: true,
+      estimated: true,
+      dropped: 'seed,top_k',
+      adjusted: 'max_completion_tokens:32000->16384,user:hashed',
+      errorCode: 'upstream_timeout',
+      status: 504,
+    });
     const sparse = makeRow({
       provider: null,
       upstreamModel: null,

@@ -78,6 +78,7 @@ export function makeRow(partial: Partial<RequestRow> = {}): RequestRow {
     path: '/v1/chat/completions',
     bytesIn: 212,
     bytesOut: 1480,
+    adjusted: null,
     ...partial,
   };
 }

@@ -49,6 +49,25 @@ describe('opening and migrating', () => {
     }
   });
 
+  it('a file written before requests had an adjusted column gains it, and its rows read back with none', () => {
+    const old = new Database(t.dbPath);
+    migrate(old, MIGRATIONS.slice(0, 2));
+    old
+      .prepare('INSERT INTO requests (id, ts, agent, model, client_format, status) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('before', 1_700_000_000_000, 'coder', 'gpt-4o-mini', 'openai-chat', 200);
+    old.close();
+    const store = openStore(t.dbPath);
+    try {
+      expect(userVersion(store.db)).toBe(SCHEMA_VERSION);
+      expect(store.queries.requestById('before')?.adjusted).toBeNull();
+      store.sink.record(makeRow({ id: 'after', adjusted: 'max_tokens:128000->64000' }));
+      store.sink.flush();
+      expect(store.queries.requestById('after')?.adjusted).toBe('max_tokens:128000->64000');
+    } finally {
+      store.close();
+    }
+  });
+
   it('runs only the missing steps, in order', () => {
     const db = new Database(t.dbPath);
     try {
