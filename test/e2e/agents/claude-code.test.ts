@@ -7,6 +7,8 @@
  *   (a) Anthropic client → Anthropic provider: passthrough, default model (claude-opus-5-5).
  *   (b) Anthropic client → OpenAI Chat provider: `--model gpt-5`, routed by the `gpt-*` entry and translated.
  *
+ * The environment and the model flag come from the README's Claude Code snippet, so its instructions are what runs.
+ *
  * Rates (genai-prices table, USD per 1M tokens):
  *   claude-opus-5-5  input 4, cache read 0.2, 5m cache write 5, output 20
  *   gpt-5            input 1.25, cache read 0.125, output 10
@@ -18,8 +20,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream, type RecordedRequest, type UsageSpec } from '../../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { cliEnv, findAgentCli, makeCliHome, runCli, startNetworkTrap, type CliHome, type NetworkTrap } from './cli-home.js';
+import { atGateway, readmeSnippet, shellExports, snippetMatch } from './readme-snippets.js';
 
 const cli = findAgentCli('claude', ['node_modules/.bin/claude']);
+const README = readmeSnippet('claude-code').code;
+/** The agent the README's ANTHROPIC_BASE_URL names. */
+const AGENT = snippetMatch(README, /ANTHROPIC_BASE_URL=\S*\/agents\/([\w-]+)/);
+/** The README's `claude --model …` example, which routes to the OpenAI provider (the rates below are its). */
+const TRANSLATED_MODEL = snippetMatch(README, /^claude --model (\S+)/m);
 
 const OPENAI_KEY = 'sk-provider-openai-cc-7Hq2';
 const ANTHROPIC_KEY = 'sk-ant-provider-cc-3Kd9';
@@ -78,7 +86,7 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
    * Writes a file holding a fresh marker, scripts `fake` for the two turns (a Bash `cat` of the file, then an echo
    * of the tool result) and runs `claude -p` as `agent`. The marker reaches the fake only if the command ran.
    */
-  async function toolLoop(fake: FakeUpstream, agent: string, usage: UsageSpec, extraArgs: string[] = []) {
+  async function toolLoop(fake: FakeUpstream, model: string, usage: UsageSpec, extraArgs: string[] = []) {
     home = makeCliHome('ai-gateway-claude');
     const marker = `gw-${randomBytes(6).toString('hex')}-marker`;
     writeFileSync(join(home.work, 'marker.txt'), `${marker}\n`);
@@ -95,9 +103,8 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
         timeoutMs: RUN_TIMEOUT_MS,
         env: cliEnv(home.home, {
           ...trap.env,
-          ANTHROPIC_BASE_URL: `${gw.url}/agents/${agent}`,
+          ...shellExports(atGateway(README, gw.url)),
           ANTHROPIC_API_KEY: CLIENT_KEY,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
           // One attempt per turn: a refusal shows as a failure here, not as retries with degraded bodies.
           CLAUDE_CODE_MAX_RETRIES: '0',
         }),
@@ -108,7 +115,7 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
     const output = JSON.parse(run.stdout) as ClaudeResult;
     const requests = fake.requests.slice(seen);
     let rows: Record<string, unknown>[] = [];
-    await eventually(() => (rows = gw.rows().filter((r) => r['agent'] === agent)).length >= 2);
+    await eventually(() => (rows = gw.rows().filter((r) => r['agent'] === AGENT && r['model'] === model)).length >= 2);
     return { marker, output, requests, rows, context };
   }
 
@@ -126,7 +133,7 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
 
   it('(a) Anthropic passthrough: Bash runs, the final answer carries its output, exact tokens and cost', { timeout: 90_000 }, async () => {
     const usage = { input: 1200, cacheRead: 3000, cacheWrite: 500, output: 42 };
-    const { marker, output, requests, rows, context } = await toolLoop(anthropic, 'claude-a', usage);
+    const { marker, output, requests, rows, context } = await toolLoop(anthropic, 'claude-opus-5-5', usage);
 
     expect(output, context).toMatchObject({ type: 'result', subtype: 'success', is_error: false, num_turns: 2, permission_denials: [] });
     expect(output.result).toContain(marker);
@@ -169,8 +176,9 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
   });
 
   it('(b) translated to OpenAI Chat: tool_calls become tool_use, Bash runs, exact tokens and cost', { timeout: 90_000 }, async () => {
+    expect(TRANSLATED_MODEL).toBe('gpt-5');
     const usage = { input: 1000, cacheRead: 500, output: 60, reasoning: 20 };
-    const { marker, output, requests, rows, context } = await toolLoop(openai, 'claude-b', usage, ['--model', 'gpt-5']);
+    const { marker, output, requests, rows, context } = await toolLoop(openai, TRANSLATED_MODEL, usage, ['--model', TRANSLATED_MODEL]);
 
     expect(output, context).toMatchObject({ type: 'result', subtype: 'success', is_error: false, num_turns: 2, permission_denials: [] });
     expect(output.result).toContain(marker);
