@@ -6,7 +6,8 @@
  * API:
  * - `findAgentCli(name, candidates)`: the first existing executable among paths relative to the project root,
  *   with its `--version`; `undefined` (and one console warning) when none is installed, so a suite can
- *   `describe.skipIf(!cli)`. A file that exists but does not run throws: a broken install must fail, not skip.
+ *   `describe.skipIf(!cli)`. It throws instead under CI=true (where `npm ci` installed the pinned CLIs) and when
+ *   the file exists but does not run: a broken install must fail, not skip.
  * - `startNetworkTrap()`: a loopback HTTP(S) proxy that refuses and records every connection. Its `env` points
  *   HTTP_PROXY/HTTPS_PROXY/ALL_PROXY at it and exempts loopback, so the CLI reaches the gateway and nothing
  *   else; `attempts` lists what it tried (a request line or `CONNECT host:port`). Assert it stays empty.
@@ -37,7 +38,9 @@ export interface AgentCli {
 export function findAgentCli(name: string, candidates: readonly string[]): AgentCli | undefined {
   const path = candidates.map((c) => join(PROJECT_DIR, c)).find((p) => existsSync(p));
   if (path === undefined) {
-    console.warn(`[${name} e2e] skipped: ${name} is not installed (looked for ${candidates.join(', ')}); run npm ci`);
+    const missing = `${name} is not installed (looked for ${candidates.join(', ')}); run npm ci`;
+    if (process.env['CI'] === 'true') throw new Error(missing);
+    console.warn(`[${name} e2e] skipped: ${missing}`);
     return undefined;
   }
   const probe = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 30_000, env: cliEnv(tmpdir(), {}) });
