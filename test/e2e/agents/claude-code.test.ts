@@ -17,9 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream, type RecordedRequest, type UsageSpec } from '../../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
-import { cliEnv, findAgentCli, makeCliHome, runCli, startNetworkTrap, type CliHome, type NetworkTrap } from './cli-home.js';
+import type { FakeUpstream, RecordedRequest, UsageSpec } from '../../fakes/index.js';
+import { ANTHROPIC_PROVIDER_KEY, OPENAI_PROVIDER_KEY, startAgentRig, type AgentRig } from './agent-rig.js';
+import { cliEnv, findAgentCli, makeCliHome, runCli, type CliHome } from './cli-home.js';
 import { atGateway, readmeSnippet, shellExports, snippetMatch } from './readme-snippets.js';
 
 const cli = findAgentCli('claude', ['node_modules/.bin/claude']);
@@ -29,8 +29,6 @@ const AGENT = snippetMatch(README, /ANTHROPIC_BASE_URL=\S*\/agents\/([\w-]+)/);
 /** The README's `claude --model …` example, which routes to the OpenAI provider (the rates below are its). */
 const TRANSLATED_MODEL = snippetMatch(README, /^claude --model (\S+)/m);
 
-const OPENAI_KEY = 'sk-provider-openai-cc-7Hq2';
-const ANTHROPIC_KEY = 'sk-ant-provider-cc-3Kd9';
 const CLIENT_KEY = 'sk-ant-client-cc-Lm4x';
 /** A run takes 1–3 s; a stalled stream would hang Claude Code for minutes. */
 const RUN_TIMEOUT_MS = 60_000;
@@ -48,28 +46,11 @@ interface ClaudeResult {
 }
 
 describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through the gateway`, () => {
-  let openai: FakeUpstream;
-  let anthropic: FakeUpstream;
-  let gw: TestGateway;
-  let trap: NetworkTrap;
+  let rig: AgentRig;
   let home: CliHome | undefined;
 
   beforeAll(async () => {
-    openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
-    anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
-    trap = await startNetworkTrap();
-    gw = await startTestGateway({
-      yaml: [
-        'gateway:',
-        '  embedded_defaults: false',
-        'providers:',
-        `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: ${OPENAI_KEY} }`,
-        `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: ${ANTHROPIC_KEY} }`,
-        'models:',
-        '  "gpt-*": fo',
-        '  "claude-*": fa',
-      ].join('\n'),
-    });
+    rig = await startAgentRig();
   });
 
   afterEach(() => {
@@ -78,13 +59,13 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
   });
 
   afterAll(async () => {
-    await gw?.stop();
-    await Promise.all([openai?.close(), anthropic?.close(), trap?.close()]);
+    await rig?.stop();
   });
 
   /**
    * Writes a file holding a fresh marker, scripts `fake` for the two turns (a Bash `cat` of the file, then an echo
-   * of the tool result) and runs `claude -p` as `agent`. The marker reaches the fake only if the command ran.
+   * of the tool result) and runs `claude -p` with the README's environment. The marker reaches the fake only if
+   * the command ran. `model` is the one the audit rows of this run carry.
    */
   async function toolLoop(fake: FakeUpstream, model: string, usage: UsageSpec, extraArgs: string[] = []) {
     home = makeCliHome('ai-gateway-claude');
@@ -102,8 +83,8 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
         cwd: home.work,
         timeoutMs: RUN_TIMEOUT_MS,
         env: cliEnv(home.home, {
-          ...trap.env,
-          ...shellExports(atGateway(README, gw.url)),
+          ...rig.trap.env,
+          ...shellExports(atGateway(README, rig.gw.url)),
           ANTHROPIC_API_KEY: CLIENT_KEY,
           // One attempt per turn: a refusal shows as a failure here, not as retries with degraded bodies.
           CLAUDE_CODE_MAX_RETRIES: '0',
@@ -114,8 +95,7 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
     expect(run.code, context).toBe(0);
     const output = JSON.parse(run.stdout) as ClaudeResult;
     const requests = fake.requests.slice(seen);
-    let rows: Record<string, unknown>[] = [];
-    await eventually(() => (rows = gw.rows().filter((r) => r['agent'] === AGENT && r['model'] === model)).length >= 2);
+    const rows = await rig.rowsOf(AGENT, 2, (r) => r['model'] === model);
     return { marker, output, requests, rows, context };
   }
 
@@ -133,11 +113,11 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
 
   it('(a) Anthropic passthrough: Bash runs, the final answer carries its output, exact tokens and cost', { timeout: 90_000 }, async () => {
     const usage = { input: 1200, cacheRead: 3000, cacheWrite: 500, output: 42 };
-    const { marker, output, requests, rows, context } = await toolLoop(anthropic, 'claude-opus-5-5', usage);
+    const { marker, output, requests, rows, context } = await toolLoop(rig.anthropic, 'claude-opus-5-5', usage);
 
     expect(output, context).toMatchObject({ type: 'result', subtype: 'success', is_error: false, num_turns: 2, permission_denials: [] });
     expect(output.result).toContain(marker);
-    expectTwoTurns(requests, '/v1/messages', marker, ANTHROPIC_KEY);
+    expectTwoTurns(requests, '/v1/messages', marker, ANTHROPIC_PROVIDER_KEY);
     // Claude Code's own request, unchanged: its betas, its default model, adaptive thinking and 128k output budget.
     expect(requests[0]!.headers['anthropic-beta']).toContain('claude-code-20250219');
     expect(requests[0]!.body).toMatchObject({ model: 'claude-opus-5-5', max_tokens: 128000, thinking: { type: 'adaptive' } });
@@ -156,7 +136,7 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
     for (const row of rows) {
       expect(row).toMatchObject({
         status: 200,
-        provider: 'fa',
+        provider: 'anthropic',
         model: 'claude-opus-5-5',
         client_format: 'anthropic-messages',
         upstream_format: 'anthropic-messages',
@@ -172,17 +152,17 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
     // Claude Code prices the same usage itself; the gateway's audit agrees with it.
     expect(output.usage).toMatchObject({ input_tokens: 2400, cache_read_input_tokens: 6000, cache_creation_input_tokens: 1000, output_tokens: 84 });
     expect(output.total_cost_usd).toBeCloseTo(2 * perTurn, 9);
-    expect(trap.attempts).toEqual([]);
+    expect(rig.trap.attempts).toEqual([]);
   });
 
   it('(b) translated to OpenAI Chat: tool_calls become tool_use, Bash runs, exact tokens and cost', { timeout: 90_000 }, async () => {
     expect(TRANSLATED_MODEL).toBe('gpt-5');
     const usage = { input: 1000, cacheRead: 500, output: 60, reasoning: 20 };
-    const { marker, output, requests, rows, context } = await toolLoop(openai, TRANSLATED_MODEL, usage, ['--model', TRANSLATED_MODEL]);
+    const { marker, output, requests, rows, context } = await toolLoop(rig.openai, TRANSLATED_MODEL, usage, ['--model', TRANSLATED_MODEL]);
 
     expect(output, context).toMatchObject({ type: 'result', subtype: 'success', is_error: false, num_turns: 2, permission_denials: [] });
     expect(output.result).toContain(marker);
-    expectTwoTurns(requests, '/v1/chat/completions', marker, OPENAI_KEY);
+    expectTwoTurns(requests, '/v1/chat/completions', marker, OPENAI_PROVIDER_KEY);
     expect(requests[0]!.body).toMatchObject({ model: 'gpt-5', stream_options: { include_usage: true } });
     const tools = requests[0]!.body?.['tools'];
     expect(tools).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'function', function: expect.objectContaining({ name: 'Bash' }) })]));
@@ -199,7 +179,7 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
     for (const row of rows) {
       expect(row).toMatchObject({
         status: 200,
-        provider: 'fo',
+        provider: 'openai',
         model: 'gpt-5',
         client_format: 'anthropic-messages',
         upstream_format: 'openai-chat',
@@ -215,6 +195,6 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
     }
     // Claude Code saw the same tokens in Anthropic's terms (input excludes the cache read).
     expect(output.usage).toMatchObject({ input_tokens: 2000, cache_read_input_tokens: 1000, output_tokens: 120 });
-    expect(trap.attempts).toEqual([]);
+    expect(rig.trap.attempts).toEqual([]);
   });
 });

@@ -8,13 +8,10 @@
  * claude-haiku-4-5 1/5 (input/output). Every answer reports 100 input and 20 output tokens.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
-import { cliEnv, makeCliHome, PROJECT_DIR, runCli, startNetworkTrap, type NetworkTrap } from './cli-home.js';
+import { startAgentRig, type AgentRig } from './agent-rig.js';
+import { cliEnv, makeCliHome, PROJECT_DIR, runCli } from './cli-home.js';
 import { atGateway, readmeSnippet, shellExports, snippetMatch } from './readme-snippets.js';
 
-const OPENAI_KEY = 'sk-provider-openai-uw-8Rt1';
-const ANTHROPIC_KEY = 'sk-ant-provider-uw-5Nb7';
 const CLIENT_OPENAI_KEY = 'sk-client-uw-2Fg6';
 const CLIENT_ANTHROPIC_KEY = 'sk-ant-client-uw-9Jk3';
 const FROM_OPENAI = 'Hello from the OpenAI fake.';
@@ -31,34 +28,17 @@ const COST: Record<string, number> = {
 const OPENAI_PYTHON = '3.3.1';
 const ANTHROPIC_PYTHON = '0.121.0';
 
-let openai: FakeUpstream;
-let anthropic: FakeUpstream;
-let gw: TestGateway;
-let trap: NetworkTrap;
+let rig: AgentRig;
 
 beforeAll(async () => {
-  openai = await startFakeOpenAI({ apiKey: OPENAI_KEY, scenario: { kind: 'text', text: FROM_OPENAI, usage: USAGE } });
-  anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY, scenario: { kind: 'text', text: FROM_ANTHROPIC, usage: USAGE } });
-  trap = await startNetworkTrap();
-  // The embedded defaults' routes, to the fakes.
-  gw = await startTestGateway({
-    yaml: [
-      'gateway:',
-      '  embedded_defaults: false',
-      'providers:',
-      `  openai: { type: openai, base_url: ${openai.baseURL}, api_key: ${OPENAI_KEY} }`,
-      `  anthropic: { type: anthropic, base_url: ${anthropic.url}, api_key: ${ANTHROPIC_KEY} }`,
-      'models:',
-      '  "gpt-*": openai',
-      '  "o[0-9]*": openai',
-      '  "claude-*": anthropic',
-    ].join('\n'),
+  rig = await startAgentRig({
+    openai: { scenario: { kind: 'text', text: FROM_OPENAI, usage: USAGE } },
+    anthropic: { scenario: { kind: 'text', text: FROM_ANTHROPIC, usage: USAGE } },
   });
 });
 
 afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([openai?.close(), anthropic?.close(), trap?.close()]);
+  await rig?.stop();
 });
 
 interface Expected {
@@ -69,8 +49,7 @@ interface Expected {
 
 /** The agent's audit rows, one per expected call in order, each with exact tokens and cost. */
 async function expectRows(agent: string, expected: Expected[]): Promise<void> {
-  let rows: Record<string, unknown>[] = [];
-  await eventually(() => (rows = gw.rows().filter((r) => r['agent'] === agent)).length >= expected.length);
+  const rows = await rig.rowsOf(agent, expected.length);
   expect(rows.map((r) => ({ client_format: r['client_format'], provider: r['provider'], model: r['model'] }))).toEqual(expected);
   for (const [i, row] of rows.entries()) {
     expect(row).toMatchObject({ status: 200, input_tokens: 100, output_tokens: 20, cache_read_tokens: 0, cache_write_tokens: 0, estimated: 0 });
@@ -85,15 +64,15 @@ async function runSnippet(name: string, agent: string): Promise<string> {
   const home = makeCliHome(`ai-gateway-${name}`);
   try {
     const node = { name: `snippet ${name}`, path: process.execPath, version: process.version };
-    const code = atGateway(snippet.code, `${gw.url}/agents/${agent}`);
+    const code = atGateway(snippet.code, `${rig.gw.url}/agents/${agent}`);
     const run = await runCli(node, ['--input-type=module', '-e', code], {
       cwd: PROJECT_DIR,
       timeoutMs: 30_000,
       // NODE_USE_ENV_PROXY makes fetch honour the trap's proxy variables, so a library phoning home is caught.
-      env: cliEnv(home.home, { ...trap.env, NODE_USE_ENV_PROXY: '1', OPENAI_API_KEY: CLIENT_OPENAI_KEY, ANTHROPIC_API_KEY: CLIENT_ANTHROPIC_KEY }),
+      env: cliEnv(home.home, { ...rig.trap.env, NODE_USE_ENV_PROXY: '1', OPENAI_API_KEY: CLIENT_OPENAI_KEY, ANTHROPIC_API_KEY: CLIENT_ANTHROPIC_KEY }),
     });
     expect(run.code, `--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`).toBe(0);
-    expect(trap.attempts).toEqual([]);
+    expect(rig.trap.attempts).toEqual([]);
     return run.stdout;
   } finally {
     home.remove();
@@ -152,7 +131,7 @@ async function postJson(url: string, headers: Record<string, string>, body: unkn
 
 describe('README snippets whose requests are sent as their clients build them', () => {
   it('Python openai: base_url + /chat/completions, a Claude model answered in OpenAI shape', async () => {
-    const code = atGateway(readmeSnippet('python-openai').code, `${gw.url}/agents/python-openai`);
+    const code = atGateway(readmeSnippet('python-openai').code, `${rig.gw.url}/agents/python-openai`);
     const baseUrl = snippetMatch(code, /OpenAI\(base_url="([^"]+)"\)/);
     const model = snippetMatch(code, /model="([^"]+)"/);
     const reply = await postJson(
@@ -165,7 +144,7 @@ describe('README snippets whose requests are sent as their clients build them', 
   });
 
   it('Python anthropic: base_url + /v1/messages, a GPT model answered in Anthropic shape', async () => {
-    const code = atGateway(readmeSnippet('python-anthropic').code, `${gw.url}/agents/python-anthropic`);
+    const code = atGateway(readmeSnippet('python-anthropic').code, `${rig.gw.url}/agents/python-anthropic`);
     const baseUrl = snippetMatch(code, /Anthropic\(base_url="([^"]+)"\)/);
     const model = snippetMatch(code, /model="([^"]+)"/);
     const reply = await postJson(
@@ -178,7 +157,7 @@ describe('README snippets whose requests are sent as their clients build them', 
   });
 
   it('LiteLLM (aider): OPENAI_API_BASE and ANTHROPIC_API_BASE with prefixed model names', async () => {
-    const code = atGateway(readmeSnippet('litellm').code, `${gw.url}/agents/litellm`);
+    const code = atGateway(readmeSnippet('litellm').code, `${rig.gw.url}/agents/litellm`);
     const env = shellExports(code);
     const models = [...code.matchAll(/--model (\w+)\/(\S+)/g)].map(([, wire, model]) => ({ wire: wire!, model: model! }));
     expect(models.length).toBeGreaterThan(0);
