@@ -4,7 +4,7 @@
  * ones cannot run here (no Python package index), so their requests are sent as those clients build them: the
  * URL joined from the README's base URL the way they join it, their headers, the README's model names.
  *
- * Rates (genai-prices table, USD per 1M tokens): gpt-4o-mini 0.15/0.6, gpt-4.1 2/8, claude-sonnet-4-5 3/15,
+ * Rates (genai-prices table, USD per 1M tokens): gpt-4o-mini 0.15/0.6, gpt-4.1 2/8, claude-sonnet-4-6 3/15,
  * claude-haiku-4-5 1/5 (input/output). Every answer reports 100 input and 20 output tokens.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const USAGE = { input: 100, output: 20 };
 const COST: Record<string, number> = {
   'gpt-4o-mini': (100 * 0.15 + 20 * 0.6) / 1e6,
   'gpt-4.1': (100 * 2 + 20 * 8) / 1e6,
-  'claude-sonnet-4-5': (100 * 3 + 20 * 15) / 1e6,
+  'claude-sonnet-4-6': (100 * 3 + 20 * 15) / 1e6,
   'claude-haiku-4-5': (100 * 1 + 20 * 5) / 1e6,
 };
 /** Python SDK versions whose request code the Python checks follow. */
@@ -84,7 +84,7 @@ describe('README snippets that run as written', () => {
     const stdout = await runSnippet('ai-sdk', 'ai-sdk');
     expect(stdout).toBe(`${FROM_ANTHROPIC} ${FROM_OPENAI} ${FROM_OPENAI}\n`);
     await expectRows('ai-sdk', [
-      { client_format: 'openai-responses', provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      { client_format: 'openai-responses', provider: 'anthropic', model: 'claude-sonnet-4-6' },
       { client_format: 'openai-chat', provider: 'openai', model: 'gpt-4o-mini' },
       { client_format: 'anthropic-messages', provider: 'openai', model: 'gpt-4o-mini' },
     ]);
@@ -95,7 +95,7 @@ describe('README snippets that run as written', () => {
     expect(stdout).toBe(`${FROM_OPENAI}\n${FROM_ANTHROPIC}\n${FROM_ANTHROPIC}\n`);
     await expectRows('langchain', [
       { client_format: 'openai-chat', provider: 'openai', model: 'gpt-4o-mini' },
-      { client_format: 'anthropic-messages', provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      { client_format: 'anthropic-messages', provider: 'anthropic', model: 'claude-sonnet-4-6' },
       { client_format: 'openai-chat', provider: 'anthropic', model: 'claude-haiku-4-5' },
     ]);
   });
@@ -140,7 +140,7 @@ describe('README snippets whose requests are sent as their clients build them', 
       { messages: [{ role: 'user', content: 'Say hi' }], model },
     );
     expect(reply).toMatchObject({ object: 'chat.completion', choices: [{ message: { role: 'assistant', content: FROM_ANTHROPIC } }] });
-    await expectRows('python-openai', [{ client_format: 'openai-chat', provider: 'anthropic', model: 'claude-sonnet-4-5' }]);
+    await expectRows('python-openai', [{ client_format: 'openai-chat', provider: 'anthropic', model: 'claude-sonnet-4-6' }]);
   });
 
   it('Python anthropic: base_url + /v1/messages, a GPT model answered in Anthropic shape', async () => {
