@@ -16,6 +16,7 @@ import {
   bodyFaultOf,
   buildReply,
   faultOf,
+  lastToolResultText,
   lastUserText,
   type ContentScenario,
   type Reply,
@@ -48,6 +49,7 @@ export function anthropicRequestFacts(body: JsonObject): RequestFacts {
     model: stringField(body, 'model') ?? 'claude-sonnet-4-5',
     stream: body['stream'] === true,
     lastUserText: lastUserText(body['messages']),
+    lastToolResult: lastToolResultText(body['messages']),
     stopSequences: Array.isArray(stops) ? stops.filter((s) => typeof s === 'string') : [],
   };
 }

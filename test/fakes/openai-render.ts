@@ -16,6 +16,7 @@ import {
   bodyFaultOf,
   buildReply,
   faultOf,
+  lastToolResultText,
   lastUserText,
   replyText,
   type ContentScenario,
@@ -52,6 +53,7 @@ export function openAIRequestFacts(body: JsonObject): RequestFacts & { includeUs
     stream: body['stream'] === true,
     includeUsage,
     lastUserText: lastUserText(body['messages']),
+    lastToolResult: lastToolResultText(body['messages']),
     stopSequences: typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop.filter((s) => typeof s === 'string') : [],
   };
 }

@@ -32,6 +32,8 @@ export interface RequestFacts {
   stream: boolean;
   /** Text of the last user message, directives removed. */
   lastUserText: string;
+  /** Output of the tool results that end the conversation (see lastToolResultText); absent where it cannot occur. */
+  lastToolResult?: string;
   /** Stop sequences the request asked for. */
   stopSequences: readonly string[];
 }
@@ -112,7 +114,7 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
     case 'slow_chunks':
       return { ...common, textChunks: textOf(DEFAULT_TEXT), delayMs: scenario.delayMs ?? DEFAULT_SLOW_DELAY_MS };
     case 'echo':
-      return { ...common, textChunks: textOf(req.lastUserText) };
+      return { ...common, textChunks: textOf(scenario.from === 'tool_result' ? (req.lastToolResult ?? '') : req.lastUserText) };
     case 'length':
       return { ...common, textChunks: textOf(DEFAULT_TEXT), stop: 'length' };
     case 'stop_sequence':
@@ -217,6 +219,33 @@ export function rawLastUserText(messages: unknown): string {
     }
   }
   return '';
+}
+
+/**
+ * What the tools printed, when the conversation ends with tool results: the `tool_result` blocks of a last
+ * Anthropic user message, or the OpenAI `tool` messages after the last assistant turn, joined by newlines.
+ */
+export function lastToolResultText(messages: unknown): string {
+  if (!Array.isArray(messages)) return '';
+  const outputs: string[] = [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m: unknown = messages[i];
+    if (typeof m !== 'object' || m === null || !('role' in m)) break;
+    const content = 'content' in m ? m.content : undefined;
+    if (m.role === 'tool') {
+      outputs.unshift(contentText(content));
+      continue;
+    }
+    if (m.role === 'user' && outputs.length === 0 && Array.isArray(content)) {
+      for (const block of content as unknown[]) {
+        if (typeof block === 'object' && block !== null && 'type' in block && block.type === 'tool_result') {
+          outputs.push(contentText('content' in block ? block.content : undefined));
+        }
+      }
+    }
+    break;
+  }
+  return outputs.join('\n');
 }
 
 function contentText(content: unknown): string {

@@ -84,8 +84,11 @@ export const scenarioSchema = z.discriminatedUnion('kind', [
     sequence: z.string().optional(),
   }),
   z.strictObject({ kind: z.literal('length'), ...contentFields }),
-  /** Replies with the request's last user text. */
-  z.strictObject({ kind: z.literal('echo'), ...contentFields }),
+  /**
+   * Replies with the request's last user text, or with `from: 'tool_result'` the output of the tool results that
+   * end the conversation: the second step of an agent's tool loop, answered with what its tool printed.
+   */
+  z.strictObject({ kind: z.literal('echo'), ...contentFields, from: z.enum(['user', 'tool_result']).optional() }),
   z.strictObject({
     kind: z.literal('error'),
     status: z.number().int().min(400).max(599),

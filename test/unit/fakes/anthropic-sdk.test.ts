@@ -97,6 +97,22 @@ describe('non-stream', () => {
     );
     expect(msg.content).toEqual([{ type: 'text', text: 'repeat after me' }]);
   });
+
+  it('echoes what the tools printed when the conversation ends with tool results', async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'run it' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_a', name: 'Bash', input: { command: 'echo hi' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_a', content: 'marker-1' },
+          { type: 'tool_result', tool_use_id: 'toolu_b', content: [{ type: 'text', text: 'marker-2' }] },
+        ],
+      },
+    ];
+    const msg = await client.messages.create({ ...base, messages }, opts({ kind: 'echo', from: 'tool_result' }));
+    expect(msg.content).toEqual([{ type: 'text', text: 'marker-1\nmarker-2' }]);
+  });
 });
 
 describe('stream', () => {

@@ -83,6 +83,30 @@ describe('non-stream', () => {
     );
     expect(res.choices[0]?.message.content).toBe('echo me, please');
   });
+
+  it('echoes the tool messages after the last assistant turn', async () => {
+    const res = await client.chat.completions.create(
+      {
+        model: MODEL,
+        messages: [
+          { role: 'user', content: 'run it' },
+          { role: 'tool', tool_call_id: 'call_old', content: 'stale' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'call_a', type: 'function', function: { name: 'Bash', arguments: '{}' } },
+              { id: 'call_b', type: 'function', function: { name: 'Bash', arguments: '{}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_a', content: 'marker-1' },
+          { role: 'tool', tool_call_id: 'call_b', content: [{ type: 'text', text: 'marker-2' }] },
+        ],
+      },
+      opts({ kind: 'echo', from: 'tool_result' }),
+    );
+    expect(res.choices[0]?.message.content).toBe('marker-1\nmarker-2');
+  });
 });
 
 describe('stream', () => {
