@@ -4,6 +4,7 @@
  */
 import type { GatewayError } from '../core/errors.js';
 import type {
+  AssistantPart,
   CanonicalRequest,
   CanonicalResponse,
   CanonicalStreamEvent,
@@ -48,6 +49,8 @@ export interface StreamEncoderOptions {
   created: number;
   /** OpenAI chat: emit the final usage chunk (client set stream_options.include_usage). */
   includeUsage: boolean;
+  /** Responses: told of each output item once complete, with its id and the canonical parts it carries. */
+  onOutputItem?: ((id: string, parts: AssistantPart[]) => void) | undefined;
 }
 
 export interface StreamEncoder {
