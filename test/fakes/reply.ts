@@ -6,6 +6,8 @@ import {
   DEFAULT_AFTER_FRAMES,
   DEFAULT_CHUNKS,
   DEFAULT_OVERSIZED_BYTES,
+  DEFAULT_SEARCH_QUERY,
+  DEFAULT_SEARCH_RESULTS,
   DEFAULT_SLOW_DELAY_MS,
   DEFAULT_TEXT,
   DEFAULT_THINKING,
@@ -34,6 +36,8 @@ export interface RequestFacts {
   lastUserText: string;
   /** Stop sequences the request asked for. */
   stopSequences: readonly string[];
+  /** Text of the last tool result in the conversation ('' when there is none). */
+  lastToolOutput: string;
 }
 
 export type StopKind = 'end' | 'length' | 'stop_sequence' | 'tool_use';
@@ -41,6 +45,7 @@ export type StopKind = 'end' | 'length' | 'stop_sequence' | 'tool_use';
 export interface ReplyToolCall {
   id: string;
   name: string;
+  namespace?: string;
   /** The arguments JSON text, split into the fragments a stream sends. */
   fragments: string[];
 }
@@ -48,6 +53,8 @@ export interface ReplyToolCall {
 export interface Reply {
   model: string;
   thinking: { chunks: string[]; signature: string } | null;
+  /** A search the provider runs before it answers. */
+  webSearch: { query: string; results: readonly { url: string; title: string }[] } | null;
   /** Text deltas; empty when the reply has no text. */
   textChunks: string[];
   toolCalls: ReplyToolCall[];
@@ -78,6 +85,7 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
   const base: Reply = {
     model,
     thinking: null,
+    webSearch: null,
     textChunks: [],
     toolCalls: [],
     stop: 'end',
@@ -113,6 +121,14 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
       return { ...common, textChunks: textOf(DEFAULT_TEXT), delayMs: scenario.delayMs ?? DEFAULT_SLOW_DELAY_MS };
     case 'echo':
       return { ...common, textChunks: textOf(req.lastUserText) };
+    case 'tool_output':
+      return { ...common, textChunks: nonEmpty(splitText(`${scenario.text ?? ''}${req.lastToolOutput}`, n)) };
+    case 'web_search':
+      return {
+        ...common,
+        webSearch: { query: scenario.query ?? DEFAULT_SEARCH_QUERY, results: scenario.results ?? DEFAULT_SEARCH_RESULTS },
+        textChunks: textOf(DEFAULT_TEXT),
+      };
     case 'length':
       return { ...common, textChunks: textOf(DEFAULT_TEXT), stop: 'length' };
     case 'stop_sequence':
@@ -145,6 +161,7 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
         toolCalls: calls.map((call) => ({
           id: call.id ?? ids.toolCallId(),
           name: call.name,
+          ...(call.namespace === undefined ? {} : { namespace: call.namespace }),
           fragments: nonEmpty(splitText(toolArgumentsText(call), fragments)),
         })),
         stop: 'tool_use',
@@ -194,6 +211,35 @@ export function bodyFaultOf(kind: FaultKind): BodyFault {
     default:
       return 'none';
   }
+}
+
+/**
+ * Text of the last tool result in a conversation: an OpenAI `tool` message, an Anthropic `tool_result` block, or
+ * a Responses `function_call_output` item (so `input` works too).
+ */
+export function lastToolOutput(messages: unknown): string {
+  if (!Array.isArray(messages)) return '';
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m: unknown = messages[i];
+    if (typeof m !== 'object' || m === null) continue;
+    if ('type' in m && m.type === 'function_call_output' && 'output' in m) return outputText(m.output);
+    if ('role' in m && m.role === 'tool' && 'content' in m) return outputText(m.content);
+    if ('role' in m && m.role === 'user' && 'content' in m && Array.isArray(m.content)) {
+      const results = (m.content as unknown[]).filter((b) => typeof b === 'object' && b !== null && 'type' in b && b.type === 'tool_result');
+      const last = results.at(-1);
+      if (typeof last === 'object' && last !== null && 'content' in last) return outputText(last.content);
+    }
+  }
+  return '';
+}
+
+/** A tool result's text: a string, or the text of its parts (`text`, `input_text`, `output_text`). */
+function outputText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return (content as unknown[])
+    .map((part) => (typeof part === 'object' && part !== null && 'text' in part && typeof part.text === 'string' ? part.text : ''))
+    .join('');
 }
 
 /** Text of the last user message in a request body's messages (OpenAI parts or Anthropic blocks). */

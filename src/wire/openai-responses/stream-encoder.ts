@@ -27,6 +27,20 @@ type OpenItem =
   | { kind: 'reasoning'; outputIndex: number; id: string; text: string; signature: string | undefined; partOpen: boolean }
   | { kind: 'tool'; outputIndex: number; id: string; callId: string; name: string; namespace: string | undefined; args: string };
 
+/**
+ * The end of a Responses stream that failed: an `error` event, then `response.failed` with the response made
+ * by `failed` from the error. `sequence` numbers both events.
+ */
+export function failureEvents(error: GatewayError, failed: (error: Json) => Json, sequence: () => number): string {
+  const body = openAIErrorObject(error);
+  const code = typeof body['code'] === 'string' ? body['code'] : String(body['type']);
+  const failure = { code, message: error.message };
+  return (
+    formatSseJson({ type: 'error', sequence_number: sequence(), code, message: error.message, param: error.param ?? null }, 'error') +
+    formatSseJson({ type: 'response.failed', sequence_number: sequence(), response: failed(failure) }, 'response.failed')
+  );
+}
+
 export function createResponsesStreamEncoder(options: StreamEncoderOptions): StreamEncoder {
   const id = responsesId(options.id);
   let seq = 0;
@@ -234,13 +248,7 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
   function fail(error: GatewayError): string {
     if (finished) return '';
     finished = true;
-    const body = openAIErrorObject(error);
-    const code = typeof body['code'] === 'string' ? body['code'] : String(body['type']);
-    return (
-      ensureStarted() +
-      emit('error', { code, message: error.message, param: error.param ?? null }) +
-      emit('response.failed', { response: base('failed', { error: { code, message: error.message } }) })
-    );
+    return ensureStarted() + failureEvents(error, (failure) => base('failed', { error: failure }), () => seq++);
   }
 
   return {
