@@ -5,7 +5,7 @@
  * and others rely on (item_reference, previous_response_id) resolved from the gateway's per-agent memory.
  */
 import { describe, expect, it } from 'vitest';
-import OpenAI from 'openai';
+import OpenAI, { BadRequestError } from 'openai';
 import { DEFAULT_SEARCH_QUERY, DEFAULT_TEXT } from '../fakes/index.js';
 import { bodyOf, messagesOf, rejectionOf, shareTranslationRig, type TranslationRig } from './translation-helpers.js';
 
@@ -39,7 +39,7 @@ describe('tools', () => {
   it('strict translation refuses to drop it instead, before any provider is called', async () => {
     const err = await rejectionOf(rig.openaiClient('strict-bot').responses.create({ model: 'claude-haiku-4-5', input: 'hi', tools }));
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((err as OpenAI.BadRequestError).message).toMatch(/image_generation.*strict mode/);
+    expect((err as BadRequestError).message).toMatch(/image_generation.*strict mode/);
     expect(rig.anthropic.requests).toHaveLength(0);
   });
 
@@ -130,7 +130,7 @@ describe('state the gateway keeps for translated responses', () => {
     const agent = `rt-${++seq}`;
     const err = await rejectionOf(rig.openaiClient(agent).responses.create({ model: 'claude-haiku-4-5', input: [{ role: 'user', content: 'x' }, { type: 'item_reference', id: 'msg_nope' }] }));
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    const e = err as OpenAI.BadRequestError;
+    const e = err as BadRequestError;
     expect(e.param).toBe('input');
     expect(e.message).toContain("Item with id 'msg_nope' not found.");
     expect(e.message).toContain('in memory for 1h00m');
@@ -142,10 +142,10 @@ describe('state the gateway keeps for translated responses', () => {
     const owner = rig.openaiClient(`rt-${++seq}`);
     const kept = await owner.responses.create({ model: 'claude-haiku-4-5', input: 'hello' });
     const other = await rejectionOf(rig.openaiClient(`rt-${++seq}`).responses.create({ model: 'claude-haiku-4-5', input: 'more', previous_response_id: kept.id }));
-    expect((other as OpenAI.BadRequestError).code).toBe('previous_response_not_found');
+    expect((other as BadRequestError).code).toBe('previous_response_not_found');
     const unkept = await owner.responses.create({ model: 'claude-haiku-4-5', input: 'hello', store: false });
     const refused = await rejectionOf(owner.responses.create({ model: 'claude-haiku-4-5', input: [{ type: 'item_reference', id: unkept.output[0]?.id ?? '' }] }));
-    expect((refused as OpenAI.BadRequestError).message).toContain(`Item with id '${unkept.output[0]?.id ?? ''}' not found.`);
+    expect((refused as BadRequestError).message).toContain(`Item with id '${unkept.output[0]?.id ?? ''}' not found.`);
     // The owner itself still can.
     await owner.responses.create({ model: 'claude-haiku-4-5', input: 'more', previous_response_id: kept.id });
     expect(messagesOf(rig.anthropic.lastRequest).map((m) => m['role'])).toEqual(['user', 'assistant', 'user']);
