@@ -157,6 +157,7 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
       const fragments = scenario.fragments ?? 3;
       return {
         ...common,
+        thinking: scenario.thinking === undefined ? null : { chunks: nonEmpty(splitText(scenario.thinking, n)), signature: ids.signature() },
         textChunks: scenario.text === undefined ? [] : nonEmpty(splitText(scenario.text, n)),
         toolCalls: calls.map((call) => ({
           id: call.id ?? ids.toolCallId(),

@@ -69,6 +69,8 @@ export const scenarioSchema = z.discriminatedUnion('kind', [
     calls: z.array(toolCallSchema).min(1).optional(),
     /** Fragments each call's arguments are split into when streaming (default 3). */
     fragments: positive.optional(),
+    /** Thinking (with a signature) before the calls, as a reasoning model's tool turn has it. */
+    thinking: z.string().optional(),
   }),
   z.strictObject({
     kind: z.literal('thinking'),
