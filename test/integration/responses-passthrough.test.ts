@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { startFakeOpenAI, type FakeUpstream, type Scenario } from '../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { agentRows, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 let fake: FakeUpstream;
 let gw: TestGateway;
@@ -55,14 +55,6 @@ function post(agent: string, body: string, scenario?: Scenario): Promise<Respons
   });
 }
 
-async function rowsOf(agent: string, count = 1): Promise<Record<string, unknown>[]> {
-  let rows: Record<string, unknown>[] = [];
-  await eventually(() => {
-    rows = gw.rows().filter((r) => r.agent === agent);
-    return rows.length >= count;
-  });
-  return rows;
-}
 
 function sse(text: string): EventSourceMessage[] {
   const events: EventSourceMessage[] = [];
@@ -87,7 +79,7 @@ describe('forwarded as it is', () => {
     expect(fake.lastRequest?.headers['authorization']).toBe('Bearer sk-provider');
     expect(text).toBe(fake.lastResponseBytes?.toString('utf8'));
     expect(res.headers.get('x-ai-gateway-cost-usd')).toBe(COST.toFixed(6));
-    const [row] = await rowsOf(agent);
+    const [row] = await agentRows(gw, agent);
     expect(row).toMatchObject({
       provider: 'fo',
       client_format: 'openai-responses',
@@ -123,7 +115,7 @@ describe('forwarded as it is', () => {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
     expect(text).toBe(fake.lastResponseBytes?.toString('utf8'));
     expect(sse(text).at(-1)?.event).toBe('response.completed');
-    const [row] = await rowsOf(agent);
+    const [row] = await agentRows(gw, agent);
     expect(row).toMatchObject({ stream: 1, status: 200, input_tokens: 1000, cache_read_tokens: 400, output_tokens: 300, reasoning_tokens: 120, estimated: 0 });
     expect(row?.cost_usd).toBeCloseTo(COST, 12);
   });
@@ -169,7 +161,7 @@ describe('under every control', () => {
     expect(failed?.response?.id).toBe(data[0]?.response?.id);
     expect(data.map((d) => d.sequence_number)).toEqual(data.map((_, i) => i));
     expect(data.some((d) => d.type === 'response.completed')).toBe(false);
-    const [row] = await rowsOf('capped');
+    const [row] = await agentRows(gw, 'capped');
     expect(row).toMatchObject({ error_code: 'budget_exceeded', stream: 1, estimated: 1 });
     expect(Number(row?.output_tokens)).toBeLessThan(1500);
     expect(Number(row?.cost_usd)).toBeCloseTo(Number(row?.output_tokens) * 0.001, 12);
@@ -185,7 +177,7 @@ describe('under every control', () => {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
     const last = sse(text).slice(-2).map((e) => JSON.parse(e.data) as { type: string; code?: string });
     expect(last).toMatchObject([{ type: 'error', code: 'agent_paused' }, { type: 'response.failed' }]);
-    expect((await rowsOf(agent))[0]).toMatchObject({ error_code: 'agent_paused', provider: 'fo' });
+    expect((await agentRows(gw, agent))[0]).toMatchObject({ error_code: 'agent_paused', provider: 'fo' });
   });
 
   it('a rate-limited request is refused before it reaches the provider, and recorded', async () => {
@@ -194,7 +186,7 @@ describe('under every control', () => {
     expect(second.status).toBe(429);
     expect(((await second.json()) as { error: { code: string } }).error.code).toBe('rate_limit_exceeded');
     expect(fake.requests).toHaveLength(1);
-    const rows = await rowsOf('limited', 2);
+    const rows = await agentRows(gw, 'limited', 2);
     expect(rows[1]).toMatchObject({ status: 429, provider: null });
   });
 
@@ -206,7 +198,7 @@ describe('under every control', () => {
     const types = events.map((e) => (JSON.parse(e.data) as { type: string }).type);
     expect(types.slice(0, 5)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.delta']);
     expect(types.slice(5)).toEqual(['error', 'response.failed']);
-    expect((await rowsOf(agent))[0]).toMatchObject({ status: 502, error_code: 'invalid_upstream_response' });
+    expect((await agentRows(gw, agent))[0]).toMatchObject({ status: 502, error_code: 'invalid_upstream_response' });
   });
 });
 
@@ -217,6 +209,6 @@ describe('a provider that speaks Chat Completions only', () => {
     expect(res.status).toBe(200);
     expect(fake.lastRequest?.pathname).toBe('/v1/chat/completions');
     expect(((await res.json()) as { object: string }).object).toBe('response');
-    expect((await rowsOf(agent))[0]).toMatchObject({ provider: 'chatonly', upstream_format: 'openai-chat' });
+    expect((await agentRows(gw, agent))[0]).toMatchObject({ provider: 'chatonly', upstream_format: 'openai-chat' });
   });
 });

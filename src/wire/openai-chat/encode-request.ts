@@ -88,10 +88,8 @@ export function encodeOpenAIChatRequest(request: CanonicalRequest, options: Enco
 function encodeTools(ctx: Context): Json[] {
   return ctx.request.tools.flatMap((tool): Json[] => {
     switch (tool.type) {
-      case 'foreign': {
-        const raw = ctx.policy.foreignTool(tool, FORMAT);
-        return raw === undefined ? [] : [raw];
-      }
+      case 'foreign':
+        return ctx.policy.foreignTool(tool, FORMAT);
       case 'web-search':
         // Chat Completions searches only with dedicated search models (web_search_options), never as a tool.
         ctx.policy.dropTool(tool.name);

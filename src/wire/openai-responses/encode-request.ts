@@ -46,10 +46,8 @@ export function encodeResponsesRequest(request: CanonicalRequest, options: Encod
 
   const tools = request.tools.flatMap((tool): Json[] => {
     switch (tool.type) {
-      case 'foreign': {
-        const raw = policy.foreignTool(tool, FORMAT);
-        return raw === undefined ? [] : [raw];
-      }
+      case 'foreign':
+        return policy.foreignTool(tool, FORMAT);
       case 'web-search':
         return [tool.raw];
       case 'function':

@@ -46,10 +46,10 @@ export class FieldPolicy {
   }
 
   /** A provider-specific tool goes back out as it came in its own format; to another format it is dropped. */
-  foreignTool(tool: ForeignTool, target: WireFormat): Record<string, unknown> | undefined {
-    if (tool.format === target) return tool.raw;
+  foreignTool(tool: ForeignTool, target: WireFormat): Record<string, unknown>[] {
+    if (tool.format === target) return [tool.raw];
     this.dropTool(tool.name);
-    return undefined;
+    return [];
   }
 
   /** Drops a tool, named in the report (`tools[web_search]`) so the user sees which one the model lost. */

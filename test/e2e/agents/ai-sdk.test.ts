@@ -9,7 +9,7 @@ import { generateText, stepCountIs, streamText, tool } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startFakeAnthropic, type FakeUpstream, type RecordedRequest } from '../../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { agentRows, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 
 let anthropic: FakeUpstream;
 let gw: TestGateway;
@@ -65,14 +65,6 @@ function replayed(request: RecordedRequest | undefined): Array<Record<string, un
   return messages.find((m) => m.role === 'assistant')?.content ?? [];
 }
 
-async function rowsOf(agent: string): Promise<Record<string, unknown>[]> {
-  let rows: Record<string, unknown>[] = [];
-  await eventually(() => {
-    rows = gw.rows().filter((r) => r.agent === agent);
-    return rows.length >= 2;
-  });
-  return rows;
-}
 
 describe('AI SDK, default settings, /v1/responses to Anthropic', () => {
   it('generateText: a two-step tool loop whose second step refers to the first by item_reference', async () => {
@@ -90,7 +82,7 @@ describe('AI SDK, default settings, /v1/responses to Anthropic', () => {
     expect(anthropic.requests).toHaveLength(2);
     // The referenced message came back from the gateway's memory, ahead of the call that was sent whole.
     expect(replayed(anthropic.requests[1])).toMatchObject([{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', name: 'weather', input: { city: 'Paris' } }]);
-    const rows = await rowsOf('sdk-gen');
+    const rows = await agentRows(gw, 'sdk-gen', 2);
     expect(rows.map((r) => r.status)).toEqual([200, 200]);
     for (const r of rows) expect(Number(r.cost_usd)).toBeGreaterThan(0);
   });
@@ -118,7 +110,7 @@ describe('AI SDK, default settings, /v1/responses to Anthropic', () => {
       { type: 'text', text: 'Checking.' },
       { type: 'tool_use', name: 'weather' },
     ]);
-    expect((await rowsOf('sdk-stream')).map((r) => [r.status, r.stream])).toEqual([
+    expect((await agentRows(gw, 'sdk-stream', 2)).map((r) => [r.status, r.stream])).toEqual([
       [200, 1],
       [200, 1],
     ]);

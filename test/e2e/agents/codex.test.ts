@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { agentRows, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { makeCodexHome, runCodexExec, type CodexHome } from './codex-home.js';
 
 const MARKER = 'codex-tool-ran-ok';
@@ -54,14 +54,6 @@ function home(agent: string, model: string): CodexHome {
   return made;
 }
 
-async function rowsOf(agent: string, count: number): Promise<Record<string, unknown>[]> {
-  let rows: Record<string, unknown>[] = [];
-  await eventually(() => {
-    rows = gw.rows().filter((r) => r.agent === agent);
-    return rows.length >= count;
-  });
-  return rows;
-}
 
 /** What Codex reported: the command it ran with its output, and its last message. */
 function outcome(events: Array<Record<string, unknown>>): { command: Record<string, unknown> | undefined; message: string } {
@@ -94,7 +86,7 @@ describe('codex exec through the gateway', () => {
     const output = (turns[1]?.body?.['input'] as Array<Record<string, unknown>>).find((i) => i['type'] === 'function_call_output');
     expect(String(output?.['output'])).toContain(MARKER);
 
-    const rows = await rowsOf('codex-pass', 2);
+    const rows = await agentRows(gw, 'codex-pass', 2);
     for (const row of rows) expect(row).toMatchObject({ provider: 'openai', client_format: 'openai-responses', upstream_format: 'openai-responses', stream: 1, status: 200, estimated: 0 });
     expect(rows.map((r) => [r.input_tokens, r.cache_read_tokens, r.output_tokens, r.reasoning_tokens])).toEqual([
       [9000, 1000, 40, 10],
@@ -132,7 +124,7 @@ describe('codex exec through the gateway', () => {
     expect(result?.['tool_use_id']).toBe(call?.['id']);
     expect(JSON.stringify(result?.['content'])).toContain(MARKER);
 
-    const rows = await rowsOf('codex-claude', 2);
+    const rows = await agentRows(gw, 'codex-claude', 2);
     for (const row of rows) {
       expect(row).toMatchObject({ provider: 'anthropic', client_format: 'openai-responses', upstream_format: 'anthropic-messages', stream: 1, status: 200, estimated: 0 });
       // Bookkeeping fields Anthropic has no use for are dropped and listed; no tool was.
