@@ -29,6 +29,7 @@ import { LiveState } from './live-state.js';
 import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
 import { handleAdmin, metricsAuthorized } from './admin-api.js';
 import { createProxyHandler } from './proxy-handler.js';
+import { MemoryResponseStore } from '../state/response-store.js';
 import { refusalRecord } from './refusal-record.js';
 import { checkPolicyCondition, loadConfigOffThread } from './config-loader.js';
 
@@ -208,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     controls,
     meter,
     recorder,
+    responses: new MemoryResponseStore(clock, () => config.gateway.responseStore),
     redact: (text) => redactor.redact(text),
     config: () => config,
     providers,

@@ -28,6 +28,7 @@ export function specFor(p: ProviderConfig, gateway: GatewayConfig['gateway']): P
     idleTimeoutMs: p.idleTimeoutMs,
     maxConnections: gateway.maxUpstreamConnections,
     wire: p.wire,
+    apis: p.apis,
   };
 }
 

@@ -29,6 +29,9 @@ export const DEFAULTS = {
     halfOpenRequests: 1,
     minRequests: 5,
   },
+  responseStoreSize: '64mb',
+  /** As long as a tool loop or a conversation with an agent reasonably stays open. */
+  responseStoreTtl: '1h',
   /** Window of a rate-limit object that names no `per`. */
   ratePer: '1m',
 } as const;

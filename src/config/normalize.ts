@@ -256,6 +256,10 @@ function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: 
     timezone: given(g.timezone),
     defaultMaxTokens: { rules, fallback },
     defaultOutputCap: given(g.default_output_cap) ?? DEFAULTS.defaultOutputCap,
+    responseStore: {
+      maxBytes: bytes(g.response_store?.max_size, DEFAULTS.responseStoreSize),
+      ttlMs: ms(g.response_store?.ttl, DEFAULTS.responseStoreTtl),
+    },
   };
 }
 
@@ -287,6 +291,9 @@ function normalizeProvider(
       return undefined;
     }
   }
+  const wire = type === 'anthropic' || (type === 'mock' && given(entry.wire) === 'anthropic') ? 'anthropic' : 'openai';
+  const apis = providerApis(type, wire, given(entry.apis), baseUrl, error);
+  if (apis === undefined) return undefined;
   const timeouts = given(entry.timeouts);
   return {
     name,
@@ -299,9 +306,30 @@ function normalizeProvider(
     upstreamTimeoutMs: timeouts?.upstream == null ? gateway.upstreamTimeoutMs : ms(timeouts.upstream, '0s'),
     connectTimeoutMs: timeouts?.connect == null ? gateway.connectTimeoutMs : ms(timeouts.connect, '0s'),
     idleTimeoutMs: timeouts?.idle == null ? gateway.idleTimeoutMs : ms(timeouts.idle, '0s'),
-    wire: type === 'anthropic' || (type === 'mock' && given(entry.wire) === 'anthropic') ? 'anthropic' : 'openai',
+    wire,
+    apis,
     builtin,
   };
+}
+
+/**
+ * OpenAI itself speaks Chat Completions and Responses; an OpenAI-compatible server is only assumed to speak Chat
+ * Completions (most do; few have Responses) unless it declares more. Anthropic and mock providers speak one API.
+ */
+function providerApis(
+  type: ProviderType,
+  wire: 'openai' | 'anthropic',
+  declared: readonly ('chat' | 'responses')[] | undefined,
+  baseUrl: string | undefined,
+  error: (key: string | undefined, message: string, fix?: string) => void,
+): ProviderConfig['apis'] | undefined {
+  if (type !== 'openai') {
+    if (declared === undefined) return [wire === 'anthropic' ? 'messages' : 'chat'];
+    error('apis', `only OpenAI-compatible providers choose their APIs; a ${type} provider speaks one`, 'remove apis');
+    return undefined;
+  }
+  if (declared !== undefined) return [...new Set(declared)];
+  return baseUrl?.replace(/\/+$/, '') === OFFICIAL_BASE_URLS.openai ? ['chat', 'responses'] : ['chat'];
 }
 
 function normalizeRoute(

@@ -23,6 +23,8 @@ export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 const NAME_HINT = 'use letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'mock'] as const;
+/** The OpenAI APIs a server may speak: Chat Completions and Responses. */
+export const OPENAI_APIS = ['chat', 'responses'] as const;
 export const POLICY_ACTIONS = ['pause', 'deny', 'alert', 'throttle'] as const;
 export const UNKNOWN_AGENT_MODES = ['allow', 'deny'] as const;
 
@@ -100,6 +102,11 @@ const timezone = z
   .refine(isValidTimeZone, { error: 'unknown time zone: use an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"' })
   .describe('IANA time zone for daily budget windows; the host time zone when unset');
 
+const responseStoreSection = z.object({
+  max_size: optional(size).describe('Memory the kept responses may use, all agents together; 0 keeps none (default 64mb)'),
+  ttl: optional(duration).describe('How long a response stays referable by id (default 1h)'),
+});
+
 const gatewaySection = z.object({
   host: optional(z.string().min(1)).describe('Address to listen on (default 127.0.0.1)'),
   port: optional(z.int().min(0).max(65535)).describe('Port to listen on (default 8080; 0 picks a free port)'),
@@ -147,6 +154,9 @@ const gatewaySection = z.object({
   default_output_cap: optional(positiveInt).describe(
     'Output tokens assumed when reserving budget for a request that sets no max_tokens (default 4096)',
   ),
+  response_store: optional(responseStoreSection).describe(
+    'Responses the gateway translated for /v1/responses clients, kept in memory only so that item_reference and previous_response_id can refer to them',
+  ),
   embedded_defaults: optional(z.boolean()).describe(
     'Add the built-in openai/anthropic providers and gpt-*/claude-* routes unless overridden (default true)',
   ),
@@ -180,6 +190,9 @@ const providerEntry = z.object({
   timeouts: optional(providerTimeouts).describe('Overrides of the gateway timeouts for this provider'),
   wire: optional(z.enum(['openai', 'anthropic'])).describe(
     'Wire format a mock provider speaks (default openai); openai and anthropic providers speak their own',
+  ),
+  apis: optional(z.array(z.enum(OPENAI_APIS)).min(1, { error: 'list at least one API: chat, responses' })).describe(
+    'APIs an OpenAI-compatible server speaks: chat (Chat Completions) and/or responses (default: both for api.openai.com, chat for any other base_url). /v1/responses requests go through unchanged to a provider that speaks responses and are translated otherwise',
   ),
 });
 

@@ -5,6 +5,8 @@
 import type { EffortLevel } from '../core/effort.js';
 
 export type ProviderType = 'openai' | 'anthropic' | 'mock';
+/** An API a provider speaks: OpenAI Chat Completions, OpenAI Responses, Anthropic Messages. */
+export type ProviderApi = 'chat' | 'responses' | 'messages';
 export type PolicyAction = 'pause' | 'deny' | 'alert' | 'throttle';
 
 export interface GatewaySettings {
@@ -36,6 +38,14 @@ export interface GatewaySettings {
   defaultMaxTokens: DefaultMaxTokens;
   /** Output tokens assumed when reserving budget for a request without max_tokens. */
   defaultOutputCap: number;
+  responseStore: ResponseStoreSettings;
+}
+
+/** The in-memory store of responses translated for /v1/responses clients (never written to disk). */
+export interface ResponseStoreSettings {
+  /** Memory all kept responses may use together; 0 keeps none. */
+  maxBytes: number;
+  ttlMs: number;
 }
 
 export interface DefaultMaxTokens {
@@ -74,6 +84,8 @@ export interface ProviderConfig {
   idleTimeoutMs: number;
   /** The wire format the upstream speaks; only a mock provider lets the config choose. */
   wire: 'openai' | 'anthropic';
+  /** The APIs it speaks, preferred first: its format family's, as declared for an OpenAI-compatible server. */
+  apis: readonly ProviderApi[];
   /** Came from the embedded defaults rather than the config file. */
   builtin: boolean;
 }

@@ -9,9 +9,19 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../observe/logger.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
 import type { WireFormat } from '../wire/codec.js';
-import { codecFor, OPENAI_TOOL_NAME_MAX, restoreToolNameInEvent, toolNameRestorer } from '../wire/index.js';
+import {
+  ANTHROPIC_TOOL_NAME_MAX,
+  codecFor,
+  OPENAI_TOOL_NAME_MAX,
+  responseOutput,
+  responsesId,
+  restoreToolNameInEvent,
+  toolNameRestorer,
+  type ClientToolName,
+} from '../wire/index.js';
+import { upstreamFormatFor } from '../providers/provider.js';
 import { sendError, toGatewayError } from '../server/render-error.js';
-import type { Admission, AdmissionRequest, Controls, Meter, Recorder, Router, RouteTarget, ProxySettings } from './ports.js';
+import type { Admission, AdmissionRequest, Controls, Meter, Recorder, ResponseStore, Router, RouteTarget, ProxySettings, StoredItem } from './ports.js';
 import { costOf, inputTokenBound, loadTokenCounter, maxCostOf, usdFromPico, type ModelPrice, type TokenCounter } from '../metering/index.js';
 import { isBreakerFailureError } from '../control/index.js';
 import { identify, type IdentifyOptions, type Identity } from './steps/identify.js';
@@ -23,6 +33,7 @@ import { UsageMeter, type MeteredUsage } from './steps/meter.js';
 import { relayStream } from './steps/relay-stream.js';
 import { readUpstreamText, translateJson } from './steps/relay-json.js';
 import { isFree, StreamGuard } from './steps/stream-guard.js';
+import { refersToState, resolveState, saveState } from './steps/responses-state.js';
 import { settleRequest } from './settle.js';
 import type { UsageWarning } from './usage-warnings.js';
 
@@ -35,6 +46,8 @@ export interface PipelineDeps {
   controls: Controls;
   meter: Meter;
   recorder: Recorder;
+  /** What /v1/responses clients may refer to of the answers the gateway translated for them. */
+  responses: ResponseStore;
   /** Masks known secrets (provider keys) in upstream error bodies before they reach the client or the log. */
   redact?: (text: string) => string;
   /** Told when a provider's usage report held counts that are no token counts (it logs once per provider). */
@@ -98,7 +111,20 @@ export async function handleChat(
       bodyText = body.toString('utf8');
       request = codecFor(clientFormat).decodeRequest(parseJsonBody(body));
       const targets = deps.router.resolve(request.model, identity.agent);
-      const hold = holdFor(identity.agent, targets, request, body.length, settings, deps.meter);
+      const translates = (target: RouteTarget): boolean => upstreamFormatFor(target.provider, clientFormat) !== clientFormat;
+      // Earlier responses a translated request refers to are expanded from the gateway's store; a provider that
+      // speaks Responses resolves them itself, so an unknown id only matters once a translating target is tried.
+      let state: ReturnType<typeof resolveState> | GatewayError | undefined;
+      if (clientFormat === 'openai-responses' && refersToState(request) && targets.some(translates)) {
+        try {
+          state = resolveState(request, identity.agent, deps.responses);
+        } catch (err) {
+          if (!(err instanceof GatewayError) || translates(targets[0]!)) throw err;
+          state = err;
+        }
+      }
+      const resolved = state instanceof GatewayError ? undefined : state;
+      const hold = holdFor(identity.agent, targets, request, body.length + (resolved?.addedBytes ?? 0), settings, deps.meter);
       admission = deps.controls.admit(hold.request);
       // A budget guard counts a stream's tokens once its bytes no longer prove it fits: load the tokenizer while
       // the upstream answers, and only for requests whose dollars are limited.
@@ -113,9 +139,14 @@ export async function handleChat(
         monotonic: () => clock.monotonic(),
         send: (target) => {
           tried = target;
-          upstreamBody = buildUpstreamBody(req0, bodyText, clientFormat, target, settings.strictTranslation(id0.agent));
+          let translated = req0;
+          if (translates(target) && state !== undefined) {
+            if (state instanceof GatewayError) throw state;
+            translated = state.request;
+          }
+          upstreamBody = buildUpstreamBody(translated, bodyText, clientFormat, target, settings.strictTranslation(id0.agent));
           return target.provider.send({
-            endpoint: chatEndpoint(target.provider.format),
+            endpoint: chatEndpoint(upstreamFormatFor(target.provider, clientFormat)),
             method: 'POST',
             body: upstreamBody.text,
             clientHeaders: req.headers,
@@ -133,13 +164,20 @@ export async function handleChat(
           } catch {
             /* a non-JSON error body is described by its status */
           }
-          const decoded = codecFor(target.provider.format).decodeError(response.status, json, response.headers);
-          upstreamFailure = { format: target.provider.format, status: response.status, text, error: decoded };
+          const format = upstreamFormatFor(target.provider, clientFormat);
+          const decoded = codecFor(format).decodeError(response.status, json, response.headers);
+          upstreamFailure = { format, status: response.status, text, error: decoded };
           return decoded;
         },
       });
       ttfbMs = attempt.ttfbMs;
       const target = attempt.target;
+      const upstreamFormat = upstreamFormatFor(target.provider, clientFormat);
+      const translating = upstreamFormat !== clientFormat;
+      /** The request as translated, references resolved: what a stored answer follows on from. */
+      const sent = translating && resolved !== undefined ? resolved.request : request;
+      // A Responses client may refer to a translated answer later: its items are kept as they are sent.
+      const keep = clientFormat === 'openai-responses' && translating;
       price = priceOf(deps.meter, target);
       const dropped = upstreamBody?.dropped ?? [];
       if (dropped.length > 0) baseHeaders['x-ai-gateway-dropped'] = dropped.join(',');
@@ -147,12 +185,12 @@ export async function handleChat(
       if (adjusted.length > 0) baseHeaders['x-ai-gateway-adjusted'] = adjusted.join(',');
 
       if (request.stream) {
-        const translating = target.provider.format !== clientFormat;
-        const restore = restorerFor(request, target, clientFormat);
+        const restore = restorerFor(request, upstreamFormat, clientFormat);
+        const items: StoredItem[] = [];
         const guard = new StreamGuard({
           admission,
           price,
-          inputTokens: inputBoundFor(request, body.length, target),
+          inputTokens: inputBoundFor(request, body.length + (resolved?.addedBytes ?? 0), target, upstreamFormat),
           outputTokens: hold.outputTokens,
           count: counter ? await counter : noCounter,
           model: request.model,
@@ -161,10 +199,16 @@ export async function handleChat(
           res,
           upstream: attempt.response,
           providerName: target.provider.spec.name,
-          providerFormat: target.provider.format,
+          providerFormat: upstreamFormat,
           clientFormat,
           stripUsageChunk: upstreamBody?.stripUsageChunk ?? false,
-          encoder: { model: request.model, id: requestId, created: Math.floor(clock.now() / 1000), includeUsage: request.includeUsage },
+          encoder: {
+            model: request.model,
+            id: requestId,
+            created: Math.floor(clock.now() / 1000),
+            includeUsage: request.includeUsage,
+            ...(keep ? { onOutputItem: (id: string, parts: StoredItem['parts']) => items.push({ id, parts }) } : {}),
+          },
           meter,
           signal: abort.signal,
           check: () => guard.check(meter),
@@ -187,6 +231,7 @@ export async function handleChat(
         clientClosed = result.clientClosed;
         error = result.error;
         bytesOut = result.bytesOut;
+        if (keep && !clientClosed && error === undefined) saveState(deps.responses, identity.agent, sent, responsesId(requestId), items);
         status = clientClosed ? 499 : error ? error.status : 200;
         // The gateway's own cut-offs (budget, pause) say nothing about the provider's health.
         if (error && !cutByGateway(error)) countStreamFailure(attempt, error);
@@ -194,11 +239,15 @@ export async function handleChat(
         else attempt.breaker.abandon();
       } else {
         const text = await readUpstreamText(attempt.response, settings.maxResponseBytes, target.provider.spec.name);
-        const out = translateJson(text, target.provider.format, clientFormat, request.model, target.provider.spec.name, {
+        const out = translateJson(text, upstreamFormat, clientFormat, request.model, target.provider.spec.name, {
           created: Math.floor(clock.now() / 1000),
-          restore: restorerFor(request, target, clientFormat),
+          restore: restorerFor(request, upstreamFormat, clientFormat),
         });
         meter.observeResponse(out.response);
+        if (keep) {
+          const id = responsesId(out.clientResponse.id);
+          saveState(deps.responses, identity.agent, sent, id, responseOutput(out.clientResponse.content, id).map((o) => ({ id: String(o.item['id']), parts: o.parts })));
+        }
         attempt.breaker.success();
         // An answer without usable usage is estimated before it goes out, so its header states what is billed.
         metered = await meterResult(meter, deps, bodyText);
@@ -250,7 +299,7 @@ export async function handleChat(
         model: request?.model ?? '',
         upstreamModel: tried?.upstreamModel ?? null,
         clientFormat,
-        upstreamFormat: tried?.provider.format ?? null,
+        upstreamFormat: tried === undefined ? null : upstreamFormatFor(tried.provider, clientFormat),
         stream: request?.stream ?? false,
         status,
         errorCode: clientClosed ? 'client_closed' : error ? error.code : null,
@@ -281,10 +330,10 @@ function cutByGateway(error: GatewayError): boolean {
   return error.kind === 'budget_exceeded' || error.kind === 'agent_paused';
 }
 
-/** Tool names an OpenAI-format upstream had to shorten are given back to the client as it declared them. */
-function restorerFor(request: CanonicalRequest, target: RouteTarget, clientFormat: WireFormat): ((name: string) => string) | undefined {
-  if (target.provider.format === clientFormat || target.provider.format === 'anthropic-messages' || request.tools.length === 0) return undefined;
-  return toolNameRestorer(request, OPENAI_TOOL_NAME_MAX);
+/** Tool names the upstream format had to flatten or shorten are given back to the client as it declared them. */
+function restorerFor(request: CanonicalRequest, upstreamFormat: WireFormat, clientFormat: WireFormat): ((name: string) => ClientToolName) | undefined {
+  if (upstreamFormat === clientFormat || request.tools.length === 0) return undefined;
+  return toolNameRestorer(request, upstreamFormat === 'anthropic-messages' ? ANTHROPIC_TOOL_NAME_MAX : OPENAI_TOOL_NAME_MAX);
 }
 
 function priceOf(meter: Meter, target: RouteTarget): ModelPrice | undefined {
@@ -292,8 +341,8 @@ function priceOf(meter: Meter, target: RouteTarget): ModelPrice | undefined {
 }
 
 /** The format family that prices a target's images. */
-function inputBoundFor(request: CanonicalRequest, bodyBytes: number, target: RouteTarget): number {
-  const upstream = target.provider.format === 'anthropic-messages' ? 'anthropic' : 'openai';
+function inputBoundFor(request: CanonicalRequest, bodyBytes: number, target: RouteTarget, upstreamFormat: WireFormat): number {
+  const upstream = upstreamFormat === 'anthropic-messages' ? 'anthropic' : 'openai';
   return inputTokenBound(request, bodyBytes, { upstream, model: target.upstreamModel });
 }
 
@@ -321,7 +370,7 @@ function holdFor(agent: string, targets: RouteTarget[], request: CanonicalReques
     let pico = 0;
     for (const target of targets) {
       const p = target === primary ? primaryPrice : priceOf(meter, target);
-      if (p !== undefined && !isFree(p)) pico = Math.max(pico, maxCostOf(p, inputBoundFor(request, bodyBytes, target), outputOn(target)).totalPico);
+      if (p !== undefined && !isFree(p)) pico = Math.max(pico, maxCostOf(p, inputBoundFor(request, bodyBytes, target, target.provider.format), outputOn(target)).totalPico);
     }
     maxCostUsd = usdFromPico(pico);
   }

@@ -7,6 +7,7 @@ import type { Usage } from '../core/usage.js';
 import type { ProviderAdapter } from '../providers/provider.js';
 import type { ModelCapabilities, ModelPrice } from '../metering/index.js';
 import type { RequestRow } from '../store/rows.js';
+import type { AssistantPart, CanonicalMessage, TextPart } from '../wire/canonical.js';
 
 /** One place a request can go: a provider and the model name it knows. */
 export interface RouteTarget {
@@ -99,3 +100,33 @@ export interface ProxySettings {
   defaultOutputCap: number;
 }
 
+
+/** One output item of a stored response, as canonical content (so it can be replayed to any provider). */
+export interface StoredItem {
+  /** The id the client was given (`msg_…`, `rs_…`, `fc_…`, `ws_…`). */
+  id: string;
+  parts: AssistantPart[];
+}
+
+/** A response the gateway translated for a Responses client, kept so later requests can refer to it. */
+export interface StoredResponse {
+  /** The id the client was given (`resp_…`). */
+  id: string;
+  /** System text of its input items; `instructions` are not carried over to a follow-up response, as at OpenAI. */
+  system: TextPart[];
+  /** Its conversation up to the answer, with its own references already resolved. */
+  messages: CanonicalMessage[];
+  output: StoredItem[];
+}
+
+/**
+ * Responses the gateway translated, in memory only and per agent, for `item_reference` items and
+ * `previous_response_id` (OpenAI keeps such state server-side; other providers have none).
+ */
+export interface ResponseStore {
+  /** How long a response stays referable, for the error about an id no longer (or never) known. */
+  readonly ttlMs: number;
+  save(agent: string, response: StoredResponse): void;
+  response(agent: string, id: string): StoredResponse | undefined;
+  item(agent: string, id: string): StoredItem | undefined;
+}

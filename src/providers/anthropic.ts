@@ -6,6 +6,7 @@ export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 
 export class AnthropicProvider implements ProviderAdapter {
   readonly format = 'anthropic-messages' as const;
+  readonly formats = ['anthropic-messages'] as const;
   private readonly upstream: HttpUpstream;
 
   constructor(readonly spec: ProviderSpec) {

@@ -35,12 +35,16 @@ const PHRASES = [
 ];
 
 export class MockProvider implements ProviderAdapter {
+  readonly formats: readonly WireFormat[];
+
   constructor(
     readonly spec: ProviderSpec,
     readonly format: WireFormat,
     private readonly clock: Clock,
     private readonly behaviour: MockBehaviour = DEFAULT_MOCK_BEHAVIOUR,
-  ) {}
+  ) {
+    this.formats = [format];
+  }
 
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const codec = codecFor(this.format);

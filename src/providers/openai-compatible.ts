@@ -1,13 +1,18 @@
 /** OpenAI and every OpenAI-compatible server (Ollama, vLLM, Groq, OpenRouter): base URL includes `/v1`. */
+import type { WireFormat } from '../wire/codec.js';
 import { HttpUpstream } from './http-upstream.js';
-import { forwardableHeaders, type ProviderAdapter, type ProviderSpec, type UpstreamRequest, type UpstreamResponse } from './provider.js';
+import { formatsOf, forwardableHeaders, type ProviderAdapter, type ProviderSpec, type UpstreamRequest, type UpstreamResponse } from './provider.js';
 
+/** Chat Completions, Responses or both, as the provider's config declares. */
 export class OpenAICompatibleProvider implements ProviderAdapter {
-  readonly format = 'openai-chat' as const;
+  readonly formats: readonly WireFormat[];
+  readonly format: WireFormat;
   private readonly upstream: HttpUpstream;
 
   constructor(readonly spec: ProviderSpec) {
     this.upstream = new HttpUpstream(spec);
+    this.formats = formatsOf(spec);
+    this.format = this.formats[0] ?? 'openai-chat';
   }
 
   send(req: UpstreamRequest): Promise<UpstreamResponse> {

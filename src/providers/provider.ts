@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import type { WireFormat } from '../wire/codec.js';
 
 export type ProviderType = 'openai' | 'anthropic' | 'mock';
+/** An API a provider speaks: OpenAI Chat Completions, OpenAI Responses, Anthropic Messages. */
+export type ProviderApi = 'chat' | 'responses' | 'messages';
 
 export interface ProviderSpec {
   name: string;
@@ -25,6 +27,8 @@ export interface ProviderSpec {
   maxConnections: number;
   /** Wire format of a mock provider (real providers speak their type's format). */
   wire: 'openai' | 'anthropic';
+  /** The APIs the upstream speaks, preferred first. */
+  apis: readonly ProviderApi[];
 }
 
 export interface UpstreamRequest {
@@ -46,10 +50,28 @@ export interface UpstreamResponse {
 
 export interface ProviderAdapter {
   readonly spec: ProviderSpec;
-  /** The wire format this upstream speaks. */
+  /** The wire format requests in another format are translated to. */
   readonly format: WireFormat;
+  /** Every wire format this upstream speaks (`format` first): a request in one of them goes through unchanged. */
+  readonly formats: readonly WireFormat[];
   send(request: UpstreamRequest): Promise<UpstreamResponse>;
   close(): Promise<void>;
+}
+
+const API_FORMATS: Record<ProviderApi, WireFormat> = {
+  chat: 'openai-chat',
+  responses: 'openai-responses',
+  messages: 'anthropic-messages',
+};
+
+/** The wire formats of a spec's APIs, in its order of preference. */
+export function formatsOf(spec: ProviderSpec): WireFormat[] {
+  return spec.apis.map((api) => API_FORMATS[api]);
+}
+
+/** The format a request in `clientFormat` is sent to this provider in: its own when the provider speaks it. */
+export function upstreamFormatFor(provider: ProviderAdapter, clientFormat: WireFormat): WireFormat {
+  return provider.formats.includes(clientFormat) ? clientFormat : provider.format;
 }
 
 /**

@@ -66,6 +66,8 @@ export interface ToolCallPart {
   type: 'tool-call';
   id: string;
   name: string;
+  /** The Responses namespace the called tool belongs to (see FunctionTool.namespace). */
+  namespace?: string;
   /** The parsed arguments; always an object (pitfall 11). */
   input: Record<string, unknown>;
   /** The original argument text when it was not a JSON object (input is then `{}`). */
@@ -95,12 +97,28 @@ export interface ForeignPart {
   raw: unknown;
 }
 
+/**
+ * A web search the provider ran itself while answering (Anthropic's server-side web_search tool). A Responses
+ * client sees it as a `web_search_call` item; only the format that ran it can replay it, from `raw`.
+ */
+export interface WebSearchPart {
+  type: 'web-search';
+  id: string;
+  query: string;
+  /** Pages the search returned, when the provider said. */
+  sources: { url: string; title?: string }[];
+  /** The format that ran it, and its own blocks for replaying it there (Anthropic wants its results back verbatim). */
+  format: WireFormat;
+  raw: unknown[];
+}
+
 export type UserPart = TextPart | ImagePart | DocumentPart | ToolResultPart | ForeignPart;
 export type AssistantPart =
   | TextPart
   | ThinkingPart
   | RedactedThinkingPart
   | ToolCallPart
+  | WebSearchPart
   | ForeignPart;
 
 export interface UserMessage {
@@ -122,6 +140,11 @@ export type CanonicalMessage = UserMessage | AssistantMessage;
 export interface FunctionTool {
   type: 'function';
   name: string;
+  /**
+   * The OpenAI Responses `namespace` tool this function was declared in. Formats without namespaces flatten the
+   * pair into one name (shared/tool-names.ts) and calls come back split again.
+   */
+  namespace?: string;
   description?: string;
   /** JSON Schema of the arguments; `{type:"object"}` at least. */
   inputSchema: Record<string, unknown>;
@@ -137,7 +160,21 @@ export interface ForeignTool {
   raw: Record<string, unknown>;
 }
 
-export type ToolDefinition = FunctionTool | ForeignTool;
+/**
+ * Web search run by the provider (OpenAI Responses `web_search`), which formats with a server-side equivalent
+ * (Anthropic's `web_search_20250305`) map and others drop.
+ */
+export interface WebSearchTool {
+  type: 'web-search';
+  /** The client's tool type (`web_search`, `web_search_preview`, …). */
+  name: string;
+  allowedDomains?: string[];
+  userLocation?: { city?: string; region?: string; country?: string; timezone?: string };
+  /** The client's own tool, for its own format. */
+  raw: Record<string, unknown>;
+}
+
+export type ToolDefinition = FunctionTool | WebSearchTool | ForeignTool;
 
 export type ToolChoice =
   | { type: 'auto' }
@@ -261,9 +298,11 @@ export type CanonicalStreamEvent =
   | { type: 'thinking-delta'; text: string }
   | { type: 'signature'; signature: string }
   | { type: 'redacted-thinking'; data: string }
-  | { type: 'tool-call-start'; index: number; id: string; name: string }
+  | { type: 'tool-call-start'; index: number; id: string; name: string; namespace?: string }
   | { type: 'tool-call-delta'; index: number; argsJson: string }
   | { type: 'block-stop' }
+  /** A whole provider-run web search (search and results), once its results arrived. */
+  | { type: 'web-search'; part: WebSearchPart }
   | { type: 'usage'; usage: Partial<Usage> }
   /**
    * `usageGaps`: the upstream reported no usage, or none usable, for a side (an OpenAI-compatible server that

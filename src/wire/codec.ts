@@ -4,6 +4,7 @@
  */
 import type { GatewayError } from '../core/errors.js';
 import type {
+  AssistantPart,
   CanonicalRequest,
   CanonicalResponse,
   CanonicalStreamEvent,
@@ -37,6 +38,13 @@ export interface StreamDecoder {
   push(event: SseEvent): CanonicalStreamEvent[];
   /** Upstream reached EOF; returns anything pending. Does not invent a terminal event. */
   end(): CanonicalStreamEvent[];
+  /**
+   * Same-format passthrough: the client already has the events read so far, so the gateway's own failure
+   * (budget cut-off, pause, a broken upstream) must continue that stream, its ids and numbering, rather than
+   * open a new one. Undefined (or absent) where a fresh encoder's `fail` does: nothing was opened yet, or the
+   * format's error event stands alone.
+   */
+  failPassthrough?(error: GatewayError): string | undefined;
 }
 
 export interface StreamEncoderOptions {
@@ -48,6 +56,8 @@ export interface StreamEncoderOptions {
   created: number;
   /** OpenAI chat: emit the final usage chunk (client set stream_options.include_usage). */
   includeUsage: boolean;
+  /** Responses: told of each output item once complete, with its id and the canonical parts it carries. */
+  onOutputItem?: ((id: string, parts: AssistantPart[]) => void) | undefined;
 }
 
 export interface StreamEncoder {

@@ -19,12 +19,16 @@ export type * from './canonical.js';
 export type { WireCodec, WireFormat } from './codec.js';
 export { createSseReader, formatSse, formatSseComment, formatSseJson, parseSseText } from './sse.js';
 export type { SseReader } from './sse.js';
+export { responseOutput, responsesId } from './openai-responses/encode-response.js';
+export type { OutputItem } from './openai-responses/encode-response.js';
+export type { ClientToolName } from './shared/tool-names.js';
 export {
   restoreToolNameInEvent,
   restoreToolNamesInResponse,
   sanitizeToolId,
   sanitizeToolName,
   toolNameRestorer,
+  upstreamToolName,
   ANTHROPIC_TOOL_NAME_MAX,
   OPENAI_TOOL_NAME_MAX,
 } from './shared/tool-names.js';

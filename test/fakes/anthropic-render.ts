@@ -16,7 +16,7 @@ import {
   bodyFaultOf,
   buildReply,
   faultOf,
-  lastToolResultText,
+  lastToolOutput,
   lastUserText,
   type ContentScenario,
   type Reply,
@@ -49,7 +49,7 @@ export function anthropicRequestFacts(body: JsonObject): RequestFacts {
     model: stringField(body, 'model') ?? 'claude-sonnet-4-5',
     stream: body['stream'] === true,
     lastUserText: lastUserText(body['messages']),
-    lastToolResult: lastToolResultText(body['messages']),
+    lastToolOutput: lastToolOutput(body['messages']),
     stopSequences: Array.isArray(stops) ? stops.filter((s) => typeof s === 'string') : [],
   };
 }
@@ -134,13 +134,44 @@ export function renderAnthropicError(scenario: ScenarioOf<'error'>, model: strin
 interface MessageEnv {
   id: string;
   model: string;
+  /** Id of the server_tool_use block of a web search. */
+  searchId: string;
+}
+
+/** The server_tool_use and web_search_tool_result blocks of a search Anthropic ran itself. */
+function searchBlocks(search: NonNullable<Reply['webSearch']>, id: string): { use: JsonObject; result: JsonObject } {
+  return {
+    use: { type: 'server_tool_use', id, name: 'web_search', input: { query: search.query } },
+    result: {
+      type: 'web_search_tool_result',
+      tool_use_id: id,
+      content: search.results.map((r, i) => ({
+        type: 'web_search_result',
+        url: r.url,
+        title: r.title,
+        encrypted_content: `EqgfCioIARgBIiQ${Buffer.from(`${id}:${i}`).toString('base64')}`,
+        page_age: 'April 30, 2025',
+      })),
+    },
+  };
+}
+
+/** Usage, with the search count Anthropic reports (and bills) when it searched. */
+function usageOf(reply: Reply, outputTokens: number): object | undefined {
+  const usage = wireUsage(anthropicUsage(reply.usage, outputTokens), reply.usageWire);
+  if (usage === undefined || reply.webSearch === null) return usage;
+  return { ...usage, server_tool_use: { web_search_requests: 1, web_fetch_requests: 0 } };
 }
 
 /** Content blocks of a non-stream Message. */
-function contentBlocks(reply: Reply): JsonObject[] {
+function contentBlocks(reply: Reply, searchId: string): JsonObject[] {
   const blocks: JsonObject[] = [];
   if (reply.thinking) {
     blocks.push({ type: 'thinking', thinking: reply.thinking.chunks.join(''), signature: reply.thinking.signature });
+  }
+  if (reply.webSearch) {
+    const { use, result } = searchBlocks(reply.webSearch, searchId);
+    blocks.push(use, result);
   }
   const text = reply.textChunks.join('');
   if (text.length > 0 || reply.toolCalls.length === 0) blocks.push({ type: 'text', text });
@@ -163,10 +194,10 @@ function messageBody(env: MessageEnv, reply: Reply): Buffer {
     type: 'message',
     role: 'assistant',
     model: env.model,
-    content: contentBlocks(reply),
+    content: contentBlocks(reply, env.searchId),
     stop_reason: STOP[reply.stop],
     stop_sequence: reply.stopSequence,
-    ...(reply.usageWire === 'omit' ? {} : { usage: wireUsage(anthropicUsage(reply.usage, reply.usage.output), reply.usageWire) }),
+    ...(reply.usageWire === 'omit' ? {} : { usage: usageOf(reply, reply.usage.output) }),
   };
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
@@ -224,6 +255,15 @@ function streamParts(env: MessageEnv, reply: Reply): StreamParts {
     delta({ type: 'signature_delta', signature: reply.thinking.signature });
     stop();
   }
+  if (reply.webSearch) {
+    // The query streams like tool input; the results arrive whole in their block's start.
+    const { use, result } = searchBlocks(reply.webSearch, env.searchId);
+    start({ ...use, input: {} });
+    delta({ type: 'input_json_delta', partial_json: JSON.stringify(use['input']) });
+    stop();
+    start(result);
+    stop();
+  }
   if (reply.textChunks.length > 0 || reply.toolCalls.length === 0) {
     start({ type: 'text', text: '' });
     for (const t of reply.textChunks) delta({ type: 'text_delta', text: t });
@@ -240,7 +280,9 @@ function streamParts(env: MessageEnv, reply: Reply): StreamParts {
     anthropicFrame('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: STOP[reply.stop], stop_sequence: reply.stopSequence },
-      ...(reply.usageWire === 'omit' ? {} : { usage: wireUsage(anthropicDeltaUsage(reply.usage, reply.fullDeltaUsage), reply.usageWire) }),
+      ...(reply.usageWire === 'omit'
+        ? {}
+        : { usage: { ...wireUsage(anthropicDeltaUsage(reply.usage, reply.fullDeltaUsage), reply.usageWire), ...(reply.webSearch ? { server_tool_use: { web_search_requests: 1 } } : {}) } }),
     }),
     anthropicFrame('message_stop', { type: 'message_stop' }),
   ];
@@ -274,8 +316,10 @@ export function renderAnthropicMessages(scenario: Scenario, body: JsonObject, en
 function renderContent(scenario: ContentScenario, facts: RequestFacts, env: RenderEnv): ResponsePlan {
   const ids = new IdSource(env.seed);
   const requestId = ids.anthropicRequestId();
-  const menv: MessageEnv = { id: ids.messageId(), model: scenario.model ?? facts.model };
+  const menv: MessageEnv = { id: ids.messageId(), model: scenario.model ?? facts.model, searchId: '' };
   const reply = buildReply(scenario, facts, { toolCallId: () => ids.toolUseId(), signature: () => ids.signature() });
+  // Drawn only for searches, so every other scenario keeps its ids.
+  if (reply.webSearch) menv.searchId = ids.toolUseId().replace('toolu_', 'srvtoolu_');
   const fault = faultOf(scenario);
   const headers = baseHeaders(requestId, reply.extraHeaders);
 

@@ -14,6 +14,8 @@ export {
   DEFAULT_CHUNKS,
   DEFAULT_THINKING,
   DEFAULT_TOOL_CALLS,
+  DEFAULT_SEARCH_QUERY,
+  DEFAULT_SEARCH_RESULTS,
   type Scenario,
   type ScenarioKind,
   type ScenarioName,
@@ -23,6 +25,7 @@ export {
   type UsageSpec,
 } from './scenario.js';
 export { renderOpenAIChat, renderOpenAIError, openAIRequestFacts } from './openai-render.js';
+export { renderOpenAIResponses, responsesUsage } from './responses-render.js';
 export { renderAnthropicMessages, renderAnthropicError, anthropicRequestFacts } from './anthropic-render.js';
 export { planBodyBytes, planBodyText, type ResponsePlan, type ResponseHead, type Step } from './plan.js';
 export type { RenderEnv } from './reply.js';

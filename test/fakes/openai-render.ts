@@ -16,7 +16,7 @@ import {
   bodyFaultOf,
   buildReply,
   faultOf,
-  lastToolResultText,
+  lastToolOutput,
   lastUserText,
   replyText,
   type ContentScenario,
@@ -53,12 +53,12 @@ export function openAIRequestFacts(body: JsonObject): RequestFacts & { includeUs
     stream: body['stream'] === true,
     includeUsage,
     lastUserText: lastUserText(body['messages']),
-    lastToolResult: lastToolResultText(body['messages']),
+    lastToolOutput: lastToolOutput(body['messages']),
     stopSequences: typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop.filter((s) => typeof s === 'string') : [],
   };
 }
 
-function baseHeaders(requestId: string, extra: Record<string, string>): Record<string, string> {
+export function openAIHeaders(requestId: string, extra: Record<string, string>): Record<string, string> {
   return {
     'x-request-id': requestId,
     'openai-version': '2020-10-01',
@@ -74,7 +74,7 @@ function baseHeaders(requestId: string, extra: Record<string, string>): Record<s
   };
 }
 
-const JSON_TYPE = { 'content-type': 'application/json' };
+export const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** OpenAI pretty-prints error bodies with four spaces and a trailing newline. */
 export function openAIErrorBytes(body: OpenAIErrorBody): Buffer {
@@ -145,7 +145,7 @@ export function renderOpenAIError(scenario: ScenarioOf<'error'>, model: string, 
       code: scenario.code === undefined ? d.code : scenario.code,
     },
   };
-  const headers: Record<string, string> = { ...JSON_TYPE, ...baseHeaders(ids.openAIRequestId(), {}) };
+  const headers: Record<string, string> = { ...JSON_TYPE, ...openAIHeaders(ids.openAIRequestId(), {}) };
   const retryAfter = scenario.retryAfter ?? (scenario.status === 429 ? 1 : undefined);
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   if (scenario.retryAfterMs !== undefined) headers['retry-after-ms'] = String(scenario.retryAfterMs);
@@ -300,7 +300,7 @@ function renderContent(
     signature: () => ids.signature(),
   });
   const fault = faultOf(scenario);
-  const headers = baseHeaders(requestId, reply.extraHeaders);
+  const headers = openAIHeaders(requestId, reply.extraHeaders);
 
   if (!facts.stream) {
     if (fault.kind === 'midstream_error') {
@@ -333,10 +333,11 @@ function renderContent(
     ...(facts.includeUsage && reply.usageWire !== 'omit' ? [usageFrame(cenv, reply)] : []),
     OPENAI_DONE,
   ];
-  return streamPlan(200, sseHeaders, frames, reply.delayMs, streamFault(fault.kind, fault.after, frames));
+  return streamPlan(200, sseHeaders, frames, reply.delayMs, openAIStreamFault(fault.kind, fault.after, frames));
 }
 
-function streamFault(kind: ReturnType<typeof faultOf>['kind'], after: number, frames: readonly Buffer[]): StreamFault {
+/** Where and how a scenario damages a stream of OpenAI frames (Chat Completions or Responses). */
+export function openAIStreamFault(kind: ReturnType<typeof faultOf>['kind'], after: number, frames: readonly Buffer[]): StreamFault {
   switch (kind) {
     case 'stall':
       return { kind: 'stall', after };
@@ -364,7 +365,7 @@ export function renderOpenAIModels(models: readonly string[], env: RenderEnv): R
     object: 'list',
     data: models.map((id) => ({ id, object: 'model', created: 1715367049, owned_by: 'system' })),
   };
-  return bodyPlan(200, { ...JSON_TYPE, ...baseHeaders(ids.openAIRequestId(), {}) }, Buffer.from(JSON.stringify(body, null, 2), 'utf8'));
+  return bodyPlan(200, { ...JSON_TYPE, ...openAIHeaders(ids.openAIRequestId(), {}) }, Buffer.from(JSON.stringify(body, null, 2), 'utf8'));
 }
 
 /** Deterministic unit-ish vector for an input, so equal inputs embed equally. */
@@ -402,5 +403,5 @@ export function renderOpenAIEmbeddings(body: JsonObject, env: RenderEnv, default
     model: stringField(body, 'model') ?? 'text-embedding-3-small',
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
-  return bodyPlan(200, { ...JSON_TYPE, ...baseHeaders(ids.openAIRequestId(), {}) }, Buffer.from(JSON.stringify(out, null, 2), 'utf8'));
+  return bodyPlan(200, { ...JSON_TYPE, ...openAIHeaders(ids.openAIRequestId(), {}) }, Buffer.from(JSON.stringify(out, null, 2), 'utf8'));
 }

@@ -21,7 +21,7 @@ export function renderOpenAICompletions(scenario: ContentScenario, body: JsonObj
   const id = `cmpl-${ids.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 29)}`;
   const model = scenario.model ?? stringField(body, 'model') ?? 'gpt-3.5-turbo-instruct';
   const stream = body['stream'] === true;
-  const reply = buildReply(scenario, { model, stream, lastUserText: '', stopSequences: [] }, { toolCallId: () => '', signature: () => '' });
+  const reply = buildReply(scenario, { model, stream, lastUserText: '', stopSequences: [], lastToolOutput: '' }, { toolCallId: () => '', signature: () => '' });
   const usage = wireUsage(legacyUsage(reply.usage), reply.usageWire);
   const headers = { 'x-request-id': ids.openAIRequestId(), 'openai-processing-ms': '212' };
   const base = { id, object: 'text_completion', created: env.created, model };

@@ -1,6 +1,6 @@
 /**
- * The fake OpenAI upstream: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, and the endpoints a
- * gateway passes through: POST /v1/completions, /v1/images/generations, /v1/audio/speech, /v1/batches.
+ * The fake OpenAI upstream: POST /v1/chat/completions, POST /v1/responses, POST /v1/embeddings, GET /v1/models, and
+ * the endpoints a gateway passes through: POST /v1/completions, /v1/images/generations, /v1/audio/speech, /v1/batches.
  */
 import { applyEndpointScenario } from './endpoint.js';
 import { openAILimits, quotedList } from './model-limits.js';
@@ -15,6 +15,8 @@ import {
 import type { ResponsePlan } from './plan.js';
 import { renderOpenAIBatch, renderOpenAICompletions, renderOpenAIImages, renderOpenAISpeech } from './openai-side-render.js';
 import { rawLastUserText, type RenderEnv } from './reply.js';
+import { lastUserInput } from './responses-render.js';
+import { ResponsesMemory, serveResponses } from './responses.js';
 import type { Scenario } from './scenario.js';
 import { startFakeServer, type FakeServerOptions, type FakeUpstream, type RouteContext } from './server.js';
 
@@ -28,6 +30,7 @@ export interface FakeOpenAIOptions extends FakeServerOptions {
 export const DEFAULT_OPENAI_MODELS: readonly string[] = ['gpt-4o-mini', 'gpt-4o', 'o3-mini', 'text-embedding-3-small'];
 
 const CHAT = '/v1/chat/completions';
+const RESPONSES = '/v1/responses';
 const EMBEDDINGS = '/v1/embeddings';
 const MODELS = '/v1/models';
 const COMPLETIONS = '/v1/completions';
@@ -134,12 +137,20 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstr
     return plan;
   }
 
+  const memory = new ResponsesMemory();
+
   return startFakeServer(
     {
       basePath: '/v1',
-      generationPaths: new Set([CHAT, COMPLETIONS]),
-      directiveText: (body) => rawLastUserText(body?.['messages']),
+      generationPaths: new Set([CHAT, RESPONSES, COMPLETIONS]),
+      directiveText: (body) => {
+        const input = body?.['input'];
+        if (typeof input === 'string') return input;
+        return Array.isArray(input) ? lastUserInput(input) : rawLastUserText(body?.['messages']);
+      },
       badScenario: (message, env) => error400(message, env, ''),
+      // Stored responses are forgotten with the recorded requests.
+      reset: () => memory.clear(),
       route(ctx) {
         const { request, env } = ctx;
         const denied = authError(ctx, opts.apiKey);
@@ -166,6 +177,10 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstr
             return applyEndpointScenario(scenario, () => renderOpenAICompletions({ kind: 'text' }, body, env), (s) => renderOpenAIError(s, '', env));
           }
           return renderOpenAICompletions(scenario, body, env);
+        }
+        if (route === `POST ${RESPONSES}`) {
+          if (request.body === null) return error400(UNPARSEABLE, env, '');
+          return serveResponses(request.body, env, memory, () => ctx.takeScenario(), validate);
         }
         if (route !== `POST ${CHAT}` && route !== `POST ${EMBEDDINGS}`) {
           return renderOpenAIError(

@@ -6,6 +6,8 @@ import {
   DEFAULT_AFTER_FRAMES,
   DEFAULT_CHUNKS,
   DEFAULT_OVERSIZED_BYTES,
+  DEFAULT_SEARCH_QUERY,
+  DEFAULT_SEARCH_RESULTS,
   DEFAULT_SLOW_DELAY_MS,
   DEFAULT_TEXT,
   DEFAULT_THINKING,
@@ -32,10 +34,10 @@ export interface RequestFacts {
   stream: boolean;
   /** Text of the last user message, directives removed. */
   lastUserText: string;
-  /** Output of the tool results that end the conversation (see lastToolResultText); absent where it cannot occur. */
-  lastToolResult?: string;
   /** Stop sequences the request asked for. */
   stopSequences: readonly string[];
+  /** Text of the last tool result in the conversation ('' when there is none). */
+  lastToolOutput: string;
 }
 
 export type StopKind = 'end' | 'length' | 'stop_sequence' | 'tool_use';
@@ -43,6 +45,7 @@ export type StopKind = 'end' | 'length' | 'stop_sequence' | 'tool_use';
 export interface ReplyToolCall {
   id: string;
   name: string;
+  namespace?: string;
   /** The arguments JSON text, split into the fragments a stream sends. */
   fragments: string[];
 }
@@ -50,6 +53,8 @@ export interface ReplyToolCall {
 export interface Reply {
   model: string;
   thinking: { chunks: string[]; signature: string } | null;
+  /** A search the provider runs before it answers. */
+  webSearch: { query: string; results: readonly { url: string; title: string }[] } | null;
   /** Text deltas; empty when the reply has no text. */
   textChunks: string[];
   toolCalls: ReplyToolCall[];
@@ -80,6 +85,7 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
   const base: Reply = {
     model,
     thinking: null,
+    webSearch: null,
     textChunks: [],
     toolCalls: [],
     stop: 'end',
@@ -114,7 +120,15 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
     case 'slow_chunks':
       return { ...common, textChunks: textOf(DEFAULT_TEXT), delayMs: scenario.delayMs ?? DEFAULT_SLOW_DELAY_MS };
     case 'echo':
-      return { ...common, textChunks: textOf(scenario.from === 'tool_result' ? (req.lastToolResult ?? '') : req.lastUserText) };
+      return { ...common, textChunks: textOf(req.lastUserText) };
+    case 'tool_output':
+      return { ...common, textChunks: nonEmpty(splitText(`${scenario.text ?? ''}${req.lastToolOutput}`, n)) };
+    case 'web_search':
+      return {
+        ...common,
+        webSearch: { query: scenario.query ?? DEFAULT_SEARCH_QUERY, results: scenario.results ?? DEFAULT_SEARCH_RESULTS },
+        textChunks: textOf(DEFAULT_TEXT),
+      };
     case 'length':
       return { ...common, textChunks: textOf(DEFAULT_TEXT), stop: 'length' };
     case 'stop_sequence':
@@ -143,10 +157,12 @@ export function buildReply(scenario: ContentScenario, req: RequestFacts, ids: Id
       const fragments = scenario.fragments ?? 3;
       return {
         ...common,
+        thinking: scenario.thinking === undefined ? null : { chunks: nonEmpty(splitText(scenario.thinking, n)), signature: ids.signature() },
         textChunks: scenario.text === undefined ? [] : nonEmpty(splitText(scenario.text, n)),
         toolCalls: calls.map((call) => ({
           id: call.id ?? ids.toolCallId(),
           name: call.name,
+          ...(call.namespace === undefined ? {} : { namespace: call.namespace }),
           fragments: nonEmpty(splitText(toolArgumentsText(call), fragments)),
         })),
         stop: 'tool_use',
@@ -198,6 +214,44 @@ export function bodyFaultOf(kind: FaultKind): BodyFault {
   }
 }
 
+/**
+ * What the tools printed, when the conversation ends with tool results: the trailing OpenAI `tool` messages or
+ * Responses `function_call_output` items, or the `tool_result` blocks of a last Anthropic user message, joined
+ * by newlines (so `input` works too).
+ */
+export function lastToolOutput(messages: unknown): string {
+  if (!Array.isArray(messages)) return '';
+  const outputs: string[] = [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m: unknown = messages[i];
+    if (typeof m !== 'object' || m === null) break;
+    if ('type' in m && m.type === 'function_call_output' && 'output' in m) {
+      outputs.unshift(outputText(m.output));
+      continue;
+    }
+    if ('role' in m && m.role === 'tool' && 'content' in m) {
+      outputs.unshift(outputText(m.content));
+      continue;
+    }
+    if (outputs.length === 0 && 'role' in m && m.role === 'user' && 'content' in m && Array.isArray(m.content)) {
+      for (const b of m.content as unknown[]) {
+        if (typeof b === 'object' && b !== null && 'type' in b && b.type === 'tool_result' && 'content' in b) outputs.push(outputText(b.content));
+      }
+    }
+    break;
+  }
+  return outputs.join('\n');
+}
+
+/** A tool result's text: a string, or the text of its parts (`text`, `input_text`, `output_text`). */
+function outputText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return (content as unknown[])
+    .map((part) => (typeof part === 'object' && part !== null && 'text' in part && typeof part.text === 'string' ? part.text : ''))
+    .join('');
+}
+
 /** Text of the last user message in a request body's messages (OpenAI parts or Anthropic blocks). */
 export function lastUserText(messages: unknown): string {
   if (!Array.isArray(messages)) return '';
@@ -219,33 +273,6 @@ export function rawLastUserText(messages: unknown): string {
     }
   }
   return '';
-}
-
-/**
- * What the tools printed, when the conversation ends with tool results: the `tool_result` blocks of a last
- * Anthropic user message, or the OpenAI `tool` messages after the last assistant turn, joined by newlines.
- */
-export function lastToolResultText(messages: unknown): string {
-  if (!Array.isArray(messages)) return '';
-  const outputs: string[] = [];
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m: unknown = messages[i];
-    if (typeof m !== 'object' || m === null || !('role' in m)) break;
-    const content = 'content' in m ? m.content : undefined;
-    if (m.role === 'tool') {
-      outputs.unshift(contentText(content));
-      continue;
-    }
-    if (m.role === 'user' && outputs.length === 0 && Array.isArray(content)) {
-      for (const block of content as unknown[]) {
-        if (typeof block === 'object' && block !== null && 'type' in block && block.type === 'tool_result') {
-          outputs.push(contentText('content' in block ? block.content : undefined));
-        }
-      }
-    }
-    break;
-  }
-  return outputs.join('\n');
 }
 
 function contentText(content: unknown): string {

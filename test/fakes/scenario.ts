@@ -50,6 +50,8 @@ const toolCallSchema = z.strictObject({
   /** Tool call id; generated in the provider's format when absent. */
   id: z.string().optional(),
   name: z.string(),
+  /** OpenAI Responses: the namespace tool `name` belongs to (sent apart, as the API does). */
+  namespace: z.string().optional(),
   /** Arguments as an object, or as the exact JSON text to stream. */
   arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
 });
@@ -67,6 +69,8 @@ export const scenarioSchema = z.discriminatedUnion('kind', [
     calls: z.array(toolCallSchema).min(1).optional(),
     /** Fragments each call's arguments are split into when streaming (default 3). */
     fragments: positive.optional(),
+    /** Thinking (with a signature) before the calls, as a reasoning model's tool turn has it. */
+    thinking: z.string().optional(),
   }),
   z.strictObject({
     kind: z.literal('thinking'),
@@ -84,11 +88,20 @@ export const scenarioSchema = z.discriminatedUnion('kind', [
     sequence: z.string().optional(),
   }),
   z.strictObject({ kind: z.literal('length'), ...contentFields }),
+  /** Replies with the request's last user text. */
+  z.strictObject({ kind: z.literal('echo'), ...contentFields }),
+  /** Replies with `text` (default none) and then the output of the request's last tool result: a tool loop's end. */
+  z.strictObject({ kind: z.literal('tool_output'), ...contentFields }),
   /**
-   * Replies with the request's last user text, or with `from: 'tool_result'` the output of the tool results that
-   * end the conversation: the second step of an agent's tool loop, answered with what its tool printed.
+   * The provider searches the web itself, then answers with `text`: Anthropic's server-side web_search
+   * (server_tool_use + web_search_tool_result blocks), OpenAI Responses' hosted one (a web_search_call item).
    */
-  z.strictObject({ kind: z.literal('echo'), ...contentFields, from: z.enum(['user', 'tool_result']).optional() }),
+  z.strictObject({
+    kind: z.literal('web_search'),
+    ...contentFields,
+    query: z.string().optional(),
+    results: z.array(z.strictObject({ url: z.string(), title: z.string() })).optional(),
+  }),
   z.strictObject({
     kind: z.literal('error'),
     status: z.number().int().min(400).max(599),
@@ -165,6 +178,11 @@ export const DEFAULT_TOOL_CALLS: readonly ToolCallSpec[] = [
   { name: 'get_weather', arguments: { location: 'Paris, France', unit: 'celsius' } },
 ];
 export const DEFAULT_THINKING = 'The user wants a greeting. A short friendly sentence will do.';
+export const DEFAULT_SEARCH_QUERY = 'ai gateway';
+export const DEFAULT_SEARCH_RESULTS: readonly { url: string; title: string }[] = [
+  { url: 'https://example.com/gateway', title: 'What an AI gateway does' },
+  { url: 'https://example.org/proxy', title: 'Local proxies for agents' },
+];
 
 /** Header a test sets to pick the scenario of one request. */
 export const SCENARIO_HEADER = 'x-fake-scenario';

@@ -154,6 +154,8 @@ export interface ProviderSpec {
   /** The response when a per-request scenario cannot be parsed. */
   badScenario(message: string, env: RenderEnv): ResponsePlan;
   route(ctx: RouteContext): ResponsePlan;
+  /** Forgets provider state (stored responses) along with the recorded requests. */
+  reset?(): void;
 }
 
 const DEFAULT_WAIT_MS = 5000;
@@ -359,6 +361,7 @@ export async function startFakeServer(spec: ProviderSpec, opts: FakeServerOption
       return withTimeout(settle, timeoutMs, `request ${index} to settle`);
     },
     reset() {
+      spec.reset?.();
       records = [];
       queue = [];
       current = initial;

@@ -90,3 +90,13 @@ export async function eventually(check: () => boolean, timeoutMs = 5000, stepMs 
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** The audit rows of `agent` once there are at least `count` of them (the writer batches). */
+export async function agentRows(gw: TestGateway, agent: string, count = 1): Promise<Record<string, unknown>[]> {
+  let rows: Record<string, unknown>[] = [];
+  await eventually(() => {
+    rows = gw.rows().filter((r) => r.agent === agent);
+    return rows.length >= count;
+  });
+  return rows;
+}

@@ -126,7 +126,7 @@ describe('POST /v1/responses → Claude', () => {
     expect((await rig.rowOf(agent))['stream']).toBe(1);
   });
 
-  it('previous_response_id is refused with a 400 naming it (the gateway keeps no response state)', async () => {
+  it('an unknown previous_response_id is refused with a 400 naming it and saying how long responses are kept', async () => {
     for (const stream of [false, true]) {
       const err = await rejectionOf(
         rig.openaiClient(`rs-${++seq}`).responses.create({ model: 'claude-haiku-4-5', input: 'and then?', previous_response_id: 'resp_123', stream }),
@@ -134,7 +134,9 @@ describe('POST /v1/responses → Claude', () => {
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
       const e = err as InstanceType<typeof OpenAI.BadRequestError>;
       expect(e.param).toBe('previous_response_id');
-      expect(e.message).toContain('previous_response_id');
+      expect(e.code).toBe('previous_response_not_found');
+      expect(e.message).toContain("Previous response with id 'resp_123' not found.");
+      expect(e.message).toContain('in memory for 1h00m');
     }
     expect(rig.anthropic.requests).toHaveLength(0);
   });

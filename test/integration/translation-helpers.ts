@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream, type RecordedRequest } from '../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { agentRows, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { ANTHROPIC_PROVIDER_KEY, OPENAI_PROVIDER_KEY } from './foundation-support.js';
 
 export interface TranslationRig {
@@ -64,14 +64,7 @@ export async function startTranslationRig(options: RigOptions = {}): Promise<Tra
   const openai = await startFakeOpenAI();
   const anthropic = await startFakeAnthropic();
   const gw = await startTestGateway({ yaml: rigYaml(openai, anthropic, options) });
-  const rowsOf = async (agent: string, count: number): Promise<Record<string, unknown>[]> => {
-    let rows: Record<string, unknown>[] = [];
-    await eventually(() => {
-      rows = gw.rows().filter((r) => r.agent === agent);
-      return rows.length >= count;
-    });
-    return rows;
-  };
+  const rowsOf = (agent: string, count: number): Promise<Record<string, unknown>[]> => agentRows(gw, agent, count);
   return {
     openai,
     anthropic,

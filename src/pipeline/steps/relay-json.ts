@@ -6,12 +6,15 @@ import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { CanonicalResponse } from '../../wire/canonical.js';
 import type { WireFormat } from '../../wire/codec.js';
-import { codecFor, restoreToolNamesInResponse } from '../../wire/index.js';
+import { codecFor, restoreToolNamesInResponse, type ClientToolName } from '../../wire/index.js';
 import { transportError } from '../../providers/http-upstream.js';
 
 export interface JsonRelayResult {
   bodyText: string;
+  /** The upstream's answer (metered). */
   response: CanonicalResponse;
+  /** The answer as the client got it, tool names restored. */
+  clientResponse: CanonicalResponse;
 }
 
 export async function readUpstreamText(upstream: UpstreamResponse, maxBytes: number, provider: string): Promise<string> {
@@ -39,7 +42,7 @@ export function translateJson(
   clientFormat: WireFormat,
   clientModel: string,
   provider: string,
-  options: { created: number; restore?: ((name: string) => string) | undefined },
+  options: { created: number; restore?: ((name: string) => ClientToolName) | undefined },
 ): JsonRelayResult {
   let json: unknown;
   try {
@@ -57,9 +60,9 @@ export function translateJson(
       cause: err,
     });
   }
-  if (providerFormat === clientFormat) return { bodyText: text, response };
+  if (providerFormat === clientFormat) return { bodyText: text, response, clientResponse: response };
   response.created ??= options.created;
   const restored = options.restore ? restoreToolNamesInResponse(response, options.restore) : response;
   const encoded = codecFor(clientFormat).encodeResponse(restored, { model: clientModel });
-  return { bodyText: JSON.stringify(encoded), response };
+  return { bodyText: JSON.stringify(encoded), response, clientResponse: restored };
 }

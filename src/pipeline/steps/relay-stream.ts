@@ -169,7 +169,7 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
   }
 
   // Leaving the loop early has closed the upstream: a cut stream stops costing now.
-  if (failure) pending += translator ? translator.fail(failure) : clientCodec.createStreamEncoder(o.encoder).fail(failure);
+  if (failure) pending += translator ? translator.fail(failure) : (decoder!.failPassthrough?.(failure) ?? clientCodec.createStreamEncoder(o.encoder).fail(failure));
   if (!started) o.begin();
   if (pending.length > 0 && !o.res.destroyed) send(pending);
   o.res.end();

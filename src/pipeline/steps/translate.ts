@@ -6,6 +6,7 @@
 import type { CanonicalRequest } from '../../wire/canonical.js';
 import { codecFor } from '../../wire/index.js';
 import type { WireFormat } from '../../wire/codec.js';
+import { upstreamFormatFor } from '../../providers/provider.js';
 import type { RouteTarget } from '../ports.js';
 import { fitToModel } from './fit-to-model.js';
 
@@ -26,7 +27,7 @@ export function buildUpstreamBody(
   target: RouteTarget,
   strict: boolean,
 ): UpstreamBody {
-  const upstreamFormat = target.provider.format;
+  const upstreamFormat = upstreamFormatFor(target.provider, clientFormat);
   const needsUsage = upstreamFormat === 'openai-chat' && request.stream;
 
   if (upstreamFormat === clientFormat) {

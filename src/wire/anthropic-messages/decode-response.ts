@@ -4,13 +4,14 @@ import type { AssistantPart, CanonicalResponse } from '../canonical.js';
 import { isObject, str } from '../shared/json.js';
 import { fromAnthropicStopReason } from './map-stop-reason.js';
 import { readAnthropicUsage } from './usage.js';
+import { answersSearch, isWebSearchUse, webSearchPart } from './web-search.js';
 
 export function decodeAnthropicResponse(body: unknown): CanonicalResponse {
   if (!isObject(body) || !Array.isArray(body['content'])) {
     throw new GatewayError('upstream_error', 'Upstream returned a malformed message.', { status: 502, upstreamBody: body });
   }
-  const content: AssistantPart[] = body['content'].flatMap((block): AssistantPart[] => {
-    if (!isObject(block)) return [];
+  const blocks = body['content'].filter(isObject);
+  const content: AssistantPart[] = blocks.flatMap((block, i): AssistantPart[] => {
     switch (block['type']) {
       case 'text':
         return [{ type: 'text', text: str(block['text']) ?? '' }];
@@ -24,9 +25,19 @@ export function decodeAnthropicResponse(body: unknown): CanonicalResponse {
         const input = block['input'];
         return [{ type: 'tool-call', id: str(block['id']) ?? '', name: str(block['name']) ?? '', input: isObject(input) ? input : {} }];
       }
-      default:
-        return [{ type: 'foreign', format: 'anthropic-messages', label: str(block['type']) ?? 'unknown block', raw: block }];
+      case 'server_tool_use': {
+        // A web search and its results, which follow it, are one part; the result block is consumed here.
+        const result = blocks[i + 1];
+        if (isWebSearchUse(block) && result !== undefined && answersSearch(block, result)) return [webSearchPart(block, result)];
+        break;
+      }
+      case 'web_search_tool_result': {
+        const use = blocks[i - 1];
+        if (use !== undefined && isWebSearchUse(use) && answersSearch(use, block)) return [];
+        break;
+      }
     }
+    return [{ type: 'foreign', format: 'anthropic-messages', label: str(block['type']) ?? 'unknown block', raw: block }];
   });
   const stopSequence = str(body['stop_sequence']);
   const reading = readAnthropicUsage(body['usage']);

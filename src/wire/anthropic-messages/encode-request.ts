@@ -15,12 +15,13 @@ import type {
   ReasoningEffort,
   ToolResultPart,
   UserPart,
+  WebSearchTool,
 } from '../canonical.js';
 import { FieldPolicy } from '../shared/field-policy.js';
 import { isObject } from '../shared/json.js';
 import { normalizeAnthropicImageType } from '../shared/media.js';
 import { pathFor } from '../shared/paths.js';
-import { ANTHROPIC_TOOL_NAME_MAX, sanitizeToolId, sanitizeToolName } from '../shared/tool-names.js';
+import { ANTHROPIC_TOOL_NAME_MAX, sanitizeToolId, sanitizeToolName, upstreamToolName } from '../shared/tool-names.js';
 
 const FORMAT = 'anthropic-messages';
 const MAX_CACHE_BREAKPOINTS = 4;
@@ -70,17 +71,25 @@ export function encodeAnthropicRequest(request: CanonicalRequest, options: Encod
   else if (system.length > 0) body['system'] = system;
   body['messages'] = messages;
 
-  const tools = request.tools.map((tool, i): Json => {
-    if (tool.type === 'foreign') return policy.foreignTool(tool, FORMAT, i);
-    return withCache(
-      {
-        name: sanitizeToolName(tool.name, ANTHROPIC_TOOL_NAME_MAX),
-        ...(tool.description === undefined ? {} : { description: tool.description }),
-        input_schema: tool.inputSchema,
-        ...(tool.strict === undefined ? {} : { strict: tool.strict }),
-      },
-      tool.cacheControl,
-    );
+  const tools = request.tools.flatMap((tool): Json[] => {
+    switch (tool.type) {
+      case 'foreign':
+        return policy.foreignTool(tool, FORMAT);
+      case 'web-search':
+        return [webSearchTool(tool)];
+      case 'function':
+        return [
+          withCache(
+            {
+              name: upstreamToolName(tool, ANTHROPIC_TOOL_NAME_MAX),
+              ...(tool.description === undefined ? {} : { description: tool.description }),
+              input_schema: tool.inputSchema,
+              ...(tool.strict === undefined ? {} : { strict: tool.strict }),
+            },
+            tool.cacheControl,
+          ),
+        ];
+    }
   });
   if (tools.length > 0) body['tools'] = tools;
 
@@ -115,6 +124,17 @@ export function encodeAnthropicRequest(request: CanonicalRequest, options: Encod
   }
   limitCacheBreakpoints(ctx, body);
   return { body, dropped: policy.dropped };
+}
+
+/** OpenAI's hosted web search → Anthropic's server-side one, which must be named `web_search`. */
+function webSearchTool(tool: WebSearchTool): Json {
+  const location = tool.userLocation;
+  return {
+    type: 'web_search_20250305',
+    name: 'web_search',
+    ...(tool.allowedDomains === undefined ? {} : { allowed_domains: tool.allowedDomains }),
+    ...(location === undefined ? {} : { user_location: { type: 'approximate', ...location } }),
+  };
 }
 
 /** Sets `thinking`, `output_config` and `max_tokens`; returns whether thinking is on. */
@@ -386,10 +406,15 @@ function encodeAssistantPart(ctx: Context, part: AssistantPart, at: string): Jso
       }
       return [
         withCache(
-          { type: 'tool_use', id: sanitizeToolId(part.id), name: sanitizeToolName(part.name, ANTHROPIC_TOOL_NAME_MAX), input: part.input },
+          { type: 'tool_use', id: sanitizeToolId(part.id), name: upstreamToolName(part, ANTHROPIC_TOOL_NAME_MAX), input: part.input },
           part.cacheControl,
         ),
       ];
+    case 'web-search':
+      // Anthropic's own searches replay as they came; another provider's results cannot be handed to it.
+      if (part.format === FORMAT) return part.raw.filter(isObject);
+      ctx.policy.soft(at, 'a web search another provider ran cannot be replayed to Anthropic');
+      return [];
     case 'foreign':
       if (part.format === FORMAT && isObject(part.raw)) return [part.raw];
       throw ctx.policy.reject(at, `\`${part.label}\` has no Anthropic equivalent`);

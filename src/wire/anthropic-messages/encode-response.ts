@@ -30,6 +30,9 @@ export function encodeAnthropicResponse(response: CanonicalResponse, options: { 
         hasToolCalls = true;
         content.push({ type: 'tool_use', id: sanitizeToolId(part.id), name: part.name, input: part.input });
         break;
+      case 'web-search':
+        if (part.format === 'anthropic-messages') content.push(...(part.raw as Record<string, unknown>[]));
+        break;
       case 'foreign':
         if (part.format === 'anthropic-messages') content.push(part.raw as Record<string, unknown>);
         break;

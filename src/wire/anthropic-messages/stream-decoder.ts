@@ -9,14 +9,15 @@ import type { Usage } from '../../core/usage.js';
 import { ZERO_USAGE } from '../../core/usage.js';
 import type { SseEvent, StreamDecoder } from '../codec.js';
 import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
-import { isObject, str, tryParseJson } from '../shared/json.js';
+import { isObject, str, tryParseJson, type JsonObject } from '../shared/json.js';
 import { malformedStreamError } from '../shared/malformed.js';
 import { gapsOf, mergeUsage } from '../shared/usage.js';
 import { statusOfAnthropicErrorType } from './errors.js';
 import { fromAnthropicStopReason } from './map-stop-reason.js';
 import { readAnthropicUsagePartial } from './usage.js';
+import { answersSearch, isWebSearchUse, webSearchPart } from './web-search.js';
 
-type BlockKind = 'text' | 'thinking' | 'tool' | 'redacted' | 'ignored';
+type BlockKind = 'text' | 'thinking' | 'tool' | 'redacted' | 'search' | 'ignored';
 
 export function createAnthropicStreamDecoder(): StreamDecoder {
   let done = false;
@@ -34,7 +35,9 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
   let stopReason: StopReason | undefined;
   let stopSequence: string | undefined;
   let nextTool = 0;
-  const blocks = new Map<number, { kind: BlockKind; tool?: number }>();
+  const blocks = new Map<number, { kind: BlockKind; tool?: number; search?: { use: JsonObject; json: string } }>();
+  /** A finished web search call waiting for its results block. */
+  let search: JsonObject | undefined;
 
   function fail(message: string, type: string | undefined, status: number, body: unknown): CanonicalStreamEvent[] {
     done = true;
@@ -74,8 +77,21 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
         if (isObject(input) && Object.keys(input).length > 0) out.push({ type: 'tool-call-delta', index: tool, argsJson: JSON.stringify(input) });
         return out;
       }
+      case 'server_tool_use':
+        if (isWebSearchUse(block)) {
+          blocks.set(index, { kind: 'search', search: { use: { ...block }, json: '' } });
+          return [];
+        }
+        blocks.set(index, { kind: 'ignored' });
+        return [];
+      case 'web_search_tool_result': {
+        blocks.set(index, { kind: 'ignored' });
+        const use = search;
+        search = undefined;
+        return use !== undefined && answersSearch(use, block) ? [{ type: 'web-search', part: webSearchPart(use, block) }] : [];
+      }
       default:
-        // Server-tool blocks and anything newer: not translatable, dropped with their deltas and stop.
+        // Other server-tool blocks and anything newer: not translatable, dropped with their deltas and stop.
         blocks.set(index, { kind: 'ignored' });
         return [];
     }
@@ -99,6 +115,10 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
       }
       case 'input_json_delta': {
         const json = str(delta['partial_json']) ?? '';
+        if (block.search !== undefined) {
+          block.search.json += json;
+          return [];
+        }
         return json === '' || block.tool === undefined ? [] : [{ type: 'tool-call-delta', index: block.tool, argsJson: json }];
       }
       default:
@@ -130,6 +150,12 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
       case 'content_block_stop': {
         const index = data['index'];
         const block = typeof index === 'number' ? blocks.get(index) : undefined;
+        if (block?.search !== undefined) {
+          // The query arrived as input_json_delta, like a tool's arguments.
+          const input = block.search.json === '' ? undefined : tryParseJson(block.search.json);
+          search = isObject(input) ? { ...block.search.use, input } : block.search.use;
+          return [];
+        }
         return block === undefined || block.kind === 'ignored' ? [] : [{ type: 'block-stop' }];
       }
       case 'message_delta': {

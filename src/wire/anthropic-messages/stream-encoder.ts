@@ -142,6 +142,9 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
         out += emit('content_block_delta', { index: open.index, delta: { type: 'signature_delta', signature: event.signature } });
         return out;
       }
+      case 'web-search':
+        // Only an Anthropic upstream runs these, and an Anthropic client gets such a stream as it is.
+        return '';
       case 'redacted-thinking': {
         let out = closeOpen() + flushQueue();
         const index = nextIndex++;

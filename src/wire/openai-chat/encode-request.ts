@@ -17,7 +17,7 @@ import { isObject } from '../shared/json.js';
 import { toDataUrl } from '../shared/media.js';
 import { openAIJsonSchemaSpec } from '../shared/openai-response-format.js';
 import { pathFor } from '../shared/paths.js';
-import { OPENAI_TOOL_NAME_MAX, sanitizeToolName } from '../shared/tool-names.js';
+import { OPENAI_TOOL_NAME_MAX, sanitizeToolName, upstreamToolName } from '../shared/tool-names.js';
 
 const FORMAT = 'openai-chat';
 const MAX_STOP_SEQUENCES = 4;
@@ -86,18 +86,28 @@ export function encodeOpenAIChatRequest(request: CanonicalRequest, options: Enco
 
 
 function encodeTools(ctx: Context): Json[] {
-  return ctx.request.tools.map((tool, i) => {
-    if (tool.type === 'foreign') return ctx.policy.foreignTool(tool, FORMAT, i);
-    if (tool.cacheControl !== undefined) ctx.policy.hint('tools[].cache_control');
-    return {
-      type: 'function',
-      function: {
-        name: sanitizeToolName(tool.name, OPENAI_TOOL_NAME_MAX),
-        ...(tool.description === undefined ? {} : { description: tool.description }),
-        parameters: tool.inputSchema,
-        ...(tool.strict === undefined ? {} : { strict: tool.strict }),
-      },
-    };
+  return ctx.request.tools.flatMap((tool): Json[] => {
+    switch (tool.type) {
+      case 'foreign':
+        return ctx.policy.foreignTool(tool, FORMAT);
+      case 'web-search':
+        // Chat Completions searches only with dedicated search models (web_search_options), never as a tool.
+        ctx.policy.dropTool(tool.name);
+        return [];
+      case 'function':
+        if (tool.cacheControl !== undefined) ctx.policy.hint('tools[].cache_control');
+        return [
+          {
+            type: 'function',
+            function: {
+              name: upstreamToolName(tool, OPENAI_TOOL_NAME_MAX),
+              ...(tool.description === undefined ? {} : { description: tool.description }),
+              parameters: tool.inputSchema,
+              ...(tool.strict === undefined ? {} : { strict: tool.strict }),
+            },
+          },
+        ];
+    }
   });
 }
 
@@ -153,8 +163,11 @@ function encodeAssistant(ctx: Context, message: AssistantMessage, at: string): {
         calls.push({
           id: part.id,
           type: 'function',
-          function: { name: sanitizeToolName(part.name, OPENAI_TOOL_NAME_MAX), arguments: part.invalidArguments ?? JSON.stringify(part.input) },
+          function: { name: upstreamToolName(part, OPENAI_TOOL_NAME_MAX), arguments: part.invalidArguments ?? JSON.stringify(part.input) },
         });
+        return;
+      case 'web-search':
+        ctx.policy.soft(`${at}.content[${j}]`, 'a web search the provider ran cannot be replayed to OpenAI Chat');
         return;
       case 'foreign':
         if (part.format !== FORMAT) throw ctx.policy.reject(`${at}.content[${j}]`, `\`${part.label}\` has no OpenAI equivalent`);

@@ -65,6 +65,9 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
       case 'redacted-thinking':
         // OpenAI chat has no standard field for reasoning; dropped (spec §6.1).
         return ensureStarted();
+      case 'web-search':
+        // Nor for searches the provider ran; the answer's text says what they found.
+        return ensureStarted();
       case 'tool-call-start': {
         if (tools.has(event.index)) return ensureStarted();
         const slot = { openaiIndex: tools.size, argsSent: false };

@@ -1,8 +1,10 @@
 /**
- * OpenAI Responses request → CanonicalRequest, stateless subset (spec §3.1, §4.8). Stateful features
- * (previous_response_id, conversation, background, prompt templates, item references) and hosted tools
- * are kept as `contract` fields / foreign parts: same-format passthrough still works, while any
- * translation to another format answers 400 naming the field.
+ * OpenAI Responses request → CanonicalRequest (spec §3.1, §4.8). `previous_response_id` and item references are
+ * kept as they came (a `contract` field, foreign parts) for the pipeline to resolve from its response store before
+ * translating. Other server-side state (conversation, background, prompt templates) stays a `contract` field: same-format
+ * passthrough works, translation answers 400 naming it. Namespace tools become functions that remember their
+ * namespace; hosted web search becomes the canonical web-search tool; other hosted tools stay foreign, for
+ * the field policy to drop.
  */
 import type {
   AssistantMessage,
@@ -10,10 +12,12 @@ import type {
   CanonicalMessage,
   CanonicalRequest,
   FormatField,
+  FunctionTool,
   TextPart,
   ToolChoice,
   ToolDefinition,
   UserPart,
+  WebSearchTool,
 } from '../canonical.js';
 import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
 import { parseDataUrl } from '../shared/media.js';
@@ -153,7 +157,8 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
   items.forEach((item, i) => {
     const param = `input[${i}]`;
     if (!isObject(item)) throw invalid(`\`${param}\` must be an object.`, param);
-    const type = item['type'] ?? 'message';
+    // `type` may be left out of a message, and of an item reference (`{id}` alone).
+    const type = item['type'] ?? (item['role'] === undefined && typeof item['id'] === 'string' ? 'item_reference' : 'message');
     switch (type) {
       case 'message': {
         const role = item['role'];
@@ -180,7 +185,23 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
         const name = str(item['name']);
         if (callId === undefined || name === undefined) throw invalid(`\`${param}\` needs call_id and name.`, param);
         toolTurnOpen = false;
-        assistantTurn().content.push(toolCallFromArgumentText(callId, name, item['arguments']));
+        const namespace = str(item['namespace']);
+        const call = toolCallFromArgumentText(callId, name, item['arguments']);
+        assistantTurn().content.push(namespace === undefined ? call : { ...call, namespace });
+        return;
+      }
+      case 'web_search_call': {
+        toolTurnOpen = false;
+        const action = isObject(item['action']) ? item['action'] : {};
+        const sources = Array.isArray(action['sources']) ? action['sources'] : [];
+        assistantTurn().content.push({
+          type: 'web-search',
+          id: str(item['id']) ?? '',
+          query: str(action['query']) ?? '',
+          sources: sources.flatMap((source) => (isObject(source) && typeof source['url'] === 'string' ? [{ url: source['url'] }] : [])),
+          format: FORMAT,
+          raw: [item],
+        });
         return;
       }
       case 'function_call_output': {
@@ -213,8 +234,9 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
         return;
       }
       case 'item_reference':
-        // Stateful: points at a stored item; only an OpenAI upstream can resolve it.
-        assistantTurn().content.push({ type: 'foreign', format: FORMAT, label: 'item_reference (stateful)', raw: item });
+        // Points at an earlier output item: the provider resolves it, or the gateway from its store when it translates.
+        toolTurnOpen = false;
+        assistantTurn().content.push({ type: 'foreign', format: FORMAT, label: 'item_reference', raw: { type: 'item_reference', id: item['id'] } });
         return;
       default:
         // Hosted-tool calls and outputs (web_search_call, computer_call, …).
@@ -225,13 +247,50 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
   return messages;
 }
 
+/** OpenAI's hosted web search, under each name it has had. */
+const WEB_SEARCH_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']);
+
 function decodeTools(value: unknown): ToolDefinition[] {
-  return objectList(value, 'tools', (tool, param): ToolDefinition => {
-    if (tool['type'] !== 'function') return { type: 'foreign', format: FORMAT, name: str(tool['name']) ?? str(tool['type']) ?? 'tool', raw: tool };
-    const name = str(tool['name']);
-    if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
-    return functionTool(name, tool, 'parameters');
-  });
+  return objectList(value, 'tools', (tool, param): ToolDefinition[] => {
+    const type = str(tool['type']);
+    if (type === 'function') return [namedFunction(tool, param)];
+    // A namespace groups ordinary client functions (Codex's multi_agent_v1, MCP servers): each stays a function.
+    if (type === 'namespace') {
+      const namespace = str(tool['name']);
+      if (namespace === undefined || namespace === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
+      return objectList(tool['tools'], `${param}.tools`, (inner, at): ToolDefinition =>
+        inner['type'] === 'function'
+          ? { ...namedFunction(inner, at), namespace }
+          : { type: 'foreign', format: FORMAT, name: `${namespace}.${str(inner['name']) ?? str(inner['type']) ?? 'tool'}`, raw: inner },
+      );
+    }
+    if (type !== undefined && WEB_SEARCH_TOOLS.has(type)) return [webSearchTool(type, tool)];
+    return [{ type: 'foreign', format: FORMAT, name: str(tool['name']) ?? type ?? 'tool', raw: tool }];
+  }).flat();
+}
+
+function namedFunction(tool: Record<string, unknown>, param: string): FunctionTool {
+  const name = str(tool['name']);
+  if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
+  return functionTool(name, tool, 'parameters');
+}
+
+function webSearchTool(name: string, tool: Record<string, unknown>): WebSearchTool {
+  const filters = isObject(tool['filters']) ? tool['filters'] : {};
+  const domains = Array.isArray(filters['allowed_domains']) ? filters['allowed_domains'].filter((d): d is string => typeof d === 'string') : undefined;
+  const location = isObject(tool['user_location']) ? tool['user_location'] : undefined;
+  const place: NonNullable<WebSearchTool['userLocation']> = {};
+  for (const key of ['city', 'region', 'country', 'timezone'] as const) {
+    const v = str(location?.[key]);
+    if (v !== undefined) place[key] = v;
+  }
+  return {
+    type: 'web-search',
+    name,
+    ...(domains === undefined || domains.length === 0 ? {} : { allowedDomains: domains }),
+    ...(Object.keys(place).length === 0 ? {} : { userLocation: place }),
+    raw: tool,
+  };
 }
 
 function decodeToolChoice(value: unknown, tools: ToolDefinition[], extensions: FormatField[]): { choice: ToolChoice | undefined; tools: ToolDefinition[] } {

@@ -7,7 +7,7 @@ import { isObject } from '../shared/json.js';
 import { toDataUrl } from '../shared/media.js';
 import { openAIJsonSchemaSpec } from '../shared/openai-response-format.js';
 import { pathFor } from '../shared/paths.js';
-import { OPENAI_TOOL_NAME_MAX, sanitizeToolName } from '../shared/tool-names.js';
+import { OPENAI_TOOL_NAME_MAX, sanitizeToolName, upstreamToolName } from '../shared/tool-names.js';
 import { TOOL_ERROR_MARKER } from '../openai-chat/encode-request.js';
 
 const FORMAT = 'openai-responses';
@@ -44,16 +44,24 @@ export function encodeResponsesRequest(request: CanonicalRequest, options: Encod
   if (request.stopSequences.length > 0) policy.soft(pathFor(request.source, 'stopSequences'), 'the Responses API has no stop sequences');
   if (request.stream) body['stream'] = true;
 
-  const tools = request.tools.map((tool, i): Json => {
-    if (tool.type === 'foreign') return policy.foreignTool(tool, FORMAT, i);
-    if (tool.cacheControl !== undefined) policy.hint('tools[].cache_control');
-    return {
-      type: 'function',
-      name: sanitizeToolName(tool.name, OPENAI_TOOL_NAME_MAX),
-      ...(tool.description === undefined ? {} : { description: tool.description }),
-      parameters: tool.inputSchema,
-      strict: tool.strict ?? false,
-    };
+  const tools = request.tools.flatMap((tool): Json[] => {
+    switch (tool.type) {
+      case 'foreign':
+        return policy.foreignTool(tool, FORMAT);
+      case 'web-search':
+        return [tool.raw];
+      case 'function':
+        if (tool.cacheControl !== undefined) policy.hint('tools[].cache_control');
+        return [
+          {
+            type: 'function',
+            name: upstreamToolName(tool, OPENAI_TOOL_NAME_MAX),
+            ...(tool.description === undefined ? {} : { description: tool.description }),
+            parameters: tool.inputSchema,
+            strict: tool.strict ?? false,
+          },
+        ];
+    }
   });
   if (tools.length > 0) body['tools'] = tools;
   const choice = request.toolChoice;
@@ -97,7 +105,15 @@ function encodeAssistant(ctx: Context, input: Json[], message: AssistantMessage,
         return;
       case 'tool-call':
         flush();
-        input.push({ type: 'function_call', call_id: part.id, name: sanitizeToolName(part.name, OPENAI_TOOL_NAME_MAX), arguments: part.invalidArguments ?? JSON.stringify(part.input) });
+        input.push({ type: 'function_call', call_id: part.id, name: upstreamToolName(part, OPENAI_TOOL_NAME_MAX), arguments: part.invalidArguments ?? JSON.stringify(part.input) });
+        return;
+      case 'web-search':
+        if (part.format !== FORMAT) {
+          ctx.policy.soft(`${at}.content[${j}]`, 'a web search another provider ran cannot be replayed to OpenAI');
+          return;
+        }
+        flush();
+        input.push(...part.raw.filter(isObject));
         return;
       case 'foreign':
         if (part.format !== FORMAT) throw ctx.policy.reject(`${at}.content[${j}]`, `\`${part.label}\` has no Responses equivalent`);

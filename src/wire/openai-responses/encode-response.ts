@@ -1,5 +1,5 @@
 /** CanonicalResponse → OpenAI `Response` (spec §5, A/B → C). Item ids derive from the response id. */
-import type { AssistantPart, CanonicalResponse } from '../canonical.js';
+import type { AssistantPart, CanonicalResponse, ToolCallPart, WebSearchPart } from '../canonical.js';
 import { toResponsesStatus } from './map-stop-reason.js';
 import { carryRedacted, carrySignature } from './reasoning-carrier.js';
 import { writeResponsesUsage } from './usage.js';
@@ -10,7 +10,7 @@ export function responsesId(id: string): string {
   return id.startsWith('resp_') ? id : `resp_${id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
 }
 
-export function itemId(prefix: 'msg' | 'fc' | 'rs', responseId: string, n: number): string {
+export function itemId(prefix: 'msg' | 'fc' | 'rs' | 'ws', responseId: string, n: number): string {
   return `${prefix}_${responseId.replace(/^resp_/, '')}_${n}`;
 }
 
@@ -23,19 +23,51 @@ export function reasoningItem(id: string, text: string, signature: string | unde
   };
 }
 
-/** Output items in order: reasoning, message (consecutive text merged), function calls. */
-export function outputItems(content: AssistantPart[], responseId: string): Json[] {
-  const items: Json[] = [];
+/** A function call as the Responses API returns it: a namespaced tool's call names the namespace apart. */
+export function functionCallItem(id: string, part: Pick<ToolCallPart, 'id' | 'name' | 'namespace'>, args: string, status: 'in_progress' | 'completed'): Json {
+  return {
+    type: 'function_call',
+    id,
+    call_id: part.id,
+    name: part.name,
+    ...(part.namespace === undefined ? {} : { namespace: part.namespace }),
+    arguments: args,
+    status,
+  };
+}
+
+/** A search the provider ran, as OpenAI reports its own hosted searches. */
+export function webSearchItem(id: string, part: WebSearchPart, status: 'in_progress' | 'completed'): Json {
+  const sources = part.sources.map((s) => ({ type: 'url', url: s.url }));
+  return { type: 'web_search_call', id, status, action: { type: 'search', query: part.query, ...(sources.length > 0 ? { sources } : {}) } };
+}
+
+/** One output item and the canonical parts it was made of (what the response store keeps for later references). */
+export interface OutputItem {
+  item: Json;
+  parts: AssistantPart[];
+}
+
+/** Output items in order: reasoning, message (consecutive text merged), function calls, searches. */
+export function responseOutput(content: AssistantPart[], responseId: string): OutputItem[] {
+  const items: OutputItem[] = [];
   let text: string[] = [];
+  const push = (item: Json, parts: AssistantPart[]): void => {
+    items.push({ item, parts });
+  };
   const flush = (): void => {
     if (text.length === 0) return;
-    items.push({
-      type: 'message',
-      id: itemId('msg', responseId, items.length),
-      role: 'assistant',
-      status: 'completed',
-      content: [{ type: 'output_text', text: text.join(''), annotations: [] }],
-    });
+    const joined = text.join('');
+    push(
+      {
+        type: 'message',
+        id: itemId('msg', responseId, items.length),
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: joined, annotations: [] }],
+      },
+      [{ type: 'text', text: joined }],
+    );
     text = [];
   };
   for (const part of content) {
@@ -45,27 +77,24 @@ export function outputItems(content: AssistantPart[], responseId: string): Json[
         break;
       case 'thinking':
         flush();
-        items.push(reasoningItem(itemId('rs', responseId, items.length), part.text, part.signature));
+        push(reasoningItem(itemId('rs', responseId, items.length), part.text, part.signature), [part]);
         break;
       case 'redacted-thinking':
         flush();
-        items.push({ type: 'reasoning', id: itemId('rs', responseId, items.length), summary: [], encrypted_content: carryRedacted(part.data) });
+        push({ type: 'reasoning', id: itemId('rs', responseId, items.length), summary: [], encrypted_content: carryRedacted(part.data) }, [part]);
         break;
       case 'tool-call':
         flush();
-        items.push({
-          type: 'function_call',
-          id: itemId('fc', responseId, items.length),
-          call_id: part.id,
-          name: part.name,
-          arguments: part.invalidArguments ?? JSON.stringify(part.input),
-          status: 'completed',
-        });
+        push(functionCallItem(itemId('fc', responseId, items.length), part, part.invalidArguments ?? JSON.stringify(part.input), 'completed'), [part]);
+        break;
+      case 'web-search':
+        flush();
+        push(webSearchItem(itemId('ws', responseId, items.length), part, 'completed'), [part]);
         break;
       case 'foreign':
         if (part.format === 'openai-responses') {
           flush();
-          items.push(part.raw as Json);
+          push(part.raw as Json, [part]);
         }
         break;
     }
@@ -115,7 +144,7 @@ export function encodeResponsesResponse(response: CanonicalResponse, options: { 
     // Upstreams other than Responses carry no timestamp; the caller sets `created` from its clock.
     created: response.created ?? 0,
     status: status.status,
-    output: outputItems(response.content, id),
+    output: responseOutput(response.content, id).map((o) => o.item),
     usage: writeResponsesUsage(response.usage),
     incompleteReason: status.incompleteReason,
   });

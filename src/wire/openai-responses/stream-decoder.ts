@@ -11,9 +11,13 @@ import { statusOfOpenAIStreamError } from '../openai-chat/errors.js';
 import { fromResponsesStatus } from './map-stop-reason.js';
 import { readCarried } from './reasoning-carrier.js';
 import { readResponsesUsage } from './usage.js';
+import { failureEvents } from './stream-encoder.js';
 
 export function createResponsesStreamDecoder(): StreamDecoder {
   let done = false;
+  /** What a passthrough failure continues: the response the upstream opened, and its last sequence number. */
+  let opened: Record<string, unknown> | undefined;
+  let sequence = -1;
   let nextTool = 0;
   /** output_index → canonical tool index. */
   const tools = new Map<number, number>();
@@ -29,6 +33,7 @@ export function createResponsesStreamDecoder(): StreamDecoder {
     switch (data['type']) {
       case 'response.created': {
         const response = isObject(data['response']) ? data['response'] : {};
+        opened = response;
         const id = str(response['id']);
         const model = str(response['model']);
         return [{ type: 'start', ...(id === undefined ? {} : { id }), ...(model === undefined ? {} : { model }) }];
@@ -113,7 +118,12 @@ export function createResponsesStreamDecoder(): StreamDecoder {
         done = true;
         return [{ type: 'error', error: malformedStreamError(event.data) }];
       }
+      if (typeof data['sequence_number'] === 'number') sequence = data['sequence_number'];
       return onEvent(data);
+    },
+    failPassthrough(error: GatewayError): string | undefined {
+      const response = opened;
+      return response === undefined ? undefined : failureEvents(error, (failure) => ({ ...response, status: 'failed', error: failure }), () => ++sequence);
     },
     end(): CanonicalStreamEvent[] {
       return [];

@@ -10,11 +10,12 @@ import type { GatewayError } from '../../core/errors.js';
 import type { Usage } from '../../core/usage.js';
 import { ZERO_USAGE } from '../../core/usage.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
-import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
+import type { AssistantPart, CanonicalStreamEvent, StopReason } from '../canonical.js';
+import { toolCallFromArgumentText } from '../shared/tool-call.js';
 import { formatSseJson } from '../sse.js';
 import { mergeUsage } from '../shared/usage.js';
 import { openAIErrorObject } from '../openai-chat/errors.js';
-import { itemId, reasoningItem, responseObject, responsesId } from './encode-response.js';
+import { functionCallItem, itemId, reasoningItem, responseObject, responsesId, webSearchItem } from './encode-response.js';
 import { carryRedacted } from './reasoning-carrier.js';
 import { toResponsesStatus } from './map-stop-reason.js';
 import { writeResponsesUsage } from './usage.js';
@@ -24,7 +25,21 @@ type Json = Record<string, unknown>;
 type OpenItem =
   | { kind: 'message'; outputIndex: number; id: string; text: string }
   | { kind: 'reasoning'; outputIndex: number; id: string; text: string; signature: string | undefined; partOpen: boolean }
-  | { kind: 'tool'; outputIndex: number; id: string; callId: string; name: string; args: string };
+  | { kind: 'tool'; outputIndex: number; id: string; callId: string; name: string; namespace: string | undefined; args: string };
+
+/**
+ * The end of a Responses stream that failed: an `error` event, then `response.failed` with the response made
+ * by `failed` from the error. `sequence` numbers both events.
+ */
+export function failureEvents(error: GatewayError, failed: (error: Json) => Json, sequence: () => number): string {
+  const body = openAIErrorObject(error);
+  const code = typeof body['code'] === 'string' ? body['code'] : String(body['type']);
+  const failure = { code, message: error.message };
+  return (
+    formatSseJson({ type: 'error', sequence_number: sequence(), code, message: error.message, param: error.param ?? null }, 'error') +
+    formatSseJson({ type: 'response.failed', sequence_number: sequence(), response: failed(failure) }, 'response.failed')
+  );
+}
 
 export function createResponsesStreamEncoder(options: StreamEncoderOptions): StreamEncoder {
   const id = responsesId(options.id);
@@ -39,6 +54,11 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
   let toolsSeen = 0;
 
   const emit = (type: string, data: Json): string => formatSseJson({ type, sequence_number: seq++, ...data }, type);
+  /** Records a finished item for the final response object and tells the caller what it carried. */
+  const complete = (outputIndex: number, item: Json, parts: AssistantPart[]): void => {
+    output[outputIndex] = item;
+    options.onOutputItem?.(String(item['id']), parts);
+  };
 
   function base(status: 'in_progress' | 'completed' | 'incomplete' | 'failed', extra: { usage?: Json; incompleteReason?: string; error?: Json } = {}): Json {
     return responseObject({
@@ -66,7 +86,7 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
     if (item.kind === 'message') {
       const part = { type: 'output_text', text: item.text, annotations: [] };
       const done = { type: 'message', id: item.id, role: 'assistant', status: 'completed', content: [part] };
-      output[item.outputIndex] = done;
+      complete(item.outputIndex, done, [{ type: 'text', text: item.text }]);
       return (
         emit('response.output_text.done', { item_id: item.id, output_index: item.outputIndex, content_index: 0, text: item.text, logprobs: [] }) +
         emit('response.content_part.done', { item_id: item.id, output_index: item.outputIndex, content_index: 0, part }) +
@@ -74,7 +94,7 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
       );
     }
     const done = reasoningItem(item.id, item.text, item.signature);
-    output[item.outputIndex] = done;
+    complete(item.outputIndex, done, [{ type: 'thinking', text: item.text, ...(item.signature === undefined ? {} : { signature: item.signature }) }]);
     let out = '';
     if (item.partOpen) {
       const part = { type: 'summary_text', text: item.text };
@@ -89,8 +109,9 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
     const tool = openTools.get(index);
     if (tool === undefined) return '';
     openTools.delete(index);
-    const done = { type: 'function_call', id: tool.id, call_id: tool.callId, name: tool.name, arguments: tool.args, status: 'completed' };
-    output[tool.outputIndex] = done;
+    const call = { id: tool.callId, name: tool.name, ...(tool.namespace === undefined ? {} : { namespace: tool.namespace }) };
+    const done = functionCallItem(tool.id, call, tool.args, 'completed');
+    complete(tool.outputIndex, done, [{ ...toolCallFromArgumentText(tool.callId, tool.name, tool.args), ...(tool.namespace === undefined ? {} : { namespace: tool.namespace }) }]);
     return (
       emit('response.function_call_arguments.done', { item_id: tool.id, output_index: tool.outputIndex, arguments: tool.args, name: tool.name }) +
       emit('response.output_item.done', { output_index: tool.outputIndex, item: done })
@@ -162,7 +183,26 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
         const outputIndex = output.length;
         const item = { type: 'reasoning', id: itemId('rs', id, outputIndex), summary: [], encrypted_content: carryRedacted(event.data) };
         output.push(item);
+        complete(outputIndex, item, [{ type: 'redacted-thinking', data: event.data }]);
         return out + emit('response.output_item.added', { output_index: outputIndex, item }) + emit('response.output_item.done', { output_index: outputIndex, item });
+      }
+      case 'web-search': {
+        // The provider reports a search once it is over: its whole life cycle goes out at once.
+        const out = closeAll();
+        const outputIndex = output.length;
+        const itemIdent = itemId('ws', id, outputIndex);
+        const at = { item_id: itemIdent, output_index: outputIndex };
+        output.push({});
+        const done = webSearchItem(itemIdent, event.part, 'completed');
+        complete(outputIndex, done, [event.part]);
+        return (
+          out +
+          emit('response.output_item.added', { output_index: outputIndex, item: webSearchItem(itemIdent, event.part, 'in_progress') }) +
+          emit('response.web_search_call.in_progress', at) +
+          emit('response.web_search_call.searching', at) +
+          emit('response.web_search_call.completed', at) +
+          emit('response.output_item.done', { output_index: outputIndex, item: done })
+        );
       }
       case 'tool-call-start': {
         if (openTools.has(event.index)) return '';
@@ -170,9 +210,9 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
         const outputIndex = output.length;
         output.push({});
         toolsSeen++;
-        const tool = { kind: 'tool' as const, outputIndex, id: itemId('fc', id, outputIndex), callId: event.id, name: event.name, args: '' };
+        const tool = { kind: 'tool' as const, outputIndex, id: itemId('fc', id, outputIndex), callId: event.id, name: event.name, namespace: event.namespace, args: '' };
         openTools.set(event.index, tool);
-        return out + emit('response.output_item.added', { output_index: outputIndex, item: { type: 'function_call', id: tool.id, call_id: tool.callId, name: tool.name, arguments: '', status: 'in_progress' } });
+        return out + emit('response.output_item.added', { output_index: outputIndex, item: functionCallItem(tool.id, { id: event.id, name: event.name, ...(event.namespace === undefined ? {} : { namespace: event.namespace }) }, '', 'in_progress') });
       }
       case 'tool-call-delta': {
         const tool = openTools.get(event.index);
@@ -208,13 +248,7 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
   function fail(error: GatewayError): string {
     if (finished) return '';
     finished = true;
-    const body = openAIErrorObject(error);
-    const code = typeof body['code'] === 'string' ? body['code'] : String(body['type']);
-    return (
-      ensureStarted() +
-      emit('error', { code, message: error.message, param: error.param ?? null }) +
-      emit('response.failed', { response: base('failed', { error: { code, message: error.message } }) })
-    );
+    return ensureStarted() + failureEvents(error, (failure) => base('failed', { error: failure }), () => seq++);
   }
 
   return {

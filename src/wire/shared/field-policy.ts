@@ -1,6 +1,8 @@
 /**
  * Spec §8 field policy while encoding a request: hints are dropped and reported, class-2 knobs and ⚠
  * fallbacks are dropped and reported (a 400 in strict mode), output-contract changes are always a 400.
+ * A tool the target has no equivalent for (a hosted or provider-specific one) is a class-2 drop: the model
+ * simply is not offered it, which is no broken contract, and strict mode refuses instead.
  */
 import type { GatewayError } from '../../core/errors.js';
 import type { WireFormat } from '../codec.js';
@@ -43,10 +45,17 @@ export class FieldPolicy {
     }
   }
 
-  /** A provider-specific tool goes back out as it came in its own format and cannot cross to another. */
-  foreignTool(tool: ForeignTool, target: WireFormat, index: number): Record<string, unknown> {
-    if (tool.format === target) return tool.raw;
-    throw this.reject(`tools[${index}]`, `\`${tool.name}\` is a provider-specific tool`);
+  /** A provider-specific tool goes back out as it came in its own format; to another format it is dropped. */
+  foreignTool(tool: ForeignTool, target: WireFormat): Record<string, unknown>[] {
+    if (tool.format === target) return [tool.raw];
+    this.dropTool(tool.name);
+    return [];
+  }
+
+  /** Drops a tool, named in the report (`tools[web_search]`) so the user sees which one the model lost. */
+  dropTool(name: string): void {
+    if (this.strict) throw invalid(`The tool \`${name}\` has no equivalent in the upstream format; strict mode refuses to drop it.`, 'tools');
+    this.hint(`tools[${name}]`);
   }
 
   get dropped(): string[] {

@@ -1,8 +1,9 @@
 /**
- * Tool id and name sanitising (pitfall 4). Anthropic wants ids `^[a-zA-Z0-9_-]+$` and names of at most
- * 128 such characters; OpenAI wants names of at most 64. Both functions are deterministic, so a tool call
- * and its result map to the same id, and a changed value gets a short hash so two different originals
- * never collide.
+ * Tool id and name sanitising (pitfall 4), and the one mapping between the names a client declared and the names
+ * an upstream sees. Anthropic wants ids `^[a-zA-Z0-9_-]+$` and names of at most 128 such characters; OpenAI Chat
+ * wants names of at most 64. A tool declared inside a Responses `namespace` is offered as one flat name,
+ * `<namespace>__<name>` as Codex itself flattens them. Both functions are deterministic, so a tool call and its
+ * result map to the same id, and a changed value gets a short hash so two different originals never collide.
  */
 import { createHash } from 'node:crypto';
 import type { CanonicalRequest, CanonicalResponse, CanonicalStreamEvent } from '../canonical.js';
@@ -30,33 +31,63 @@ export function sanitizeToolName(name: string, maxLength: number): string {
 export const OPENAI_TOOL_NAME_MAX = 64;
 export const ANTHROPIC_TOOL_NAME_MAX = 128;
 
+/** A tool's name as the client knows it: a Responses function may sit in a namespace. */
+export interface ClientToolName {
+  name: string;
+  namespace?: string;
+}
+
 /**
- * Maps tool names as the upstream will report them back to the names the client declared. The pipeline
- * applies it to responses and stream events when a request's tool names had to be rewritten.
+ * The name a tool (or a call of it) goes by upstream: the namespace joined to the name with `__` (trailing `_` of
+ * the namespace and leading `_` of the name trimmed, as Codex's flat names are), then sanitised to the target's rules.
  */
-export function toolNameRestorer(request: CanonicalRequest, maxLength: number): (name: string) => string {
-  const back = new Map<string, string>();
+export function upstreamToolName(tool: ClientToolName, maxLength: number): string {
+  return sanitizeToolName(tool.namespace === undefined ? tool.name : `${trimEnd(tool.namespace)}__${trimStart(tool.name)}`, maxLength);
+}
+
+function trimEnd(s: string): string {
+  let end = s.length;
+  while (end > 0 && s[end - 1] === '_') end--;
+  return s.slice(0, end);
+}
+
+function trimStart(s: string): string {
+  let start = 0;
+  while (start < s.length && s[start] === '_') start++;
+  return s.slice(start);
+}
+
+/**
+ * Maps tool names as the upstream will report them back to the names (and namespaces) the client declared, or
+ * undefined when every declared name goes upstream unchanged. The pipeline applies it to responses and stream
+ * events.
+ */
+export function toolNameRestorer(request: CanonicalRequest, maxLength: number): ((name: string) => ClientToolName) | undefined {
+  const back = new Map<string, ClientToolName>();
   for (const tool of request.tools) {
     if (tool.type !== 'function') continue;
-    const sent = sanitizeToolName(tool.name, maxLength);
-    if (sent !== tool.name) back.set(sent, tool.name);
+    const sent = upstreamToolName(tool, maxLength);
+    if (sent !== tool.name || tool.namespace !== undefined) {
+      back.set(sent, tool.namespace === undefined ? { name: tool.name } : { name: tool.name, namespace: tool.namespace });
+    }
   }
-  return (name) => back.get(name) ?? name;
+  if (back.size === 0) return undefined;
+  return (name) => back.get(name) ?? { name };
 }
 
 export function restoreToolNamesInResponse(
   response: CanonicalResponse,
-  restore: (name: string) => string,
+  restore: (name: string) => ClientToolName,
 ): CanonicalResponse {
   return {
     ...response,
-    content: response.content.map((part) => (part.type === 'tool-call' ? { ...part, name: restore(part.name) } : part)),
+    content: response.content.map((part) => (part.type === 'tool-call' ? { ...part, ...restore(part.name) } : part)),
   };
 }
 
 export function restoreToolNameInEvent(
   event: CanonicalStreamEvent,
-  restore: (name: string) => string,
+  restore: (name: string) => ClientToolName,
 ): CanonicalStreamEvent {
-  return event.type === 'tool-call-start' ? { ...event, name: restore(event.name) } : event;
+  return event.type === 'tool-call-start' ? { ...event, ...restore(event.name) } : event;
 }

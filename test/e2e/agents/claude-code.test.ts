@@ -74,7 +74,7 @@ describe.skipIf(!cli)(`Claude Code (${cli?.version ?? 'not installed'}) through 
     const seen = fake.requests.length;
     fake.queueScenarios(
       { kind: 'tools', text: 'I will read the file.', usage, calls: [{ name: 'Bash', arguments: { command: 'cat marker.txt', description: 'Print the marker file' } }] },
-      { kind: 'echo', from: 'tool_result', usage },
+      { kind: 'tool_output', usage },
     );
     const run = await runCli(
       cli!,

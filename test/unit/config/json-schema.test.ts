@@ -9,7 +9,7 @@ type Schema = Record<string, unknown>;
 
 const SUPPORTED = new Set([
   '$schema', 'title', 'description', 'default', 'type', 'anyOf', 'enum', 'pattern', 'minLength', 'minimum', 'maximum',
-  'exclusiveMinimum', 'properties', 'required', 'additionalProperties', 'propertyNames', 'items', 'format',
+  'exclusiveMinimum', 'properties', 'required', 'additionalProperties', 'propertyNames', 'items', 'minItems', 'format',
 ]);
 
 function typeOf(value: unknown): string {
@@ -56,6 +56,7 @@ function validate(schema: Schema, value: unknown, path = '$'): string[] {
       else if (typeof schema.additionalProperties === 'object') errors.push(...validate(schema.additionalProperties as Schema, child, `${path}.${key}`));
     }
   }
+  if (Array.isArray(value) && typeof schema.minItems === 'number' && value.length < schema.minItems) errors.push(`${path}: too few items`);
   if (Array.isArray(value) && typeof schema.items === 'object') {
     value.forEach((item, i) => errors.push(...validate(schema.items as Schema, item, `${path}[${i}]`)));
   }

@@ -110,8 +110,45 @@ describe('non-stream', () => {
         ],
       },
     ];
-    const msg = await client.messages.create({ ...base, messages }, opts({ kind: 'echo', from: 'tool_result' }));
+    const msg = await client.messages.create({ ...base, messages }, opts({ kind: 'tool_output' }));
     expect(msg.content).toEqual([{ type: 'text', text: 'marker-1\nmarker-2' }]);
+  });
+});
+
+describe('server-side web search and tool loops', () => {
+  const searchTool = { type: 'web_search_20250305' as const, name: 'web_search' as const };
+
+  it('a search is server_tool_use then its web_search_tool_result, then the answer, and the usage counts it', async () => {
+    const message = await client.messages.create({ ...base, tools: [searchTool] }, opts({ kind: 'web_search', query: 'gateway docs' }));
+    expect(message.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_search_tool_result', 'text']);
+    const [use, result] = message.content;
+    expect(use).toMatchObject({ type: 'server_tool_use', name: 'web_search', input: { query: 'gateway docs' } });
+    expect(use?.type === 'server_tool_use' ? use.id : '').toMatch(/^srvtoolu_01/);
+    expect(result).toMatchObject({ type: 'web_search_tool_result', tool_use_id: use?.type === 'server_tool_use' ? use.id : '' });
+    expect(message.usage.server_tool_use).toMatchObject({ web_search_requests: 1 });
+  });
+
+  it('streamed, finalMessage() assembles the search query and its results', async () => {
+    const message = await client.messages.stream({ ...base, tools: [searchTool] }, opts({ kind: 'web_search' })).finalMessage();
+    expect(message.content.map((b) => b.type)).toEqual(['server_tool_use', 'web_search_tool_result', 'text']);
+    expect(message.content[0]).toMatchObject({ input: { query: 'ai gateway' } });
+    const result = message.content[1];
+    expect(result?.type === 'web_search_tool_result' && Array.isArray(result.content) ? result.content.map((r) => r.url) : []).toEqual(['https://example.com/gateway', 'https://example.org/proxy']);
+  });
+
+  it('tool_output answers with the last tool result of the conversation', async () => {
+    const message = await client.messages.create(
+      {
+        ...base,
+        messages: [
+          { role: 'user', content: 'run it' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'hi\n' }] }] },
+        ],
+      },
+      opts({ kind: 'tool_output', text: 'It printed: ' }),
+    );
+    expect(message.content).toEqual([{ type: 'text', text: 'It printed: hi\n' }]);
   });
 });
 

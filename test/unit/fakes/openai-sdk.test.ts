@@ -103,7 +103,7 @@ describe('non-stream', () => {
           { role: 'tool', tool_call_id: 'call_b', content: [{ type: 'text', text: 'marker-2' }] },
         ],
       },
-      opts({ kind: 'echo', from: 'tool_result' }),
+      opts({ kind: 'tool_output' }),
     );
     expect(res.choices[0]?.message.content).toBe('marker-1\nmarker-2');
   });

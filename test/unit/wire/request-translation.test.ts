@@ -59,7 +59,6 @@ describe('field policy (spec §8)', () => {
     ['audio', { audio: { voice: 'alloy', format: 'wav' } }],
     ['prediction', { prediction: { type: 'content', content: 'x' } }],
     ['web_search_options', { web_search_options: {} }],
-    ['tools[0]', { tools: [{ type: 'custom', custom: { name: 'grammar' } }] }],
     ['messages[0].content[0]', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }] }] }],
   ];
   for (const [param, extra] of hard) {
@@ -70,7 +69,18 @@ describe('field policy (spec §8)', () => {
     });
   }
 
-  it('Anthropic → OpenAI refuses server tools, MCP servers, provider file ids and >4 stop sequences', () => {
+  it('a tool the target has no equivalent for is dropped and named, so the model is not offered it; strict mode refuses', () => {
+    const custom = A.decodeRequest({ model: 'm', messages: user, tools: [{ type: 'custom', custom: { name: 'grammar' } }, { type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] });
+    const encoded = B.encodeRequest(custom, LAX);
+    expect(encoded.body['tools']).toEqual([{ name: 'f', input_schema: { type: 'object' } }]);
+    expect(encoded.dropped).toContain('tools[grammar]');
+    expect(thrown(() => B.encodeRequest(custom, { ...LAX, strict: true }))).toMatchObject({ kind: 'invalid_request', status: 400, param: 'tools' });
+    const server = B.decodeRequest({ model: 'c', max_tokens: 5, messages: user, tools: [{ type: 'web_search_20250305', name: 'web_search' }] });
+    expect(A.encodeRequest(server, LAX)).toMatchObject({ dropped: ['tools[web_search]'] });
+    expect(A.encodeRequest(server, LAX).body).not.toHaveProperty('tools');
+  });
+
+  it('Anthropic → OpenAI refuses replaying server tool blocks, MCP servers, provider file ids and >4 stop sequences', () => {
     expect(thrown(() => A.encodeRequest(B.decodeRequest({ model: 'c', max_tokens: 5, messages: user, mcp_servers: [{ url: 'x' }] }), LAX))).toMatchObject({ param: 'mcp_servers' });
     expect(thrown(() => A.encodeRequest(B.decodeRequest({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'file_1' } }] }] }), LAX))).toMatchObject({ param: 'messages[0].content[0]' });
     expect(thrown(() => A.encodeRequest(B.decodeRequest({ model: 'c', max_tokens: 5, messages: user, stop_sequences: ['a', 'b', 'c', 'd', 'e'] }), LAX))).toMatchObject({ param: 'stop_sequences' });
