@@ -1,7 +1,7 @@
 /**
  * Runs the real Codex CLI (`@openai/codex`, pinned) non-interactively against a gateway: a fresh HOME and
- * CODEX_HOME in a temp dir, a `config.toml` with a custom provider speaking the Responses API to the gateway,
- * analytics and plugins off (so Codex reaches nothing but the gateway), stdin closed (an open pipe makes
+ * CODEX_HOME in a temp dir, the README's `config.toml` (so the documented provider is the one that runs) pointed
+ * at the test gateway, with retries, analytics and plugins off (so Codex reaches nothing but the gateway), stdin closed (an open pipe makes
  * `codex exec` wait for it), and a clean environment.
  */
 import { spawn } from 'node:child_process';
@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { atGateway, readmeSnippet } from './readme-snippets.js';
 
 const require = createRequire(import.meta.url);
 /** The npm launcher; it execs the platform's native binary, so no Node process stays in between. */
@@ -24,8 +25,8 @@ export interface CodexHome {
 }
 
 export interface CodexSetup {
-  /** The gateway's OpenAI base URL for this agent, e.g. `http://127.0.0.1:PORT/agents/codex/v1`. */
-  baseUrl: string;
+  /** The gateway's address for this agent, e.g. `http://127.0.0.1:PORT/agents/codex` (the README adds `/v1`). */
+  gatewayUrl: string;
   /** Pin it: Codex's default model is a "code mode" one with a different tool set. */
   model: string;
 }
@@ -36,28 +37,23 @@ export function makeCodexHome(setup: CodexSetup): CodexHome {
   const workdir = join(home, 'work');
   mkdirSync(codexHome);
   mkdirSync(workdir);
+  const documented = atGateway(readmeSnippet('codex-config').code, setup.gatewayUrl).replace(/^model = .*$/m, `model = ${JSON.stringify(setup.model)}`);
   writeFileSync(
     join(codexHome, 'config.toml'),
     [
-      `model = ${JSON.stringify(setup.model)}`,
-      'model_provider = "gateway"',
+      // Top-level keys go before the README's tables.
       'check_for_update_on_startup = false',
+      documented,
+      // Still inside [model_providers.gateway]: a failure must fail the test at once, not after Codex's own retries.
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      'stream_idle_timeout_ms = 20000',
       '',
       '[analytics]',
       'enabled = false',
       '',
       '[features]',
       'plugins = false',
-      '',
-      '[model_providers.gateway]',
-      'name = "ai-gateway"',
-      `base_url = ${JSON.stringify(setup.baseUrl)}`,
-      'wire_api = "responses"',
-      'env_key = "GATEWAY_KEY"',
-      // A failure must fail the test at once, not after Codex's own retries.
-      'request_max_retries = 0',
-      'stream_max_retries = 0',
-      'stream_idle_timeout_ms = 20000',
       '',
     ].join('\n'),
   );
@@ -75,7 +71,7 @@ export interface CodexRun {
 /** `codex exec --json PROMPT` with its sandbox and approvals off (the test's temp dir is the workspace). */
 export function runCodexExec(home: CodexHome, prompt: string, timeoutMs = 60_000): Promise<CodexRun> {
   const args = [CODEX_LAUNCHER, 'exec', '--ephemeral', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '--json', prompt];
-  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home.home, CODEX_HOME: home.codexHome, GATEWAY_KEY: 'sk-codex-virtual', LANG: 'C.UTF-8' };
+  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home.home, CODEX_HOME: home.codexHome, OPENAI_API_KEY: 'sk-codex-virtual', LANG: 'C.UTF-8' };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: home.workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 function home(agent: string, model: string): CodexHome {
-  const made = makeCodexHome({ baseUrl: `${gw.url}/agents/${agent}/v1`, model });
+  const made = makeCodexHome({ gatewayUrl: `${gw.url}/agents/${agent}`, model });
   homes.push(made);
   return made;
 }
