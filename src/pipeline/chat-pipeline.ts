@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../observe/logger.js';
+import { maskSecret } from '../observe/redact.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
 import type { WireFormat } from '../wire/codec.js';
 import { codecFor, OPENAI_TOOL_NAME_MAX, restoreToolNameInEvent, toolNameRestorer } from '../wire/index.js';
@@ -82,6 +83,8 @@ export async function handleChat(
   let upstreamFailure: { format: WireFormat; status: number; text: string; error: GatewayError } | undefined;
   /** The last target a request was sent to, so a row of a failed call still names the provider that failed. */
   let tried: RouteTarget | undefined;
+  /** The first-choice target: when another one answers, the row names this one as the provider it stood in for. */
+  let primary: RouteTarget | undefined;
   /** The price of the target that answered, looked up once. */
   let price: ModelPrice | undefined;
   /** What the call used, once metered (before the answer goes out when it is not streamed). */
@@ -97,6 +100,7 @@ export async function handleChat(
       bodyText = body.toString('utf8');
       request = codecFor(clientFormat).decodeRequest(parseJsonBody(body));
       const targets = deps.router.resolve(request.model, identity.agent);
+      primary = targets[0];
       const hold = holdFor(identity.agent, targets, request, body.length, settings, deps.meter);
       admission = deps.controls.admit(hold.request);
       // A budget guard counts a stream's tokens once its bytes no longer prove it fits: load the tokenizer while
@@ -256,6 +260,9 @@ export async function handleChat(
         path,
         bytesIn: bodyBytes,
         bytesOut,
+        // An upstream may quote the client's own key back; the audit keeps it masked like the configured ones.
+        errorMessage: clientClosed || !error ? null : maskSecret(error.message, identity?.clientKey),
+        fallbackFrom: tried !== undefined && primary !== undefined && tried !== primary ? primary.provider.spec.name : null,
       },
     });
   } finally {

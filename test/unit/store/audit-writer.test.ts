@@ -36,7 +36,15 @@ describe('BatchedAuditWriter', () => {
   });
 
   it('round-trips every field, including nulls and booleans', () => {
-    const full = makeRow({ stream: true, estimated: true, dropped: 'seed,top_k', errorCode: 'upstream_timeout', status: 504 });
+    const full = makeRow({
+      stream: true,
+      estimated: true,
+      dropped: 'seed,top_k',
+      errorCode: 'upstream_timeout',
+      status: 504,
+      errorMessage: 'the provider sent no first byte within 60 s',
+      fallbackFrom: 'openai',
+    });
     const sparse = makeRow({
       provider: null,
       upstreamModel: null,
@@ -47,6 +55,7 @@ describe('BatchedAuditWriter', () => {
       costCacheRead: null,
       costCacheWrite: null,
       costOutput: null,
+      costReasoning: null,
       priceVersion: null,
       ttfbMs: null,
       estimated: false,
