@@ -27,6 +27,7 @@ import { GatewayControls, SqliteControlPersistence } from './controls.js';
 import { ControlActions } from './control-actions.js';
 import { LiveState } from './live-state.js';
 import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
+import { RequestQueries } from './request-queries.js';
 import { handleAdmin, metricsAuthorized } from './admin-api.js';
 import { createProxyHandler } from './proxy-handler.js';
 import { refusalRecord } from './refusal-record.js';
@@ -64,6 +65,8 @@ export interface RunningGateway {
   readonly controls: GatewayControls;
   readonly dashboard: InProcessDashboardSource;
   readonly actions: ControlActions;
+  /** Log search, request detail and spend by model (what the dashboard and /api/logs, /api/usage ask). */
+  readonly queries: RequestQueries;
   config(): GatewayConfig;
   /** Applies a new config; returns false (and keeps the old one) when the controls reject it. */
   reload(result: LoadResult, actor?: string): boolean;
@@ -75,6 +78,8 @@ export interface RunningGateway {
 const TICK_MS = 1000;
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
 const DRAIN_TIMEOUT_MS = 10_000;
+/** Characters of an error message kept in the audit (an upstream's error body can be long). */
+const MAX_ERROR_MESSAGE = 2000;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const clock = options.clock ?? systemClock;
@@ -105,7 +110,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const bus = new EventBus<GatewayEvents>();
   // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
   const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls) });
-  const live = new LiveState(clock);
+  const live = new LiveState(clock, startedAt);
   const providers = new ProviderSet({ clock, ...(options.mockBehaviour ? { mockBehaviour: options.mockBehaviour } : {}) });
   providers.apply(config);
   const meter = new PriceMeter(config, clock);
@@ -121,6 +126,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onRateLimited: (agent) => metrics.rateLimitHit(agent),
   });
   restoreFromStore(store, controls);
+  live.restoreLastErrors(store.queries.lastErrors());
+  const queries = new RequestQueries({ clock, store, live, dayStart: () => controls.ledger.windowStarts().dayFrom });
   const router = new ConfigRouter(() => config, providers);
   const actions = new ControlActions(controls, clock);
 
@@ -143,7 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   let closing: Promise<void> | undefined;
   const shutdown = new AbortController();
-  const dashboard = new InProcessDashboardSource(snapshotDeps, actions, () => close());
+  const dashboard = new InProcessDashboardSource(snapshotDeps, actions, queries, () => close());
 
   bus.on('control', (event) => {
     store.sink.recordControlEvent(event);
@@ -159,6 +166,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const recorder = {
     record(record: RequestRecord): void {
       const row = record.row;
+      // Error text can quote what an upstream said, and upstreams echo keys: it is stored and shown masked.
+      if (row.errorMessage) row.errorMessage = redactor.redact(row.errorMessage.slice(0, MAX_ERROR_MESSAGE));
       store.sink.record(row);
       metrics.requestFinished({
         agent: row.agent,
@@ -230,6 +239,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           bus,
           actions,
           breakers: () => controls.breakers.snapshot(),
+          queries,
           closing: shutdown.signal,
         }),
       proxy: async (req, res, endpoint, agent, v1Path, search, requestId) => {
@@ -388,6 +398,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     controls,
     dashboard,
     actions,
+    queries,
     config: () => config,
     reload,
     pruneNow,

@@ -6,17 +6,23 @@
 import type { Key } from 'ink';
 
 /** Where the keyboard focus is; each context has its own bindings. */
-export type KeyContext = 'main' | 'detail' | 'help' | 'filter' | 'budget';
+export type KeyContext = 'main' | 'detail' | 'request' | 'usage' | 'help' | 'filter' | 'budget';
 
 export type CommandName =
   | 'nav.up'
   | 'nav.down'
+  | 'nav.pageUp'
+  | 'nav.pageDown'
   | 'focus.next'
   | 'agent.pause'
   | 'agent.budget'
-  | 'agent.detail'
+  | 'view.open'
   | 'breaker.reset'
   | 'log.filter'
+  | 'log.freeze'
+  | 'agents.sort'
+  | 'view.usage'
+  | 'request.copy'
   | 'help.toggle'
   | 'view.back'
   | 'app.quit'
@@ -26,7 +32,7 @@ export type CommandName =
   | 'input.cancel'
   | 'input.erase';
 
-type NamedKey = 'upArrow' | 'downArrow' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
+type NamedKey = 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
 
 export type KeyStroke = { char: string; ctrl?: boolean } | { key: NamedKey; shift?: boolean };
 
@@ -49,16 +55,21 @@ export const COMMANDS: readonly Binding[] = [
     contexts: ['main', 'detail'],
     keys: [{ key: 'upArrow' }, { char: 'k' }],
     label: '↑↓',
-    description: 'select',
+    description: 'select / scroll',
+    short: 'select',
     footer: ['main', 'detail'],
   },
-  { command: 'nav.down', contexts: ['main', 'detail'], keys: [{ key: 'downArrow' }, { char: 'j' }], label: 'j k', description: 'select' },
+  { command: 'nav.down', contexts: ['main', 'detail'], keys: [{ key: 'downArrow' }, { char: 'j' }], label: 'j k', description: 'select / scroll' },
+  { command: 'nav.pageUp', contexts: ['main'], keys: [{ key: 'pageUp' }], label: 'PgUp', description: 'log: a page newer' },
+  { command: 'nav.pageDown', contexts: ['main'], keys: [{ key: 'pageDown' }], label: 'PgDn', description: 'log: a page older' },
   {
     command: 'focus.next',
     contexts: ['main'],
     keys: [{ key: 'tab', shift: false }],
     label: 'tab',
-    description: 'agents / breakers',
+    description: 'agents / log / breakers',
+    short: 'focus',
+    footer: ['main'],
   },
   {
     command: 'agent.pause',
@@ -78,11 +89,11 @@ export const COMMANDS: readonly Binding[] = [
     footer: ['main', 'detail'],
   },
   {
-    command: 'agent.detail',
+    command: 'view.open',
     contexts: ['main'],
     keys: [{ key: 'return' }],
     label: '⏎',
-    description: 'details',
+    description: 'agent or request details',
     short: 'detail',
     footer: ['main'],
   },
@@ -93,40 +104,75 @@ export const COMMANDS: readonly Binding[] = [
     label: 'r',
     description: 'reset breaker',
     short: 'reset',
-    footer: ['main'],
   },
   {
     command: 'log.filter',
     contexts: ['main'],
     keys: [{ char: '/' }],
     label: '/',
-    description: 'filter log',
+    description: 'filter log (all history)',
     short: 'filter',
     footer: ['main'],
   },
   {
+    command: 'log.freeze',
+    contexts: ['main'],
+    keys: [{ char: 'f' }],
+    label: 'f',
+    description: 'freeze/unfreeze log',
+    short: 'freeze',
+    footer: ['main'],
+  },
+  {
+    command: 'agents.sort',
+    contexts: ['main'],
+    keys: [{ char: 's' }],
+    label: 's',
+    description: 'sort agents',
+    short: 'sort',
+    footer: ['main'],
+  },
+  {
+    command: 'view.usage',
+    contexts: ['main', 'usage'],
+    keys: [{ char: 'm' }],
+    label: 'm',
+    description: 'spend by model/provider',
+    short: 'models',
+    footer: ['main', 'usage'],
+  },
+  {
+    command: 'request.copy',
+    contexts: ['request'],
+    keys: [{ char: 'c' }],
+    label: 'c',
+    description: 'copy request id',
+    short: 'copy id',
+    footer: ['request'],
+  },
+  {
     command: 'help.toggle',
-    contexts: ['main', 'detail', 'help'],
+    contexts: ['main', 'detail', 'request', 'usage', 'help'],
     keys: [{ char: '?' }],
     label: '?',
     description: 'help',
-    footer: ['main', 'detail', 'help'],
+    footer: ['main', 'detail', 'request', 'usage', 'help'],
   },
   {
     command: 'view.back',
-    contexts: ['detail', 'help'],
+    contexts: ['detail', 'request', 'usage', 'help'],
     keys: [{ key: 'escape' }],
     label: 'esc',
     description: 'back',
-    footer: ['detail', 'help'],
+    footer: ['detail', 'request', 'usage', 'help'],
   },
   {
     command: 'app.quit',
-    contexts: ['main', 'detail', 'help', 'filter', 'budget'],
+    contexts: ['main', 'detail', 'request', 'usage', 'help', 'filter', 'budget'],
     keys: [{ char: 'q' }, { char: 'c', ctrl: true }],
     label: 'q',
     description: 'quit',
-    footer: ['main', 'detail', 'help'],
+    footer: ['main', 'detail', 'request', 'usage', 'help'],
   },
   {
     command: 'input.prev',
@@ -262,6 +308,10 @@ function describeStroke(stroke: KeyStroke): string {
       return '↑';
     case 'downArrow':
       return '↓';
+    case 'pageUp':
+      return 'PgUp';
+    case 'pageDown':
+      return 'PgDn';
     case 'return':
       return '⏎';
     case 'escape':

@@ -58,6 +58,9 @@ export class FakeSource implements DashboardSource {
     resume: vi.fn<DashboardActions['resume']>(async () => {}),
     setBudget: vi.fn<DashboardActions['setBudget']>(async () => {}),
     resetBreaker: vi.fn<DashboardActions['resetBreaker']>(async () => {}),
+    searchLogs: vi.fn<DashboardActions['searchLogs']>(async () => []),
+    requestDetail: vi.fn<DashboardActions['requestDetail']>(async () => undefined),
+    usage: vi.fn<DashboardActions['usage']>(async () => ({ now: T0, hour: [], day: [], dayFrom: T0 - 12 * 3_600_000 })),
     quit: vi.fn<NonNullable<DashboardActions['quit']>>(async () => {}),
   };
   constructor(public current: DashboardSnapshot) {}
@@ -107,6 +110,8 @@ export function sampleSnapshot(now = T0): DashboardSnapshot {
         budget: { hourly: 5, daily: 20, total: 100 },
         rateLimit: '100/min',
         lastSeen: now - 2000,
+        // A steady $0.018 every 20 s ($0.054 a minute); the bucket holding `now` has just begun.
+        spendHistory: { bucketMs: 20_000, buckets: [...new Array<number>(29).fill(0.018), 0] },
       },
       {
         id: 'coder',

@@ -23,6 +23,9 @@ class FakeClient implements RemoteClient {
   resume = vi.fn(async (id: string): Promise<ResumeResult> => ({ agent: id, resumed: true }));
   setBudget = vi.fn(async () => {});
   resetBreaker = vi.fn(async (_key: string) => {});
+  getLogs = vi.fn(async (_q: object): Promise<LogEntry[]> => []);
+  getRequest = vi.fn(async (_id: string) => undefined);
+  getUsage = vi.fn(async () => ({ now: 0, hour: [], day: [], dayFrom: 0 }));
   streamLogs = vi.fn((_q: object, onEntry: (e: LogEntry) => void, signal?: AbortSignal) => {
     this.streams += 1;
     this.emit = onEntry;

@@ -104,7 +104,7 @@ describe('runDashboard', () => {
     (broken as unknown as { agents: null }).agents = null;
     const source = new FakeSource(broken);
     const run = start(source);
-    await expect(run.done).rejects.toThrow(/null/);
+    await expect(run.done).rejects.toThrow(/not iterable|null/);
     expect(run.stdout.output).toContain(LEAVE_ALT);
     expect(run.stdout.output.lastIndexOf(LEAVE_ALT)).toBeGreaterThan(run.stdout.output.indexOf(ENTER_ALT));
     expect(source.actions.quit).not.toHaveBeenCalled();
