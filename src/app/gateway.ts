@@ -28,6 +28,8 @@ import { ControlActions } from './control-actions.js';
 import { LiveState } from './live-state.js';
 import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
 import { RequestQueries } from './request-queries.js';
+import { Alerter } from '../alerts/alerter.js';
+import { localDayKey } from '../control/index.js';
 import { handleAdmin, metricsAuthorized } from './admin-api.js';
 import { createProxyHandler } from './proxy-handler.js';
 import { refusalRecord } from './refusal-record.js';
@@ -152,15 +154,46 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const shutdown = new AbortController();
   const dashboard = new InProcessDashboardSource(snapshotDeps, actions, queries, () => close());
 
+  const alerter = new Alerter({
+    clock,
+    logger,
+    settings: () => config.alerts,
+    emit: (event) => bus.emit('control', event),
+    budgetOf: (agent) => {
+      const spend = controls.ledger.spend(agent);
+      const limits = controls.ledger.limits(agent);
+      return {
+        windows: {
+          hourly: { spentUsd: spend.hourUsd, limitUsd: limits.hourly },
+          daily: { spentUsd: spend.todayUsd, limitUsd: limits.daily },
+          total: { spentUsd: spend.totalUsd, limitUsd: limits.total },
+        },
+        dayKey: localDayKey(clock.now(), controls.ledger.timeZone),
+      };
+    },
+    address: () => address,
+  });
+  // Alerts sent before a restart are not sent again in the same window.
+  alerter.restore(store.queries.controlEvents({ kind: 'alert', limit: 10_000 }));
+
   bus.on('control', (event) => {
     store.sink.recordControlEvent(event);
     live.onControl(event);
     logger.info(`control ${event.kind}`, { agent: event.agent ?? undefined, actor: event.actor, reason: event.reason ?? undefined });
     dashboard.notify();
+    if (event.agent === null) return;
+    if (event.kind === 'budget_change') alerter.checkBudget(event.agent);
+    else if (event.kind === 'policy_action') {
+      const fired = event.newValue as { action?: string; condition?: string } | null;
+      const policy = event.actor.startsWith('policy:') ? event.actor.slice('policy:'.length) : event.actor;
+      if (fired?.action === 'alert') alerter.policyFired(event.agent, policy, fired.condition ?? '');
+    }
   });
   bus.on('request', (record) => {
     live.onRequest(record);
     dashboard.notify();
+    // Only spend moves a budget toward a threshold.
+    if (record.row.costUsd !== null && record.row.costUsd > 0) alerter.checkBudget(record.row.agent);
   });
 
   const recorder = {
@@ -383,6 +416,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         });
       }
       await providers.closeAll();
+      await alerter.close();
       store.close();
       lock?.release();
     })();
@@ -455,5 +489,6 @@ function virtualKeysOf(config: GatewayConfig): Map<string, string> {
 }
 
 function secretsOf(config: GatewayConfig): (string | undefined)[] {
-  return [config.gateway.adminToken, ...[...config.providers.values()].map((p) => p.apiKey), ...[...config.agents.values()].flatMap((a) => a.keys)];
+  // A webhook URL carries its token in the path: it is a secret like a key.
+  return [config.gateway.adminToken, config.alerts.webhook, ...[...config.providers.values()].map((p) => p.apiKey), ...[...config.agents.values()].flatMap((a) => a.keys)];
 }

@@ -13,6 +13,7 @@ import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, Pro
 import { PROVIDER_TYPES } from './schema.js';
 import type {
   AgentConfig,
+  AlertSettings,
   CircuitBreakerConfig,
   FallbackTarget,
   GatewayConfig,
@@ -200,8 +201,22 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     agents,
     policies,
     metrics: { maxLabelValues: given(file.metrics?.max_label_values) ?? DEFAULTS.maxLabelValues },
+    alerts: normalizeAlerts(file),
   };
   return { config: problems.some((p) => p.severity === 'error') ? undefined : config, problems };
+}
+
+function normalizeAlerts(file: GatewayFile): AlertSettings {
+  const a = given(file.alerts);
+  const thresholds = given(a?.budget_thresholds) ?? DEFAULTS.alertThresholds;
+  const webhook = given(a?.webhook);
+  return {
+    budgetThresholds: [...new Set(thresholds)].sort((x, y) => x - y),
+    webhook: webhook === undefined || webhook === '' ? undefined : webhook,
+    webhookTimeoutMs: ms(a?.webhook_timeout, DEFAULTS.alertWebhookTimeout),
+    desktop: given(a?.desktop) ?? false,
+    bell: given(a?.bell) ?? true,
+  };
 }
 
 function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: string, fix?: string) => void): GatewaySettings {
