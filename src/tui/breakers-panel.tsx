@@ -46,8 +46,9 @@ export function breakerLabel(key: string, width: number): string {
   const provider = key.slice(sep + 1);
   const room = width - Array.from(provider).length - 1;
   if (room >= 3) return `${middleEllipsis(agent, room)}:${provider}`;
-  // Too little room for both: the provider is what differs between one agent's breakers.
-  return middleEllipsis(`${agent.slice(0, 1)}:${provider}`, width);
+  // Too little room for both: the provider is what differs between one agent's breakers; "…:" says whose it is not.
+  if (room >= 1) return `…:${provider}`;
+  return `…:${middleEllipsis(provider, Math.max(1, width - 2))}`;
 }
 
 /**
@@ -67,7 +68,8 @@ export function breakerDetail(b: BreakerStatus, elapsedMs: number): string {
 function BreakerCell(props: { breaker: BreakerStatus; width: number; selected: boolean; focused: boolean; elapsedMs: number }) {
   const theme = useTheme();
   const { breaker, width } = props;
-  const keyWidth = Math.max(6, Math.min(16, width - 24));
+  // Marker, key, state (9) and a detail of about 10 cells.
+  const keyWidth = Math.max(6, Math.min(18, width - 22));
   const marker = props.selected && props.focused ? '▸' : ' ';
   return (
     <Text>

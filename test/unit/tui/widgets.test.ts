@@ -4,7 +4,9 @@ import { budgetForecasts, describeForecast, forecastAgent, minutesUntilLocalMidn
 import { agentColumns, columnsWidth, planBody, scrollWindow } from '../../../src/tui/layout.js';
 import { visibleLog } from '../../../src/tui/log-filter.js';
 import { bucketize, sparkline } from '../../../src/tui/sparkline.js';
-import type { AgentStatus } from '../../../src/tui/source.js';
+import { breakerLabel, middleEllipsis } from '../../../src/tui/breakers-panel.js';
+import { arrivedSince, cursorIndex, foldRejections, moveCursor } from '../../../src/tui/log-view.js';
+import type { AgentStatus, LogEntry } from '../../../src/tui/source.js';
 import { sampleSnapshot, T0 } from './helpers.js';
 
 describe('sparkline', () => {
@@ -180,5 +182,45 @@ describe('log filter', () => {
     expect(visibleLog(recent, 'budget_exceeded').map((e) => e.id)).toEqual(['r3']);
     expect(visibleLog(recent, 'stream').map((e) => e.id)).toEqual(['r4']);
     expect(visibleLog(recent, 'nothing-like-this')).toEqual([]);
+  });
+});
+
+describe('log view', () => {
+  const e = (id: string, status: number, agent = 'coder', errorCode?: string): LogEntry => ({
+    id, ts: 0, agent, model: 'm', provider: 'p', status, tokensIn: 0, tokensOut: 0, costUsd: null, latencyMs: 1, stream: false, estimated: false,
+    ...(errorCode ? { errorCode } : {}),
+  });
+
+  it('folds only runs of the same agent, status and error code, and only failures', () => {
+    const lines = foldRejections([e('a', 429, 'coder', 'budget_exceeded'), e('b', 429, 'coder', 'budget_exceeded'), e('c', 429, 'coder', 'rate_limited'), e('d', 429, 'other', 'rate_limited'), e('f', 200), e('g', 200)]);
+    expect(lines.map((l) => [l.entry.id, l.count, l.key])).toEqual([
+      ['a', 2, 'b'],
+      ['c', 1, 'c'],
+      ['d', 1, 'd'],
+      ['f', 1, 'f'],
+      ['g', 1, 'g'],
+    ]);
+  });
+
+  it('moves a cursor that follows the newest line at the top, and counts arrivals while frozen', () => {
+    const lines = foldRejections([e('a', 200), e('b', 200), e('c', 200)]);
+    expect(moveCursor(lines, undefined, 1)).toBe('b');
+    expect(moveCursor(lines, 'b', 5)).toBe('c');
+    expect(moveCursor(lines, 'b', -1)).toBeUndefined();
+    expect(cursorIndex(lines, 'gone')).toBe(0);
+    expect(arrivedSince([e('a', 200)], [e('a', 200), e('b', 200), e('c', 200)])).toBe(2);
+  });
+});
+
+describe('breaker labels', () => {
+  it('cut in the middle, keeping the provider of an agent\'s own breaker whole', () => {
+    expect(middleEllipsis('summarizer', 6)).toBe('summ…r');
+    expect(breakerLabel('openai', 16)).toBe('openai');
+    expect(breakerLabel('a-very-long-provider-name', 10)).toBe('a-very-…me');
+    expect(breakerLabel('summarizer:openai', 13)).toBe('summ…r:openai');
+    expect(breakerLabel('summarizer:anthropic', 16)).toBe('summ…r:anthropic');
+    expect(breakerLabel('summarizer:sim-openai', 12)).toBe('…:sim-openai');
+    expect(breakerLabel('summarizer:sim-openai', 8)).toBe('…:sim-…i');
+    for (const [key, width] of [['summarizer:openai', 13], ['summarizer:sim-openai', 8], ['x', 1]] as const) expect(Array.from(breakerLabel(key, width)).length).toBeLessThanOrEqual(width);
   });
 });
