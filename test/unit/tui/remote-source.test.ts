@@ -111,6 +111,19 @@ describe('RemoteDashboardSource', () => {
     t.source.close();
   });
 
+  it('asks the gateway for the history search, a request in full and the spend by model', async () => {
+    const t = setup();
+    await t.source.start();
+    t.client.getLogs.mockResolvedValueOnce([entry('old', 1)]);
+    expect((await t.source.actions.searchLogs('coder 5xx')).map((e) => e.id)).toEqual(['old']);
+    expect(t.client.getLogs).toHaveBeenCalledWith({ q: 'coder 5xx', limit: 500 });
+    expect(await t.source.actions.requestDetail('req_1')).toBeUndefined();
+    expect(t.client.getRequest).toHaveBeenCalledWith('req_1');
+    expect(await t.source.actions.usage()).toEqual({ now: 0, hour: [], day: [], dayFrom: 0 });
+    expect(t.client.getUsage).toHaveBeenCalledTimes(1);
+    t.source.close();
+  });
+
   it('acts through the client and refreshes right away; quit stops watching', async () => {
     const t = setup();
     await t.source.start();
