@@ -47,7 +47,7 @@ export class LiveState {
   readonly lastModel = new Map<string, string>();
   readonly unpricedAgents = new Set<string>();
   private readonly lastErrors = new Map<string, LastError>();
-  private readonly spend = new Map<string, TimeBuckets>();
+  private readonly spend = new Map<string, { buckets: TimeBuckets; since: number }>();
   private readonly models = new Map<string, { provider: string | null; model: string; buckets: TimeBuckets }>();
 
   constructor(
@@ -78,7 +78,7 @@ export class LiveState {
       outcomes.push(row.status >= 500 || row.errorCode === 'upstream_timeout' || row.errorCode === 'upstream_unreachable');
       if (outcomes.length > PROVIDER_WINDOW) outcomes.shift();
     }
-    if (row.costUsd !== null && row.costUsd > 0) this.spendOf(row.agent).add(now, row.costUsd);
+    if (row.costUsd !== null && row.costUsd > 0) this.addSpend(row.agent, now, row.costUsd);
     const tokensIn = row.inputTokens + row.cacheReadTokens + row.cacheWriteTokens;
     const unpriced = row.costUsd === null && row.provider !== null && row.status < 400 ? 1 : 0;
     this.modelOf(row.provider, row.upstreamModel ?? row.model).add(now, 1, failed ? 1 : 0, tokensIn, row.outputTokens, row.costUsd ?? 0, unpriced);
@@ -107,11 +107,12 @@ export class LiveState {
     return this.lastErrors.get(agent);
   }
 
-  /** The agent's spend in the last ten minutes, in 20 s buckets; undefined when it spent nothing. */
+  /** The agent's spend in the last ten minutes, in 20 s buckets, and when this run of spending began; undefined when it spent nothing. */
   spendHistory(agent: string): SpendHistory | undefined {
-    const buckets = this.spend.get(agent)?.series(this.clock.now());
-    if (buckets === undefined || buckets.every((b) => b === 0)) return undefined;
-    return { bucketMs: SPEND_BUCKET_MS, buckets };
+    const spend = this.spend.get(agent);
+    const buckets = spend?.buckets.series(this.clock.now());
+    if (spend === undefined || buckets === undefined || buckets.every((b) => b === 0)) return undefined;
+    return { bucketMs: SPEND_BUCKET_MS, buckets, since: spend.since };
   }
 
   /** Error share of the provider's recent calls, 0..1. */
@@ -150,10 +151,12 @@ export class LiveState {
     return out;
   }
 
-  private spendOf(agent: string): TimeBuckets {
-    let buckets = this.spend.get(agent);
-    if (!buckets) this.spend.set(agent, (buckets = new TimeBuckets(SPEND_BUCKET_MS, SPEND_BUCKETS)));
-    return buckets;
+  private addSpend(agent: string, now: number, usd: number): void {
+    let spend = this.spend.get(agent);
+    if (!spend) this.spend.set(agent, (spend = { buckets: new TimeBuckets(SPEND_BUCKET_MS, SPEND_BUCKETS), since: now }));
+    // Spending that starts after ten quiet minutes is measured from its first call, not from its bucket's start.
+    else if ((spend.buckets.totals(now, now - SPEND_BUCKET_MS * SPEND_BUCKETS)[0] ?? 0) === 0) spend.since = now;
+    spend.buckets.add(now, usd);
   }
 
   private modelOf(provider: string | null, model: string): TimeBuckets {

@@ -16,7 +16,17 @@ import { Footer, type Flash } from './footer.js';
 import { budgetForecasts } from './forecast.js';
 import { agentCountsText, Header, headerBanners, headerSegments } from './header.js';
 import { HelpOverlay } from './help.js';
-import { type CommandName, isTextContext, type KeyContext, printableText, resolveCommand, type TextKey, textChunkKeys, typedText } from './keymap.js';
+import {
+  type CommandName,
+  isTextContext,
+  type KeyContext,
+  printableText,
+  resolveCommand,
+  splitKeys,
+  type TextKey,
+  textChunkKeys,
+  typedText,
+} from './keymap.js';
 import {
   agentColumns,
   breakersPanelWidth,
@@ -406,6 +416,9 @@ function Dashboard(props: AppProps) {
     const inputContext = deriveView(currentUi(), snapshot).context;
     const chunk = isTextContext(inputContext) ? textChunkKeys(input) : undefined;
     if (chunk) return typeChunk(chunk);
+    const keys = isTextContext(inputContext) ? undefined : splitKeys(input, key);
+    // Each key acts in the context the one before it left (a key may open a text field: the rest is typed there).
+    if (keys) return keys.forEach((k) => onInput(k.input, k.key));
     const command = resolveCommand(inputContext, input, key);
     if (command) return dispatch(command);
     const text = typedText(inputContext, input, key);

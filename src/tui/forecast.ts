@@ -61,18 +61,21 @@ export function spendFor(agent: AgentStatus, window: BudgetWindow): number {
 export function spendRate(history: SpendHistory | undefined, at: number): SpendRate {
   if (history === undefined || history.buckets.length === 0) return { usdPerMinute: 0, confidence: 'unknown' };
   const { bucketMs, buckets } = history;
-  const partialMs = (at % bucketMs) + 1;
-  const inWindow = Math.min(buckets.length, Math.ceil((RATE_WINDOW_MS - partialMs) / bucketMs) + 1);
+  const lastStart = at - (at % bucketMs);
+  const inWindow = Math.min(buckets.length, Math.ceil((RATE_WINDOW_MS - (at - lastStart)) / bucketMs) + 1);
   const recent = buckets.slice(-inWindow);
   const first = recent.findIndex((b) => b > 0);
   if (first < 0) return { usdPerMinute: 0, confidence: 'unknown' };
   const spent = recent.slice(first).reduce((a, b) => a + b, 0);
-  const complete = recent.slice(first, -1);
-  const spanMs = complete.length * bucketMs + partialMs;
+  // From the first spend when the history knows it (spending began inside a bucket), else that bucket's start.
+  const firstStart = lastStart - (recent.length - 1 - first) * bucketMs;
+  const spanMs = Math.max(1, at - Math.max(firstStart, history.since ?? firstStart));
   const usdPerMinute = spent / (spanMs / 60_000);
-  if (spanMs < MIN_SPAN_MS || complete.length < 2) return { usdPerMinute, confidence: 'early' };
-  const mean = complete.reduce((a, b) => a + b, 0) / complete.length;
-  const spread = mean === 0 ? Infinity : Math.sqrt(complete.reduce((a, b) => a + (b - mean) ** 2, 0) / complete.length) / mean;
+  // Whole buckets after the first (which may have begun part-way) show how even the spending was.
+  const whole = recent.slice(first + 1, -1);
+  if (spanMs < MIN_SPAN_MS || whole.length < 2) return { usdPerMinute, confidence: 'early' };
+  const mean = whole.reduce((a, b) => a + b, 0) / whole.length;
+  const spread = mean === 0 ? Infinity : Math.sqrt(whole.reduce((a, b) => a + (b - mean) ** 2, 0) / whole.length) / mean;
   return { usdPerMinute, confidence: spread <= STEADY_SPREAD ? 'steady' : 'bursty' };
 }
 

@@ -55,11 +55,10 @@ export const COMMANDS: readonly Binding[] = [
     contexts: ['main', 'detail'],
     keys: [{ key: 'upArrow' }, { char: 'k' }],
     label: '↑↓',
-    description: 'select / scroll',
-    short: 'select',
+    description: 'select',
     footer: ['main', 'detail'],
   },
-  { command: 'nav.down', contexts: ['main', 'detail'], keys: [{ key: 'downArrow' }, { char: 'j' }], label: 'j k', description: 'select / scroll' },
+  { command: 'nav.down', contexts: ['main', 'detail'], keys: [{ key: 'downArrow' }, { char: 'j' }], label: 'j k', description: 'select' },
   { command: 'nav.pageUp', contexts: ['main'], keys: [{ key: 'pageUp' }], label: 'PgUp', description: 'log: a page newer' },
   { command: 'nav.pageDown', contexts: ['main'], keys: [{ key: 'pageDown' }], label: 'PgDn', description: 'log: a page older' },
   {
@@ -67,8 +66,7 @@ export const COMMANDS: readonly Binding[] = [
     contexts: ['main'],
     keys: [{ key: 'tab', shift: false }],
     label: 'tab',
-    description: 'agents / log / breakers',
-    short: 'focus',
+    description: 'focus',
     footer: ['main'],
   },
   {
@@ -93,7 +91,7 @@ export const COMMANDS: readonly Binding[] = [
     contexts: ['main'],
     keys: [{ key: 'return' }],
     label: '⏎',
-    description: 'agent or request details',
+    description: 'details',
     short: 'detail',
     footer: ['main'],
   },
@@ -110,8 +108,7 @@ export const COMMANDS: readonly Binding[] = [
     contexts: ['main'],
     keys: [{ char: '/' }],
     label: '/',
-    description: 'filter log (all history)',
-    short: 'filter',
+    description: 'filter',
     footer: ['main'],
   },
   {
@@ -119,8 +116,7 @@ export const COMMANDS: readonly Binding[] = [
     contexts: ['main'],
     keys: [{ char: 'f' }],
     label: 'f',
-    description: 'freeze/unfreeze log',
-    short: 'freeze',
+    description: 'freeze',
     footer: ['main'],
   },
   {
@@ -128,8 +124,7 @@ export const COMMANDS: readonly Binding[] = [
     contexts: ['main'],
     keys: [{ char: 's' }],
     label: 's',
-    description: 'sort agents',
-    short: 'sort',
+    description: 'sort',
     footer: ['main'],
   },
   {
@@ -137,7 +132,7 @@ export const COMMANDS: readonly Binding[] = [
     contexts: ['main', 'usage'],
     keys: [{ char: 'm' }],
     label: 'm',
-    description: 'spend by model/provider',
+    description: 'spend by model',
     short: 'models',
     footer: ['main', 'usage'],
   },
@@ -286,6 +281,19 @@ export function textChunkKeys(input: string): TextKey[] | undefined {
     }
   }
   return keys;
+}
+
+/**
+ * Outside text fields, a run of keys read at once ("jj", "m\t" from fast typing or a busy loop) is split into its
+ * keys, each with the flags Ink would have given it alone; undefined when the input is a single key.
+ */
+export function splitKeys(input: string, key: Key): Array<{ input: string; key: Key }> | undefined {
+  const chars = Array.from(input);
+  if (chars.length < 2 || key.ctrl || key.meta || chars.includes('\u001B')) return undefined;
+  return chars.map((c) => ({
+    input: c,
+    key: { ...key, tab: c === '\t', return: c === '\r', backspace: c === '\u007f' || c === '\b', shift: false },
+  }));
 }
 
 /** Key hints for the footer of a context, in table order; `compact` uses the short descriptions. */

@@ -95,6 +95,8 @@ export interface LastError {
 export interface SpendHistory {
   bucketMs: number;
   buckets: number[];
+  /** Epoch ms of the first spend after the agent spent nothing for the length of the buckets: the rate counts from there. */
+  since?: number;
 }
 
 export interface BreakerStatus {

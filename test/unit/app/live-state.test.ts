@@ -94,6 +94,8 @@ describe('LiveState spend history', () => {
     expect(history?.buckets).toHaveLength(30);
     expect(history?.buckets.slice(-16, -1).every((b) => Math.abs(b - 0.02) < 1e-12)).toBe(true);
     expect(live.spendHistory('nobody')).toBeUndefined();
+    // The run of spending began with the first call.
+    expect(history?.since).toBe(T0);
     const agent: AgentStatus = {
       id: 'coder',
       status: 'active',
@@ -112,6 +114,21 @@ describe('LiveState spend history', () => {
     const f = forecastAgent(agent, clock.now());
     expect(f?.confidence).toBe('steady');
     expect(f?.minutes).toBeCloseTo(0.5, 1);
+  });
+});
+
+describe('LiveState spend runs', () => {
+  it('starts a new run of spending after ten quiet minutes', () => {
+    const clock = new FakeClock(T0 + 7000);
+    const live = new LiveState(clock, T0);
+    live.onRequest(record(row({ costUsd: 0.01 })));
+    clock.advance(5 * 60_000);
+    live.onRequest(record(row({ costUsd: 0.01 })));
+    expect(live.spendHistory('coder')?.since).toBe(T0 + 7000);
+    clock.advance(11 * 60_000);
+    expect(live.spendHistory('coder')).toBeUndefined();
+    live.onRequest(record(row({ costUsd: 0.01 })));
+    expect(live.spendHistory('coder')?.since).toBe(clock.now());
   });
 });
 

@@ -229,6 +229,18 @@ describe('keys', () => {
     expect(app.lastFrame()).toContain('▸ coder');
   });
 
+  it('splits a run of plain keys read at once, each acting where the one before left off', async () => {
+    app = await renderApp();
+    await app.send('jj');
+    expect(app.lastFrame()).toContain('▸ local-eval');
+    // "/" opens the filter: what follows in the same read is typed into it.
+    await app.send('/cod');
+    expect(app.lastFrame()).toContain('/cod▏');
+    await app.send(`${KEYS.esc}`);
+    await app.send('m\t');
+    expect(app.lastFrame()).toContain('Spend by provider');
+  });
+
   it('takes a paste in the filter as text', async () => {
     app = await renderApp();
     await app.press('/');

@@ -84,6 +84,15 @@ describe('forecast', () => {
     expect(spendRate(undefined, T0)).toEqual({ usdPerMinute: 0, confidence: 'unknown' });
   });
 
+  it('counts an early estimate from the first call, not from the start of the bucket it fell in', () => {
+    // 15 s into a bucket; the agent's first call was 5 s ago and it has spent $0.005 since.
+    const at = T0 + 15_000;
+    const rate = spendRate({ ...history([0.005]), since: at - 5000 }, at);
+    expect(rate.confidence).toBe('early');
+    expect(rate.usdPerMinute).toBeCloseTo(0.06, 3);
+    expect(spendRate(history([0.005]), at).usdPerMinute).toBeCloseTo(0.02, 3);
+  });
+
   it('forecasts a daily budget only when it runs out before midnight', () => {
     // $1 a minute.
     const daily = { ...researcher, budget: { daily: 80 }, costTodayUsd: 20, spendHistory: history([...new Array<number>(15).fill(1 / 3), 0]) };
