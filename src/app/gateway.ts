@@ -168,7 +168,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           daily: { spentUsd: spend.todayUsd, limitUsd: limits.daily },
           total: { spentUsd: spend.totalUsd, limitUsd: limits.total },
         },
-        dayKey: localDayKey(clock.now(), controls.ledger.timeZone),
+        // Only a daily limit needs the day (reading it from Intl is the dearest part of this check).
+        dayKey: limits.daily === null ? '' : localDayKey(clock.now(), controls.ledger.timeZone),
       };
     },
     address: () => address,
