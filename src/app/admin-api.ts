@@ -19,6 +19,7 @@ import { readBody, parseJsonBody } from '../pipeline/steps/read-body.js';
 import { actorFrom, type ControlActions } from './control-actions.js';
 import { dashboardControlEvent, logEntryOf, type GatewayEvents } from './events.js';
 import type { LogEntry } from '../tui/source.js';
+import type { RequestQueries } from './request-queries.js';
 
 export interface AdminDeps {
   clock: Clock;
@@ -28,6 +29,8 @@ export interface AdminDeps {
   bus: EventBus<GatewayEvents>;
   actions: ControlActions;
   breakers: () => unknown;
+  /** Log search, request detail and spend by model, over the live state and the audit. */
+  queries: RequestQueries;
   /** Aborted when the gateway shuts down: live log streams end then instead of holding the server open. */
   closing?: AbortSignal;
 }
@@ -106,11 +109,20 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, qu
   if (section === 'logs' && method === 'GET') {
     if (id === 'stream') return streamLogs(req, res, query, d);
     if (parts.length === 1) {
-      d.store.sink.flush();
-      const rows = d.store.queries.recentRequests({ agent: query.get('agent') ?? undefined, sinceMs: sinceMs(query.get('since'), d.clock), limit: limit(query.get('limit')) });
-      return sendJson(res, 200, { entries: rows.map(logEntryOf) });
+      const entries = d.queries.searchLogs(query.get('q') ?? '', {
+        agent: query.get('agent') ?? undefined,
+        sinceMs: sinceMs(query.get('since'), d.clock),
+        limit: limit(query.get('limit')),
+      });
+      return sendJson(res, 200, { entries });
+    }
+    if (id !== undefined && parts.length === 2) {
+      const detail = d.queries.requestDetail(id);
+      if (!detail) throw new GatewayError('not_found', `no request "${id}"`);
+      return sendJson(res, 200, detail);
     }
   }
+  if (method === 'GET' && section === 'usage' && parts.length === 1) return sendJson(res, 200, d.queries.usage());
   if (section === 'agents' && id !== undefined) {
     if (method === 'GET' && action === undefined) {
       const snapshot = d.snapshot() as { agents: { id: string }[] };

@@ -5,12 +5,13 @@
 import type { Clock } from '../core/clock.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { AgentSnapshot } from '../control/index.js';
-import type { AgentStatus, BreakerStatus, DashboardSnapshot, DashboardSource } from '../tui/source.js';
+import type { AgentStatus, BreakerStatus, DashboardActions, DashboardSnapshot, DashboardSource } from '../tui/source.js';
 import { VERSION } from '../core/version.js';
 import type { GatewayControls } from './controls.js';
 import type { ControlActions } from './control-actions.js';
 import type { LiveState } from './live-state.js';
 import { dashboardControlEvent } from './events.js';
+import type { RequestQueries } from './request-queries.js';
 
 export interface SnapshotDeps {
   clock: Clock;
@@ -49,6 +50,8 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
       spendTodayUsd: agents.reduce((sum, a) => sum + a.costTodayUsd, 0),
       heldUsd: agents.reduce((sum, a) => sum + (a.heldUsd ?? 0), 0),
       requestsPerSecond: d.live.requestsPerSecond(),
+      requestRate: d.live.requestRate(),
+      requestsServed: d.live.served,
       providers: config.providers.size,
       ...(banner ? { configBanner: banner } : {}),
       ...(exposure ? { exposureWarning: exposure } : {}),
@@ -85,6 +88,10 @@ function agentStatus(a: AgentSnapshot, config: GatewayConfig, live: LiveState): 
   if (model) status.model = model;
   if (a.rateLimit) status.rateLimit = a.rateLimit;
   if (a.lastCallAt !== null) status.lastSeen = a.lastCallAt;
+  const lastError = live.lastError(a.id);
+  if (lastError) status.lastError = lastError;
+  const spendHistory = live.spendHistory(a.id);
+  if (spendHistory) status.spendHistory = spendHistory;
   return status;
 }
 
@@ -95,6 +102,7 @@ export class InProcessDashboardSource implements DashboardSource {
   constructor(
     private readonly deps: SnapshotDeps,
     private readonly control: ControlActions,
+    private readonly queries: RequestQueries,
     /** What `q` does: by default the gateway's own shutdown (drain, flush the store). */
     private onQuit: () => Promise<void>,
   ) {}
@@ -118,7 +126,7 @@ export class InProcessDashboardSource implements DashboardSource {
     for (const l of this.listeners) l();
   }
 
-  readonly actions = {
+  readonly actions: DashboardActions = {
     pause: async (agent: string, reason?: string): Promise<void> => {
       this.control.pause(agent, 'tui', reason);
     },
@@ -133,6 +141,22 @@ export class InProcessDashboardSource implements DashboardSource {
     resetBreaker: async (key: string): Promise<void> => {
       this.control.resetBreaker(key, 'tui');
     },
+    // Queries of the store run on a later turn of the event loop, not inside the key press that asked.
+    searchLogs: (filter) => later(() => this.queries.searchLogs(filter)),
+    requestDetail: (id) => later(() => this.queries.requestDetail(id)),
+    usage: () => later(() => this.queries.usage()),
     quit: (): Promise<void> => this.onQuit(),
   };
+}
+
+function later<T>(work: () => T): Promise<T> {
+  return new Promise((resolve, reject) =>
+    setImmediate(() => {
+      try {
+        resolve(work());
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }),
+  );
 }

@@ -4,7 +4,7 @@
  */
 import type { BreakerTransition, ControlEvent as RegistryEvent, PauseState } from '../control/index.js';
 import type { ControlEvent as StoredControlEvent, RequestRow } from '../store/index.js';
-import type { ControlEvent as DashboardControlEvent, LogEntry } from '../tui/source.js';
+import type { ControlEvent as DashboardControlEvent, LogEntry, RequestDetail } from '../tui/source.js';
 import type { RequestRecord } from '../pipeline/ports.js';
 
 export interface GatewayEvents extends Record<string, unknown> {
@@ -30,7 +30,53 @@ export function logEntryOf(row: RequestRow): LogEntry {
   if (row.errorCode !== null) entry.errorCode = row.errorCode;
   if (row.dropped !== null) entry.dropped = row.dropped.split(',');
   if (row.adjusted !== undefined && row.adjusted !== null) entry.adjusted = row.adjusted.split(',');
+  if (row.fallbackFrom) entry.fallbackFrom = row.fallbackFrom;
+  if (row.errorMessage) entry.errorMessage = oneLine(row.errorMessage, LOG_MESSAGE_CHARS);
   return entry;
+}
+
+/** A log line carries the start of the error message; the request detail carries all of it. */
+const LOG_MESSAGE_CHARS = 200;
+
+function oneLine(text: string, max: number): string {
+  const cut = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cut.replaceAll('\r', '').replaceAll('\n', ' ');
+}
+
+export function requestDetailOf(row: RequestRow): RequestDetail {
+  return {
+    id: row.id,
+    ts: row.ts,
+    agent: row.agent,
+    provider: row.provider,
+    fallbackFrom: row.fallbackFrom ?? null,
+    model: row.model,
+    upstreamModel: row.upstreamModel,
+    clientFormat: row.clientFormat,
+    upstreamFormat: row.upstreamFormat,
+    path: row.path ?? null,
+    status: row.status,
+    errorCode: row.errorCode,
+    errorMessage: row.errorMessage ?? null,
+    stream: row.stream,
+    ttfbMs: row.ttfbMs,
+    latencyMs: row.latencyMs,
+    tokens: { input: row.inputTokens, cacheRead: row.cacheReadTokens, cacheWrite: row.cacheWriteTokens, output: row.outputTokens, reasoning: row.reasoningTokens },
+    cost: {
+      totalUsd: row.costUsd,
+      input: row.costInput,
+      cacheRead: row.costCacheRead,
+      cacheWrite: row.costCacheWrite,
+      output: row.costOutput,
+      reasoning: row.costReasoning ?? null,
+      priceVersion: row.priceVersion,
+      estimated: row.estimated,
+    },
+    dropped: row.dropped === null ? [] : row.dropped.split(','),
+    adjusted: row.adjusted === undefined || row.adjusted === null ? [] : row.adjusted.split(','),
+    bytesIn: row.bytesIn ?? null,
+    bytesOut: row.bytesOut ?? null,
+  };
 }
 
 /** A registry event as it is stored in `control_events`. */
@@ -78,7 +124,13 @@ export function storedFromBreaker(t: BreakerTransition): StoredControlEvent {
 export function dashboardControlEvent(e: StoredControlEvent): DashboardControlEvent {
   const out: DashboardControlEvent = { ts: e.ts, kind: e.kind, actor: e.actor, detail: describeControl(e) };
   if (e.agent !== null) out.agent = e.agent;
+  if (e.kind === 'alert' && ringsBell(e.newValue)) out.bell = true;
   return out;
+}
+
+function ringsBell(value: unknown): boolean {
+  const channels = (value as { channels?: unknown } | null)?.channels;
+  return Array.isArray(channels) && channels.includes('bell');
 }
 
 function describeControl(e: StoredControlEvent): string {

@@ -27,6 +27,9 @@ import { GatewayControls, SqliteControlPersistence } from './controls.js';
 import { ControlActions } from './control-actions.js';
 import { LiveState } from './live-state.js';
 import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
+import { RequestQueries } from './request-queries.js';
+import { Alerter } from '../alerts/alerter.js';
+import { localDayKey } from '../control/index.js';
 import { handleAdmin, metricsAuthorized } from './admin-api.js';
 import { createProxyHandler } from './proxy-handler.js';
 import { MemoryResponseStore } from '../state/response-store.js';
@@ -65,6 +68,8 @@ export interface RunningGateway {
   readonly controls: GatewayControls;
   readonly dashboard: InProcessDashboardSource;
   readonly actions: ControlActions;
+  /** Log search, request detail and spend by model (what the dashboard and /api/logs, /api/usage ask). */
+  readonly queries: RequestQueries;
   config(): GatewayConfig;
   /** Applies a new config; returns false (and keeps the old one) when the controls reject it. */
   reload(result: LoadResult, actor?: string): boolean;
@@ -76,6 +81,8 @@ export interface RunningGateway {
 const TICK_MS = 1000;
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
 const DRAIN_TIMEOUT_MS = 10_000;
+/** Characters of an error message kept in the audit (an upstream's error body can be long). */
+const MAX_ERROR_MESSAGE = 2000;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const clock = options.clock ?? systemClock;
@@ -106,7 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const bus = new EventBus<GatewayEvents>();
   // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
   const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls) });
-  const live = new LiveState(clock);
+  const live = new LiveState(clock, startedAt);
   const providers = new ProviderSet({ clock, ...(options.mockBehaviour ? { mockBehaviour: options.mockBehaviour } : {}) });
   providers.apply(config);
   const meter = new PriceMeter(config, clock);
@@ -122,6 +129,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onRateLimited: (agent) => metrics.rateLimitHit(agent),
   });
   restoreFromStore(store, controls);
+  live.restoreLastErrors(store.queries.lastErrors());
+  const queries = new RequestQueries({ clock, store, live, dayStart: () => controls.ledger.windowStarts().dayFrom });
   const router = new ConfigRouter(() => config, providers);
   const actions = new ControlActions(controls, clock);
 
@@ -144,22 +153,56 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   let closing: Promise<void> | undefined;
   const shutdown = new AbortController();
-  const dashboard = new InProcessDashboardSource(snapshotDeps, actions, () => close());
+  const dashboard = new InProcessDashboardSource(snapshotDeps, actions, queries, () => close());
+
+  const alerter = new Alerter({
+    clock,
+    logger,
+    settings: () => config.alerts,
+    emit: (event) => bus.emit('control', event),
+    budgetOf: (agent) => {
+      const spend = controls.ledger.spend(agent);
+      const limits = controls.ledger.limits(agent);
+      return {
+        windows: {
+          hourly: { spentUsd: spend.hourUsd, limitUsd: limits.hourly },
+          daily: { spentUsd: spend.todayUsd, limitUsd: limits.daily },
+          total: { spentUsd: spend.totalUsd, limitUsd: limits.total },
+        },
+        // Only a daily limit needs the day (reading it from Intl is the dearest part of this check).
+        dayKey: limits.daily === null ? '' : localDayKey(clock.now(), controls.ledger.timeZone),
+      };
+    },
+    address: () => address,
+  });
+  // Alerts sent before a restart are not sent again in the same window.
+  alerter.restore(store.queries.controlEvents({ kind: 'alert', limit: 10_000 }));
 
   bus.on('control', (event) => {
     store.sink.recordControlEvent(event);
     live.onControl(event);
     logger.info(`control ${event.kind}`, { agent: event.agent ?? undefined, actor: event.actor, reason: event.reason ?? undefined });
     dashboard.notify();
+    if (event.agent === null) return;
+    if (event.kind === 'budget_change') alerter.checkBudget(event.agent);
+    else if (event.kind === 'policy_action') {
+      const fired = event.newValue as { action?: string; condition?: string } | null;
+      const policy = event.actor.startsWith('policy:') ? event.actor.slice('policy:'.length) : event.actor;
+      if (fired?.action === 'alert') alerter.policyFired(event.agent, policy, fired.condition ?? '');
+    }
   });
   bus.on('request', (record) => {
     live.onRequest(record);
     dashboard.notify();
+    // Only spend moves a budget toward a threshold.
+    if (record.row.costUsd !== null && record.row.costUsd > 0) alerter.checkBudget(record.row.agent);
   });
 
   const recorder = {
     record(record: RequestRecord): void {
       const row = record.row;
+      // Error text can quote what an upstream said, and upstreams echo keys: it is stored and shown masked.
+      if (row.errorMessage) row.errorMessage = redactor.redact(row.errorMessage.slice(0, MAX_ERROR_MESSAGE));
       store.sink.record(row);
       metrics.requestFinished({
         agent: row.agent,
@@ -232,6 +275,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           bus,
           actions,
           breakers: () => controls.breakers.snapshot(),
+          queries,
           closing: shutdown.signal,
         }),
       proxy: async (req, res, endpoint, agent, v1Path, search, requestId) => {
@@ -375,6 +419,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         });
       }
       await providers.closeAll();
+      await alerter.close();
       store.close();
       lock?.release();
     })();
@@ -390,6 +435,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     controls,
     dashboard,
     actions,
+    queries,
     config: () => config,
     reload,
     pruneNow,
@@ -446,5 +492,6 @@ function virtualKeysOf(config: GatewayConfig): Map<string, string> {
 }
 
 function secretsOf(config: GatewayConfig): (string | undefined)[] {
-  return [config.gateway.adminToken, ...[...config.providers.values()].map((p) => p.apiKey), ...[...config.agents.values()].flatMap((a) => a.keys)];
+  // A webhook URL carries its token in the path: it is a secret like a key.
+  return [config.gateway.adminToken, config.alerts.webhook, ...[...config.providers.values()].map((p) => p.apiKey), ...[...config.agents.values()].flatMap((a) => a.keys)];
 }

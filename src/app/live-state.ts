@@ -1,54 +1,118 @@
 /**
- * What the live views need that the registries do not keep: the last requests, requests per second,
- * per-provider error rates, recent control events. Fed by the event bus; read by the dashboard snapshot
- * and the management API. Cheap to update: ring buffers and counters only.
+ * What the live views need that the registries do not keep: the last requests, the request rate, per-provider
+ * error rates, recent control events, each agent's last error and recent spend, and spend by provider and model
+ * over the last hour. Fed by the event bus; read by the dashboard snapshot and the management API. Cheap to
+ * update beside every request: ring buffers and fixed time buckets only.
  */
 import type { Clock } from '../core/clock.js';
-import type { ControlEvent as StoredControlEvent } from '../store/index.js';
-import type { LogEntry } from '../tui/source.js';
+import type { AgentLastError, ControlEvent as StoredControlEvent, ModelUsage, RequestRow } from '../store/index.js';
+import type { LastError, LogEntry, SpendHistory } from '../tui/source.js';
 import type { RequestRecord } from '../pipeline/ports.js';
+import { TimeBuckets } from '../observe/time-buckets.js';
 import { logEntryOf } from './events.js';
 
 const RECENT_LIMIT = 200;
 const CONTROL_LIMIT = 50;
-const RPS_SAMPLES = 60;
 const PROVIDER_WINDOW = 100;
+/** The sparkline's samples: one a second for a minute (plus the current, partial second). */
+const RPS_SECONDS = 60;
+/** The request rate is measured over this many whole seconds before the current one. */
+const RATE_WINDOW_SECONDS = 10;
+/** Recent spend per agent, for forecasts: 30 buckets of 20 s, the last ten minutes. */
+export const SPEND_BUCKET_MS = 20_000;
+const SPEND_BUCKETS = 30;
+/** Spend by provider and model for the rolling hour, in minutes. */
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+/** Model names come from clients: past this many provider/model pairs the rest share one `(other)` line. */
+const MAX_MODEL_KEYS = 500;
+const OTHER_MODEL = '(other)';
+/** The snapshot carries this much of an agent's last error message. */
+const LAST_ERROR_CHARS = 300;
+
+/** The audit's error rule (store/schema.ts IS_ERROR_SQL): an error status, or a failure after the answer began. */
+export function isErrorRow(row: Pick<RequestRow, 'status' | 'errorCode'>): boolean {
+  return row.status >= 400 || row.errorCode !== null;
+}
 
 export class LiveState {
+  /** Requests recorded since the gateway started. */
+  served = 0;
   readonly recent: LogEntry[] = [];
+  /** The full rows of `recent`, by id, for the request detail. */
+  private readonly rows = new Map<string, RequestRow>();
   readonly controls: StoredControlEvent[] = [];
-  readonly rps: number[] = [];
-  private currentSecond = 0;
-  private countThisSecond = 0;
+  private readonly completions = new TimeBuckets(1000, RPS_SECONDS + 1);
   private readonly providerOutcomes = new Map<string, boolean[]>();
   readonly lastModel = new Map<string, string>();
   readonly unpricedAgents = new Set<string>();
+  private readonly lastErrors = new Map<string, LastError>();
+  private readonly spend = new Map<string, { buckets: TimeBuckets; since: number }>();
+  private readonly models = new Map<string, { provider: string | null; model: string; buckets: TimeBuckets }>();
 
-  constructor(private readonly clock: Clock) {
-    this.currentSecond = Math.floor(clock.now() / 1000);
-  }
+  constructor(
+    private readonly clock: Clock,
+    private readonly startedAt: number = clock.now(),
+  ) {}
 
   onRequest(record: RequestRecord): LogEntry {
     const row = record.row;
+    const now = this.clock.now();
     const entry = logEntryOf(row);
+    this.served += 1;
     this.recent.push(entry);
-    if (this.recent.length > RECENT_LIMIT) this.recent.shift();
-    this.advance();
-    this.countThisSecond++;
+    this.rows.set(row.id, row);
+    if (this.recent.length > RECENT_LIMIT) {
+      const gone = this.recent.shift();
+      // The same id can come twice (a refused request recorded again); keep the row while an entry shows it.
+      if (gone && !this.recent.some((e) => e.id === gone.id)) this.rows.delete(gone.id);
+    }
+    this.completions.add(now, 1);
     if (row.model) this.lastModel.set(row.agent, row.model);
     if (row.costUsd === null && row.provider !== null && row.status < 400) this.unpricedAgents.add(row.agent);
+    const failed = isErrorRow(row);
+    if (failed) this.lastErrors.set(row.agent, lastErrorOf(row));
     if (row.provider !== null) {
       let outcomes = this.providerOutcomes.get(row.provider);
       if (!outcomes) this.providerOutcomes.set(row.provider, (outcomes = []));
       outcomes.push(row.status >= 500 || row.errorCode === 'upstream_timeout' || row.errorCode === 'upstream_unreachable');
       if (outcomes.length > PROVIDER_WINDOW) outcomes.shift();
     }
+    if (row.costUsd !== null && row.costUsd > 0) this.addSpend(row.agent, now, row.costUsd);
+    const tokensIn = row.inputTokens + row.cacheReadTokens + row.cacheWriteTokens;
+    const unpriced = row.costUsd === null && row.provider !== null && row.status < 400 ? 1 : 0;
+    this.modelOf(row.provider, row.upstreamModel ?? row.model).add(now, 1, failed ? 1 : 0, tokensIn, row.outputTokens, row.costUsd ?? 0, unpriced);
     return entry;
   }
 
   onControl(event: StoredControlEvent): void {
     this.controls.push(event);
     if (this.controls.length > CONTROL_LIMIT) this.controls.shift();
+  }
+
+  /** The full row of a request the live log still holds. */
+  row(id: string): RequestRow | undefined {
+    return this.rows.get(id);
+  }
+
+  /** Last errors read from the audit at start; a newer live one wins. */
+  restoreLastErrors(errors: readonly AgentLastError[]): void {
+    for (const e of errors) {
+      const known = this.lastErrors.get(e.agent);
+      if (known === undefined || known.ts < e.ts) this.lastErrors.set(e.agent, lastErrorOf(e));
+    }
+  }
+
+  lastError(agent: string): LastError | undefined {
+    return this.lastErrors.get(agent);
+  }
+
+  /** The agent's spend in the last ten minutes, in 20 s buckets, and when this run of spending began; undefined when it spent nothing. */
+  spendHistory(agent: string): SpendHistory | undefined {
+    const spend = this.spend.get(agent);
+    const buckets = spend?.buckets.series(this.clock.now());
+    if (spend === undefined || buckets === undefined || buckets.every((b) => b === 0)) return undefined;
+    return { bucketMs: SPEND_BUCKET_MS, buckets, since: spend.since };
   }
 
   /** Error share of the provider's recent calls, 0..1. */
@@ -58,20 +122,63 @@ export class LiveState {
     return outcomes.filter(Boolean).length / outcomes.length;
   }
 
-  /** Requests per second for the last minute, oldest first, including the current partial second. */
+  /** Requests completed in each of the last 60 whole seconds, oldest first. */
   requestsPerSecond(): number[] {
-    this.advance();
-    return [...this.rps, this.countThisSecond];
+    return this.completions.series(this.clock.now()).slice(0, -1);
   }
 
-  private advance(): void {
-    const second = Math.floor(this.clock.now() / 1000);
-    if (second === this.currentSecond) return;
-    const gap = Math.min(second - this.currentSecond, RPS_SAMPLES);
-    this.rps.push(this.countThisSecond);
-    for (let i = 1; i < gap; i++) this.rps.push(0);
-    while (this.rps.length > RPS_SAMPLES - 1) this.rps.shift();
-    this.currentSecond = second;
-    this.countThisSecond = 0;
+  /**
+   * Completions per second over a sliding window: the last ten whole seconds and the current part-second, divided
+   * by exactly the time they span (shorter right after start).
+   */
+  requestRate(): number {
+    const now = this.clock.now();
+    const from = (Math.floor(now / 1000) - RATE_WINDOW_SECONDS) * 1000;
+    const spanMs = now - Math.max(from, this.startedAt);
+    const [count = 0] = this.completions.totals(now, from);
+    return count / (Math.max(spanMs, 1000) / 1000);
   }
+
+  /** Calls, tokens, spend and errors by provider and model over the rolling last hour. */
+  usageHour(): ModelUsage[] {
+    const now = this.clock.now();
+    const out: ModelUsage[] = [];
+    for (const { provider, model, buckets } of this.models.values()) {
+      // The fields, in the order onRequest adds them.
+      const [calls = 0, errors = 0, tokensIn = 0, tokensOut = 0, costUsd = 0, unpricedCalls = 0] = buckets.totals(now, now - HOUR_MS + 1);
+      if (calls > 0) out.push({ provider, model, calls, errors, tokensIn, tokensOut, costUsd, unpricedCalls });
+    }
+    return out;
+  }
+
+  private addSpend(agent: string, now: number, usd: number): void {
+    let spend = this.spend.get(agent);
+    if (!spend) this.spend.set(agent, (spend = { buckets: new TimeBuckets(SPEND_BUCKET_MS, SPEND_BUCKETS), since: now }));
+    // Spending that starts after ten quiet minutes is measured from its first call, not from its bucket's start.
+    else if ((spend.buckets.totals(now, now - SPEND_BUCKET_MS * SPEND_BUCKETS)[0] ?? 0) === 0) spend.since = now;
+    spend.buckets.add(now, usd);
+  }
+
+  private modelOf(provider: string | null, model: string): TimeBuckets {
+    let key = `${provider ?? ''}\u0000${model}`;
+    let found = this.models.get(key);
+    if (found) return found.buckets;
+    if (this.models.size >= MAX_MODEL_KEYS) {
+      key = `${provider ?? ''}\u0000${OTHER_MODEL}`;
+      found = this.models.get(key);
+      if (found) return found.buckets;
+      model = OTHER_MODEL;
+    }
+    // Minute buckets for an hour, plus the one the oldest minute is partly in.
+    const buckets = new TimeBuckets(MINUTE_MS, 61, 6);
+    this.models.set(key, { provider, model, buckets });
+    return buckets;
+  }
+}
+
+function lastErrorOf(e: { ts: number; status: number; errorCode: string | null; errorMessage?: string | null | undefined }): LastError {
+  const out: LastError = { ts: e.ts, status: e.status };
+  if (e.errorCode !== null) out.code = e.errorCode;
+  if (e.errorMessage) out.message = e.errorMessage.slice(0, LAST_ERROR_CHARS);
+  return out;
 }

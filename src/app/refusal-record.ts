@@ -44,6 +44,7 @@ export function refusalRecord(
       latencyMs: 0,
       ttfbMs: null,
       dropped: null,
+      errorMessage: error.message,
     },
     usage,
     streamEvents: 0,

@@ -11,6 +11,8 @@ import type {
   ControlEvent,
   DashboardSnapshot,
   LogEntry,
+  RequestDetail,
+  UsageReport,
 } from '../tui/source.js';
 import { GatewayNotRunningError, isConnectionRefused, ManagementApiError } from './errors.js';
 
@@ -25,6 +27,8 @@ export interface LogQuery {
   /** A duration such as `1h` or a date (core/since.ts); the gateway reads it against its own clock. */
   since?: string;
   limit?: number;
+  /** A log filter (core/log-search.ts), matched over the whole stored history, e.g. `coder 5xx`. */
+  q?: string;
 }
 
 export interface LogStreamQuery {
@@ -99,6 +103,21 @@ export class ManagementClient {
   async getLogs(query: LogQuery = {}): Promise<LogEntry[]> {
     const body = await this.json<LogEntry[] | { entries: LogEntry[] }>('GET', `/api/logs${queryString(query)}`);
     return Array.isArray(body) ? body : body.entries;
+  }
+
+  /** One request in full; undefined when the gateway has no such request. */
+  async getRequest(id: string): Promise<RequestDetail | undefined> {
+    try {
+      return await this.json<RequestDetail>('GET', `/api/logs/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (err instanceof ManagementApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Spend by provider and model: the last hour and today. */
+  getUsage(): Promise<UsageReport> {
+    return this.json<UsageReport>('GET', '/api/usage');
   }
 
   async getBreakers(): Promise<BreakerStatus[]> {

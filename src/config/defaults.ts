@@ -34,6 +34,8 @@ export const DEFAULTS = {
   responseStoreTtl: '1h',
   /** Window of a rate-limit object that names no `per`. */
   ratePer: '1m',
+  alertThresholds: [0.5, 0.8, 1],
+  alertWebhookTimeout: '5s',
 } as const;
 
 export const OFFICIAL_BASE_URLS = {

@@ -14,6 +14,7 @@ import { PROVIDER_TYPES } from './schema.js';
 import type {
   AgentConfig,
   CapabilityOverride,
+  AlertSettings,
   CircuitBreakerConfig,
   FallbackTarget,
   GatewayConfig,
@@ -218,8 +219,22 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     agents,
     policies,
     metrics: { maxLabelValues: given(file.metrics?.max_label_values) ?? DEFAULTS.maxLabelValues },
+    alerts: normalizeAlerts(file),
   };
   return { config: problems.some((p) => p.severity === 'error') ? undefined : config, problems };
+}
+
+function normalizeAlerts(file: GatewayFile): AlertSettings {
+  const a = given(file.alerts);
+  const thresholds = given(a?.budget_thresholds) ?? DEFAULTS.alertThresholds;
+  const webhook = given(a?.webhook);
+  return {
+    budgetThresholds: [...new Set(thresholds)].sort((x, y) => x - y),
+    webhook: webhook === undefined || webhook === '' ? undefined : webhook,
+    webhookTimeoutMs: ms(a?.webhook_timeout, DEFAULTS.alertWebhookTimeout),
+    desktop: given(a?.desktop) ?? false,
+    bell: given(a?.bell) ?? true,
+  };
 }
 
 function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: string, fix?: string) => void): GatewaySettings {

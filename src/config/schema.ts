@@ -297,6 +297,18 @@ const metricsSection = z.object({
   max_label_values: optional(positiveInt).describe('Distinct agent/model label values before new ones become "other" (default 200)'),
 });
 
+const alertsSection = z.object({
+  budget_thresholds: optional(
+    z.array(z.number().gt(0, { error: 'a threshold is a fraction of the budget above 0' }).lte(1, { error: 'a threshold is a fraction of the budget, at most 1 (100%)' })),
+  ).describe('Fractions of each budget window (hourly, daily, total) at which an agent raises an alert (default [0.5, 0.8, 1]; [] for none)'),
+  webhook: optional(
+    z.string().refine((v) => v === '' || isHttpUrl(v), { error: 'webhook must be an http:// or https:// URL, e.g. ${ALERT_WEBHOOK_URL}' }),
+  ).describe('URL that receives each alert as a JSON POST with a "text" field (Slack and Discord incoming webhooks take it)'),
+  webhook_timeout: optional(duration).describe('Time a webhook POST may take before it is given up (default 5s)'),
+  desktop: optional(z.boolean()).describe('Also show alerts as desktop notifications through notify-send, where it exists (default false)'),
+  bell: optional(z.boolean()).describe('Ring the terminal bell and show a banner in the dashboard (default true)'),
+});
+
 /** Older agent-gateway format: audit.log_file maps to storage.jsonl. */
 const auditSection = z.object({
   log_file: optional(z.string().min(1)),
@@ -314,6 +326,7 @@ export const gatewayFileSchema = z.object({
   agents: optional(z.record(name('agent'), optional(agentEntry))),
   policies: optional(z.array(policyEntry)),
   metrics: optional(metricsSection),
+  alerts: optional(alertsSection).describe('Where budget thresholds and `alert` policies reach a person'),
   audit: optional(auditSection).describe('Older format: log_file is the same as storage.jsonl'),
   dashboard: z.unknown().describe('Older format; ignored').optional(),
 });

@@ -184,6 +184,19 @@ export interface MetricsSettings {
   maxLabelValues: number;
 }
 
+/** Where alerts go: budget thresholds and `alert` policies, each delivered at most once per agent, rule and window. */
+export interface AlertSettings {
+  /** Fractions (0..1] of each budget window, ascending; empty: no budget alerts. */
+  budgetThresholds: readonly number[];
+  /** JSON POST target; undefined: no webhook. */
+  webhook: string | undefined;
+  webhookTimeoutMs: number;
+  /** Desktop notifications through notify-send. */
+  desktop: boolean;
+  /** Terminal bell and dashboard banner. */
+  bell: boolean;
+}
+
 export interface GatewayConfig {
   gateway: GatewaySettings;
   storage: StorageSettings;
@@ -198,4 +211,5 @@ export interface GatewayConfig {
   agents: ReadonlyMap<string, AgentConfig>;
   policies: readonly PolicyConfig[];
   metrics: MetricsSettings;
+  alerts: AlertSettings;
 }

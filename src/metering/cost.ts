@@ -13,6 +13,8 @@ export interface CostBreakdown {
   cacheWrite: number;
   /** Includes reasoning. */
   output: number;
+  /** The part of `output` paid for reasoning tokens. */
+  reasoning: number;
 }
 
 export interface Cost {
@@ -45,7 +47,8 @@ export function costOf(usage: Usage, price: ModelPrice): Cost {
   const input = tokens(usage.inputUncached) * BigInt(r.input);
   const cacheRead = tokens(usage.cacheRead) * BigInt(r.cacheRead);
   const cacheWrite = tokens(usage.cacheWrite5m) * BigInt(r.cacheWrite5m) + tokens(usage.cacheWrite1h) * BigInt(r.cacheWrite1h);
-  const out = (output - reasoning) * BigInt(r.output) + reasoning * BigInt(r.reasoning);
+  const reasoningCost = reasoning * BigInt(r.reasoning);
+  const out = (output - reasoning) * BigInt(r.output) + reasoningCost;
   const total = input + cacheRead + cacheWrite + out;
 
   const pico = {
@@ -53,6 +56,7 @@ export function costOf(usage: Usage, price: ModelPrice): Cost {
     cacheRead: Number(cacheRead),
     cacheWrite: Number(cacheWrite),
     output: Number(out),
+    reasoning: Number(reasoningCost),
     total: Number(total),
   };
   return {
@@ -62,6 +66,7 @@ export function costOf(usage: Usage, price: ModelPrice): Cost {
       cacheRead: usdFromPico(pico.cacheRead),
       cacheWrite: usdFromPico(pico.cacheWrite),
       output: usdFromPico(pico.output),
+      reasoning: usdFromPico(pico.reasoning),
     },
     pico,
   };

@@ -25,3 +25,8 @@ export class Redactor {
 export function mask(secret: string): string {
   return `${secret.slice(0, 3)}…[redacted]`;
 }
+
+/** `text` with one more secret masked, e.g. a client's own key that no config names (short values stay). */
+export function maskSecret(text: string, secret: string | undefined): string {
+  return secret !== undefined && secret.length >= 8 && text.includes(secret) ? text.split(secret).join(mask(secret)) : text;
+}

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../observe/logger.js';
+import { maskSecret } from '../observe/redact.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
 import type { WireFormat } from '../wire/codec.js';
 import {
@@ -96,6 +97,8 @@ export async function handleChat(
   let upstreamFailure: { format: WireFormat; status: number; text: string; error: GatewayError } | undefined;
   /** The last target a request was sent to, so a row of a failed call still names the provider that failed. */
   let tried: RouteTarget | undefined;
+  /** The first-choice target: when another one answers, the row names this one as the provider it stood in for. */
+  let primary: RouteTarget | undefined;
   /** The price of the target that answered, looked up once. */
   let price: ModelPrice | undefined;
   /** What the call used, once metered (before the answer goes out when it is not streamed). */
@@ -111,6 +114,7 @@ export async function handleChat(
       bodyText = body.toString('utf8');
       request = codecFor(clientFormat).decodeRequest(parseJsonBody(body));
       const targets = deps.router.resolve(request.model, identity.agent);
+      primary = targets[0];
       const translates = (target: RouteTarget): boolean => upstreamFormatFor(target.provider, clientFormat) !== clientFormat;
       // Earlier responses a translated request refers to are expanded from the gateway's store; a provider that
       // speaks Responses resolves them itself, so an unknown id only matters once a translating target is tried.
@@ -310,6 +314,9 @@ export async function handleChat(
         path,
         bytesIn: bodyBytes,
         bytesOut,
+        // An upstream may quote the client's own key back; the audit keeps it masked like the configured ones.
+        errorMessage: clientClosed || !error ? null : maskSecret(error.message, identity?.clientKey),
+        fallbackFrom: tried !== undefined && primary !== undefined && tried !== primary ? primary.provider.spec.name : null,
       },
     });
   } finally {

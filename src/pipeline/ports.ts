@@ -36,9 +36,9 @@ export interface Admission {
   readonly limited: boolean;
   /** Ask for more room as a stream outgrows its hold; false when the budget has none. */
   extend(additionalUsd: number): boolean;
-  /** The upstream was called: settle the hold with the real cost (0 when unpriced) and count the call. */
+  /** The call ended: settle the hold with the real cost (0 when unpriced or never answered) and count the call. */
   finish(outcome: { ok: boolean; tokensIn: number; tokensOut: number; costUsd: number }): void;
-  /** The upstream was never called: release the hold, count nothing. */
+  /** Nothing happened that counts (the client left before the provider was called): release the hold, count nothing. */
   abandon(): void;
   /** Why the request must stop now (agent paused, budget lowered below spent + held), checked at each chunk. */
   interruption(): GatewayError | undefined;

@@ -32,6 +32,9 @@ export function settleRequest(recorder: Recorder, o: RequestOutcome): Cost | und
   const cost = o.upstreamCalled && o.price !== undefined && o.metered !== undefined ? costOf(usage, o.price) : undefined;
   try {
     if (o.upstreamCalled) o.admission?.finish({ ok: o.ok, tokensIn: totalInput(usage), tokensOut: usage.output, costUsd: cost?.totalUsd ?? 0 });
+    // Admitted but failed before a provider answered (unreachable, every breaker open): a failed call that cost nothing,
+    // counted as the audit counts it.
+    else if (!o.ok) o.admission?.finish({ ok: false, tokensIn: 0, tokensOut: 0, costUsd: 0 });
     else o.admission?.abandon();
   } finally {
     const row: RequestRow = { ...o.row, ...meteredColumns(usage, cost, o.price), estimated: o.metered?.estimated ?? false };

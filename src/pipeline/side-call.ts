@@ -10,6 +10,7 @@ import type { ModelPrice } from '../metering/index.js';
 import { sendError, toGatewayError } from '../server/render-error.js';
 import type { WireFormat } from '../wire/codec.js';
 import type { Logger } from '../observe/logger.js';
+import { maskSecret } from '../observe/redact.js';
 import type { Admission, AdmissionRequest, Controls, Recorder } from './ports.js';
 import { identify, type IdentifyOptions, type Identity } from './steps/identify.js';
 import type { MeteredUsage } from './steps/meter.js';
@@ -49,6 +50,7 @@ export class SideCall {
   /** Status the client got; taken from the response when the handler leaves it at 0. */
   status = 0;
   errorCode: string | null = null;
+  errorMessage: string | null = null;
   /** What the call used; undefined leaves it unpriced (cost NULL), never a silent $0. */
   metered: MeteredUsage | undefined;
   price: ModelPrice | undefined;
@@ -85,6 +87,7 @@ export class SideCall {
   fail(error: GatewayError): void {
     this.status = error.status;
     this.errorCode = error.code;
+    this.errorMessage = error.message;
   }
 
   settle(): void {
@@ -114,6 +117,7 @@ export class SideCall {
         path: this.meta.path,
         bytesIn: this.bytesIn,
         bytesOut: this.bytesOut,
+        errorMessage: clientClosed || this.errorMessage === null ? null : maskSecret(this.errorMessage, this.identity?.clientKey),
       },
     });
   }

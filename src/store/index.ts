@@ -22,7 +22,10 @@ export {
 } from './audit-writer.js';
 export {
   StoreQueries,
+  MAX_USAGE_ROWS,
+  type AgentLastError,
   type AgentSpend,
+  type ModelUsage,
   type ControlEventsQuery,
   type RecentRequestsQuery,
   type SpendPoint,

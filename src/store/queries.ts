@@ -1,5 +1,6 @@
 /** Read queries over the audit store: logs, control history, and the totals budgets are rebuilt from. */
 import type Database from 'better-sqlite3';
+import type { LogSearchTerm } from '../core/log-search.js';
 import { IS_ERROR_SQL } from './schema.js';
 import { agentSinceFilter, whereSql } from './row-filter.js';
 import {
@@ -19,10 +20,14 @@ export interface RecentRequestsQuery {
   limit?: number | undefined;
   /** Paging: only rows older than this row (by ts, then id). An unknown id gives no rows. */
   beforeId?: string | undefined;
+  /** Only rows every term matches (core/log-search.ts: the dashboard's filter, run over the whole history). */
+  search?: readonly LogSearchTerm[] | undefined;
 }
 
 export interface ControlEventsQuery {
   agent?: string | undefined;
+  /** Only events of this kind, e.g. `alert`. */
+  kind?: string | undefined;
   sinceMs?: number | undefined;
   limit?: number | undefined;
   /** Paging: only events with a smaller id. */
@@ -52,6 +57,32 @@ export interface AgentSpend {
   since: SpendTotals;
   /** Newest row's ts, or null. */
   lastTs: number | null;
+}
+
+/** Calls, tokens, spend and errors of one provider and model over a period. */
+export interface ModelUsage {
+  /** Null for calls that never reached a provider (refused first). */
+  provider: string | null;
+  /** The model sent upstream, or the one asked for when none was. */
+  model: string;
+  calls: number;
+  errors: number;
+  /** All input tokens: uncached, cache reads and cache writes. */
+  tokensIn: number;
+  tokensOut: number;
+  /** Priced calls only; see `unpricedCalls`. */
+  costUsd: number;
+  /** Answered calls whose model had no price: their cost is unknown, not zero. */
+  unpricedCalls: number;
+}
+
+/** The newest failed request of an agent: what its detail shows as the last error. */
+export interface AgentLastError {
+  agent: string;
+  ts: number;
+  status: number;
+  errorCode: string | null;
+  errorMessage: string | null;
 }
 
 /** One call's contribution to a rolling window. */
@@ -120,6 +151,42 @@ function zeroTotals(): SpendTotals {
   };
 }
 
+/** Model names come from clients: a listing of them is bounded. */
+export const MAX_USAGE_ROWS = 500;
+
+// A priced call's cost is counted; an unpriced one (cost NULL) is counted apart, never as $0.
+const USAGE_BY_MODEL_SQL = `SELECT provider, COALESCE(upstream_model, model) AS model, COUNT(*) AS calls,
+  TOTAL(CASE WHEN ${IS_ERROR_SQL} THEN 1 ELSE 0 END) AS errors,
+  TOTAL(input_tokens + cache_read_tokens + cache_write_tokens) AS tokens_in, TOTAL(output_tokens) AS tokens_out,
+  TOTAL(cost_usd) AS cost_usd, TOTAL(CASE WHEN cost_usd IS NULL AND provider IS NOT NULL AND status < 400 THEN 1 ELSE 0 END) AS unpriced
+  FROM requests WHERE ts >= @since GROUP BY provider, COALESCE(upstream_model, model)
+  ORDER BY calls DESC LIMIT ${MAX_USAGE_ROWS}`;
+
+// SQLite gives the bare columns of the row that holds the MAX().
+const LAST_ERRORS_SQL = `SELECT agent, MAX(ts) AS ts, status, error_code, error_message FROM requests
+  WHERE ${IS_ERROR_SQL} GROUP BY agent`;
+
+/** The columns a free-text search word is looked for in (see core/log-search.ts). */
+const SEARCH_TEXT_COLUMNS = ['id', 'agent', 'model', 'provider', 'CAST(status AS TEXT)', 'error_code', 'error_message'];
+
+/** SQL conditions for search terms, their parameters added to `params` (LIKE ignores ASCII case, as the filter does). */
+function searchConditions(terms: readonly LogSearchTerm[], params: Record<string, string | number>): string[] {
+  return terms.map((term, i) => {
+    switch (term.kind) {
+      case 'class':
+        params[`class${i}`] = term.digit;
+        return `status / 100 = @class${i}`;
+      case 'stream':
+        return 'stream = 1';
+      case 'fallback':
+        return "COALESCE(fallback_from, '') <> ''";
+      case 'text':
+        params[`word${i}`] = `%${term.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        return `(${SEARCH_TEXT_COLUMNS.map((c) => `${c} LIKE @word${i} ESCAPE '\\'`).join(' OR ')})`;
+    }
+  });
+}
+
 export class StoreQueries {
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -129,6 +196,7 @@ export class StoreQueries {
   recentRequests(q: RecentRequestsQuery = {}): RequestRow[] {
     const { conditions: where, params } = agentSinceFilter(q);
     params.limit = clampLimit(q.limit);
+    if (q.search) where.push(...searchConditions(q.search, params));
     if (q.beforeId !== undefined) {
       const anchor = this.stmt('SELECT ts FROM requests WHERE id = ?').get(q.beforeId) as { ts: number } | undefined;
       if (!anchor) return [];
@@ -150,6 +218,10 @@ export class StoreQueries {
   controlEvents(q: ControlEventsQuery = {}): ControlEventRow[] {
     const { conditions: where, params } = agentSinceFilter(q);
     params.limit = clampLimit(q.limit);
+    if (q.kind !== undefined) {
+      where.push('kind = @kind');
+      params.kind = q.kind;
+    }
     if (q.beforeId !== undefined) {
       where.push('id < @beforeId');
       params.beforeId = q.beforeId;
@@ -194,6 +266,36 @@ export class StoreQueries {
       if (entry.lastTs === null || (p.last_ts !== null && p.last_ts > entry.lastTs)) entry.lastTs = p.last_ts;
     }
     return [...byAgent.values()].sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
+  }
+
+  /** Per provider and model totals of the rows with ts >= sinceMs (the dashboard's "today" view). */
+  usageByModel(sinceMs: number): ModelUsage[] {
+    const rows = this.stmt(USAGE_BY_MODEL_SQL).all({ since: sinceMs }) as {
+      provider: string | null;
+      model: string;
+      calls: number;
+      errors: number;
+      tokens_in: number;
+      tokens_out: number;
+      cost_usd: number;
+      unpriced: number;
+    }[];
+    return rows.map((r) => ({
+      provider: r.provider,
+      model: r.model,
+      calls: r.calls,
+      errors: r.errors,
+      tokensIn: r.tokens_in,
+      tokensOut: r.tokens_out,
+      costUsd: r.cost_usd,
+      unpricedCalls: r.unpriced,
+    }));
+  }
+
+  /** Each agent's newest failed request (the audit's error rule), to show after a restart. */
+  lastErrors(): AgentLastError[] {
+    const rows = this.stmt(LAST_ERRORS_SQL).all() as { agent: string; ts: number; status: number; error_code: string | null; error_message: string | null }[];
+    return rows.map((r) => ({ agent: r.agent, ts: r.ts, status: r.status, errorCode: r.error_code, errorMessage: r.error_message }));
   }
 
   /** Calls with ts >= sinceMs, oldest first: replayed into rolling windows (the hourly budget, calls this hour). */

@@ -40,6 +40,8 @@ export interface RequestRow {
   costCacheRead: number | null;
   costCacheWrite: number | null;
   costOutput: number | null;
+  /** The part of `costOutput` paid for reasoning tokens. */
+  costReasoning?: number | null;
   /** Price table version (`genai-prices@x.y.z`) or `config` when an override priced it; null when unpriced. */
   priceVersion: string | null;
   /** Usage was counted locally (cut-off stream, missing usage) rather than reported by the provider. */
@@ -57,6 +59,10 @@ export interface RequestRow {
   bytesOut?: number | null;
   /** Request fields changed to fit the upstream model (`max_completion_tokens:32000->16384`), comma-separated; null when none. */
   adjusted?: string | null;
+  /** What went wrong, in words, with every known secret masked; null for a success or when not recorded. */
+  errorMessage?: string | null;
+  /** The first-choice provider when another one (a fallback) took the call; null when the first choice did. */
+  fallbackFrom?: string | null;
 }
 
 /** The token and cost columns of a row from the metered usage and its cost (undefined cost = unpriced). */
@@ -76,6 +82,7 @@ export function meteredColumns(
   | 'costCacheRead'
   | 'costCacheWrite'
   | 'costOutput'
+  | 'costReasoning'
   | 'priceVersion'
 > {
   const priced = cost !== undefined && price !== undefined;
@@ -90,6 +97,7 @@ export function meteredColumns(
     costCacheRead: priced ? cost.breakdown.cacheRead : null,
     costCacheWrite: priced ? cost.breakdown.cacheWrite : null,
     costOutput: priced ? cost.breakdown.output : null,
+    costReasoning: priced ? cost.breakdown.reasoning : null,
     priceVersion: priced ? price.version : null,
   };
 }
@@ -126,6 +134,9 @@ export interface RequestDbRow {
   bytes_in: number | null;
   bytes_out: number | null;
   adjusted: string | null;
+  error_message: string | null;
+  fallback_from: string | null;
+  cost_reasoning: number | null;
 }
 
 /** Column order of `requests`, used by inserts and exports. */
@@ -160,6 +171,9 @@ export const REQUEST_COLUMNS = [
   'bytes_in',
   'bytes_out',
   'adjusted',
+  'error_message',
+  'fallback_from',
+  'cost_reasoning',
 ] as const satisfies readonly (keyof RequestDbRow)[];
 
 /** Whole non-negative count; a NaN from a broken upstream must not become a NULL that breaks aggregates. */
@@ -203,6 +217,9 @@ export function toDbRow(r: RequestRow): RequestDbRow {
     bytes_in: r.bytesIn === undefined || r.bytesIn === null ? null : count(r.bytesIn),
     bytes_out: r.bytesOut === undefined || r.bytesOut === null ? null : count(r.bytesOut),
     adjusted: r.adjusted === undefined || r.adjusted === '' ? null : r.adjusted,
+    error_message: r.errorMessage === undefined || r.errorMessage === '' ? null : r.errorMessage,
+    fallback_from: r.fallbackFrom ?? null,
+    cost_reasoning: finiteOrNull(r.costReasoning ?? null),
   };
 }
 
@@ -238,6 +255,9 @@ export function fromDbRow(d: RequestDbRow): RequestRow {
     bytesIn: d.bytes_in,
     bytesOut: d.bytes_out,
     adjusted: d.adjusted,
+    errorMessage: d.error_message,
+    fallbackFrom: d.fallback_from,
+    costReasoning: d.cost_reasoning,
   };
 }
 

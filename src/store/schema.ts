@@ -87,6 +87,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE requests ADD COLUMN adjusted TEXT;
   `,
+  // 4: what went wrong in words (redacted), the provider a fallback stood in for, and the reasoning share of output cost.
+  `
+  ALTER TABLE requests ADD COLUMN error_message TEXT;
+  ALTER TABLE requests ADD COLUMN fallback_from TEXT;
+  ALTER TABLE requests ADD COLUMN cost_reasoning REAL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,6 +4,7 @@ import { budgetBar, formatClockTime, formatCount, formatPercent, formatTokens, f
 import { type BudgetForecast, type BudgetWindow, describeForecast, spendFor } from './forecast.js';
 import { statusText } from './layout.js';
 import { LogRows } from './log-panel.js';
+import { foldRejections } from './log-view.js';
 import { Panel, panelInnerWidth } from './panel.js';
 import { bucketize, sparkline } from './sparkline.js';
 import type { AgentStatus, ControlEvent, LogEntry } from './source.js';
@@ -76,7 +77,8 @@ export function AgentDetail(props: AgentDetailProps) {
     agent.pausedBy ? `paused by ${agent.pausedBy}` : undefined,
   ].filter((f): f is string => f !== undefined);
   const errorRate = agent.calls > 0 ? agent.errors / agent.calls : 0;
-  const infoLines = 6 + (props.forecast ? 1 : 0);
+  const lastError = agent.lastError;
+  const infoLines = 7 + (props.forecast ? 1 : 0);
   const eventRows = Math.min(3, Math.max(1, events.length));
   // Four frame lines (top, two dividers, bottom) plus the sections above the requests.
   const requestRows = Math.max(1, props.height - 4 - infoLines - eventRows);
@@ -99,6 +101,17 @@ export function AgentDetail(props: AgentDetailProps) {
                 {formatTokens(agent.tokensIn)} in / {formatTokens(agent.tokensOut)} out
                 {agent.unpriced ? <Text {...theme.tone('warn')}>  some calls unpriced</Text> : null}
               </Text>
+              {lastError ? (
+                <Text wrap="truncate-end">
+                  last error {formatClockTime(lastError.ts)}{' '}
+                  <Text {...theme.tone(lastError.status >= 500 ? 'error' : 'warn')}>
+                    {lastError.status} {lastError.code ?? ''}
+                  </Text>
+                  {lastError.message ? <Text {...theme.tone('muted')}> {lastError.message}</Text> : null}
+                </Text>
+              ) : (
+                <Text {...theme.tone('muted')}>no errors</Text>
+              )}
               <LimitLine agent={agent} window="hourly" />
               <LimitLine agent={agent} window="daily" />
               <LimitLine agent={agent} window="total" />
@@ -129,7 +142,7 @@ export function AgentDetail(props: AgentDetailProps) {
         },
         {
           title: `Recent requests (${requests.length})`,
-          children: <LogRows entries={[...requests].sort((a, b) => b.ts - a.ts)} width={inner} rows={requestRows} emptyText="no requests seen yet" />,
+          children: <LogRows lines={foldRejections([...requests].sort((a, b) => b.ts - a.ts))} width={inner} rows={requestRows} emptyText="no requests seen yet" />,
         },
       ]}
     />

@@ -3,6 +3,7 @@ import { Text } from 'ink';
 import type { ReactNode } from 'react';
 import { budgetBar, fit, formatCount, formatUsd, shortenModel } from '../core/format.js';
 import { describeForecast, type BudgetForecast } from './forecast.js';
+import { type AgentSort, SORT_LABEL } from './agent-sort.js';
 import { type AgentColumns, budgetLabel, statusText, tokensText } from './layout.js';
 import { Panel, panelInnerWidth } from './panel.js';
 import type { AgentStatus } from './source.js';
@@ -44,7 +45,10 @@ function Cell(props: { width: number; text: string; align?: 'left' | 'right'; to
 
 const GAP = ' ';
 
-function HeaderRow({ c }: { c: AgentColumns }) {
+/** The column a sort marks in the header (errors has no column: the title says it). */
+const SORTED_COLUMN: Record<AgentSort, string | undefined> = { name: 'AGENT', spend: 'TODAY', calls: 'CALLS', errors: undefined, status: 'STATUS' };
+
+function HeaderRow({ c, sort }: { c: AgentColumns; sort: AgentSort }) {
   const theme = useTheme();
   const cells: Array<[number, string, 'left' | 'right']> = [
     [c.marker, '', 'left'],
@@ -58,10 +62,12 @@ function HeaderRow({ c }: { c: AgentColumns }) {
     [c.today, 'TODAY', 'right'],
     [c.total, 'TOTAL', 'right'],
   ];
+  // The sorted column's arrow takes the place of the space before it: no column gets wider for it.
+  const arrow = sort === 'name' || sort === 'status' ? '▲' : '▼';
   const text = cells
     .filter(([w]) => w > 0)
-    .map(([w, label, align]) => fit(label, w, align))
-    .join(GAP);
+    .map(([w, label, align], i) => (i === 0 ? '' : SORTED_COLUMN[sort] === label ? arrow : GAP) + fit(label, w, align))
+    .join('');
   return (
     <Text wrap="truncate-end" bold {...theme.tone('muted')}>
       {text}
@@ -123,6 +129,8 @@ export interface AgentsTableProps {
   forecasts: readonly BudgetForecast[];
   forecastRows: number;
   focused: boolean;
+  /** The order the agents come in, named in the title and marked on its column. */
+  sort: AgentSort;
   /** e.g. "5 agents (1 paused)" when the header had no room for it. */
   countsText?: string;
   emptyHint: string;
@@ -133,7 +141,7 @@ export function AgentsTable(props: AgentsTableProps) {
   const inner = panelInnerWidth(props.width);
   const visible = props.agents.slice(props.offset, props.offset + props.rows);
   const hidden = props.agents.length - visible.length;
-  const title = ['Agents', props.countsText, hidden > 0 ? `${props.offset + 1}-${props.offset + visible.length} of ${props.agents.length}` : undefined]
+  const title = ['Agents', props.countsText, SORT_LABEL[props.sort], hidden > 0 ? `${props.offset + 1}-${props.offset + visible.length} of ${props.agents.length}` : undefined]
     .filter(Boolean)
     .join(' · ');
   return (
@@ -145,7 +153,7 @@ export function AgentsTable(props: AgentsTableProps) {
           focused: props.focused,
           children: (
             <>
-              <HeaderRow c={props.columns} />
+              <HeaderRow c={props.columns} sort={props.sort} />
               {visible.length === 0 ? (
                 <Text wrap="truncate-end" {...theme.tone('muted')}>
                   {fit(props.emptyHint, inner)}

@@ -24,6 +24,33 @@ function breakerTone(state: BreakerStatus['state']): Tone {
   return 'ok';
 }
 
+/** `text` cut to `width` in the middle, keeping more of its start: "summarizer" → "summ…r". */
+export function middleEllipsis(text: string, width: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= width) return text;
+  if (width <= 1) return width === 1 ? '…' : '';
+  const keep = width - 1;
+  const head = Math.ceil(keep * 0.7);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (keep - head)).join('')}`;
+}
+
+/**
+ * A breaker key cut to `width` so that keys that differ stay told apart: an agent's own breaker
+ * (`agent:provider`) keeps the provider whole and shortens the agent in the middle ("summ…r:sim-openai").
+ */
+export function breakerLabel(key: string, width: number): string {
+  if (Array.from(key).length <= width) return key;
+  const sep = key.indexOf(':');
+  if (sep < 0) return middleEllipsis(key, width);
+  const agent = key.slice(0, sep);
+  const provider = key.slice(sep + 1);
+  const room = width - Array.from(provider).length - 1;
+  if (room >= 3) return `${middleEllipsis(agent, room)}:${provider}`;
+  // Too little room for both: the provider is what differs between one agent's breakers; "…:" says whose it is not.
+  if (room >= 1) return `…:${provider}`;
+  return `…:${middleEllipsis(provider, Math.max(1, width - 2))}`;
+}
+
 /**
  * The detail after the state. `elapsedMs` is how long ago the snapshot was taken, so an open
  * breaker's countdown keeps moving between snapshots.
@@ -41,12 +68,13 @@ export function breakerDetail(b: BreakerStatus, elapsedMs: number): string {
 function BreakerCell(props: { breaker: BreakerStatus; width: number; selected: boolean; focused: boolean; elapsedMs: number }) {
   const theme = useTheme();
   const { breaker, width } = props;
-  const keyWidth = Math.max(6, Math.min(16, width - 24));
+  // Marker, key, state (9) and a detail of about 10 cells.
+  const keyWidth = Math.max(6, Math.min(18, width - 22));
   const marker = props.selected && props.focused ? '▸' : ' ';
   return (
     <Text>
       <Text {...theme.tone('accent')}>{marker}</Text>
-      <Text bold={props.selected && props.focused}>{fit(breaker.key, keyWidth)} </Text>
+      <Text bold={props.selected && props.focused}>{fit(breakerLabel(breaker.key, keyWidth), keyWidth)} </Text>
       <Text {...theme.tone(breakerTone(breaker.state))}>{fit(breakerStateLabel(breaker.state), 9)} </Text>
       <Text>{fit(breakerDetail(breaker, props.elapsedMs), Math.max(0, width - keyWidth - 12))}</Text>
     </Text>

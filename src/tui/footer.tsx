@@ -8,20 +8,25 @@ export interface Flash {
   tone: Tone;
 }
 
+/**
+ * The key hints for `width` cells: full descriptions, then short ones, then tighter gaps; past that the hints before
+ * help and quit leave from the right end (the help overlay lists every key).
+ */
 export function footerText(context: KeyContext, width: number): string {
-  const render = (compact: boolean, gap: string): string =>
-    footerHints(context, compact)
-      .map((h) => `${h.label} ${h.description}`)
-      .join(gap);
+  const render = (hints: readonly { label: string; description: string }[], gap: string): string => hints.map((h) => `${h.label} ${h.description}`).join(gap);
   for (const [compact, gap] of [
     [false, '  '],
     [true, '  '],
     [true, ' '],
   ] as const) {
-    const text = render(compact, gap);
+    const text = render(footerHints(context, compact), gap);
     if (text.length <= width) return text;
   }
-  return render(true, ' ');
+  const hints = footerHints(context, true);
+  const kept = hints.slice(-2);
+  const rest = hints.slice(0, -2);
+  while (rest.length > 0 && render([...rest, ...kept], ' ').length > width) rest.pop();
+  return render([...rest, ...kept], ' ');
 }
 
 export function Footer(props: { context: KeyContext; width: number; flash: Flash | undefined }) {

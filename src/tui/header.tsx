@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import { formatUptime, formatUsd } from '../core/format.js';
 import { sparkline } from './sparkline.js';
-import type { DashboardSnapshot } from './source.js';
+import type { ControlEvent, DashboardSnapshot } from './source.js';
 import { type Tone, useTheme } from './theme.js';
 
 interface Segment {
@@ -25,8 +25,9 @@ export function agentCountsText(snapshot: DashboardSnapshot): string {
   return `${total} agent${total === 1 ? '' : 's'}${paused > 0 ? ` (${paused} paused)` : ''}`;
 }
 
+/** The gateway's request rate (a sliding window); older gateways sent only the per-second samples. */
 export function requestsPerSecond(snapshot: DashboardSnapshot): number {
-  return snapshot.gateway.requestsPerSecond.at(-1) ?? 0;
+  return snapshot.gateway.requestRate ?? snapshot.gateway.requestsPerSecond.at(-1) ?? 0;
 }
 
 const lineLength = (segments: readonly Segment[]): number =>
@@ -71,10 +72,26 @@ export function headerSegments(
   return { segments: base(0), countsShown: false };
 }
 
-/** Warning lines under the header, most urgent first: an audit store refusing writes, then an invalid config. */
-export function headerBanners(snapshot: DashboardSnapshot): string[] {
+/** An alert stays under the header this long. */
+export const ALERT_BANNER_MS = 5 * 60_000;
+
+/** The newest alert meant for this screen (bell channel) from the last five minutes. */
+export function currentAlert(snapshot: DashboardSnapshot, now: number): ControlEvent | undefined {
+  let newest: ControlEvent | undefined;
+  for (const e of snapshot.controlEvents) {
+    if (e.kind === 'alert' && e.bell && now - e.ts < ALERT_BANNER_MS && (!newest || e.ts > newest.ts)) newest = e;
+  }
+  return newest;
+}
+
+/**
+ * Warning lines under the header, most urgent first: an audit store refusing writes, an invalid config, then the
+ * newest alert.
+ */
+export function headerBanners(snapshot: DashboardSnapshot, now: number): string[] {
   const { storageBanner, configBanner } = snapshot.gateway;
-  return [storageBanner, configBanner].filter((b): b is string => b !== undefined && b !== '');
+  const alert = currentAlert(snapshot, now);
+  return [storageBanner, configBanner, alert ? `alert: ${alert.detail}` : undefined].filter((b): b is string => b !== undefined && b !== '');
 }
 
 /** The environment line, as long a form as fits. */

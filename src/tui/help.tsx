@@ -5,7 +5,10 @@ import { Overlay, type OverlayLine } from './overlay.js';
 
 const NOTES: readonly string[] = [
   `${UNPRICED_MARKER} after an amount: some calls could not be priced`,
-  'log filter words match agent, model, provider, status, error; 4xx, 5xx, stream',
+  'tab: agents → log → breakers; in the log ↑↓ PgUp PgDn scroll, ⏎ opens a request',
+  'filter: id, agent, model, provider, status, error; 4xx, 5xx, stream, fallback',
+  '⏎ in the filter also searches the stored history; c in a request copies its id',
+  'f freezes the log; ×12: 12 like rejections in a row; a↩b: b stood in for a',
   'budget fields: empty = no limit',
 ];
 

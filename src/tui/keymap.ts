@@ -6,17 +6,23 @@
 import type { Key } from 'ink';
 
 /** Where the keyboard focus is; each context has its own bindings. */
-export type KeyContext = 'main' | 'detail' | 'help' | 'filter' | 'budget';
+export type KeyContext = 'main' | 'detail' | 'request' | 'usage' | 'help' | 'filter' | 'budget';
 
 export type CommandName =
   | 'nav.up'
   | 'nav.down'
+  | 'nav.pageUp'
+  | 'nav.pageDown'
   | 'focus.next'
   | 'agent.pause'
   | 'agent.budget'
-  | 'agent.detail'
+  | 'view.open'
   | 'breaker.reset'
   | 'log.filter'
+  | 'log.freeze'
+  | 'agents.sort'
+  | 'view.usage'
+  | 'request.copy'
   | 'help.toggle'
   | 'view.back'
   | 'app.quit'
@@ -26,7 +32,7 @@ export type CommandName =
   | 'input.cancel'
   | 'input.erase';
 
-type NamedKey = 'upArrow' | 'downArrow' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
+type NamedKey = 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
 
 export type KeyStroke = { char: string; ctrl?: boolean } | { key: NamedKey; shift?: boolean };
 
@@ -53,12 +59,15 @@ export const COMMANDS: readonly Binding[] = [
     footer: ['main', 'detail'],
   },
   { command: 'nav.down', contexts: ['main', 'detail'], keys: [{ key: 'downArrow' }, { char: 'j' }], label: 'j k', description: 'select' },
+  { command: 'nav.pageUp', contexts: ['main'], keys: [{ key: 'pageUp' }], label: 'PgUp', description: 'log: a page newer' },
+  { command: 'nav.pageDown', contexts: ['main'], keys: [{ key: 'pageDown' }], label: 'PgDn', description: 'log: a page older' },
   {
     command: 'focus.next',
     contexts: ['main'],
     keys: [{ key: 'tab', shift: false }],
     label: 'tab',
-    description: 'agents / breakers',
+    description: 'focus',
+    footer: ['main'],
   },
   {
     command: 'agent.pause',
@@ -78,7 +87,7 @@ export const COMMANDS: readonly Binding[] = [
     footer: ['main', 'detail'],
   },
   {
-    command: 'agent.detail',
+    command: 'view.open',
     contexts: ['main'],
     keys: [{ key: 'return' }],
     label: '⏎',
@@ -93,40 +102,72 @@ export const COMMANDS: readonly Binding[] = [
     label: 'r',
     description: 'reset breaker',
     short: 'reset',
-    footer: ['main'],
   },
   {
     command: 'log.filter',
     contexts: ['main'],
     keys: [{ char: '/' }],
     label: '/',
-    description: 'filter log',
-    short: 'filter',
+    description: 'filter',
     footer: ['main'],
   },
   {
+    command: 'log.freeze',
+    contexts: ['main'],
+    keys: [{ char: 'f' }],
+    label: 'f',
+    description: 'freeze',
+    footer: ['main'],
+  },
+  {
+    command: 'agents.sort',
+    contexts: ['main'],
+    keys: [{ char: 's' }],
+    label: 's',
+    description: 'sort',
+    footer: ['main'],
+  },
+  {
+    command: 'view.usage',
+    contexts: ['main', 'usage'],
+    keys: [{ char: 'm' }],
+    label: 'm',
+    description: 'spend by model',
+    short: 'models',
+    footer: ['main', 'usage'],
+  },
+  {
+    command: 'request.copy',
+    contexts: ['request'],
+    keys: [{ char: 'c' }],
+    label: 'c',
+    description: 'copy request id',
+    short: 'copy id',
+    footer: ['request'],
+  },
+  {
     command: 'help.toggle',
-    contexts: ['main', 'detail', 'help'],
+    contexts: ['main', 'detail', 'request', 'usage', 'help'],
     keys: [{ char: '?' }],
     label: '?',
     description: 'help',
-    footer: ['main', 'detail', 'help'],
+    footer: ['main', 'detail', 'request', 'usage', 'help'],
   },
   {
     command: 'view.back',
-    contexts: ['detail', 'help'],
+    contexts: ['detail', 'request', 'usage', 'help'],
     keys: [{ key: 'escape' }],
     label: 'esc',
     description: 'back',
-    footer: ['detail', 'help'],
+    footer: ['detail', 'request', 'usage', 'help'],
   },
   {
     command: 'app.quit',
-    contexts: ['main', 'detail', 'help', 'filter', 'budget'],
+    contexts: ['main', 'detail', 'request', 'usage', 'help', 'filter', 'budget'],
     keys: [{ char: 'q' }, { char: 'c', ctrl: true }],
     label: 'q',
     description: 'quit',
-    footer: ['main', 'detail', 'help'],
+    footer: ['main', 'detail', 'request', 'usage', 'help'],
   },
   {
     command: 'input.prev',
@@ -242,6 +283,19 @@ export function textChunkKeys(input: string): TextKey[] | undefined {
   return keys;
 }
 
+/**
+ * Outside text fields, a run of keys read at once ("jj", "m\t" from fast typing or a busy loop) is split into its
+ * keys, each with the flags Ink would have given it alone; undefined when the input is a single key.
+ */
+export function splitKeys(input: string, key: Key): Array<{ input: string; key: Key }> | undefined {
+  const chars = Array.from(input);
+  if (chars.length < 2 || key.ctrl || key.meta || chars.includes('\u001B')) return undefined;
+  return chars.map((c) => ({
+    input: c,
+    key: { ...key, tab: c === '\t', return: c === '\r', backspace: c === '\u007f' || c === '\b', shift: false },
+  }));
+}
+
 /** Key hints for the footer of a context, in table order; `compact` uses the short descriptions. */
 export function footerHints(context: KeyContext, compact = false): Array<{ label: string; description: string }> {
   return COMMANDS.filter((b) => b.footer?.includes(context)).map((b) => ({
@@ -262,6 +316,10 @@ function describeStroke(stroke: KeyStroke): string {
       return '↑';
     case 'downArrow':
       return '↓';
+    case 'pageUp':
+      return 'PgUp';
+    case 'pageDown':
+      return 'PgDn';
     case 'return':
       return '⏎';
     case 'escape':

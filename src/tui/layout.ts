@@ -53,15 +53,23 @@ export function columnsWidth(c: AgentColumns): number {
   return cells.reduce((a, b) => a + b, 0) + Math.max(0, cells.length - 1);
 }
 
-/** Column widths for the agents table at `innerWidth` cells. */
+/** Width the status column is planned with, whatever the agents' states: "‖ paused budget:h…". */
+const STATUS_PLANNED = 16;
+
+/**
+ * Column widths for the agents table at `innerWidth` cells, from the table's content (names, models, numbers)
+ * and the width; which columns show never depends on whether an agent is paused.
+ */
 export function agentColumns(agents: readonly AgentStatus[], innerWidth: number): AgentColumns {
   const fullBar = 10;
   const compactBar = 5;
   const budgetText = (compact: boolean): number => maxLen(agents.map((a) => budgetLabel(a, compact)), 4);
+  // The status cell is planned at a fixed width: a pause and its reason come and go, and must not push other
+  // columns off the table. The reason takes whatever room is left over (below).
   const c: AgentColumns = {
     marker: 1,
     agent: clamp(maxLen(agents.map((a) => a.id), 5), 5, 16),
-    status: clamp(maxLen(agents.map(statusText), 8), 8, 24),
+    status: STATUS_PLANNED,
     model: clamp(maxLen(agents.map((a) => a.model ?? ''), 5), 5, 22),
     calls: maxLen(agents.map((a) => formatCount(a.calls)), 5),
     tokens: maxLen(agents.map(tokensText), 13),
@@ -96,17 +104,17 @@ export function agentColumns(agents: readonly AgentStatus[], innerWidth: number)
       x.agent = Math.min(x.agent, 8);
     },
   ];
-  const natural = { ...c };
+  const natural = { ...c, status: clamp(maxLen(agents.map(statusText), 8), 8, 24) };
   for (const step of steps) {
     if (columnsWidth(c) <= innerWidth) break;
     step(c);
   }
-  // Room left over after a degradation goes back to the text columns that were cut, status first
-  // (it carries the pause reason).
+  // Room left over goes to the text columns that were cut, status first (it carries the pause reason); the status
+  // column never gets narrower than planned, so the columns after it stay put when an agent pauses or resumes.
   for (const key of ['status', 'agent', 'model'] as const) {
     const spare = innerWidth - columnsWidth(c);
     if (spare <= 0 || c[key] === 0) continue;
-    c[key] = Math.min(natural[key], c[key] + spare);
+    c[key] = Math.max(key === 'status' ? c[key] : 0, Math.min(natural[key], c[key] + spare));
   }
   return c;
 }

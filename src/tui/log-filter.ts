@@ -1,35 +1,24 @@
 /**
- * Log filtering for `/`: whitespace-separated words, all of which must match. A word matches when it
- * is contained (case-insensitively) in the agent, model, provider, status or error code; `4xx`/`5xx`
- * match status classes; `stream` means streamed requests.
+ * Log filtering for `/`, in the search language of core/log-search.ts: the rows in memory are filtered as the
+ * filter is typed, and once it is applied the gateway's answer from the whole stored history joins them.
  */
+import { matchesLogSearch, parseLogSearch } from '../core/log-search.js';
 import type { LogEntry } from './source.js';
-
-export function parseFilter(text: string): string[] {
-  return text
-    .toLowerCase()
-    .split(/\s+/)
-    .filter((w) => w !== '');
-}
-
-function wordMatches(entry: LogEntry, word: string): boolean {
-  const cls = /^([1-5])xx$/.exec(word);
-  if (cls) return Math.floor(entry.status / 100) === Number(cls[1]);
-  if (word === 'stream') return entry.stream;
-  const fields = [entry.agent, entry.model, entry.provider, String(entry.status), entry.errorCode ?? ''];
-  return fields.some((f) => f.toLowerCase().includes(word));
-}
-
-export function matchesFilter(entry: LogEntry, words: readonly string[]): boolean {
-  return words.every((w) => wordMatches(entry, w));
-}
 
 /** Entries newest first (later entries first on equal timestamps), filtered. */
 export function visibleLog(entries: readonly LogEntry[], filter: string): LogEntry[] {
-  const words = parseFilter(filter);
+  const terms = parseLogSearch(filter);
   return entries
     .map((entry, index) => ({ entry, index }))
-    .filter(({ entry }) => matchesFilter(entry, words))
+    .filter(({ entry }) => matchesLogSearch(entry, terms))
     .sort((a, b) => b.entry.ts - a.entry.ts || b.index - a.index)
     .map(({ entry }) => entry);
+}
+
+/** Rows from memory and from the stored history together, each once, newest first. */
+export function withHistory(visible: readonly LogEntry[], history: readonly LogEntry[]): LogEntry[] {
+  const seen = new Set(visible.map((e) => e.id));
+  const older = history.filter((e) => !seen.has(e.id));
+  if (older.length === 0) return [...visible];
+  return [...visible, ...older].sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }

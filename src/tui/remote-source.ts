@@ -10,7 +10,10 @@ import { realTimers, type Timers } from './dashboard-store.js';
 import { emptySnapshot, type DashboardActions, type DashboardSnapshot, type DashboardSource, type LogEntry } from './source.js';
 
 /** The parts of ManagementClient the remote source uses. */
-export type RemoteClient = Pick<ManagementClient, 'baseUrl' | 'getStatus' | 'pause' | 'resume' | 'setBudget' | 'resetBreaker' | 'streamLogs'>;
+export type RemoteClient = Pick<
+  ManagementClient,
+  'baseUrl' | 'getStatus' | 'pause' | 'resume' | 'setBudget' | 'resetBreaker' | 'streamLogs' | 'getLogs' | 'getRequest' | 'getUsage'
+>;
 
 export interface RemoteSourceOptions {
   clock?: Clock;
@@ -24,6 +27,7 @@ export interface RemoteSourceOptions {
 }
 
 const MAX_RECONNECT_MS = 10_000;
+const SEARCH_LIMIT = 500;
 
 export class RemoteDashboardSource implements DashboardSource {
   readonly actions: DashboardActions;
@@ -69,6 +73,10 @@ export class RemoteDashboardSource implements DashboardSource {
       },
       setBudget: (agent, change) => refreshAfter(client.setBudget(agent, change)),
       resetBreaker: (key) => refreshAfter(client.resetBreaker(key)),
+      // The gateway searches its audit database; the answer holds at most what one screen of history needs.
+      searchLogs: (filter) => client.getLogs({ q: filter, limit: SEARCH_LIMIT }),
+      requestDetail: (id) => client.getRequest(id),
+      usage: () => client.getUsage(),
       // Quitting the dashboard never stops a gateway it is only watching.
       quit: async () => this.close(),
     };

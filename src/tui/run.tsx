@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { App } from './app.js';
 import { createDashboardStore, type Timers } from './dashboard-store.js';
 import type { DashboardSource } from './source.js';
+import { sessionSummary } from './session-summary.js';
 import { enterTerminal } from './terminal.js';
 import { noColorRequested } from './theme.js';
 
@@ -36,8 +37,12 @@ export interface RunDashboardOptions {
 export async function runDashboard(source: DashboardSource, options: RunDashboardOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
+  const clock = options.clock ?? systemClock;
+  // The session summary printed on quit counts from here.
+  const openedAt = clock.now();
+  const first = source.snapshot();
   const store = createDashboardStore(source, {
-    clock: options.clock ?? systemClock,
+    clock,
     maxFps: options.maxFps ?? 10,
     ...(options.timers ? { timers: options.timers } : {}),
   });
@@ -53,6 +58,8 @@ export async function runDashboard(source: DashboardSource, options: RunDashboar
         onQuitRequested={() => {
           quitRequested = true;
         }}
+        // The bell and the clipboard sequence go straight to the terminal: they draw nothing.
+        signal={(sequence) => void stdout.write(sequence)}
       />,
       {
         stdout,
@@ -81,6 +88,8 @@ export async function runDashboard(source: DashboardSource, options: RunDashboar
   }
   if (quitRequested) {
     await source.actions.quit?.();
+    // The gateway has drained (in process) or the last status is in (remote): the numbers are final.
+    stdout.write(`${sessionSummary(first, source.snapshot(), openedAt, clock.now()).join('\n')}\n`);
     await options.onQuit?.();
   }
 }

@@ -4,6 +4,9 @@
  * (remote-source.ts), and tests use a fake. The snapshot is plain JSON: it is exactly the body of
  * `GET /api/status`, so the remote source can hand the response through unchanged.
  */
+import type { ModelUsage } from '../store/queries.js';
+
+export type { ModelUsage };
 
 export type AgentState = 'active' | 'idle' | 'paused';
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -33,8 +36,12 @@ export interface GatewayInfo {
   spendTodayUsd: number;
   /** Money held by requests in flight, all agents (their budget reservations, not yet settled). */
   heldUsd?: number;
-  /** Requests per second, one sample per second, oldest first (the header's sparkline). */
+  /** Requests completed in each of the last complete seconds, oldest first (the header's sparkline). */
   requestsPerSecond: number[];
+  /** Requests completed per second over a sliding window of the last ten seconds. */
+  requestRate?: number;
+  /** Requests the gateway has answered since it started. */
+  requestsServed?: number;
   /** Number of configured providers. */
   providers: number;
   /** Set while the config file on disk is invalid and the previous config stays in force. */
@@ -72,6 +79,24 @@ export interface AgentStatus {
   rateLimit?: string;
   /** Epoch ms of the last request. */
   lastSeen?: number;
+  /** The agent's newest failed request (the audit's rule: an error status, or a failure after the answer began). */
+  lastError?: LastError;
+  /** Recent spend for forecasts: USD settled in each bucket, oldest first, the last bucket holding `gateway.now`. */
+  spendHistory?: SpendHistory;
+}
+
+export interface LastError {
+  ts: number;
+  status: number;
+  code?: string;
+  message?: string;
+}
+
+export interface SpendHistory {
+  bucketMs: number;
+  buckets: number[];
+  /** Epoch ms of the first spend after the agent spent nothing for the length of the buckets: the rate counts from there. */
+  since?: number;
 }
 
 export interface BreakerStatus {
@@ -109,6 +134,63 @@ export interface LogEntry {
   dropped?: string[];
   /** Request fields changed to fit the upstream model, e.g. `max_completion_tokens:32000->16384`. */
   adjusted?: string[];
+  /** The first-choice provider when a fallback (`provider`) took the call instead. */
+  fallbackFrom?: string;
+  /** What went wrong, in words (secrets masked), cut to a line; the request detail has all of it. */
+  errorMessage?: string;
+}
+
+/** One request in full, as the request detail shows it (`GET /api/logs/{id}`). */
+export interface RequestDetail {
+  id: string;
+  ts: number;
+  agent: string;
+  provider: string | null;
+  /** The first-choice provider when a fallback took the call. */
+  fallbackFrom: string | null;
+  /** The model the client asked for, and the one sent upstream. */
+  model: string;
+  upstreamModel: string | null;
+  clientFormat: string;
+  upstreamFormat: string | null;
+  path: string | null;
+  status: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  stream: boolean;
+  /** Time to the provider's first byte; null when none arrived. */
+  ttfbMs: number | null;
+  latencyMs: number;
+  tokens: { input: number; cacheRead: number; cacheWrite: number; output: number; reasoning: number };
+  /** USD by kind; null amounts when the model is unpriced. `reasoning` is part of `output`. */
+  cost: {
+    totalUsd: number | null;
+    input: number | null;
+    cacheRead: number | null;
+    cacheWrite: number | null;
+    output: number | null;
+    reasoning: number | null;
+    priceVersion: string | null;
+    /** Token counts were estimated: the provider reported no usage. */
+    estimated: boolean;
+  };
+  /** Request fields dropped in translation. */
+  dropped: string[];
+  /** Request fields changed to fit the upstream model (`max_completion_tokens:32000->16384`). */
+  adjusted: string[];
+  bytesIn: number | null;
+  bytesOut: number | null;
+}
+
+
+/** Spend by provider and model: the rolling last hour (live counters) and today since local midnight (the audit). */
+export interface UsageReport {
+  /** Epoch ms the report was made at. */
+  now: number;
+  hour: ModelUsage[];
+  day: ModelUsage[];
+  /** Epoch ms of the start of the day counted. */
+  dayFrom: number;
 }
 
 export interface ControlEvent {
@@ -119,6 +201,8 @@ export interface ControlEvent {
   /** e.g. `tui`, `cli`, `api`, `policy:high-error-rate`. */
   actor: string;
   detail: string;
+  /** An alert meant for the person at the dashboard: a banner, and the terminal bell. */
+  bell?: boolean;
 }
 
 export interface DashboardSnapshot {
@@ -136,6 +220,12 @@ export interface DashboardActions {
   resume(agent: string): Promise<void>;
   setBudget(agent: string, change: BudgetChange): Promise<void>;
   resetBreaker(key: string): Promise<void>;
+  /** The newest requests matching a log filter (core/log-search.ts), from the whole stored history. */
+  searchLogs(filter: string): Promise<LogEntry[]>;
+  /** One request in full; undefined when the gateway has no such request. */
+  requestDetail(id: string): Promise<RequestDetail | undefined>;
+  /** Spend by provider and model for the last hour and today. */
+  usage(): Promise<UsageReport>;
   /** Called once when the user quits the dashboard (e.g. to flush the audit store). */
   quit?(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  * (`npm test` builds first). Skipped when tmux is missing (.ci/run installs it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -175,8 +175,16 @@ describeTui.sequential('dashboard in a real terminal (tmux)', () => {
     expectTerminalRestored(session, after);
     // The shell's own output follows what the start printed before the dashboard took the screen (the shrink to
     // 24 rows may have scrolled the first of those lines away).
+    // Then the session's summary, printed after the dashboard left the screen.
     const rows = after.split('\n');
-    expect(rows[rows.indexOf('EXIT=0') - 1]).toMatch(new RegExp(`^ai-gateway: listening on ${base}; opening the dashboard…$`));
+    const listening = rows.findIndex((r) => r === `ai-gateway: listening on ${base}; opening the dashboard…`);
+    const summary = rows.slice(listening + 1, rows.indexOf('EXIT=0'));
+    expect(listening).toBeGreaterThanOrEqual(0);
+    expect(summary[0]).toMatch(/^ai-gateway: session \d+s · [\d,]+ requests · (\$[\d.]+|<\$0\.0001) spent$/);
+    // The agents that called in those seconds (coder calls several times a second), then the total.
+    expect(summary.slice(1, -1).length).toBeGreaterThan(0);
+    for (const r of summary.slice(1, -1)) expect(r).toMatch(/^ {2}[a-z-]+ +\d+ calls? +(\$|<\$)/);
+    expect(summary.at(-1)).toMatch(/^ {2}total +\$/);
     await expect(fetchStatus(base)).rejects.toThrow();
   });
 
@@ -193,11 +201,13 @@ describeTui.sequential('dashboard in a real terminal (tmux)', () => {
     const after = await quit(session);
     expectTerminalRestored(session, after);
     // Before the dashboard took the screen, the start said what it was doing; the shell's output follows.
-    expect(after.split('\n').slice(0, 3)).toEqual([
+    const rows = after.split('\n');
+    expect(rows.slice(0, 3)).toEqual([
       expect.stringMatching(/^ai-gateway: opening \.\/demo-\d+\.db…$/),
       expect.stringMatching(new RegExp(`^ai-gateway: listening on ${base}; opening the dashboard…$`)),
-      'EXIT=0',
+      expect.stringMatching(/^ai-gateway: session \d+s · /),
     ]);
+    expect(rows).toContain('EXIT=0');
   });
 
   it('p pauses the selected agent: /api/status and a control event with actor tui; p again resumes', { timeout: 45_000 }, async () => {
@@ -290,25 +300,184 @@ describeTui.sequential('dashboard in a real terminal (tmux)', () => {
     expectTerminalRestored(session, await quit(session));
   });
 
-  it('the demo shows coder paused by its hourly budget within 30 s', { timeout: 60_000 }, async () => {
-    const { session, base, startedAt } = await launchDemo({ width: 120, height: 40 });
+  it('the demo shows coder paused by its hourly budget within 30 s: a forecast that says how sure it is, a true req/s, alerts with banner and bell, folded rejections, columns that stay', { timeout: 60_000 }, async () => {
+    const { session, base, dbPath, startedAt } = await launchDemo({ width: 120, height: 40 });
+    const output = join(work, `bell-${sessionCount}.out`);
+    session.recordOutput(output);
+    // While coder runs into its budget: every header rate and every forecast line the screen shows.
+    const rates: number[] = [];
+    const forecasts = new Set<string>();
     const coder = await pollUntil(
       'coder paused by its budget',
       async () => {
+        const screen = session.capture();
+        const rate = /─ (\d+\.\d) req\/s/.exec(screen.split('\n')[0] ?? '')?.[1];
+        if (rate !== undefined) rates.push(Number(rate));
+        for (const line of screen.split('\n')) {
+          const f = /coder: hourly budget [^│]*/.exec(line)?.[0];
+          if (f) forecasts.add(f.trim());
+        }
         const a = await fetchAgent(base, 'coder');
         return a.status === 'paused' ? a : undefined;
       },
       { timeoutMs: 40_000, everyMs: 250 },
     );
     const seconds = (Date.now() - startedAt) / 1000;
-    console.log(`[tui e2e] demo: coder paused by budget:hourly ${seconds.toFixed(1)} s after launch`);
+    console.log(`[tui e2e] demo: coder paused by budget:hourly ${seconds.toFixed(1)} s after launch; req/s samples ${rates.join(' ')}; forecasts: ${[...forecasts].join(' | ')}`);
     expect(coder).toMatchObject({ status: 'paused', pauseReason: 'budget:hourly', pausedBy: 'budget' });
     expect(seconds).toBeLessThan(35);
-    const screen = await session.waitForScreen((s) => /paused budget:hourly/.test(agentRow(s, 'coder') ?? ''), 'the coder row to show the budget pause');
+    // Traffic flows all along: the rate over the last seconds never reads 0.0 (the partial second did).
+    expect(rates.length).toBeGreaterThan(10);
+    expect(rates.filter((r) => r === 0)).toEqual([]);
+    // Coder spends its hour's budget in seconds: the forecast says so, never "gone in ~15 min".
+    expect(forecasts.size).toBeGreaterThan(0);
+    for (const f of forecasts) expect(f).toMatch(/gone in <1 min \((steady|bursty|early estimate)\)|gone \(\$|% used; not enough data/);
+    const screen = await session.waitForScreen((s) => /paused budget:hou/.test(agentRow(s, 'coder') ?? ''), 'the coder row to show the budget pause');
     expect(agentRow(screen, 'coder')).toMatch(/\d+% of 0\.01/);
     expect(screen).toMatch(/5 agents \(1 paused\)/);
-    // The log shows the refusals that follow.
-    await session.waitForText(/coder +gpt-4o +429 budget_exceeded/);
+    // The paused agent's longer status takes no column away.
+    expect(screen).toContain('TOKENS in/out');
+    expect(screen).toContain('TOTAL');
+    // The refusals that follow fold into counted lines.
+    await session.waitForText(/coder +— +gpt-4o +429 budget_exceeded ×\d+/);
+    // Each threshold crossed is one alert in the audit, one banner, one bell.
+    await session.waitForText('! alert: agent coder has used its whole hourly budget');
+    const alerts = readControlEvents(dbPath).filter((e) => e.kind === 'alert' && e.agent === 'coder');
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    expect(alerts.length).toBeLessThanOrEqual(3);
+    expect(alerts.at(-1)?.reason).toMatch(/^agent coder has used its whole hourly budget/);
+    const bells = await pollUntil('the bells in the terminal output', () => {
+      const n = readFileSync(output, 'latin1').split('\u0007').length - 1;
+      return n >= alerts.length ? n : undefined;
+    });
+    expect(bells).toBe(alerts.length);
+    expect(session.display('#{window_bell_flag}')).toBe('1');
+    expectTerminalRestored(session, await quit(session));
+  });
+
+  it('the log freezes, scrolls and sorts; the spend view shows providers and models', { timeout: 45_000 }, async () => {
+    const { session } = await launchDemo({ width: 120, height: 40 });
+    const logLines = (screen: string): string[] =>
+      screen
+        .split('\n')
+        .filter((l) => /││ .\d\d:\d\d:\d\d /.test(l))
+        .map((l) => l.slice(l.indexOf('││') + 2));
+    session.sendKeys('f');
+    const frozen = await session.waitForText('‖ frozen');
+    await session.waitForText(/‖ frozen · \d+ new/);
+    expect(logLines(session.capture())).toEqual(logLines(frozen));
+    session.sendKeys('f');
+    await session.waitForNoText('‖ frozen');
+
+    // Focus on the log: the newest line is selected; ↓ and PgDn move down it.
+    await session.waitForScreen((s) => logLines(s).length >= 8, 'eight lines in the log');
+    session.sendKeys('Tab');
+    const marked = (screen: string): number => logLines(screen).findIndex((l) => l.startsWith(' ▸'));
+    await session.waitForScreen((s) => marked(s) === 0, 'the newest log line selected');
+    session.sendKeys('f');
+    await session.waitForText('‖ frozen');
+    session.sendKeys('Down');
+    await session.waitForScreen((s) => marked(s) === 1, 'the selection one line down');
+    session.sendKeys('NPage');
+    await session.waitForScreen((s) => marked(s) > 1, 'the selection a page down');
+    session.sendKeys('f');
+
+    session.sendKeys('s');
+    const sorted = await session.waitForText('by spend today');
+    expect(sorted).toContain('▼TODAY');
+
+    session.sendKeys('m');
+    const spend = await session.waitForText(/│ sim-anthropic +\d+/);
+    expect(spend).toContain('Spend by provider');
+    expect(spend).toContain('Spend by model');
+    expect(spend).toMatch(/│ claude-sonnet-4-5 · sim-anthropic +\d+/);
+    session.sendKeys('m');
+    await session.waitForNoText('Spend by provider');
+    expectTerminalRestored(session, await quit(session));
+  });
+
+  it('a configured gateway: fallbacks in the log, an unreachable provider counted with its reason, the request detail copies its id, breaker names stay apart, the filter searches the stored history', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const dead = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const dbPath = join(work, 'configured.db');
+    const configPath = join(work, 'configured.yaml');
+    writeFileSync(
+      configPath,
+      [
+        'gateway: { embedded_defaults: false }',
+        'providers:',
+        `  dead: { type: openai, base_url: "http://127.0.0.1:${dead}/v1", api_key: sk-dead-0000000000 }`,
+        '  sim: { type: mock, wire: openai }',
+        'models:',
+        '  "spare-*": { provider: dead, model: gpt-4o-mini, fallbacks: [sim] }',
+        '  "gone-*": { provider: dead, model: gpt-4o-mini }',
+        'agents:',
+        '  summarizer: { circuit_breaker: { error_threshold: 3 } }',
+      ].join('\n'),
+    );
+    const chat = async (agent: string, model: string): Promise<{ status: number; id: string }> => {
+      const res = await fetch(`${base}/agents/${agent}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, id: res.headers.get('x-request-id') ?? '' };
+    };
+    const start = async (): Promise<TmuxSession> => {
+      const session = launch(['--config', configPath, '--port', String(port), '--db', dbPath], { width: 120, height: 40 });
+      await session.waitForText(`waiting for requests at ${base}/v1`, { timeoutMs: START_TIMEOUT_MS });
+      return session;
+    };
+
+    let session = await start();
+    const fallback = await chat('summarizer', 'spare-1');
+    const failed = await chat('lost', 'gone-1');
+    expect([fallback.status, failed.status]).toEqual([200, 502]);
+    const screen = await session.waitForScreen((s) => /summarizer +dead↩sim /.test(s) && /lost +dead .* 502 upstream_unreachable/.test(s), 'the fallback and the failure in the log');
+    // summarizer has its own breakers for both providers; their cut names still differ.
+    const labels = [...screen.matchAll(/│ {2}(\S*:\S*) +(CLOSED|OPEN|HALF-OPEN)/g)].map((m) => m[1]);
+    expect(labels).toHaveLength(2);
+    expect(new Set(labels).size).toBe(2);
+    expect(labels.some((l) => l?.endsWith(':dead'))).toBe(true);
+    expect(labels.some((l) => l?.endsWith(':sim'))).toBe(true);
+
+    // lost is first by name: its detail counts the failure and says why.
+    session.sendKeys('Enter');
+    const detail = await session.waitForText('Agent · lost');
+    expect(detail).toMatch(/calls 1 +errors 1 \(100%\)/);
+    expect(detail).toMatch(/last error \d\d:\d\d:\d\d 502 upstream_unreachable provider dead is unreachable \(ECONNREFUSED\)/);
+    session.sendKeys('Escape');
+    await session.waitForNoText('Agent · lost');
+
+    // The newest log line in full; c puts its id on the clipboard.
+    session.sendKeys('Tab');
+    await session.waitForText(/▸\d\d:\d\d:\d\d lost/);
+    session.sendKeys('Enter');
+    await session.waitForText(`Request · ${failed.id}`);
+    const request = await session.waitForText(/status +502 upstream_unreachable/);
+    expect(request).toMatch(/error +provider dead is unreachable \(ECONNREFUSED\)/);
+    expect(request).toMatch(/route +no provider|route +dead/);
+    session.sendKeys('c');
+    await session.waitForText(`copied ${failed.id} to the clipboard`);
+    expect(session.clipboard()).toBe(failed.id);
+    session.sendKeys('Escape');
+    await session.waitForNoText('Request ·');
+
+    const after = await quit(session);
+    expectTerminalRestored(session, after);
+    expect(after).toMatch(/^ai-gateway: session \d+s · 2 requests · /m);
+    expect(after).toMatch(/^ {2}summarizer +1 call /m);
+
+    // A new run holds nothing in memory; the filter finds the fallback's row in the database.
+    session = await start();
+    session.sendKeys('/');
+    await session.waitForText('/▏');
+    session.sendText(fallback.id);
+    session.sendKeys('Enter');
+    await session.waitForText(`/${fallback.id} (1)`);
+    await session.waitForText(/summarizer +dead↩sim /);
     expectTerminalRestored(session, await quit(session));
   });
 

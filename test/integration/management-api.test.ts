@@ -322,6 +322,7 @@ describe('admin token', () => {
       bus: running.gateway.bus,
       actions: running.gateway.actions,
       breakers: () => running.gateway.controls.breakers.snapshot(),
+      queries: running.gateway.queries,
     };
     const remote = await respond(from('10.0.0.5'), '/api/agents/alpha/pause', deps, 'POST');
     expect(remote.status).toBe(403);

@@ -16,7 +16,8 @@ export function shellQuote(word: string): string {
 }
 
 // remain-on-exit keeps a pane readable if its shell dies anyway; no status line, so a W×H session has a W×H pane.
-const CONFIG = ['set -g remain-on-exit on', 'set -g status off', 'set -g history-limit 1000', ''].join('\n');
+// set-clipboard on: what a program copies with OSC 52 becomes a tmux buffer a test can read.
+const CONFIG = ['set -g remain-on-exit on', 'set -g status off', 'set -g history-limit 1000', 'set -g set-clipboard on', ''].join('\n');
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -102,6 +103,20 @@ export class TmuxSession {
     const buffer = `paste-${this.name}`;
     this.server.run('set-buffer', '-b', buffer, text);
     this.server.run('paste-buffer', '-p', '-d', '-b', buffer, '-t', this.name);
+  }
+
+  /** The newest tmux paste buffer: what the program last copied to the clipboard (OSC 52); '' when none. */
+  clipboard(): string {
+    try {
+      return this.server.run('show-buffer');
+    } catch {
+      return '';
+    }
+  }
+
+  /** From now on, every byte the program writes is also appended to `file` (bells and OSC sequences included). */
+  recordOutput(file: string): void {
+    this.server.run('pipe-pane', '-o', '-t', this.name, `cat >> ${shellQuote(file)}`);
   }
 
   resize(width: number, height: number): void {

@@ -112,10 +112,36 @@ describe('example configs', () => {
       ['high-error-rate', 'pause'],
       ['runaway-spend', 'deny'],
       ['slow-down', 'throttle'],
+      ['heads-up', 'alert'],
     ]);
     expect(config.policies[0]?.condition).toBe('error_rate > 0.5 && calls_this_hour >= 10');
     expect(config.policies[2]?.params).toEqual({ rate_limit: '10/min' });
     expect(config.metrics.maxLabelValues).toBe(200);
+    // ALERT_WEBHOOK_URL is not set: no webhook, the rest as written.
+    expect(config.alerts).toEqual({ budgetThresholds: [0.5, 0.8, 1], webhook: undefined, webhookTimeoutMs: 5000, desktop: false, bell: true });
+  });
+});
+
+describe('alerts', () => {
+  const load = (alerts: string, env: Record<string, string> = {}) => parseConfigText(`alerts: ${alerts}\n`, { env });
+
+  it('defaults to 50%, 80% and 100% thresholds, the bell, no webhook and no desktop notifications', () => {
+    expect(parseConfigText('{}\n', { env: {} }).config?.alerts).toEqual({ budgetThresholds: [0.5, 0.8, 1], webhook: undefined, webhookTimeoutMs: 5000, desktop: false, bell: true });
+  });
+
+  it('takes thresholds in any order once each, a webhook from the environment, a timeout', () => {
+    const { config } = load('{ budget_thresholds: [1, 0.25, 0.25], webhook: "${HOOK}", webhook_timeout: 2s, desktop: true, bell: false }', { HOOK: 'https://hooks.slack.com/services/T/B/x' });
+    expect(config?.alerts).toEqual({ budgetThresholds: [0.25, 1], webhook: 'https://hooks.slack.com/services/T/B/x', webhookTimeoutMs: 2000, desktop: true, bell: false });
+    expect(load('{ webhook: "${HOOK:-}" }').config?.alerts.webhook).toBeUndefined();
+    expect(load('{ budget_thresholds: [] }').config?.alerts.budgetThresholds).toEqual([]);
+  });
+
+  it('refuses thresholds outside (0, 1] and a webhook that is no http(s) URL, naming the field', () => {
+    const problems = (alerts: string): string[] => load(alerts).errors.map(formatProblem);
+    expect(problems('{ budget_thresholds: [0.5, 1.5] }').join('\n')).toMatch(/alerts\.budget_thresholds\[1\]: .*at most 1/);
+    expect(problems('{ budget_thresholds: [0] }').join('\n')).toMatch(/alerts\.budget_thresholds\[0\]: .*above 0/);
+    expect(problems('{ webhook: "ftp://example.com/x" }').join('\n')).toMatch(/alerts\.webhook.*http:\/\/ or https:\/\//);
+    expect(problems('{ desktop: "yes" }').join('\n')).toMatch(/alerts\.desktop/);
   });
 });
 

@@ -22,16 +22,17 @@ describe('costOf, hand-checked against the table', () => {
       cacheRead: 600_000_000, // 2000 × 3e5
       cacheWrite: 2_475_000_000, // 500 × 3.75e6 + 100 × 6e6
       output: 4_500_000_000, // 300 × 15e6; reasoning is inside, not added again
+      reasoning: 1_800_000_000, // the 120 of the 300 output tokens that were reasoning
       total: 10_575_000_000,
     });
     expect(c.totalUsd).toBe(0.010575);
-    expect(c.breakdown).toEqual({ input: 0.003, cacheRead: 0.0006, cacheWrite: 0.002475, output: 0.0045 });
+    expect(c.breakdown).toEqual({ input: 0.003, cacheRead: 0.0006, cacheWrite: 0.002475, output: 0.0045, reasoning: 0.0018 });
   });
 
   it('reasoning tokens never add to the cost when priced like output', () => {
     const without = costOf(u({ inputUncached: 10, output: 1000 }), sonnet);
     const withReasoning = costOf(u({ inputUncached: 10, output: 1000, reasoning: 900 }), sonnet);
-    expect(withReasoning.pico).toEqual(without.pico);
+    expect(withReasoning.pico).toEqual({ ...without.pico, reasoning: 900 * 15_000_000 });
   });
 
   it('claude-sonnet-4-5 above 200k input tokens uses the long-context rates for every kind', () => {
@@ -45,7 +46,7 @@ describe('costOf, hand-checked against the table', () => {
   it('gpt-4o-mini with cached prompt tokens', () => {
     // prompt_tokens 10000 of which 4000 cached; $0.15 in, $0.075 cached, $0.60 out.
     const c = costOf(u({ inputUncached: 6000, cacheRead: 4000, output: 500, reasoning: 0 }), mini);
-    expect(c.breakdown).toEqual({ input: 0.0009, cacheRead: 0.0003, cacheWrite: 0, output: 0.0003 });
+    expect(c.breakdown).toEqual({ input: 0.0009, cacheRead: 0.0003, cacheWrite: 0, output: 0.0003, reasoning: 0 });
     expect(c.totalUsd).toBe(0.0015);
   });
 
@@ -53,6 +54,7 @@ describe('costOf, hand-checked against the table', () => {
     const p = mustPrice('sonar-deep-research', 'perplexity');
     const c = costOf(u({ output: 1000, reasoning: 400 }), p);
     expect(c.totalUsd).toBe(0.006); // 600 × 8 + 400 × 3 per 1M
+    expect(c.breakdown.reasoning).toBe(0.0012);
   });
 
   it('clamps nonsense counts instead of producing NaN', () => {

@@ -43,6 +43,8 @@ describe('BatchedAuditWriter', () => {
       adjusted: 'max_completion_tokens:32000->16384,user:hashed',
       errorCode: 'upstream_timeout',
       status: 504,
+      errorMessage: 'the provider sent no first byte within 60 s',
+      fallbackFrom: 'openai',
     });
     const sparse = makeRow({
       provider: null,
@@ -54,6 +56,7 @@ describe('BatchedAuditWriter', () => {
       costCacheRead: null,
       costCacheWrite: null,
       costOutput: null,
+      costReasoning: null,
       priceVersion: null,
       ttfbMs: null,
       estimated: false,

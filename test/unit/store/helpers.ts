@@ -70,6 +70,7 @@ export function makeRow(partial: Partial<RequestRow> = {}): RequestRow {
     costCacheRead: 0.000006,
     costCacheWrite: 0.0000375,
     costOutput: 0.00075,
+    costReasoning: 0.000075,
     priceVersion: 'genai-prices@0.1.8',
     estimated: false,
     latencyMs: 420,
@@ -79,6 +80,8 @@ export function makeRow(partial: Partial<RequestRow> = {}): RequestRow {
     bytesIn: 212,
     bytesOut: 1480,
     adjusted: null,
+    errorMessage: null,
+    fallbackFrom: null,
     ...partial,
   };
 }

@@ -21,6 +21,7 @@ describe('meteredColumns', () => {
       costCacheRead: 0.0006,
       costCacheWrite: 0.002475,
       costOutput: 0.0045,
+      costReasoning: 0.0018,
       priceVersion: price.version,
     });
   });

@@ -4,6 +4,8 @@ import type { AgentStatus } from '../../../src/tui/source.js';
 import { KEYS, renderApp, type RenderedApp, sampleSnapshot } from './helpers.js';
 
 let app: RenderedApp | undefined;
+/** Agents are listed by name; researcher is the fourth. */
+const toResearcher = (): Promise<void> => app!.press('j', 'j', 'j');
 afterEach(() => {
   app?.unmount();
   app = undefined;
@@ -31,16 +33,16 @@ describe('dashboard at 120 columns', () => {
     expect(f).toContain('export OPENAI_BASE_URL=http://127.0.0.1:8080/v1   ANTHROPIC_BASE_URL=http://127.0.0.1:8080');
     expect(f).toContain('TOKENS in/out');
     expect(f).toContain('TOTAL');
-    const researcher = rowOf(f, '▸ researcher');
+    const researcher = rowOf(f, '│   researcher');
     expect(researcher).toMatch(/● active\s+claude-sonnet-4-5\s+1,204\s+2\.1M \/ 310k\s+3\.21 ██████░░░░ 64% of 5\.00\s+8\.10\s+41\.20/);
     expect(rowOf(f, 'coder ')).toMatch(/‖ paused budget\/h\s+gpt-5-mini\s+880/);
     expect(rowOf(f, '   default')).toMatch(/unpriced.*—\s+—/);
-    expect(f).toContain('researcher: hourly budget gone in ~33 min at the current rate');
+    expect(f).toContain('researcher: hourly budget gone in ~33 min (steady)');
     expect(rowOf(f, 'openai ')).toContain('OPEN      retry 12s');
     expect(f).toContain('HALF-OPEN 1/3 probes');
-    expect(rowOf(f, '$0.0087')).toMatch(/researcher\s+claude-sonnet\S*\s+200 1\.2k→340\s+\$0\.0087\s+820ms stream/);
+    expect(rowOf(f, '$0.0087')).toMatch(/researcher\s+anthropic\s+claude-son\S*\s+200 1\.2k→340\s+\$0\.0087\s+820ms stream/);
     expect(rowOf(f, 'reviewer   ')).toBeTruthy();
-    expect(f).toContain('dropped: n');
+    expect(f).toContain('drop:n');
     expect(rowOf(f, 'budget_exceeded')).toContain('429');
     expect(maxWidth(f)).toBeLessThanOrEqual(120);
     expect(lines(f).length).toBeLessThanOrEqual(29);
@@ -64,7 +66,7 @@ describe('dashboard at 120 columns', () => {
     const snapshot = sampleSnapshot();
     snapshot.agents[0] = { ...(snapshot.agents[0] as AgentStatus), unpriced: true };
     app = await renderApp({ snapshot, columns: 120, rows: 30 });
-    expect(rowOf(app.lastFrame(), '▸ researcher')).toContain('3.21+?');
+    expect(rowOf(app.lastFrame(), '│   researcher')).toContain('3.21+?');
   });
 
   it('shows a storage banner above a config banner, both under the header, and keeps within the rows', async () => {
@@ -105,8 +107,8 @@ describe('dashboard at 80 columns', () => {
     expect(f).not.toContain('TOKENS');
     expect(f).not.toContain('TOTAL');
     expect(f).not.toContain('41.20');
-    expect(rowOf(f, '▸ researcher')).toMatch(/claude-sonn[a-z-]*…\s+1,204\s+3\.21 ███░░ 64%\s+8\.10/);
-    expect(rowOf(f, 'coder ')).toContain('‖ paused budget/h');
+    expect(rowOf(f, '│   researcher')).toMatch(/claude-sonn[a-z-]*…\s+1,204\s+3\.21 ███░░ 64%\s+8\.10/);
+    expect(rowOf(f, '▸ coder ')).toContain('‖ paused budget/h');
     expect(rowOf(f, '   default')).toContain('unpriced');
     // Breakers share lines and come before the log, in one panel.
     const all = lines(f);
@@ -133,19 +135,21 @@ describe('dashboard at 80 columns', () => {
 describe('keys', () => {
   it('moves the selection with j/k and the arrows', async () => {
     app = await renderApp();
-    expect(app.lastFrame()).toContain('▸ researcher');
+    // Agents come sorted by name: coder, default, local-eval, researcher, reviewer.
+    expect(app.lastFrame()).toContain('▸ coder');
     await app.press('j');
-    expect(app.lastFrame()).toContain('▸ coder');
+    expect(app.lastFrame()).toContain('▸ default');
     await app.press(KEYS.down, KEYS.down);
-    expect(app.lastFrame()).toContain('▸ local-eval');
-    await app.press('k', KEYS.up);
-    expect(app.lastFrame()).toContain('▸ coder');
-    await app.press('k', 'k', 'k');
     expect(app.lastFrame()).toContain('▸ researcher');
+    await app.press('k', KEYS.up);
+    expect(app.lastFrame()).toContain('▸ default');
+    await app.press('k', 'k', 'k');
+    expect(app.lastFrame()).toContain('▸ coder');
   });
 
   it('p pauses the selected agent, and resumes it once paused', async () => {
     app = await renderApp();
+    await toResearcher();
     await app.press('p');
     expect(app.source.actions.pause).toHaveBeenCalledWith('researcher', PAUSE_REASON);
     expect(app.lastFrame()).toContain('researcher paused');
@@ -160,6 +164,7 @@ describe('keys', () => {
   it('reports a failed action in the footer', async () => {
     app = await renderApp();
     app.source.actions.pause.mockRejectedValueOnce(new Error('agent is unknown'));
+    await toResearcher();
     await app.press('p');
     expect(app.lastFrame()).toContain('pausing researcher failed: agent is unknown');
   });
@@ -196,13 +201,14 @@ describe('keys', () => {
     app = await renderApp();
     await app.press('r');
     expect(app.source.actions.resetBreaker).toHaveBeenLastCalledWith('openai');
-    await app.press(KEYS.tab, 'j', 'r');
+    // Tab moves the focus from the agents to the log, then to the breakers.
+    await app.press(KEYS.tab, KEYS.tab, 'j', 'r');
     expect(app.source.actions.resetBreaker).toHaveBeenLastCalledWith('ollama');
   });
 
   it('enter opens the agent detail, esc goes back', async () => {
     app = await renderApp();
-    await app.press('j', KEYS.enter);
+    await app.press(KEYS.enter);
     const f = app.lastFrame();
     expect(f).toContain('Agent · coder');
     expect(f).toContain('paused by budget');
@@ -218,9 +224,21 @@ describe('keys', () => {
   it('keys of one read each move from where the previous one left the selection', async () => {
     app = await renderApp();
     await app.send(`j${KEYS.down}${KEYS.down}`);
-    expect(app.lastFrame()).toContain('▸ local-eval');
-    await app.send(`${KEYS.up}${KEYS.up}${KEYS.up}`);
     expect(app.lastFrame()).toContain('▸ researcher');
+    await app.send(`${KEYS.up}${KEYS.up}${KEYS.up}`);
+    expect(app.lastFrame()).toContain('▸ coder');
+  });
+
+  it('splits a run of plain keys read at once, each acting where the one before left off', async () => {
+    app = await renderApp();
+    await app.send('jj');
+    expect(app.lastFrame()).toContain('▸ local-eval');
+    // "/" opens the filter: what follows in the same read is typed into it.
+    await app.send('/cod');
+    expect(app.lastFrame()).toContain('/cod▏');
+    await app.send(`${KEYS.esc}`);
+    await app.send('m\t');
+    expect(app.lastFrame()).toContain('Spend by provider');
   });
 
   it('takes a paste in the filter as text', async () => {
@@ -243,6 +261,7 @@ describe('budget editor', () => {
 
   it('rejects "abc" and "-1" inline and saves nothing', async () => {
     app = await renderApp();
+    await toResearcher();
     await app.press('b');
     expect(app.lastFrame()).toContain('Budget · researcher');
     expect(app.lastFrame()).toContain('spent 3.21 in the last hour');
@@ -255,6 +274,7 @@ describe('budget editor', () => {
 
   it('accepts "2.5", moves with tab, treats empty as no limit, saves on enter', async () => {
     app = await renderApp();
+    await toResearcher();
     await app.press('b', ...clear(1), '2', '.', '5', KEYS.tab, ...clear(2), KEYS.tab, KEYS.enter);
     expect(app.source.actions.setBudget).toHaveBeenCalledWith('researcher', { hourly: 2.5, daily: null, total: 100 });
     expect(app.lastFrame()).not.toContain('Budget · researcher');
@@ -263,6 +283,7 @@ describe('budget editor', () => {
 
   it('esc cancels without saving', async () => {
     app = await renderApp();
+    await toResearcher();
     await app.press('b', '9', KEYS.esc);
     expect(app.lastFrame()).not.toContain('Budget · researcher');
     expect(app.source.actions.setBudget).not.toHaveBeenCalled();
@@ -270,6 +291,7 @@ describe('budget editor', () => {
 
   it('applies every key of one read in order: fast typing on a busy loop', async () => {
     app = await renderApp();
+    await toResearcher();
     // Ink hands these over as "b", "\u007f", "7.25\r" in one tick, before React renders any of them.
     await app.send(`b${KEYS.backspace}7.25${KEYS.tab}${KEYS.backspace}${KEYS.backspace}3\r`);
     expect(app.source.actions.setBudget).toHaveBeenCalledWith('researcher', { hourly: 7.25, daily: 3, total: 100 });
@@ -278,6 +300,7 @@ describe('budget editor', () => {
 
   it('takes a bracketed paste as text for the field: a pasted newline or tab does not save or move', async () => {
     app = await renderApp();
+    await toResearcher();
     await app.press('b', ...clear(1));
     await app.send('\u001B[200~12.5\r\n\t\u001B[201~');
     expect(app.lastFrame()).toContain('hourly $[12.5▏');
@@ -292,6 +315,7 @@ describe('budget editor', () => {
   it('shows a failed save inline and stays open', async () => {
     app = await renderApp();
     app.source.actions.setBudget.mockRejectedValueOnce(new Error('gateway said no'));
+    await toResearcher();
     await app.press('b', KEYS.enter);
     expect(app.lastFrame()).toContain('save failed: gateway said no');
     expect(app.lastFrame()).toContain('Budget · researcher');

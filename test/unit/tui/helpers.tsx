@@ -58,6 +58,9 @@ export class FakeSource implements DashboardSource {
     resume: vi.fn<DashboardActions['resume']>(async () => {}),
     setBudget: vi.fn<DashboardActions['setBudget']>(async () => {}),
     resetBreaker: vi.fn<DashboardActions['resetBreaker']>(async () => {}),
+    searchLogs: vi.fn<DashboardActions['searchLogs']>(async () => []),
+    requestDetail: vi.fn<DashboardActions['requestDetail']>(async () => undefined),
+    usage: vi.fn<DashboardActions['usage']>(async () => ({ now: T0, hour: [], day: [], dayFrom: T0 - 12 * 3_600_000 })),
     quit: vi.fn<NonNullable<DashboardActions['quit']>>(async () => {}),
   };
   constructor(public current: DashboardSnapshot) {}
@@ -107,6 +110,8 @@ export function sampleSnapshot(now = T0): DashboardSnapshot {
         budget: { hourly: 5, daily: 20, total: 100 },
         rateLimit: '100/min',
         lastSeen: now - 2000,
+        // A steady $0.018 every 20 s ($0.054 a minute); the bucket holding `now` has just begun.
+        spendHistory: { bucketMs: 20_000, buckets: [...new Array<number>(29).fill(0.018), 0] },
       },
       {
         id: 'coder',
@@ -202,6 +207,8 @@ export interface RenderedApp {
   tick(ms?: number): Promise<void>;
   /** How often the app asked to quit. */
   quitRequested(): number;
+  /** Control sequences the app wrote straight to the terminal (bell, clipboard). */
+  signals: string[];
   unmount(): void;
 }
 
@@ -244,8 +251,16 @@ export async function renderApp(opts: { snapshot?: DashboardSnapshot; columns?: 
   const source = new FakeSource(opts.snapshot ?? sampleSnapshot());
   const store = createDashboardStore(source, { clock, timers, maxFps: 10, tickMs: 0 });
   let quits = 0;
+  const signals: string[] = [];
   const instance = render(
-    <App store={store} actions={source.actions} version="0.0.0-test" noColor={opts.noColor ?? false} onQuitRequested={() => (quits += 1)} />,
+    <App
+      store={store}
+      actions={source.actions}
+      version="0.0.0-test"
+      noColor={opts.noColor ?? false}
+      onQuitRequested={() => (quits += 1)}
+      signal={(sequence) => signals.push(sequence)}
+    />,
   );
   const resize = async (columns: number, rows: number): Promise<void> => {
     Object.defineProperty(instance.stdout, 'columns', { value: columns, configurable: true });
@@ -278,6 +293,7 @@ export async function renderApp(opts: { snapshot?: DashboardSnapshot; columns?: 
       await settle();
     },
     quitRequested: () => quits,
+    signals,
     unmount() {
       instance.unmount();
       store.close();
@@ -289,4 +305,14 @@ export async function renderApp(opts: { snapshot?: DashboardSnapshot; columns?: 
 // eslint-disable-next-line no-control-regex -- matching escape sequences is the point
 export const ANSI_COLOUR = /\u001B\[(?:\d+;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;\d+)*m/;
 
-export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', shiftTab: '\u001B[Z', backspace: '\u007F' } as const;
+export const KEYS = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  pageUp: '\u001B[5~',
+  pageDown: '\u001B[6~',
+  enter: '\r',
+  esc: '\u001B',
+  tab: '\t',
+  shiftTab: '\u001B[Z',
+  backspace: '\u007F',
+} as const;

@@ -14,7 +14,14 @@ describe('keymap', () => {
     expect(resolveCommand('main', 'j', none)).toBe('nav.down');
     expect(resolveCommand('main', '', key({ upArrow: true }))).toBe('nav.up');
     expect(resolveCommand('main', 'p', none)).toBe('agent.pause');
-    expect(resolveCommand('main', '', key({ return: true }))).toBe('agent.detail');
+    expect(resolveCommand('main', '', key({ return: true }))).toBe('view.open');
+    expect(resolveCommand('main', 'f', none)).toBe('log.freeze');
+    expect(resolveCommand('main', 's', none)).toBe('agents.sort');
+    expect(resolveCommand('main', 'm', none)).toBe('view.usage');
+    expect(resolveCommand('main', '', key({ pageDown: true }))).toBe('nav.pageDown');
+    expect(resolveCommand('request', 'c', none)).toBe('request.copy');
+    expect(resolveCommand('main', 'c', none)).toBeUndefined();
+    expect(resolveCommand('request', '', key({ escape: true }))).toBe('view.back');
     expect(resolveCommand('main', 'q', none)).toBe('app.quit');
     expect(resolveCommand('main', 'c', key({ ctrl: true }))).toBe('app.quit');
     expect(resolveCommand('main', 'c', none)).toBeUndefined();
@@ -57,6 +64,7 @@ describe('keymap', () => {
   });
 
   it('builds the footer from the table', () => {
-    expect(footerHints('main').map((h) => h.label)).toEqual(['↑↓', 'p', 'b', '⏎', 'r', '/', '?', 'q']);
+    expect(footerHints('main').map((h) => h.label)).toEqual(['↑↓', 'tab', 'p', 'b', '⏎', '/', 'f', 's', 'm', '?', 'q']);
+    expect(footerHints('request').map((h) => h.label)).toEqual(['c', '?', 'esc', 'q']);
   });
 });

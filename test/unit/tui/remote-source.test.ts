@@ -23,6 +23,9 @@ class FakeClient implements RemoteClient {
   resume = vi.fn(async (id: string): Promise<ResumeResult> => ({ agent: id, resumed: true }));
   setBudget = vi.fn(async () => {});
   resetBreaker = vi.fn(async (_key: string) => {});
+  getLogs = vi.fn(async (_q: object): Promise<LogEntry[]> => []);
+  getRequest = vi.fn(async (_id: string) => undefined);
+  getUsage = vi.fn(async () => ({ now: 0, hour: [], day: [], dayFrom: 0 }));
   streamLogs = vi.fn((_q: object, onEntry: (e: LogEntry) => void, signal?: AbortSignal) => {
     this.streams += 1;
     this.emit = onEntry;
@@ -105,6 +108,19 @@ describe('RemoteDashboardSource', () => {
     t.timers.advance(1000);
     await settle();
     expect(t.client.streams).toBe(2);
+    t.source.close();
+  });
+
+  it('asks the gateway for the history search, a request in full and the spend by model', async () => {
+    const t = setup();
+    await t.source.start();
+    t.client.getLogs.mockResolvedValueOnce([entry('old', 1)]);
+    expect((await t.source.actions.searchLogs('coder 5xx')).map((e) => e.id)).toEqual(['old']);
+    expect(t.client.getLogs).toHaveBeenCalledWith({ q: 'coder 5xx', limit: 500 });
+    expect(await t.source.actions.requestDetail('req_1')).toBeUndefined();
+    expect(t.client.getRequest).toHaveBeenCalledWith('req_1');
+    expect(await t.source.actions.usage()).toEqual({ now: 0, hour: [], day: [], dayFrom: 0 });
+    expect(t.client.getUsage).toHaveBeenCalledTimes(1);
     t.source.close();
   });
 

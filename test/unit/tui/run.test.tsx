@@ -89,6 +89,45 @@ describe('runDashboard', () => {
     expect(source.listenerCount).toBe(0);
   });
 
+  it('prints what the session cost after leaving the alternate screen: duration, requests, spend per agent, total', async () => {
+    const source = new FakeSource(sampleSnapshot());
+    source.current.gateway.requestsServed = 1000;
+    const clock = new FakeClock();
+    const stdout = new FakeStdout();
+    const stdin = new FakeStdin();
+    // What the gateway reports once the session's calls have settled.
+    source.actions.quit.mockImplementation(async () => {
+      source.current = {
+        ...source.current,
+        gateway: { ...source.current.gateway, requestsServed: 1042 },
+        agents: source.current.agents.map((a) =>
+          a.id === 'researcher' ? { ...a, calls: a.calls + 30, costTotalUsd: a.costTotalUsd + 1.25 } : a.id === 'reviewer' ? { ...a, calls: a.calls + 2, costTotalUsd: a.costTotalUsd + 0.004 } : a,
+        ),
+      };
+    });
+    const done = runDashboard(source, {
+      version: '9.9.9',
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      clock,
+      env: {},
+      patchConsole: false,
+    });
+    await untilListening(stdin);
+    clock.advance((12 * 60 + 4) * 1000);
+    stdin.send('q');
+    await done;
+    // What follows leaving the alternate screen, without the terminal's mode switches.
+    // eslint-disable-next-line no-control-regex -- removing escape sequences is the point
+    const after = stdout.output.slice(stdout.output.lastIndexOf(LEAVE_ALT)).replace(/\u001B\[\?\d+[hl]/g, '');
+    expect(after.split('\n').filter((l) => l.startsWith('ai-gateway') || l.startsWith('  '))).toEqual([
+      'ai-gateway: session 12m · 42 requests · $1.25 spent',
+      '  researcher  30 calls  $1.25',
+      '  reviewer     2 calls  $0.004',
+      '  total                 $1.25',
+    ]);
+  });
+
   it('quits on ctrl-c the same way', async () => {
     const source = new FakeSource(sampleSnapshot());
     const run = start(source);
@@ -104,7 +143,7 @@ describe('runDashboard', () => {
     (broken as unknown as { agents: null }).agents = null;
     const source = new FakeSource(broken);
     const run = start(source);
-    await expect(run.done).rejects.toThrow(/null/);
+    await expect(run.done).rejects.toThrow(/not iterable|null/);
     expect(run.stdout.output).toContain(LEAVE_ALT);
     expect(run.stdout.output.lastIndexOf(LEAVE_ALT)).toBeGreaterThan(run.stdout.output.indexOf(ENTER_ALT));
     expect(source.actions.quit).not.toHaveBeenCalled();
