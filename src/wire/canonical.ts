@@ -72,6 +72,8 @@ export interface ToolCallPart {
   input: Record<string, unknown>;
   /** The original argument text when it was not a JSON object (input is then `{}`). */
   invalidArguments?: string;
+  /** A call of a free-form tool (see FunctionTool.freeform): its text is the string `input.input`. */
+  freeform?: boolean;
   cacheControl?: CacheControl;
 }
 
@@ -149,6 +151,12 @@ export interface FunctionTool {
   /** JSON Schema of the arguments; `{type:"object"}` at least. */
   inputSchema: Record<string, unknown>;
   strict?: boolean;
+  /**
+   * A Responses `custom` tool, whose input is free text (Codex's apply_patch). Formats without such tools offer it
+   * as this function, with one string argument `input` and its grammar in the description (shared/freeform.ts);
+   * calls come back as free text again.
+   */
+  freeform?: boolean;
   cacheControl?: CacheControl;
 }
 
@@ -298,7 +306,7 @@ export type CanonicalStreamEvent =
   | { type: 'thinking-delta'; text: string }
   | { type: 'signature'; signature: string }
   | { type: 'redacted-thinking'; data: string }
-  | { type: 'tool-call-start'; index: number; id: string; name: string; namespace?: string }
+  | { type: 'tool-call-start'; index: number; id: string; name: string; namespace?: string; freeform?: boolean }
   | { type: 'tool-call-delta'; index: number; argsJson: string }
   | { type: 'block-stop' }
   /** A whole provider-run web search (search and results), once its results arrived. */

@@ -1,6 +1,7 @@
 /**
  * /v1/responses to a provider without the Responses API (Anthropic here), through the official openai SDK:
- * namespace tools flattened and their calls given back split, hosted web search run by Anthropic and shown as
+ * namespace tools flattened and their calls given back split, custom (free-form) tools offered as functions and
+ * their calls given back as custom_tool_call items, hosted web search run by Anthropic and shown as
  * web_search_call items, hosted tools with no equivalent dropped and named, and the Responses state the AI SDK
  * and others rely on (item_reference, previous_response_id) resolved from the gateway's per-agent memory.
  */
@@ -51,6 +52,43 @@ describe('tools', () => {
     expect(whole.output[0]).toMatchObject({ type: 'function_call', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{"task":"review"}' });
     const streamed = await client.responses.stream({ model: 'claude-haiku-4-5', input: 'spawn', tools }).finalResponse();
     expect(streamed.output[0]).toMatchObject({ type: 'function_call', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{"task":"review"}' });
+  });
+
+  it('a custom tool goes up as a function taking `input`; its calls come back as custom_tool_call items, streamed or not, and replay as tool_use', async () => {
+    const patch = '*** Begin Patch\n*** Add File: a.txt\n+a "quoted" line\n*** End Patch\n';
+    const call = { kind: 'tools' as const, calls: [{ name: 'apply_patch', arguments: { input: patch } }], fragments: 7 };
+    rig.anthropic.queueScenarios(call, call, { kind: 'text' });
+    const custom = [{ type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: begin_patch hunk+ end_patch' } }] as OpenAI.Responses.Tool[];
+    const client = rig.openaiClient(`rt-${++seq}`);
+    const whole = await client.responses.create({ model: 'claude-haiku-4-5', input: 'patch it', tools: custom });
+    expect(bodyOf(rig.anthropic.lastRequest)['tools']).toEqual([
+      {
+        name: 'apply_patch',
+        description: 'Edit files.\n\nPass the whole input as plain text in the string argument `input`; the text must follow this Lark grammar:\nstart: begin_patch hunk+ end_patch',
+        input_schema: { type: 'object', properties: { input: { type: 'string', description: "The tool's whole input, as plain text." } }, required: ['input'], additionalProperties: false },
+      },
+    ]);
+    expect(whole.output[0]).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', input: patch, status: 'completed' });
+
+    const deltas: string[] = [];
+    const stream = client.responses.stream({ model: 'claude-haiku-4-5', input: 'patch it', tools: custom });
+    stream.on('response.custom_tool_call_input.delta', (event) => deltas.push(event.delta));
+    const streamed = await stream.finalResponse();
+    const item = streamed.output[0] as OpenAI.Responses.ResponseCustomToolCall;
+    expect(item).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', input: patch });
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.join('')).toBe(patch);
+
+    // The next turn refers to the call by id and sends its output: Anthropic gets the tool_use and its tool_result.
+    await client.responses.create({
+      model: 'claude-haiku-4-5',
+      tools: custom,
+      input: [{ role: 'user', content: 'patch it' }, { type: 'item_reference', id: item.id ?? '' }, { type: 'custom_tool_call_output', call_id: item.call_id, output: 'Done.' }],
+    });
+    expect(messagesOf(rig.anthropic.lastRequest).slice(1)).toEqual([
+      { role: 'assistant', content: [{ type: 'tool_use', id: item.call_id, name: 'apply_patch', input: { input: patch } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: item.call_id, content: 'Done.' }] },
+    ]);
   });
 
   it('a search Anthropic ran is a web_search_call item, streamed or not', async () => {

@@ -3,8 +3,9 @@
  * kept as they came (a `contract` field, foreign parts) for the pipeline to resolve from its response store before
  * translating. Other server-side state (conversation, background, prompt templates) stays a `contract` field: same-format
  * passthrough works, translation answers 400 naming it. Namespace tools become functions that remember their
- * namespace; hosted web search becomes the canonical web-search tool; other hosted tools stay foreign, for
- * the field policy to drop.
+ * namespace; custom (free-form) tools become functions marked free-form (shared/freeform.ts); hosted web search
+ * becomes the canonical web-search tool; other hosted tools stay foreign, for the field policy to drop. Tools an
+ * `additional_tools` input item brings are offered with the request's own.
  */
 import type {
   AssistantMessage,
@@ -22,6 +23,7 @@ import type {
 import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
 import { parseDataUrl } from '../shared/media.js';
 import { decodeOpenAIResponseFormat } from '../shared/openai-response-format.js';
+import { freeformCall, freeformTool } from '../shared/freeform.js';
 import { canonicalRequest, decodeOpenAIEffort, functionTool, untypedFields } from '../shared/request-decoding.js';
 import { toolCallFromArgumentText } from '../shared/tool-call.js';
 import { readCarried } from './reasoning-carrier.js';
@@ -54,7 +56,9 @@ export function decodeResponsesRequest(input: unknown): CanonicalRequest {
   const system: TextPart[] = [];
   const instructions = body['instructions'];
   if (typeof instructions === 'string' && instructions !== '') system.push({ type: 'text', text: instructions });
-  const messages = typeof items === 'string' ? [{ role: 'user' as const, content: [{ type: 'text' as const, text: items }] }] : decodeItems(items, system);
+  const additionalTools: ToolDefinition[] = [];
+  const messages =
+    typeof items === 'string' ? [{ role: 'user' as const, content: [{ type: 'text' as const, text: items }] }] : decodeItems(items, system, additionalTools);
 
   const text = isObject(body['text']) ? body['text'] : {};
   if (text['verbosity'] !== undefined && text['verbosity'] !== null) extensions.push({ format: FORMAT, path: 'text.verbosity', value: text['verbosity'], policy: 'hint' });
@@ -68,7 +72,7 @@ export function decodeResponsesRequest(input: unknown): CanonicalRequest {
   const temperature = optionalNumber(body, 'temperature');
   const topP = optionalNumber(body, 'top_p');
   const parallel = optionalBoolean(body, 'parallel_tool_calls');
-  const tools = decodeTools(body['tools']);
+  const tools = [...decodeTools(body['tools'], 'tools'), ...additionalTools];
   const choice = decodeToolChoice(body['tool_choice'], tools, extensions);
   const reasoning = decodeOpenAIEffort(reasoningBody['effort'], 'reasoning.effort');
   // Responses puts the json_schema fields on the format object itself.
@@ -142,8 +146,9 @@ function userPart(part: unknown, param: string): UserPart {
 /**
  * Items → turns: a run of function_call items and any adjacent assistant output message form one
  * assistant turn; function_call_output items and a user message right after them form one user turn.
+ * The tools of `additional_tools` items go to `tools`.
  */
-function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
+function decodeItems(items: unknown[], system: TextPart[], tools: ToolDefinition[]): CanonicalMessage[] {
   const messages: CanonicalMessage[] = [];
   const last = (): CanonicalMessage | undefined => messages[messages.length - 1];
   const assistantTurn = (): AssistantMessage => {
@@ -190,6 +195,22 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
         assistantTurn().content.push(namespace === undefined ? call : { ...call, namespace });
         return;
       }
+      case 'custom_tool_call': {
+        const callId = str(item['call_id']);
+        const name = str(item['name']);
+        const input = str(item['input']);
+        if (callId === undefined || name === undefined || input === undefined) throw invalid(`\`${param}\` needs call_id, name and input.`, param);
+        toolTurnOpen = false;
+        const namespace = str(item['namespace']);
+        const call = freeformCall(callId, name, input);
+        assistantTurn().content.push(namespace === undefined ? call : { ...call, namespace });
+        return;
+      }
+      case 'additional_tools':
+        // Tools the client makes available from this point of the conversation on (Codex's code-mode models send all
+        // theirs this way). The model only writes the next turn, so offering them with the request's tools is the same.
+        tools.push(...decodeTools(item['tools'], `${param}.tools`));
+        return;
       case 'web_search_call': {
         toolTurnOpen = false;
         const action = isObject(item['action']) ? item['action'] : {};
@@ -204,7 +225,8 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
         });
         return;
       }
-      case 'function_call_output': {
+      case 'function_call_output':
+      case 'custom_tool_call_output': {
         const callId = str(item['call_id']);
         if (callId === undefined) throw invalid(`\`${param}.call_id\` is required.`, `${param}.call_id`);
         const output = item['output'];
@@ -250,29 +272,34 @@ function decodeItems(items: unknown[], system: TextPart[]): CanonicalMessage[] {
 /** OpenAI's hosted web search, under each name it has had. */
 const WEB_SEARCH_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']);
 
-function decodeTools(value: unknown): ToolDefinition[] {
-  return objectList(value, 'tools', (tool, param): ToolDefinition[] => {
+function decodeTools(value: unknown, listParam: string): ToolDefinition[] {
+  return objectList(value, listParam, (tool, param): ToolDefinition[] => {
     const type = str(tool['type']);
     if (type === 'function') return [namedFunction(tool, param)];
-    // A namespace groups ordinary client functions (Codex's multi_agent_v1, MCP servers): each stays a function.
+    if (type === 'custom') return [freeformTool(toolName(tool, param), tool)];
+    // A namespace groups ordinary client tools (Codex's multi_agent_v1, MCP servers): each stays a function.
     if (type === 'namespace') {
       const namespace = str(tool['name']);
       if (namespace === undefined || namespace === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
-      return objectList(tool['tools'], `${param}.tools`, (inner, at): ToolDefinition =>
-        inner['type'] === 'function'
-          ? { ...namedFunction(inner, at), namespace }
-          : { type: 'foreign', format: FORMAT, name: `${namespace}.${str(inner['name']) ?? str(inner['type']) ?? 'tool'}`, raw: inner },
-      );
+      return objectList(tool['tools'], `${param}.tools`, (inner, at): ToolDefinition => {
+        if (inner['type'] === 'function') return { ...namedFunction(inner, at), namespace };
+        if (inner['type'] === 'custom') return { ...freeformTool(toolName(inner, at), inner), namespace };
+        return { type: 'foreign', format: FORMAT, name: `${namespace}.${str(inner['name']) ?? str(inner['type']) ?? 'tool'}`, raw: inner };
+      });
     }
     if (type !== undefined && WEB_SEARCH_TOOLS.has(type)) return [webSearchTool(type, tool)];
     return [{ type: 'foreign', format: FORMAT, name: str(tool['name']) ?? type ?? 'tool', raw: tool }];
   }).flat();
 }
 
-function namedFunction(tool: Record<string, unknown>, param: string): FunctionTool {
+function toolName(tool: Record<string, unknown>, param: string): string {
   const name = str(tool['name']);
   if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
-  return functionTool(name, tool, 'parameters');
+  return name;
+}
+
+function namedFunction(tool: Record<string, unknown>, param: string): FunctionTool {
+  return functionTool(toolName(tool, param), tool, 'parameters');
 }
 
 function webSearchTool(name: string, tool: Record<string, unknown>): WebSearchTool {
@@ -297,7 +324,7 @@ function decodeToolChoice(value: unknown, tools: ToolDefinition[], extensions: F
   if (value === undefined || value === null) return { choice: undefined, tools };
   if (value === 'auto' || value === 'none' || value === 'required') return { choice: { type: value }, tools };
   if (isObject(value)) {
-    if (value['type'] === 'function' && typeof value['name'] === 'string') return { choice: { type: 'tool', name: value['name'] }, tools };
+    if ((value['type'] === 'function' || value['type'] === 'custom') && typeof value['name'] === 'string') return { choice: { type: 'tool', name: value['name'] }, tools };
     if (value['type'] === 'allowed_tools') {
       const list = Array.isArray(value['tools']) ? value['tools'] : [];
       const names = new Set(list.flatMap((t) => (isObject(t) && typeof t['name'] === 'string' ? [t['name']] : [])));

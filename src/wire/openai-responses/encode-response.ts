@@ -1,5 +1,6 @@
 /** CanonicalResponse → OpenAI `Response` (spec §5, A/B → C). Item ids derive from the response id. */
 import type { AssistantPart, CanonicalResponse, ToolCallPart, WebSearchPart } from '../canonical.js';
+import { freeformText } from '../shared/freeform.js';
 import { toResponsesStatus } from './map-stop-reason.js';
 import { carryRedacted, carrySignature } from './reasoning-carrier.js';
 import { writeResponsesUsage } from './usage.js';
@@ -10,7 +11,7 @@ export function responsesId(id: string): string {
   return id.startsWith('resp_') ? id : `resp_${id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
 }
 
-export function itemId(prefix: 'msg' | 'fc' | 'rs' | 'ws', responseId: string, n: number): string {
+export function itemId(prefix: 'msg' | 'fc' | 'ctc' | 'rs' | 'ws', responseId: string, n: number): string {
   return `${prefix}_${responseId.replace(/^resp_/, '')}_${n}`;
 }
 
@@ -23,15 +24,19 @@ export function reasoningItem(id: string, text: string, signature: string | unde
   };
 }
 
-/** A function call as the Responses API returns it: a namespaced tool's call names the namespace apart. */
-export function functionCallItem(id: string, part: Pick<ToolCallPart, 'id' | 'name' | 'namespace'>, args: string, status: 'in_progress' | 'completed'): Json {
+/**
+ * A tool call as the Responses API returns it: a function's with its argument JSON, a custom (free-form) tool's with
+ * its text as `input`. A namespaced tool's call names the namespace apart.
+ */
+export function toolCallItem(id: string, part: Pick<ToolCallPart, 'id' | 'name' | 'namespace' | 'freeform'>, payload: string, status: 'in_progress' | 'completed'): Json {
+  const freeform = part.freeform === true;
   return {
-    type: 'function_call',
+    type: freeform ? 'custom_tool_call' : 'function_call',
     id,
     call_id: part.id,
     name: part.name,
     ...(part.namespace === undefined ? {} : { namespace: part.namespace }),
-    arguments: args,
+    [freeform ? 'input' : 'arguments']: payload,
     status,
   };
 }
@@ -48,7 +53,7 @@ export interface OutputItem {
   parts: AssistantPart[];
 }
 
-/** Output items in order: reasoning, message (consecutive text merged), function calls, searches. */
+/** Output items in order: reasoning, message (consecutive text merged), function and custom tool calls, searches. */
 export function responseOutput(content: AssistantPart[], responseId: string): OutputItem[] {
   const items: OutputItem[] = [];
   let text: string[] = [];
@@ -85,7 +90,12 @@ export function responseOutput(content: AssistantPart[], responseId: string): Ou
         break;
       case 'tool-call':
         flush();
-        push(functionCallItem(itemId('fc', responseId, items.length), part, part.invalidArguments ?? JSON.stringify(part.input), 'completed'), [part]);
+        push(
+          part.freeform === true
+            ? toolCallItem(itemId('ctc', responseId, items.length), part, freeformText(part), 'completed')
+            : toolCallItem(itemId('fc', responseId, items.length), part, part.invalidArguments ?? JSON.stringify(part.input), 'completed'),
+          [part],
+        );
         break;
       case 'web-search':
         flush();

@@ -3,7 +3,8 @@
  * `response.created` + `response.in_progress` open the stream; each text run, reasoning run and tool call
  * is one output item (added → deltas → done); a change of kind closes the open message/reasoning item.
  * Tool-call items are addressed by output_index, so several may stay open and receive interleaved
- * argument fragments. The stream ends with exactly one of `response.completed`, `response.incomplete`,
+ * argument fragments. A call of a free-form tool is a `custom_tool_call` item whose text is read out of the
+ * argument JSON as it arrives (shared/freeform.ts). The stream ends with exactly one of `response.completed`, `response.incomplete`,
  * or `error` + `response.failed`; every event carries an increasing `sequence_number`; no `[DONE]`.
  */
 import type { GatewayError } from '../../core/errors.js';
@@ -12,10 +13,11 @@ import { ZERO_USAGE } from '../../core/usage.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
 import type { AssistantPart, CanonicalStreamEvent, StopReason } from '../canonical.js';
 import { toolCallFromArgumentText } from '../shared/tool-call.js';
+import { createFreeformReader, freeformText, type FreeformReader } from '../shared/freeform.js';
 import { formatSseJson } from '../sse.js';
 import { mergeUsage } from '../shared/usage.js';
 import { openAIErrorObject } from '../openai-chat/errors.js';
-import { functionCallItem, itemId, reasoningItem, responseObject, responsesId, webSearchItem } from './encode-response.js';
+import { itemId, toolCallItem, reasoningItem, responseObject, responsesId, webSearchItem } from './encode-response.js';
 import { carryRedacted } from './reasoning-carrier.js';
 import { toResponsesStatus } from './map-stop-reason.js';
 import { writeResponsesUsage } from './usage.js';
@@ -25,7 +27,17 @@ type Json = Record<string, unknown>;
 type OpenItem =
   | { kind: 'message'; outputIndex: number; id: string; text: string }
   | { kind: 'reasoning'; outputIndex: number; id: string; text: string; signature: string | undefined; partOpen: boolean }
-  | { kind: 'tool'; outputIndex: number; id: string; callId: string; name: string; namespace: string | undefined; args: string };
+  | {
+      kind: 'tool';
+      outputIndex: number;
+      id: string;
+      callId: string;
+      name: string;
+      namespace: string | undefined;
+      args: string;
+      /** A free-form call: reads its text out of `args`; `streamed` is the text sent so far. */
+      freeform: { read: FreeformReader; streamed: string } | undefined;
+    };
 
 /**
  * The end of a Responses stream that failed: an `error` event, then `response.failed` with the response made
@@ -109,9 +121,23 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
     const tool = openTools.get(index);
     if (tool === undefined) return '';
     openTools.delete(index);
-    const call = { id: tool.callId, name: tool.name, ...(tool.namespace === undefined ? {} : { namespace: tool.namespace }) };
-    const done = functionCallItem(tool.id, call, tool.args, 'completed');
-    complete(tool.outputIndex, done, [{ ...toolCallFromArgumentText(tool.callId, tool.name, tool.args), ...(tool.namespace === undefined ? {} : { namespace: tool.namespace }) }]);
+    const part = { ...toolCallFromArgumentText(tool.callId, tool.name, tool.args), ...(tool.namespace === undefined ? {} : { namespace: tool.namespace }), ...(tool.freeform === undefined ? {} : { freeform: true }) };
+    if (tool.freeform !== undefined) {
+      const input = freeformText(part);
+      const done = toolCallItem(tool.id, part, input, 'completed');
+      complete(tool.outputIndex, done, [part]);
+      // What the reader could not stream (arguments of another shape, a trailing half pair) goes out now.
+      const { streamed } = tool.freeform;
+      const rest = input.startsWith(streamed) ? input.slice(streamed.length) : '';
+      const at = { item_id: tool.id, output_index: tool.outputIndex };
+      return (
+        (rest === '' ? '' : emit('response.custom_tool_call_input.delta', { ...at, delta: rest })) +
+        emit('response.custom_tool_call_input.done', { ...at, input }) +
+        emit('response.output_item.done', { output_index: tool.outputIndex, item: done })
+      );
+    }
+    const done = toolCallItem(tool.id, part, tool.args, 'completed');
+    complete(tool.outputIndex, done, [part]);
     return (
       emit('response.function_call_arguments.done', { item_id: tool.id, output_index: tool.outputIndex, arguments: tool.args, name: tool.name }) +
       emit('response.output_item.done', { output_index: tool.outputIndex, item: done })
@@ -210,15 +236,30 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
         const outputIndex = output.length;
         output.push({});
         toolsSeen++;
-        const tool = { kind: 'tool' as const, outputIndex, id: itemId('fc', id, outputIndex), callId: event.id, name: event.name, namespace: event.namespace, args: '' };
+        const freeform = event.freeform === true ? { read: createFreeformReader(), streamed: '' } : undefined;
+        const tool = {
+          kind: 'tool' as const,
+          outputIndex,
+          id: itemId(freeform === undefined ? 'fc' : 'ctc', id, outputIndex),
+          callId: event.id,
+          name: event.name,
+          namespace: event.namespace,
+          args: '',
+          freeform,
+        };
         openTools.set(event.index, tool);
-        return out + emit('response.output_item.added', { output_index: outputIndex, item: functionCallItem(tool.id, { id: event.id, name: event.name, ...(event.namespace === undefined ? {} : { namespace: event.namespace }) }, '', 'in_progress') });
+        return out + emit('response.output_item.added', { output_index: outputIndex, item: toolCallItem(tool.id, event, '', 'in_progress') });
       }
       case 'tool-call-delta': {
         const tool = openTools.get(event.index);
         if (tool === undefined || event.argsJson === '') return '';
         tool.args += event.argsJson;
-        return emit('response.function_call_arguments.delta', { item_id: tool.id, output_index: tool.outputIndex, delta: event.argsJson });
+        const at = { item_id: tool.id, output_index: tool.outputIndex };
+        if (tool.freeform === undefined) return emit('response.function_call_arguments.delta', { ...at, delta: event.argsJson });
+        const text = tool.freeform.read(event.argsJson);
+        if (text === '') return '';
+        tool.freeform.streamed += text;
+        return emit('response.custom_tool_call_input.delta', { ...at, delta: text });
       }
       case 'block-stop': {
         if (current !== undefined) return closeCurrent();

@@ -2,8 +2,10 @@
  * Tool id and name sanitising (pitfall 4), and the one mapping between the names a client declared and the names
  * an upstream sees. Anthropic wants ids `^[a-zA-Z0-9_-]+$` and names of at most 128 such characters; OpenAI Chat
  * wants names of at most 64. A tool declared inside a Responses `namespace` is offered as one flat name,
- * `<namespace>__<name>` as Codex itself flattens them. Both functions are deterministic, so a tool call and its
- * result map to the same id, and a changed value gets a short hash so two different originals never collide.
+ * `<namespace>__<name>` as Codex itself flattens them, and a free-form (`custom`) tool as a function
+ * (shared/freeform.ts); calls come back under the client's name, namespace and kind. Both functions are
+ * deterministic, so a tool call and its result map to the same id, and a changed value gets a short hash so two
+ * different originals never collide.
  */
 import { createHash } from 'node:crypto';
 import type { CanonicalRequest, CanonicalResponse, CanonicalStreamEvent } from '../canonical.js';
@@ -31,10 +33,12 @@ export function sanitizeToolName(name: string, maxLength: number): string {
 export const OPENAI_TOOL_NAME_MAX = 64;
 export const ANTHROPIC_TOOL_NAME_MAX = 128;
 
-/** A tool's name as the client knows it: a Responses function may sit in a namespace. */
+/** A tool's name as the client knows it: a Responses function may sit in a namespace, or be a free-form tool. */
 export interface ClientToolName {
   name: string;
   namespace?: string;
+  /** The client declared a free-form tool: its calls go back as free text. */
+  freeform?: boolean;
 }
 
 /**
@@ -58,17 +62,21 @@ function trimStart(s: string): string {
 }
 
 /**
- * Maps tool names as the upstream will report them back to the names (and namespaces) the client declared, or
- * undefined when every declared name goes upstream unchanged. The pipeline applies it to responses and stream
- * events.
+ * Maps tool names as the upstream will report them back to the names (and namespaces, and free-form kind) the client
+ * declared, or undefined when every declared tool goes upstream as a plain function of the same name. The pipeline
+ * applies it to responses and stream events.
  */
 export function toolNameRestorer(request: CanonicalRequest, maxLength: number): ((name: string) => ClientToolName) | undefined {
   const back = new Map<string, ClientToolName>();
   for (const tool of request.tools) {
     if (tool.type !== 'function') continue;
     const sent = upstreamToolName(tool, maxLength);
-    if (sent !== tool.name || tool.namespace !== undefined) {
-      back.set(sent, tool.namespace === undefined ? { name: tool.name } : { name: tool.name, namespace: tool.namespace });
+    if (sent !== tool.name || tool.namespace !== undefined || tool.freeform === true) {
+      back.set(sent, {
+        name: tool.name,
+        ...(tool.namespace === undefined ? {} : { namespace: tool.namespace }),
+        ...(tool.freeform === true ? { freeform: true } : {}),
+      });
     }
   }
   if (back.size === 0) return undefined;

@@ -27,8 +27,11 @@ export interface CodexHome {
 export interface CodexSetup {
   /** The gateway's address for this agent, e.g. `http://127.0.0.1:PORT/agents/codex` (the README adds `/v1`). */
   gatewayUrl: string;
-  /** Pin it: Codex's default model is a "code mode" one with a different tool set. */
-  model: string;
+  /**
+   * Pin it: Codex's default model is a "code mode" one with a different tool set (its tools in an `additional_tools`
+   * input item). Undefined leaves the README's `model` line out, so Codex picks that default.
+   */
+  model: string | undefined;
 }
 
 export function makeCodexHome(setup: CodexSetup): CodexHome {
@@ -37,7 +40,7 @@ export function makeCodexHome(setup: CodexSetup): CodexHome {
   const workdir = join(home, 'work');
   mkdirSync(codexHome);
   mkdirSync(workdir);
-  const documented = atGateway(readmeSnippet('codex-config').code, setup.gatewayUrl).replace(/^model = .*$/m, `model = ${JSON.stringify(setup.model)}`);
+  const documented = atGateway(readmeSnippet('codex-config').code, setup.gatewayUrl).replace(/^model = .*$/m, setup.model === undefined ? '' : `model = ${JSON.stringify(setup.model)}`);
   writeFileSync(
     join(codexHome, 'config.toml'),
     [
