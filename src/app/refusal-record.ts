@@ -44,6 +44,7 @@ export function refusalRecord(
       latencyMs: 0,
       ttfbMs: null,
       dropped: null,
+      isCall: false,
       errorMessage: error.message,
     },
     usage,

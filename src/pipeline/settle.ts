@@ -37,7 +37,9 @@ export function settleRequest(recorder: Recorder, o: RequestOutcome): Cost | und
     else if (!o.ok) o.admission?.finish({ ok: false, tokensIn: 0, tokensOut: 0, costUsd: 0 });
     else o.admission?.abandon();
   } finally {
-    const row: RequestRow = { ...o.row, ...meteredColumns(usage, cost, o.price), estimated: o.metered?.estimated ?? false };
+    // The same rule as the counters above, so totals rebuilt from the audit agree with them.
+    const isCall = o.admission !== undefined && (o.upstreamCalled || !o.ok);
+    const row: RequestRow = { ...o.row, ...meteredColumns(usage, cost, o.price), estimated: o.metered?.estimated ?? false, isCall };
     recorder.record({ row, usage, streamEvents: o.streamEvents ?? 0 });
   }
   return cost;

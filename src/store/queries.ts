@@ -1,7 +1,7 @@
 /** Read queries over the audit store: logs, control history, and the totals budgets are rebuilt from. */
 import type Database from 'better-sqlite3';
 import type { LogSearchTerm } from '../core/log-search.js';
-import { IS_ERROR_SQL } from './schema.js';
+import { IS_CALL_SQL, IS_ERROR_SQL } from './schema.js';
 import { agentSinceFilter, whereSql } from './row-filter.js';
 import {
   fromControlEventDbRow,
@@ -103,10 +103,10 @@ function clampLimit(limit: number | undefined): number {
 }
 
 const TOTAL_FIELDS: readonly [keyof SpendTotals, string][] = [
-  ['calls', '1'],
-  ['errors', `CASE WHEN ${IS_ERROR_SQL} THEN 1 ELSE 0 END`],
+  ['calls', `CASE WHEN ${IS_CALL_SQL} THEN 1 ELSE 0 END`],
+  ['errors', `CASE WHEN ${IS_CALL_SQL} AND ${IS_ERROR_SQL} THEN 1 ELSE 0 END`],
   ['costUsd', 'cost_usd'],
-  ['unpricedCalls', 'CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END'],
+  ['unpricedCalls', `CASE WHEN ${IS_CALL_SQL} AND cost_usd IS NULL THEN 1 ELSE 0 END`],
   ['inputTokens', 'input_tokens'],
   ['cacheReadTokens', 'cache_read_tokens'],
   ['cacheWriteTokens', 'cache_write_tokens'],
@@ -155,8 +155,9 @@ function zeroTotals(): SpendTotals {
 export const MAX_USAGE_ROWS = 500;
 
 // A priced call's cost is counted; an unpriced one (cost NULL) is counted apart, never as $0.
-const USAGE_BY_MODEL_SQL = `SELECT provider, COALESCE(upstream_model, model) AS model, COUNT(*) AS calls,
-  TOTAL(CASE WHEN ${IS_ERROR_SQL} THEN 1 ELSE 0 END) AS errors,
+const USAGE_BY_MODEL_SQL = `SELECT provider, COALESCE(upstream_model, model) AS model,
+  TOTAL(CASE WHEN ${IS_CALL_SQL} THEN 1 ELSE 0 END) AS calls,
+  TOTAL(CASE WHEN ${IS_CALL_SQL} AND ${IS_ERROR_SQL} THEN 1 ELSE 0 END) AS errors,
   TOTAL(input_tokens + cache_read_tokens + cache_write_tokens) AS tokens_in, TOTAL(output_tokens) AS tokens_out,
   TOTAL(cost_usd) AS cost_usd, TOTAL(CASE WHEN cost_usd IS NULL AND provider IS NOT NULL AND status < 400 THEN 1 ELSE 0 END) AS unpriced
   FROM requests WHERE ts >= @since GROUP BY provider, COALESCE(upstream_model, model)

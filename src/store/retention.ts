@@ -3,7 +3,7 @@
  * long, and folds each removed batch into `pruned_totals` first, so lifetime spend and counts stay right.
  */
 import type Database from 'better-sqlite3';
-import { IS_ERROR_SQL } from './schema.js';
+import { IS_CALL_SQL, IS_ERROR_SQL } from './schema.js';
 
 export class Retention {
   private readonly selectBatch: Database.Statement<[number, number]>;
@@ -20,7 +20,8 @@ export class Retention {
     this.fold = db.prepare<[]>(
       `INSERT INTO pruned_totals (agent, calls, errors, unpriced_calls, cost_usd, input_tokens, cache_read_tokens,
          cache_write_tokens, output_tokens, reasoning_tokens, last_ts)
-       SELECT agent, COUNT(*), SUM(CASE WHEN ${IS_ERROR_SQL} THEN 1 ELSE 0 END), SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END),
+       SELECT agent, SUM(CASE WHEN ${IS_CALL_SQL} THEN 1 ELSE 0 END), SUM(CASE WHEN ${IS_CALL_SQL} AND ${IS_ERROR_SQL} THEN 1 ELSE 0 END),
+         SUM(CASE WHEN ${IS_CALL_SQL} AND cost_usd IS NULL THEN 1 ELSE 0 END),
          TOTAL(cost_usd), SUM(input_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(output_tokens),
          SUM(reasoning_tokens), MAX(ts)
        FROM requests WHERE rowid IN (SELECT rid FROM prune_batch) GROUP BY agent

@@ -63,6 +63,11 @@ export interface RequestRow {
   errorMessage?: string | null;
   /** The first-choice provider when another one (a fallback) took the call; null when the first choice did. */
   fallbackFrom?: string | null;
+  /**
+   * Whether the request counts as one of the agent's calls, as its live counters count them: admitted, and the
+   * provider called or the call failed. False for refusals at admission; absent in rows older than the column.
+   */
+  isCall?: boolean;
 }
 
 /** The token and cost columns of a row from the metered usage and its cost (undefined cost = unpriced). */
@@ -136,6 +141,7 @@ export interface RequestDbRow {
   adjusted: string | null;
   error_message: string | null;
   fallback_from: string | null;
+  is_call: number | null;
   cost_reasoning: number | null;
 }
 
@@ -173,6 +179,7 @@ export const REQUEST_COLUMNS = [
   'adjusted',
   'error_message',
   'fallback_from',
+  'is_call',
   'cost_reasoning',
 ] as const satisfies readonly (keyof RequestDbRow)[];
 
@@ -219,6 +226,7 @@ export function toDbRow(r: RequestRow): RequestDbRow {
     adjusted: r.adjusted === undefined || r.adjusted === '' ? null : r.adjusted,
     error_message: r.errorMessage === undefined || r.errorMessage === '' ? null : r.errorMessage,
     fallback_from: r.fallbackFrom ?? null,
+    is_call: r.isCall === undefined ? null : r.isCall ? 1 : 0,
     cost_reasoning: finiteOrNull(r.costReasoning ?? null),
   };
 }
@@ -257,6 +265,7 @@ export function fromDbRow(d: RequestDbRow): RequestRow {
     adjusted: d.adjusted,
     errorMessage: d.error_message,
     fallbackFrom: d.fallback_from,
+    ...(d.is_call === null ? {} : { isCall: d.is_call === 1 }),
     costReasoning: d.cost_reasoning,
   };
 }

@@ -93,12 +93,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE requests ADD COLUMN fallback_from TEXT;
   ALTER TABLE requests ADD COLUMN cost_reasoning REAL;
   `,
+  // 5: whether a row counts as one of the agent's calls (refusals at admission do not), so totals rebuilt from the
+  // audit at start agree with the live counters.
+  `
+  ALTER TABLE requests ADD COLUMN is_call INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** A call counts as an error when the client got an error status or it failed after a 200 (a broken stream). */
 export const IS_ERROR_SQL = '(status >= 400 OR error_code IS NOT NULL)';
+
+/** Rows that count as calls; rows from before migration 5 (is_call NULL) count, as they always did. */
+export const IS_CALL_SQL = '(is_call IS NULL OR is_call = 1)';
 
 export function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;

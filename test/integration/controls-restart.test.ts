@@ -105,9 +105,9 @@ describe('overrides and spend across a restart', () => {
       expect(b.costHourUsd).toBeCloseTo(a.costHourUsd, 12);
       expect([b.tokensIn, b.tokensOut]).toEqual([a.tokensIn, a.tokensOut]);
     }
-    // Every spender call reached the provider. (broke's restored count also includes its refused call: the
-    // store counts audit rows, the live counters only calls that reached a provider.)
+    // Every spender call reached the provider; broke's refused call is a row but no call, live and restored alike.
     expect(after.get('spender')?.calls).toBe(3);
+    expect(after.get('broke')?.calls).toBe(before.get('broke')?.calls);
     // Budget overrides win over the config; the cleared daily window stays cleared.
     expect(after.get('capped')?.budget).toEqual({ hourly: 0.25, daily: null, total: 3 });
     expect(after.get('held')).toMatchObject({ status: 'paused', pauseReason: 'over the weekend', pausedBy: 'api' });
