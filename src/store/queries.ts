@@ -154,10 +154,10 @@ function zeroTotals(): SpendTotals {
 /** Model names come from clients: a listing of them is bounded. */
 export const MAX_USAGE_ROWS = 500;
 
-// A priced call's cost is counted; an unpriced one (cost NULL) is counted apart, never as $0.
-const USAGE_BY_MODEL_SQL = `SELECT provider, COALESCE(upstream_model, model) AS model,
-  TOTAL(CASE WHEN ${IS_CALL_SQL} THEN 1 ELSE 0 END) AS calls,
-  TOTAL(CASE WHEN ${IS_CALL_SQL} AND ${IS_ERROR_SQL} THEN 1 ELSE 0 END) AS errors,
+// Every row, refusals included (as the live hour view counts them, under "(refused)"). A priced call's cost is
+// counted; an unpriced one (cost NULL) is counted apart, never as $0.
+const USAGE_BY_MODEL_SQL = `SELECT provider, COALESCE(upstream_model, model) AS model, COUNT(*) AS calls,
+  TOTAL(CASE WHEN ${IS_ERROR_SQL} THEN 1 ELSE 0 END) AS errors,
   TOTAL(input_tokens + cache_read_tokens + cache_write_tokens) AS tokens_in, TOTAL(output_tokens) AS tokens_out,
   TOTAL(cost_usd) AS cost_usd, TOTAL(CASE WHEN cost_usd IS NULL AND provider IS NOT NULL AND status < 400 THEN 1 ELSE 0 END) AS unpriced
   FROM requests WHERE ts >= @since GROUP BY provider, COALESCE(upstream_model, model)
