@@ -18,7 +18,7 @@ import { clientFormatFor, createGatewayServer, listen } from '../server/gateway-
 import { EdgePolicy, exposureWarning, machineNames } from '../server/edge-policy.js';
 import { sendError } from '../server/render-error.js';
 import type { RequestRecord } from '../pipeline/ports.js';
-import type { MockBehaviour } from '../providers/mock.js';
+import type { MockBehaviour } from '../providers/mock/mock-provider.js';
 import { loadSqliteNativeBinding } from '../runtime/sea.js';
 import { ProviderSet } from './providers.js';
 import { ConfigRouter } from './router.js';
