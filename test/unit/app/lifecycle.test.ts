@@ -52,7 +52,7 @@ describe('stopping a gateway', () => {
     expect(() => acquireDbLock(dbPath, { address: 'second' })).toThrow(/another gateway is running/);
 
     // The dashboard's quit is the gateway's own stop; asking again gets the same stop.
-    await gateway.dashboard.actions.quit();
+    await gateway.dashboard.actions.quit?.();
     expect(await accepts(gateway.port)).toBe(false);
     expect(gateway.close()).toBe(gateway.close());
     await gateway.close();
