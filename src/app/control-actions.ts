@@ -6,18 +6,10 @@ import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
 import type { BudgetLimitsView, BudgetPatch, PauseState } from '../control/index.js';
 import { stillOverBudgetError } from '../control/admission-errors.js';
-import type { GatewayControls } from './controls.js';
+import type { ManagementActions, ResumeOutcome } from '../server/admin-routes.js';
+import type { GatewayControls } from './adapters/controls.js';
 
-export type Surface = 'api' | 'cli' | 'tui';
-
-export interface ResumeOutcome {
-  /** A pause was lifted. */
-  resumed: boolean;
-  /** Set when the agent is still paused afterwards (its budget is spent): why, and when room frees up. */
-  stillPaused?: string;
-}
-
-export class ControlActions {
+export class ControlActions implements ManagementActions {
   constructor(
     private readonly controls: GatewayControls,
     private readonly clock: Clock,
@@ -58,9 +50,4 @@ export class ControlActions {
   private requireAgent(agent: string): void {
     if (!this.controls.registry.has(agent)) throw new GatewayError('not_found', `no agent "${agent}"; see ai-gateway status`);
   }
-}
-
-/** Surfaces are actors; a CLI call reaches the API with `x-ai-gateway-actor: cli`. */
-export function actorFrom(header: string | string[] | undefined, fallback: Surface): string {
-  return header === 'cli' || header === 'tui' || header === 'api' ? header : fallback;
 }

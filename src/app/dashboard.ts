@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../config/types.js';
 import type { AgentSnapshot } from '../control/index.js';
 import type { AgentStatus, BreakerStatus, DashboardActions, DashboardSnapshot, DashboardSource } from '../tui/source.js';
 import { VERSION } from '../core/version.js';
-import type { GatewayControls } from './controls.js';
+import type { GatewayControls } from './adapters/controls.js';
 import type { ControlActions } from './control-actions.js';
 import type { LiveState } from './live-state.js';
 import { dashboardControlEvent } from './events.js';

@@ -2,18 +2,9 @@
  * Builds one adapter per configured provider. On a config reload, adapters whose settings did not change
  * are kept (their keep-alive pools stay warm); replaced ones are closed once in-flight requests finish.
  */
-import type { Clock } from '../core/clock.js';
 import type { GatewayConfig, ProviderConfig } from '../config/types.js';
-import { AnthropicProvider } from '../providers/anthropic.js';
-import { MockProvider, type MockBehaviour } from '../providers/mock.js';
-import { OpenAICompatibleProvider } from '../providers/openai-compatible.js';
 import type { ProviderAdapter, ProviderSpec } from '../providers/provider.js';
-
-export interface ProviderOptions {
-  clock: Clock;
-  /** Behaviour of mock providers by name (the demo sets an outage on one). */
-  mockBehaviour?: (name: string) => MockBehaviour | undefined;
-}
+import { createProvider, type ProviderContext } from '../providers/registry.js';
 
 export function specFor(p: ProviderConfig, gateway: GatewayConfig['gateway']): ProviderSpec {
   return {
@@ -32,21 +23,10 @@ export function specFor(p: ProviderConfig, gateway: GatewayConfig['gateway']): P
   };
 }
 
-export function createProvider(spec: ProviderSpec, options: ProviderOptions): ProviderAdapter {
-  switch (spec.type) {
-    case 'openai':
-      return new OpenAICompatibleProvider(spec);
-    case 'anthropic':
-      return new AnthropicProvider(spec);
-    case 'mock':
-      return new MockProvider(spec, spec.wire === 'anthropic' ? 'anthropic-messages' : 'openai-chat', options.clock, options.mockBehaviour?.(spec.name));
-  }
-}
-
 export class ProviderSet {
   private adapters = new Map<string, { adapter: ProviderAdapter; key: string }>();
 
-  constructor(private readonly options: ProviderOptions) {}
+  constructor(private readonly context: ProviderContext) {}
 
   /** Applies a config; returns adapters that were replaced, for the caller to close later. */
   apply(config: GatewayConfig): ProviderAdapter[] {
@@ -59,7 +39,7 @@ export class ProviderSet {
       if (existing && existing.key === key) next.set(p.name, existing);
       else {
         if (existing) retired.push(existing.adapter);
-        next.set(p.name, { adapter: createProvider(spec, this.options), key });
+        next.set(p.name, { adapter: createProvider(spec, this.context), key });
       }
     }
     for (const [name, entry] of this.adapters) if (!next.has(name)) retired.push(entry.adapter);

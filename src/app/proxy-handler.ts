@@ -26,7 +26,7 @@ import { readOpenAIUsage } from '../wire/openai-chat/index.js';
 import type { UpstreamResponse } from '../providers/provider.js';
 import { transportError } from '../providers/http-upstream.js';
 import type { ProviderSet } from './providers.js';
-import type { ConfigRouter } from './router.js';
+import type { ConfigRouter } from './adapters/router.js';
 import { countTokensLocally } from './count-tokens.js';
 
 type PassthroughProxy = ReturnType<typeof httpProxy.createProxyServer<typeof IncomingMessage, typeof ServerResponse, unknown>>;

@@ -3,8 +3,8 @@
  * panel has something to show in the first minute — a runaway agent that its hourly budget pauses, a
  * provider whose breaker opens and recovers, cross-format traffic and a free local model.
  */
-import type { MockBehaviour } from '../providers/mock.js';
-import { DEFAULT_MOCK_BEHAVIOUR } from '../providers/mock.js';
+import type { MockBehaviour } from '../providers/mock/mock-provider.js';
+import { DEFAULT_MOCK_BEHAVIOUR } from '../providers/mock/mock-provider.js';
 
 export const DEMO_CONFIG_YAML = `
 gateway:

@@ -1,5 +1,5 @@
 /**
- * Upstream adapters: one per kind of upstream (OpenAI-compatible, Anthropic, the built-in mock).
+ * What every upstream adapter is (one folder per provider type, built through registry.ts), and the helpers they share.
  * An adapter knows the upstream's URL layout and auth; the pipeline does everything else.
  */
 import type { IncomingHttpHeaders } from 'node:http';

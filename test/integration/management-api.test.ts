@@ -8,7 +8,8 @@ import { createParser } from 'eventsource-parser';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { FakeClock } from '../unit/control/fake-clock.js';
-import { authorized, handleAdmin, type AdminDeps } from '../../src/app/admin-api.js';
+import { authorized, handleAdmin, type AdminDeps } from '../../src/server/admin-routes.js';
+import { managementApi } from '../../src/app/adapters/management.js';
 import { isLoopback } from '../../src/server/edge-policy.js';
 import { systemClock } from '../../src/core/clock.js';
 
@@ -314,16 +315,16 @@ describe('admin token', () => {
 
     // The whole handler refuses a non-loopback caller with 403 (no token would help), before any route runs.
     const running = gw;
-    const deps: AdminDeps = {
+    const deps: AdminDeps = managementApi({
       clock: systemClock,
       adminToken: () => undefined,
       snapshot: () => running.gateway.dashboard.snapshot(),
       store: running.gateway.store,
       bus: running.gateway.bus,
       actions: running.gateway.actions,
-      breakers: () => running.gateway.controls.breakers.snapshot(),
+      controls: running.gateway.controls,
       queries: running.gateway.queries,
-    };
+    });
     const remote = await respond(from('10.0.0.5'), '/api/agents/alpha/pause', deps, 'POST');
     expect(remote.status).toBe(403);
     expect(JSON.parse(remote.body)).toMatchObject({ error: { type: 'permission_error', code: 'admin_unauthorized' } });

@@ -15,7 +15,7 @@ import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { parseConfigText } from '../../src/config/index.js';
-import { authorized } from '../../src/app/admin-api.js';
+import { authorized } from '../../src/server/admin-routes.js';
 import { startGateway, checkPolicyCondition, type RunningGateway } from '../../src/app/gateway.js';
 import { Logger } from '../../src/observe/logger.js';
 import { Redactor } from '../../src/observe/redact.js';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { AgentRegistry } from '../../../src/control/agent-registry.js';
 import { BudgetLedger } from '../../../src/control/budget-ledger.js';
 import type { AdmissionTicket } from '../../../src/control/registry-types.js';
-import { GatewayControls } from '../../../src/app/controls.js';
+import { GatewayControls } from '../../../src/app/adapters/controls.js';
 import { parseConfigText } from '../../../src/config/index.js';
 import { settleRequest } from '../../../src/pipeline/settle.js';
 import type { Admission } from '../../../src/pipeline/ports.js';

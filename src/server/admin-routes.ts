@@ -9,30 +9,62 @@ import { z } from 'zod';
 import { GatewayError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { parseSince, SINCE_HINT } from '../core/since.js';
-import type { BudgetPatch } from '../control/index.js';
-import type { WritableStore } from '../store/index.js';
-import type { EventBus } from '../observe/event-bus.js';
-import { sendError, sendJson, toGatewayError } from '../server/render-error.js';
-import { isLoopback } from '../server/edge-policy.js';
 import { formatSseJson, formatSseComment } from '../wire/sse.js';
 import { readBody, parseJsonBody } from '../pipeline/steps/read-body.js';
-import { actorFrom, type ControlActions } from './control-actions.js';
-import { dashboardControlEvent, logEntryOf, type GatewayEvents } from './events.js';
-import type { LogEntry } from '../tui/source.js';
-import type { RequestQueries } from './request-queries.js';
+import { sendError, sendJson, toGatewayError } from './render-error.js';
+import { isLoopback } from './edge-policy.js';
 
+/** A budget change: a window left out keeps its limit, null clears it. */
+export type BudgetWindowsPatch = { [W in 'hourly' | 'daily' | 'total']?: number | null };
+
+/** What a resume did: a pause lifted, and why the agent is still paused when its budget is spent. */
+export interface ResumeOutcome {
+  resumed: boolean;
+  stillPaused?: string;
+}
+
+/** The control actions the API offers; each returns what the response reports. */
+export interface ManagementActions {
+  pause(agent: string, actor: string, reason?: string): unknown;
+  resume(agent: string, actor: string): ResumeOutcome;
+  setBudget(agent: string, patch: BudgetWindowsPatch, actor: string): unknown;
+  resetBreaker(key: string, actor: string): void;
+}
+
+/** The fields of a log entry the live stream filters on. */
+export interface StreamedLogEntry {
+  agent: string;
+  status: number;
+  errorCode?: string | undefined;
+}
+
+/** What the management API needs of the gateway, as one small port (the app wires the real parts behind it). */
 export interface AdminDeps {
   clock: Clock;
   adminToken: () => string | undefined;
+  /** The dashboard snapshot (GET /api/status). */
   snapshot: () => unknown;
-  store: WritableStore;
-  bus: EventBus<GatewayEvents>;
-  actions: ControlActions;
+  /** One agent in full, with its recent requests and control events; undefined when there is no such agent. */
+  agentDetail: (id: string) => unknown;
   breakers: () => unknown;
   /** Log search, request detail and spend by model, over the live state and the audit. */
-  queries: RequestQueries;
+  queries: {
+    searchLogs(filter: string, options: { agent?: string | undefined; sinceMs?: number | undefined; limit?: number }): unknown[];
+    requestDetail(id: string): unknown;
+    usage(): unknown;
+  };
+  /** Calls `listener` with the log entry of each request as it finishes, until the returned function is called. */
+  followLogs: (listener: (entry: StreamedLogEntry) => void) => () => void;
+  actions: ManagementActions;
   /** Aborted when the gateway shuts down: live log streams end then instead of holding the server open. */
   closing?: AbortSignal;
+}
+
+/** Surfaces are actors; a CLI call reaches the API with `x-ai-gateway-actor: cli`. */
+export type Surface = 'api' | 'cli' | 'tui';
+
+export function actorFrom(header: string | string[] | undefined, fallback: Surface): string {
+  return header === 'cli' || header === 'tui' || header === 'api' ? header : fallback;
 }
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -125,15 +157,9 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, qu
   if (method === 'GET' && section === 'usage' && parts.length === 1) return sendJson(res, 200, d.queries.usage());
   if (section === 'agents' && id !== undefined) {
     if (method === 'GET' && action === undefined) {
-      const snapshot = d.snapshot() as { agents: { id: string }[] };
-      const agent = snapshot.agents.find((a) => a.id === id);
-      if (!agent) throw new GatewayError('not_found', `no agent "${id}"`);
-      d.store.sink.flush();
-      return sendJson(res, 200, {
-        ...agent,
-        recent: d.store.queries.recentRequests({ agent: id, limit: 50 }).map(logEntryOf),
-        controlEvents: d.store.queries.controlEvents({ agent: id, limit: 20 }).map(dashboardControlEvent),
-      });
+      const agent = d.agentDetail(id);
+      if (agent === undefined) throw new GatewayError('not_found', `no agent "${id}"`);
+      return sendJson(res, 200, agent);
     }
     if (method === 'POST' && action === 'pause') {
       const body = await jsonBody(req, pauseBody);
@@ -162,7 +188,7 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, qu
 function streamLogs(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, d: AdminDeps): void {
   const agent = query.get('agent');
   const status = query.get('status');
-  const matches = (e: LogEntry): boolean => {
+  const matches = (e: StreamedLogEntry): boolean => {
     if (agent && e.agent !== agent) return false;
     if (status === 'error') return e.status >= 400 || e.errorCode !== undefined;
     if (status === 'ok') return e.status < 400 && e.errorCode === undefined;
@@ -172,8 +198,7 @@ function streamLogs(req: IncomingMessage, res: ServerResponse, query: URLSearchP
   };
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.write(formatSseComment('ai-gateway log stream'));
-  const off = d.bus.on('request', (record) => {
-    const entry = logEntryOf(record.row);
+  const off = d.followLogs((entry) => {
     if (matches(entry)) res.write(formatSseJson(entry));
   });
   const keepAlive = setInterval(() => res.write(formatSseComment('keep-alive')), KEEPALIVE_MS);
@@ -215,8 +240,8 @@ async function jsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, hint = ''
 }
 
 /** Drops the windows a body left out (an explicit null stays: it clears the limit). */
-function definedOnly(patch: { hourly?: number | null | undefined; daily?: number | null | undefined; total?: number | null | undefined }): BudgetPatch {
-  const out: BudgetPatch = {};
+function definedOnly(patch: { hourly?: number | null | undefined; daily?: number | null | undefined; total?: number | null | undefined }): BudgetWindowsPatch {
+  const out: BudgetWindowsPatch = {};
   for (const w of ['hourly', 'daily', 'total'] as const) {
     const v = patch[w];
     if (v !== undefined) out[w] = v;

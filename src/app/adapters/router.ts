@@ -3,12 +3,12 @@
  * forced provider, first matching `models:` entry, `<provider>/<model>`, fallbacks) and its providers. Each
  * target carries what its upstream model accepts, from the capability table and the config's `capabilities:`.
  */
-import { GatewayError } from '../core/errors.js';
-import type { GatewayConfig } from '../config/types.js';
-import { closeMatches, maxTokensFor, resolveModel } from '../config/index.js';
-import { CapabilityTable } from '../metering/index.js';
-import type { RouteTarget, Router } from '../pipeline/ports.js';
-import type { ProviderSet } from './providers.js';
+import { GatewayError } from '../../core/errors.js';
+import type { GatewayConfig } from '../../config/types.js';
+import { closeMatches, maxTokensFor, resolveModel } from '../../config/index.js';
+import { CapabilityTable } from '../../metering/index.js';
+import type { RouteTarget, Router } from '../../pipeline/ports.js';
+import type { ProviderSet } from '../providers.js';
 
 export class ConfigRouter implements Router {
   /** Rebuilt when a reload brings a new config object. */

@@ -1,28 +1,26 @@
 /**
- * Wires the control state machines (src/control) to the config, the store and the pipeline: config →
- * control inputs, agent overrides ↔ SQLite, and the pipeline's Controls port over the agent registry and
- * the breaker registry.
+ * The pipeline's Controls port over the control state machines (src/control): config → control inputs, and
+ * admission and breaker gates over the agent registry and the breaker registry. Overrides persist through
+ * control-persistence.ts.
  */
-import { GatewayError } from '../core/errors.js';
-import type { Clock } from '../core/clock.js';
-import type { AgentConfig, GatewayConfig } from '../config/types.js';
-import { DEFAULTS, parseDuration } from '../config/index.js';
+import { GatewayError } from '../../core/errors.js';
+import type { Clock } from '../../core/clock.js';
+import type { AgentConfig, GatewayConfig } from '../../config/types.js';
+import { DEFAULTS, parseDuration } from '../../config/index.js';
 import {
   AgentRegistry,
   BreakerRegistry,
   BudgetLedger,
   type AgentDefaults,
   type AgentInput,
-  type AgentOverride,
   type BreakerSettings,
   type BreakerTransition,
   type ControlEvent,
   type ControlPersistence,
   type PolicyInput,
   type RateLimitInput,
-} from '../control/index.js';
-import type { AgentOverrides } from '../store/index.js';
-import type { Admission, AdmissionRequest, BreakerGate, Controls } from '../pipeline/ports.js';
+} from '../../control/index.js';
+import type { Admission, AdmissionRequest, BreakerGate, Controls } from '../../pipeline/ports.js';
 
 /** Unpriced models still hold a token amount, so a spent budget blocks them; free models hold nothing. */
 const UNPRICED_HOLD_USD = 1e-9;
@@ -94,52 +92,6 @@ export function controlInputs(config: GatewayConfig): ControlInputs {
     return { name: p.name, condition: p.condition, action: p.action, ...(rate ? { params: { rate } } : {}), ...(agentsList ? { agents: agentsList } : {}) };
   });
   return { agents, defaults, policies, perAgentBreakers };
-}
-
-/** Agent overrides (pause state, budget changes) kept in SQLite so they survive restarts. */
-export class SqliteControlPersistence implements ControlPersistence {
-  constructor(private readonly overrides: AgentOverrides) {}
-
-  loadOverrides(): AgentOverride[] {
-    return this.overrides.list().map((o) => ({
-      agent: o.agent,
-      pause:
-        o.paused && o.pauseReason !== null
-          ? { kind: o.pauseReason.startsWith('policy:') ? 'policy' : 'manual', reason: o.pauseReason, actor: o.pauseActor ?? 'unknown', since: o.pausedAt ?? o.updatedAt }
-          : null,
-      budget: {
-        ...(o.budgetHourly !== null ? { hourly: fromStored(o.budgetHourly) } : {}),
-        ...(o.budgetDaily !== null ? { daily: fromStored(o.budgetDaily) } : {}),
-        ...(o.budgetTotal !== null ? { total: fromStored(o.budgetTotal) } : {}),
-      },
-      updatedAt: o.updatedAt,
-    }));
-  }
-
-  saveOverride(o: AgentOverride): void {
-    this.overrides.upsert(
-      o.agent,
-      {
-        paused: o.pause !== null,
-        pauseReason: o.pause?.reason ?? null,
-        pauseActor: o.pause?.actor ?? null,
-        pausedAt: o.pause?.since ?? null,
-        budgetHourly: toStored(o.budget.hourly),
-        budgetDaily: toStored(o.budget.daily),
-        budgetTotal: toStored(o.budget.total),
-      },
-      o.updatedAt,
-    );
-  }
-}
-
-/** Store: null = follow the config, Infinity = explicitly unlimited. Controls: absent = config, null = unlimited. */
-function fromStored(v: number): number | null {
-  return v === Infinity ? null : v;
-}
-function toStored(v: number | null | undefined): number | null {
-  if (v === undefined) return null;
-  return v === null ? Infinity : v;
 }
 
 export interface GatewayControlsOptions {

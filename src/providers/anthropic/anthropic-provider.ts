@@ -1,6 +1,6 @@
 /** Anthropic Messages API: base URL without `/v1`, key in `x-api-key`, a pinned `anthropic-version`. */
-import { HttpUpstream } from './http-upstream.js';
-import { forwardableHeaders, type ProviderAdapter, type ProviderSpec, type UpstreamRequest, type UpstreamResponse } from './provider.js';
+import { HttpUpstream } from '../http-upstream.js';
+import { forwardableHeaders, type ProviderAdapter, type ProviderSpec, type UpstreamRequest, type UpstreamResponse } from '../provider.js';
 
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 

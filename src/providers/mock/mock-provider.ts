@@ -5,13 +5,13 @@
  */
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../core/clock.js';
-import { GatewayError } from '../core/errors.js';
-import { ZERO_USAGE, type Usage } from '../core/usage.js';
-import type { CanonicalStreamEvent } from '../wire/canonical.js';
-import type { WireFormat } from '../wire/codec.js';
-import { codecFor } from '../wire/index.js';
-import type { ProviderAdapter, ProviderSpec, UpstreamRequest, UpstreamResponse } from './provider.js';
+import type { Clock } from '../../core/clock.js';
+import { GatewayError } from '../../core/errors.js';
+import { ZERO_USAGE, type Usage } from '../../core/usage.js';
+import type { CanonicalStreamEvent } from '../../wire/canonical.js';
+import type { WireFormat } from '../../wire/codec.js';
+import { codecFor } from '../../wire/index.js';
+import type { ProviderAdapter, ProviderSpec, UpstreamRequest, UpstreamResponse } from '../provider.js';
 
 export interface MockBehaviour {
   /** Delay before the first byte, ms. */
@@ -33,6 +33,11 @@ const PHRASES = [
   'Breakers open when a provider keeps failing',
   'and let a few probes through before closing again.',
 ];
+
+/** A mock provider for a spec: it speaks the wire format the config gives it (`wire:`, OpenAI by default). */
+export function createMockProvider(spec: ProviderSpec, clock: Clock, behaviour?: MockBehaviour): MockProvider {
+  return new MockProvider(spec, spec.wire === 'anthropic' ? 'anthropic-messages' : 'openai-chat', clock, behaviour);
+}
 
 export class MockProvider implements ProviderAdapter {
   readonly formats: readonly WireFormat[];

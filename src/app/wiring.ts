@@ -1,0 +1,276 @@
+/**
+ * Builds the object graph of one gateway from its options: the audit store (under its lock), the controls, the
+ * providers, the live state, the alerter, the port adapters the pipeline runs on, and the HTTP server (not yet
+ * listening; lifecycle.ts starts and stops it).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { GatewayConfig } from '../config/types.js';
+import { acquireDbLock, openStore, type DbLock, type WritableStore } from '../store/index.js';
+import { EventBus } from '../observe/event-bus.js';
+import type { Logger } from '../observe/logger.js';
+import { GatewayMetrics, type GaugeReadings } from '../observe/metrics.js';
+import { Redactor } from '../observe/redact.js';
+import { createGatewayServer } from '../server/gateway-server.js';
+import type { MockBehaviour } from '../providers/mock/mock-provider.js';
+import { loadSqliteNativeBinding } from '../runtime/sea.js';
+import { Alerter } from '../alerts/alerter.js';
+import { localDayKey } from '../control/index.js';
+import { MemoryResponseStore } from '../state/response-store.js';
+import { ProviderSet } from './providers.js';
+import { PriceMeter } from './meter.js';
+import { ConfigRouter } from './adapters/router.js';
+import { GatewayControls } from './adapters/controls.js';
+import { SqliteControlPersistence } from './adapters/control-persistence.js';
+import { AuditRecorder } from './adapters/recorder.js';
+import { managementApi } from './adapters/management.js';
+import { serverHandlers } from './adapters/server-handlers.js';
+import { ControlActions } from './control-actions.js';
+import { LiveState } from './live-state.js';
+import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
+import { RequestQueries } from './request-queries.js';
+import { createProxyHandler } from './proxy-handler.js';
+import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from './events.js';
+import { InFlightRequests } from './in-flight.js';
+import { RunningConfig, secretsOf } from './running-config.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** The config file, watched for live reloads; undefined for embedded defaults. */
+  configPath?: string | undefined;
+  /** Applied to every reloaded config (command-line flags beat the file). */
+  adjustConfig?: ((config: GatewayConfig) => GatewayConfig) | undefined;
+  logger: Logger;
+  /** The logger's redactor: the gateway keeps its list of secrets current. */
+  redactor?: Redactor;
+  clock?: Clock;
+  /** Behaviour of mock providers (the demo gives one an outage). */
+  mockBehaviour?: (name: string) => MockBehaviour | undefined;
+  /** Upper bound of an upstream response body that is read whole (non-streamed). */
+  maxResponseBytes?: number;
+  /** How often the audit writer flushes, ms. */
+  flushIntervalMs?: number;
+  /** Time a client has to send its request headers, and its whole request (defaults 30 s and 300 s). */
+  clientTimeouts?: { headersMs?: number; requestMs?: number };
+}
+
+/** Every part of a gateway that start, stop and reload touch. */
+export interface GatewayParts {
+  clock: Clock;
+  logger: Logger;
+  redactor: Redactor;
+  running: RunningConfig;
+  lock: DbLock | undefined;
+  store: WritableStore;
+  bus: EventBus<GatewayEvents>;
+  metrics: GatewayMetrics;
+  providers: ProviderSet;
+  meter: PriceMeter;
+  controls: GatewayControls;
+  queries: RequestQueries;
+  actions: ControlActions;
+  dashboard: InProcessDashboardSource;
+  alerter: Alerter;
+  inFlight: InFlightRequests;
+  /** Aborted when shutdown begins: live log streams end, readiness says so, keep-alive sockets are let go. */
+  shutdown: AbortController;
+  server: Server;
+}
+
+/** Builds a gateway's parts; nothing listens or ticks until lifecycle.ts starts them. */
+export function wireGateway(options: GatewayOptions): GatewayParts {
+  const clock = options.clock ?? systemClock;
+  const { logger, config } = options;
+  const startedAt = clock.now();
+  const running = new RunningConfig(config, options.maxResponseBytes);
+  const redactor = options.redactor ?? new Redactor();
+  redactor.setSecrets(secretsOf(config));
+  const { store, lock } = openAudit(options);
+  const bus = new EventBus<GatewayEvents>();
+  // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
+  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls) });
+  const live = new LiveState(clock, startedAt);
+  const providers = new ProviderSet({ clock, mockBehaviour: options.mockBehaviour });
+  providers.apply(config);
+  const controls = controlsFor(clock, config, store, bus, metrics);
+  restoreFromStore(store, controls);
+  live.restoreLastErrors(store.queries.lastErrors());
+  const queries = new RequestQueries({ clock, store, live, dayStart: () => controls.ledger.windowStarts().dayFrom });
+  const actions = new ControlActions(controls, clock);
+  const snapshotDeps: SnapshotDeps = {
+    clock,
+    address: () => running.url,
+    startedAt,
+    config: () => running.config(),
+    controls,
+    live,
+    configBanner: () => running.banner,
+    exposureWarning: () => running.exposure(),
+    storageBanner: () => store.sink.trouble(),
+  };
+  // Quitting from the dashboard does nothing until the gateway has started and can stop (startGateway sets it).
+  const dashboard = new InProcessDashboardSource(snapshotDeps, actions, queries, () => Promise.resolve());
+  const alerter = alerterFor(clock, logger, running, controls, bus);
+  // Alerts sent before a restart are not sent again in the same window.
+  alerter.restore(store.queries.controlEvents({ kind: 'alert', limit: 10_000 }));
+  routeEvents({ bus, store, live, logger, dashboard, alerter });
+  const recorder = new AuditRecorder({ sink: store.sink, metrics, redactor, onRecorded: (record) => bus.emit('request', record) });
+  const shutdown = new AbortController();
+  const inFlight = new InFlightRequests();
+  const newId = requestIds();
+  const meter = new PriceMeter(config, clock);
+  const proxy = createProxyHandler({
+    clock,
+    logger,
+    newId,
+    settings: () => running.settings(),
+    router: new ConfigRouter(() => running.config(), providers),
+    controls,
+    meter,
+    recorder,
+    responses: new MemoryResponseStore(clock, () => running.config().gateway.responseStore),
+    redact: (text) => redactor.redact(text),
+    config: () => running.config(),
+    providers,
+  });
+  const admin = managementApi({ clock, adminToken: () => running.config().gateway.adminToken, snapshot: () => buildSnapshot(snapshotDeps), store, bus, actions, controls, queries, closing: shutdown.signal });
+  const handlers = serverHandlers({ clock, logger, startedAt, newId, running, store, metrics, recorder, admin, proxy, inFlight, closing: shutdown.signal });
+  const server = createGatewayServer(handlers, {
+    maxHeaderBytes: config.gateway.maxHeaderSizeBytes,
+    headersTimeoutMs: options.clientTimeouts?.headersMs ?? 30_000,
+    requestTimeoutMs: options.clientTimeouts?.requestMs ?? 300_000,
+  });
+  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, meter, controls, queries, actions, dashboard, alerter, inFlight, shutdown, server };
+}
+
+/** The audit store, under its lock: one gateway per database file (throws DbLockedError naming the one running). */
+function openAudit(options: GatewayOptions): { store: WritableStore; lock: DbLock | undefined } {
+  const { config, logger } = options;
+  const nativeBinding = loadSqliteNativeBinding();
+  const lock = config.storage.path === ':memory:' ? undefined : acquireDbLock(config.storage.path, { address: `starting on ${config.gateway.host}:${config.gateway.port}`, logger });
+  try {
+    const store = openStore(config.storage.path, {
+      logger,
+      jsonlPath: config.storage.jsonl ?? null,
+      pendingLimit: config.storage.maxPendingRows,
+      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+      ...(nativeBinding !== undefined ? { nativeBinding } : {}),
+    });
+    return { store, lock };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+/** The controls, reporting their state changes as control events and their refusals as metrics. */
+function controlsFor(clock: Clock, config: GatewayConfig, store: WritableStore, bus: EventBus<GatewayEvents>, metrics: GatewayMetrics): GatewayControls {
+  return new GatewayControls({
+    clock,
+    config,
+    persistence: new SqliteControlPersistence(store.overrides),
+    onControlEvent: (event) => {
+      const stored = storedFromRegistry(event);
+      if (stored) bus.emit('control', stored);
+    },
+    onBreakerTransition: (t) => bus.emit('control', storedFromBreaker(t)),
+    onRateLimited: (agent) => metrics.rateLimitHit(agent),
+  });
+}
+
+function alerterFor(clock: Clock, logger: Logger, running: RunningConfig, controls: GatewayControls, bus: EventBus<GatewayEvents>): Alerter {
+  return new Alerter({
+    clock,
+    logger,
+    settings: () => running.config().alerts,
+    emit: (event) => bus.emit('control', event),
+    budgetOf: (agent) => {
+      const spend = controls.ledger.spend(agent);
+      const limits = controls.ledger.limits(agent);
+      return {
+        windows: {
+          hourly: { spentUsd: spend.hourUsd, limitUsd: limits.hourly },
+          daily: { spentUsd: spend.todayUsd, limitUsd: limits.daily },
+          total: { spentUsd: spend.totalUsd, limitUsd: limits.total },
+        },
+        // Only a daily limit needs the day (reading it from Intl is the dearest part of this check).
+        dayKey: limits.daily === null ? '' : localDayKey(clock.now(), controls.ledger.timeZone),
+      };
+    },
+    address: () => running.url,
+  });
+}
+
+/** Where control and request events go: the audit, the live state, the log, the dashboard and the alerter. */
+function routeEvents(p: {
+  bus: EventBus<GatewayEvents>;
+  store: WritableStore;
+  live: LiveState;
+  logger: Logger;
+  dashboard: InProcessDashboardSource;
+  alerter: Alerter;
+}): void {
+  const { bus, store, live, logger, dashboard, alerter } = p;
+  bus.on('control', (event) => {
+    store.sink.recordControlEvent(event);
+    live.onControl(event);
+    logger.info(`control ${event.kind}`, { agent: event.agent ?? undefined, actor: event.actor, reason: event.reason ?? undefined });
+    dashboard.notify();
+    if (event.agent === null) return;
+    if (event.kind === 'budget_change') alerter.checkBudget(event.agent);
+    else if (event.kind === 'policy_action') {
+      const fired = event.newValue as { action?: string; condition?: string } | null;
+      const policy = event.actor.startsWith('policy:') ? event.actor.slice('policy:'.length) : event.actor;
+      if (fired?.action === 'alert') alerter.policyFired(event.agent, policy, fired.condition ?? '');
+    }
+  });
+  bus.on('request', (record) => {
+    live.onRequest(record);
+    dashboard.notify();
+    // Only spend moves a budget toward a threshold.
+    if (record.row.costUsd !== null && record.row.costUsd > 0) alerter.checkBudget(record.row.agent);
+  });
+}
+
+/** Request ids: unique per process by the counter, across processes by the random prefix; no random bytes per request. */
+function requestIds(): () => string {
+  const prefix = `req_${randomBytes(6).toString('hex')}`;
+  let counter = 0;
+  return () => `${prefix}${(counter++).toString(36).padStart(6, '0')}`;
+}
+
+/** What /metrics shows of budgets and breakers at the moment of a scrape. */
+function gaugeReadings(controls: GatewayControls): GaugeReadings {
+  const budgets: { agent: string; window: 'hourly' | 'daily' | 'total'; remainingUsd: number }[] = [];
+  const left = (limit: number, spent: number): number => Math.max(0, limit - spent);
+  for (const a of controls.registry.snapshot()) {
+    if (a.budget.hourly !== null) budgets.push({ agent: a.id, window: 'hourly', remainingUsd: left(a.budget.hourly, a.spend.hourUsd) });
+    if (a.budget.daily !== null) budgets.push({ agent: a.id, window: 'daily', remainingUsd: left(a.budget.daily, a.spend.todayUsd) });
+    if (a.budget.total !== null) budgets.push({ agent: a.id, window: 'total', remainingUsd: left(a.budget.total, a.spend.totalUsd) });
+  }
+  return { budgets, breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })) };
+}
+
+/** Budgets, counters and pause state come back from the audit history and the overrides table. */
+function restoreFromStore(store: WritableStore, controls: GatewayControls): void {
+  const { hourFrom, dayFrom } = controls.ledger.windowStarts();
+  const spend = store.queries.agentSpend(dayFrom);
+  const points = store.queries.spendPoints(hourFrom);
+  controls.registry.restore({
+    aggregates: spend.map((s) => ({
+      agent: s.agent,
+      totalUsd: s.lifetime.costUsd,
+      todayUsd: s.since.costUsd,
+      lastHour: points.filter((p) => p.agent === s.agent && p.costUsd !== null).map((p) => ({ ts: p.ts, agent: p.agent, costUsd: p.costUsd ?? 0 })),
+    })),
+    counters: spend.map((s) => ({
+      agent: s.agent,
+      calls: s.lifetime.calls,
+      errors: s.lifetime.errors,
+      tokensIn: s.lifetime.inputTokens + s.lifetime.cacheReadTokens + s.lifetime.cacheWriteTokens,
+      tokensOut: s.lifetime.outputTokens,
+      lastCallAt: s.lastTs,
+    })),
+  });
+}
