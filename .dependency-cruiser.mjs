@@ -61,6 +61,55 @@ export default {
       to: { path: '^src/(server|app|tui|cli|client|pipeline)/' },
     },
     {
+      name: 'config-imports-only-core-and-wire',
+      comment:
+        'Configuration is read by every layer above it; it may know the wire types it validates, nothing that runs.',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: srcExcept('config', 'core', 'wire') },
+    },
+    {
+      name: 'metering-imports-only-core-and-wire',
+      comment: 'Prices, capabilities and token estimates are pure tables and arithmetic over usage and canonical requests.',
+      severity: 'error',
+      from: { path: '^src/metering/' },
+      to: { path: srcExcept('metering', 'core', 'wire') },
+    },
+    {
+      name: 'control-imports-only-core-and-config',
+      comment:
+        'Budgets, rate limits, breakers and policies are small state machines over an injected clock and their ' +
+        'configuration; the pipeline and the management API drive them, they never reach back.',
+      severity: 'error',
+      from: { path: '^src/control/' },
+      to: { path: srcExcept('control', 'core', 'config') },
+    },
+    {
+      name: 'observe-imports-only-core',
+      comment: 'Logger, metrics and redaction are used everywhere, so they can depend on nothing but the kernel.',
+      severity: 'error',
+      from: { path: '^src/observe/' },
+      to: { path: srcExcept('observe', 'core') },
+    },
+    {
+      name: 'store-imports-only-core-metering-observe-live',
+      comment:
+        'The audit store writes and reads rows; it knows prices (to rebuild spend), logging and the live types it ' +
+        'feeds, never the request path or the UI.',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: srcExcept('store', 'core', 'metering', 'observe', 'live') },
+    },
+    {
+      name: 'tui-imports-only-live-client-core',
+      comment:
+        'The dashboard renders live state, in process or through the management API client; it never reads the ' +
+        'store or drives the gateway directly, so it shows the same thing either way.',
+      severity: 'error',
+      from: { path: '^src/tui/' },
+      to: { path: srcExcept('tui', 'live', 'client', 'core') },
+    },
+    {
       name: 'server-not-app',
       comment:
         'server/ holds the HTTP server and the route tables over the pipeline and live state; app/ wires them ' +
