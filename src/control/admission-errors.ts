@@ -37,7 +37,7 @@ export function budgetExceededError(agent: string, d: BudgetDenial, timeZone: st
     const span = d.window === 'hourly' ? ' in the last 60 minutes' : d.window === 'daily' ? ' today' : '';
     message = `Agent '${agent}' has spent its ${name} budget: ${spent}${span}. ${when}`;
   }
-  // Never an automatic SDK retry (contract §5): Retry-After still says when room may come back.
+  // Never an automatic SDK retry (translation.md §9): Retry-After still says when room may come back.
   return new GatewayError('budget_exceeded', message, {
     shouldRetry: false,
     ...(d.retryAfterSeconds === null ? {} : { retryAfter: d.retryAfterSeconds }),

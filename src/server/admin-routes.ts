@@ -1,5 +1,5 @@
 /**
- * The management API (contract §4): status, agent detail, pause/resume, budget, logs (and their live
+ * The management API: status, agent detail, pause/resume, budget, logs (and their live
  * SSE stream), breakers. Guarded by the admin token when one is set (constant-time compare), otherwise
  * open to loopback callers only.
  */

@@ -86,6 +86,6 @@ export interface WireCodec {
   createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
   /** An upstream error response of this format → GatewayError (status, type, message, retry headers kept). */
   decodeError(status: number, body: unknown, headers: Record<string, string | undefined>): GatewayError;
-  /** A GatewayError → this format's error body and status (contract §5, spec §9). */
+  /** A GatewayError → this format's error body and status (spec §9). */
   renderError(error: GatewayError, requestId: string): RenderedError;
 }

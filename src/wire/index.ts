@@ -1,4 +1,4 @@
-/** Wire formats: one codec per format around the canonical representation (spec; contract §6). */
+/** Wire formats: one codec per format around the canonical representation (docs/translation.md). */
 import type { WireCodec, WireFormat } from './codec.js';
 import { anthropicMessagesCodec } from './anthropic-messages/index.js';
 import { openAIChatCodec } from './openai-chat/index.js';

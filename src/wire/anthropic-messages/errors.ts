@@ -1,6 +1,6 @@
 /**
  * Anthropic error bodies `{"type":"error","error":{type,message},"request_id"}` ⇄ GatewayError
- * (spec §2.5, §9; contract §5).
+ * (spec §2.5, §9).
  */
 import type { GatewayError } from '../../core/errors.js';
 import type { RenderedError } from '../codec.js';

@@ -1,5 +1,5 @@
 /**
- * OpenAI error bodies `{"error":{message,type,param,code}}` ⇄ GatewayError (spec §1.6, §9; contract §5).
+ * OpenAI error bodies `{"error":{message,type,param,code}}` ⇄ GatewayError (spec §1.6, §9).
  */
 import type { GatewayError } from '../../core/errors.js';
 import type { RenderedError } from '../codec.js';
