@@ -7,6 +7,7 @@ import type { RenderedError } from '../codec.js';
 import { str } from '../shared/json.js';
 import type { ErrorCase } from '../shared/error-policy.js';
 import { classifyError, errorEnvelope, retryHeaders, upstreamError } from '../shared/error-policy.js';
+import type { AnthropicErrorBody, AnthropicErrorPayload } from './shapes.js';
 
 /** HTTP status of each Anthropic error type, used for mid-stream `event: error` (which has no status). */
 const STATUS_OF_TYPE: Record<string, number> = {
@@ -72,15 +73,15 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): { status: number; 
 }
 
 /** The `{type:"error", error:{…}}` payload; also the data of a mid-stream `event: error`. */
-export function anthropicErrorPayload(error: GatewayError): Record<string, unknown> {
+export function anthropicErrorPayload(error: GatewayError): AnthropicErrorPayload {
   return payload(error, shapeFor(error, classifyError(error)));
 }
 
-function payload(error: GatewayError, shape: { type: string }): Record<string, unknown> {
+function payload(error: GatewayError, shape: { type: string }): AnthropicErrorPayload {
   return { type: 'error', error: { type: shape.type, message: error.message } };
 }
 
-export function renderAnthropicError(error: GatewayError, requestId: string): RenderedError {
+export function renderAnthropicError(error: GatewayError, requestId: string): RenderedError<AnthropicErrorBody> {
   const errorCase = classifyError(error);
   const shape = shapeFor(error, errorCase);
   return {

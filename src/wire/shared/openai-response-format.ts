@@ -3,6 +3,7 @@
  * `json_schema`) and Responses (`text.format`, schema fields inline) spell alike but for the nesting.
  */
 import type { ResponseFormat } from '../canonical.js';
+import type { OpenAIJsonSchemaSpec } from '../openai-chat/shapes.js';
 import type { JsonObject } from './json.js';
 import { invalid, isObject, str } from './json.js';
 
@@ -38,7 +39,7 @@ export function decodeOpenAIResponseFormat(
 }
 
 /** The name/description/schema/strict fields of a json_schema format, as OpenAI wants them. */
-export function openAIJsonSchemaSpec(format: Extract<ResponseFormat, { type: 'json_schema' }>): JsonObject {
+export function openAIJsonSchemaSpec(format: Extract<ResponseFormat, { type: 'json_schema' }>): OpenAIJsonSchemaSpec {
   return {
     // OpenAI requires a name; strict needs a conforming schema, so it is only set when asked (spec §4.6).
     name: format.name ?? 'output',
