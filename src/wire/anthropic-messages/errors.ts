@@ -2,6 +2,7 @@
  * Anthropic error bodies `{"type":"error","error":{type,message},"request_id"}` ⇄ GatewayError
  * (spec §2.5, §9; contract §5).
  */
+import { assertNever } from '../../core/assert-never.js';
 import type { GatewayError } from '../../core/errors.js';
 import type { RenderedError } from '../codec.js';
 import { str } from '../shared/json.js';
@@ -69,6 +70,8 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): { status: number; 
     case 'circuit_open':
     case 'unavailable':
       return { status: 503, type: 'api_error' };
+    default:
+      return assertNever(errorCase);
   }
 }
 

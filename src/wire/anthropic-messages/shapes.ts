@@ -160,3 +160,12 @@ export type ReceivedBlock = Unchecked<
   | AnthropicServerToolUseBlock
   | AnthropicWebSearchResultBlock
 >;
+
+/** Tags a client's request may carry where the decoder branches; other values take the existing error or foreign path. */
+export const anthropicMessageRole = tagGuard(['user', 'assistant', 'system']);
+export const anthropicImageSourceType = tagGuard(['base64', 'url', 'file']);
+export const anthropicDocumentSourceType = tagGuard(['base64', 'text', 'content', 'url', 'file']);
+export const anthropicUserBlockType = tagGuard(['image', 'document', 'tool_result']);
+export const anthropicAssistantBlockType = tagGuard(['thinking', 'redacted_thinking', 'tool_use']);
+export const anthropicToolChoiceType = tagGuard(['auto', 'any', 'none', 'tool']);
+export const anthropicThinkingType = tagGuard(['disabled', 'enabled', 'adaptive']);

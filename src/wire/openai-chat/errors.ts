@@ -1,6 +1,7 @@
 /**
  * OpenAI error bodies `{"error":{message,type,param,code}}` ⇄ GatewayError (spec §1.6, §9; contract §5).
  */
+import { assertNever } from '../../core/assert-never.js';
 import type { GatewayError } from '../../core/errors.js';
 import type { RenderedError } from '../codec.js';
 import { str, type Unchecked } from '../shared/json.js';
@@ -84,6 +85,8 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): Shape {
       return { status: 503, type: 'server_error', code: 'circuit_open' };
     case 'unavailable':
       return { status: 503, type: 'server_error', code: ownCode };
+    default:
+      return assertNever(errorCase);
   }
 }
 

@@ -4,6 +4,7 @@
  * Payloads carried verbatim (tool input, schemas, a client's own parts replayed to OpenAI) stay `JsonObject`.
  */
 import type { JsonObject, Unchecked } from '../shared/json.js';
+import { tagGuard } from '../shared/json.js';
 import type { OpenAIFinishReason } from './map-stop-reason.js';
 
 export type OpenAITextPart = { type: 'text'; text: string };
@@ -123,3 +124,7 @@ export type ReceivedFunction = Unchecked<OpenAIToolCallDelta['function']>;
 export type ReceivedUsage = Unchecked<
   OpenAIUsage & { cache_read_input_tokens: unknown; cache_creation_input_tokens: unknown }
 >;
+
+/** Message roles and user content parts a client may send; other parts are foreign, other roles an error. */
+export const chatMessageRole = tagGuard(['system', 'developer', 'tool', 'user', 'assistant', 'function']);
+export const chatUserPartType = tagGuard(['text', 'image_url', 'file']);

@@ -185,3 +185,17 @@ export type ReceivedEvent = Unchecked<{
 }>;
 /** A received response object, the fields the decoders read. */
 export type ReceivedResponse = Unchecked<ResponsesObject>;
+
+/** Input items and user parts a client may send where the decoder branches; others are foreign parts. */
+export const responsesInputItemType = tagGuard([
+  'message',
+  'function_call',
+  'custom_tool_call',
+  'additional_tools',
+  'web_search_call',
+  'function_call_output',
+  'custom_tool_call_output',
+  'reasoning',
+  'item_reference',
+]);
+export const responsesUserPartType = tagGuard(['input_text', 'input_image', 'input_file']);

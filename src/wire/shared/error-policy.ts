@@ -2,6 +2,7 @@
  * What both formats share when translating errors (spec §9): reading the upstream's retry headers,
  * deciding `x-should-retry`, and classifying an upstream status/type into the cases of the §9 table.
  */
+import { assertNever } from '../../core/assert-never.js';
 import { GatewayError } from '../../core/errors.js';
 import type { JsonObject } from './json.js';
 import { isObject, str } from './json.js';
@@ -88,6 +89,8 @@ export function classifyError(error: GatewayError): ErrorCase {
       return 'server_error';
     case 'upstream_error':
       return classifyUpstream(error);
+    default:
+      return assertNever(error.kind);
   }
 }
 
@@ -137,8 +140,19 @@ export function shouldRetry(error: GatewayError, errorCase: ErrorCase): boolean 
       return true;
     case 'conflict':
       return error.status === 409;
-    default:
+    case 'invalid_request':
+    case 'context_length':
+    case 'authentication':
+    case 'billing':
+    case 'permission':
+    case 'not_found':
+    case 'model_not_found':
+    case 'request_too_large':
+    case 'agent_paused':
+    case 'policy_denied':
       return false;
+    default:
+      return assertNever(errorCase);
   }
 }
 
