@@ -21,7 +21,7 @@ import type {
   UserPart,
   WebSearchTool,
 } from '../canonical.js';
-import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
+import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str, type JsonObject } from '../shared/json.js';
 import { parseDataUrl } from '../shared/media.js';
 import { decodeOpenAIResponseFormat } from '../shared/openai-response-format.js';
 import { freeformCall, freeformTool } from '../shared/freeform.js';
@@ -301,17 +301,17 @@ function decodeTools(value: unknown, listParam: string): ToolDefinition[] {
   }).flat();
 }
 
-function toolName(tool: Record<string, unknown>, param: string): string {
+function toolName(tool: JsonObject, param: string): string {
   const name = str(tool['name']);
   if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
   return name;
 }
 
-function namedFunction(tool: Record<string, unknown>, param: string): FunctionTool {
+function namedFunction(tool: JsonObject, param: string): FunctionTool {
   return functionTool(toolName(tool, param), tool, 'parameters');
 }
 
-function webSearchTool(name: string, tool: Record<string, unknown>): WebSearchTool {
+function webSearchTool(name: string, tool: JsonObject): WebSearchTool {
   const filters = isObject(tool['filters']) ? tool['filters'] : {};
   const domains = Array.isArray(filters['allowed_domains']) ? filters['allowed_domains'].filter((d): d is string => typeof d === 'string') : undefined;
   const location = isObject(tool['user_location']) ? tool['user_location'] : undefined;

@@ -91,7 +91,7 @@ export function objectList<T>(value: unknown, param: string, decode: (item: Json
 }
 
 /** Parses tool-call argument text. Empty means `{}` (pitfall 11); anything but an object is invalid. */
-export function parseToolArguments(text: string): { input: Record<string, unknown>; invalid?: string } {
+export function parseToolArguments(text: string): { input: JsonObject; invalid?: string } {
   if (text.trim() === '') return { input: {} };
   try {
     const parsed: unknown = JSON.parse(text);
