@@ -8,6 +8,7 @@
 import type { GatewayError } from '../core/errors.js';
 import type { Usage, UsageGaps } from '../core/usage.js';
 import type { WireFormat } from './codec.js';
+import type { JsonObject } from './shared/json.js';
 
 /** Anthropic prompt-cache breakpoint; a hint other formats drop. */
 export interface CacheControl {
@@ -69,7 +70,7 @@ export interface ToolCallPart {
   /** The Responses namespace the called tool belongs to (see FunctionTool.namespace). */
   namespace?: string;
   /** The parsed arguments; always an object (pitfall 11). */
-  input: Record<string, unknown>;
+  input: JsonObject;
   /** The original argument text when it was not a JSON object (input is then `{}`). */
   invalidArguments?: string;
   /** A call of a free-form tool (see FunctionTool.freeform): its text is the string `input.input`. */
@@ -149,7 +150,7 @@ export interface FunctionTool {
   namespace?: string;
   description?: string;
   /** JSON Schema of the arguments; `{type:"object"}` at least. */
-  inputSchema: Record<string, unknown>;
+  inputSchema: JsonObject;
   strict?: boolean;
   /**
    * A Responses `custom` tool, whose input is free text (Codex's apply_patch). Formats without such tools offer it
@@ -165,7 +166,7 @@ export interface ForeignTool {
   type: 'foreign';
   format: WireFormat;
   name: string;
-  raw: Record<string, unknown>;
+  raw: JsonObject;
 }
 
 /**
@@ -179,7 +180,7 @@ export interface WebSearchTool {
   allowedDomains?: string[];
   userLocation?: { city?: string; region?: string; country?: string; timezone?: string };
   /** The client's own tool, for its own format. */
-  raw: Record<string, unknown>;
+  raw: JsonObject;
 }
 
 export type ToolDefinition = FunctionTool | WebSearchTool | ForeignTool;
@@ -209,7 +210,7 @@ export type ResponseFormat =
       type: 'json_schema';
       name?: string;
       description?: string;
-      schema: Record<string, unknown>;
+      schema: JsonObject;
       strict?: boolean;
     };
 
@@ -255,7 +256,7 @@ export interface CanonicalRequest {
   user?: string;
   extensions: FormatField[];
   /** The original body, for same-format passthrough. */
-  raw: Record<string, unknown>;
+  raw: JsonObject;
 }
 
 /**

@@ -3,6 +3,9 @@
  * decode(client) → canonical → encode(provider) and back. Everything here is pure: no I/O, no clock.
  */
 import type { GatewayError } from '../core/errors.js';
+import type { AnthropicErrorBody, AnthropicMessage, AnthropicRequestBody } from './anthropic-messages/shapes.js';
+import type { OpenAIChatCompletion, OpenAIChatRequestBody, OpenAIErrorBody } from './openai-chat/shapes.js';
+import type { ResponsesObject, ResponsesRequestBody } from './openai-responses/shapes.js';
 import type {
   AssistantPart,
   CanonicalRequest,
@@ -11,6 +14,13 @@ import type {
 } from './canonical.js';
 
 export type WireFormat = 'openai-chat' | 'anthropic-messages' | 'openai-responses';
+
+/** The bodies each format's codec writes: a request to an upstream, a response and an error to a client. */
+export interface WireBodies {
+  'openai-chat': { request: OpenAIChatRequestBody; response: OpenAIChatCompletion; error: OpenAIErrorBody };
+  'anthropic-messages': { request: AnthropicRequestBody; response: AnthropicMessage; error: AnthropicErrorBody };
+  'openai-responses': { request: ResponsesRequestBody; response: ResponsesObject; error: OpenAIErrorBody };
+}
 
 /** One server-sent event as parsed off the wire (eventsource-parser's shape). */
 export interface SseEvent {
@@ -69,23 +79,24 @@ export interface StreamEncoder {
   readonly finished: boolean;
 }
 
-export interface RenderedError {
+export interface RenderedError<Body = WireBodies[WireFormat]['error']> {
   status: number;
   headers: Record<string, string>;
-  body: Record<string, unknown>;
+  body: Body;
 }
 
-export interface WireCodec {
-  readonly format: WireFormat;
+/** `WireCodec<F>` writes F's own body types; plain `WireCodec` (any format) writes the union of them. */
+export interface WireCodec<F extends WireFormat = WireFormat> {
+  readonly format: F;
   /** Validates enough to route and translate; throws GatewayError('invalid_request', …, { param }). */
   decodeRequest(body: unknown): CanonicalRequest;
-  encodeRequest(request: CanonicalRequest, options: EncodeRequestOptions): Encoded<Record<string, unknown>>;
+  encodeRequest(request: CanonicalRequest, options: EncodeRequestOptions): Encoded<WireBodies[F]['request']>;
   decodeResponse(body: unknown): CanonicalResponse;
-  encodeResponse(response: CanonicalResponse, options: { model: string }): Record<string, unknown>;
+  encodeResponse(response: CanonicalResponse, options: { model: string }): WireBodies[F]['response'];
   createStreamDecoder(): StreamDecoder;
   createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
   /** An upstream error response of this format → GatewayError (status, type, message, retry headers kept). */
   decodeError(status: number, body: unknown, headers: Record<string, string | undefined>): GatewayError;
   /** A GatewayError → this format's error body and status (spec §9). */
-  renderError(error: GatewayError, requestId: string): RenderedError;
+  renderError(error: GatewayError, requestId: string): RenderedError<WireBodies[F]['error']>;
 }

@@ -4,19 +4,19 @@ import { anthropicMessagesCodec } from './anthropic-messages/index.js';
 import { openAIChatCodec } from './openai-chat/index.js';
 import { openAIResponsesCodec } from './openai-responses/index.js';
 
-const CODECS: Record<WireFormat, WireCodec> = {
+const CODECS: { [F in WireFormat]: WireCodec<F> } = {
   'openai-chat': openAIChatCodec,
   'anthropic-messages': anthropicMessagesCodec,
   'openai-responses': openAIResponsesCodec,
 };
 
-export function codecFor(format: WireFormat): WireCodec {
+export function codecFor<F extends WireFormat>(format: F): WireCodec<F> {
   return CODECS[format];
 }
 
 export { anthropicMessagesCodec, openAIChatCodec, openAIResponsesCodec };
 export type * from './canonical.js';
-export type { WireCodec, WireFormat } from './codec.js';
+export type { WireBodies, WireCodec, WireFormat } from './codec.js';
 export { createSseReader, formatSse, formatSseComment, formatSseJson, parseSseText } from './sse.js';
 export type { SseReader } from './sse.js';
 export { responseOutput, responsesId } from './openai-responses/encode-response.js';

@@ -2,6 +2,7 @@
  * Anthropic Messages request → CanonicalRequest (spec §2.1). Lenient about unknown fields, strict about
  * the ones routing and translation rely on.
  */
+import { assertNever } from '../../core/assert-never.js';
 import type {
   AssistantPart,
   CacheControl,
@@ -19,6 +20,15 @@ import type {
   UserPart,
 } from '../canonical.js';
 import type { JsonObject } from '../shared/json.js';
+import {
+  anthropicAssistantBlockType,
+  anthropicDocumentSourceType,
+  anthropicImageSourceType,
+  anthropicMessageRole,
+  anthropicThinkingType,
+  anthropicToolChoiceType,
+  anthropicUserBlockType,
+} from './shapes.js';
 import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
 import { canonicalRequest, functionTool, isReasoningEffort, untypedFields } from '../shared/request-decoding.js';
 
@@ -43,7 +53,9 @@ export function decodeAnthropicRequest(input: unknown): CanonicalRequest {
   list.forEach((message, i) => {
     const param = `messages[${i}]`;
     if (!isObject(message)) throw invalid(`\`${param}\` must be an object.`, param);
-    switch (message['role']) {
+    const role = anthropicMessageRole(message['role']);
+    if (role === undefined) throw invalid(`\`${param}.role\` must be user or assistant.`, `${param}.role`);
+    switch (role) {
       case 'user':
         messages.push({ role: 'user', content: decodeUserContent(message['content'], `${param}.content`) });
         return;
@@ -55,7 +67,7 @@ export function decodeAnthropicRequest(input: unknown): CanonicalRequest {
         system.push(...decodeSystem(message['content']));
         return;
       default:
-        throw invalid(`\`${param}.role\` must be user or assistant.`, `${param}.role`);
+        assertNever(role);
     }
   });
 
@@ -115,7 +127,9 @@ function decodeStopSequences(value: unknown): string[] {
 function decodeImage(block: JsonObject, param: string): ImagePart {
   const source = isObject(block['source']) ? block['source'] : {};
   const cc = cacheControl(block);
-  switch (source['type']) {
+  const type = anthropicImageSourceType(source['type']);
+  if (type === undefined) throw invalid(`\`${param}.source.type\` must be base64, url or file.`, `${param}.source.type`);
+  switch (type) {
     case 'base64':
       return { type: 'image', source: { kind: 'base64', mediaType: str(source['media_type']) ?? '', data: str(source['data']) ?? '' }, ...cc };
     case 'url':
@@ -123,7 +137,7 @@ function decodeImage(block: JsonObject, param: string): ImagePart {
     case 'file':
       return { type: 'image', source: { kind: 'file', fileId: str(source['file_id']) ?? '' }, ...cc };
     default:
-      throw invalid(`\`${param}.source.type\` must be base64, url or file.`, `${param}.source.type`);
+      return assertNever(type);
   }
 }
 
@@ -132,7 +146,9 @@ function decodeDocument(block: JsonObject, param: string): DocumentPart | undefi
   const title = str(block['title']);
   const context = str(block['context']);
   const extra = { ...(title === undefined ? {} : { title }), ...(context === undefined ? {} : { context }), ...cacheControl(block) };
-  switch (source['type']) {
+  const type = anthropicDocumentSourceType(source['type']);
+  if (type === undefined) throw invalid(`\`${param}.source.type\` is not a known document source.`, `${param}.source.type`);
+  switch (type) {
     case 'base64':
       return { type: 'document', source: { kind: 'base64', mediaType: str(source['media_type']) ?? 'application/pdf', data: str(source['data']) ?? '' }, ...extra };
     case 'text':
@@ -144,7 +160,7 @@ function decodeDocument(block: JsonObject, param: string): DocumentPart | undefi
     case 'file':
       return { type: 'document', source: { kind: 'file', fileId: str(source['file_id']) ?? '' }, ...extra };
     default:
-      throw invalid(`\`${param}.source.type\` is not a known document source.`, `${param}.source.type`);
+      return assertNever(type);
   }
 }
 
@@ -181,7 +197,9 @@ function decodeBlocks<T>(value: unknown, param: string, decodeOther: (block: Jso
 
 function decodeUserContent(value: unknown, param: string): UserPart[] {
   return decodeBlocks(value, param, (block, at): UserPart => {
-    switch (block['type']) {
+    const type = anthropicUserBlockType(block['type']);
+    if (type === undefined) return { type: 'foreign', format: FORMAT, label: str(block['type']) ?? 'unknown block', raw: block };
+    switch (type) {
       case 'image':
         return decodeImage(block, at);
       case 'document':
@@ -194,14 +212,16 @@ function decodeUserContent(value: unknown, param: string): UserPart[] {
         return { type: 'tool-result', toolCallId: id, content, isError: block['is_error'] === true, ...cacheControl(block) };
       }
       default:
-        return { type: 'foreign', format: FORMAT, label: str(block['type']) ?? 'unknown block', raw: block };
+        return assertNever(type);
     }
   });
 }
 
 function decodeAssistantContent(value: unknown, param: string): AssistantPart[] {
   return decodeBlocks(value, param, (block, at): AssistantPart => {
-    switch (block['type']) {
+    const type = anthropicAssistantBlockType(block['type']);
+    if (type === undefined) return { type: 'foreign', format: FORMAT, label: str(block['type']) ?? 'unknown block', raw: block };
+    switch (type) {
       case 'thinking': {
         const signature = str(block['signature']);
         return { type: 'thinking', text: str(block['thinking']) ?? '', ...(signature === undefined ? {} : { signature }) };
@@ -223,7 +243,7 @@ function decodeAssistantContent(value: unknown, param: string): AssistantPart[] 
         };
       }
       default:
-        return { type: 'foreign', format: FORMAT, label: str(block['type']) ?? 'unknown block', raw: block };
+        return assertNever(type);
     }
   });
 }
@@ -242,7 +262,9 @@ function decodeToolChoice(value: unknown): { choice: ToolChoice | undefined; par
   if (value === undefined || value === null) return { choice: undefined, parallel: undefined };
   if (!isObject(value)) throw invalid('`tool_choice` must be an object.', 'tool_choice');
   const parallel = value['disable_parallel_tool_use'] === true ? false : undefined;
-  switch (value['type']) {
+  const type = anthropicToolChoiceType(value['type']);
+  if (type === undefined) throw invalid('`tool_choice.type` must be auto, any, tool or none.', 'tool_choice.type');
+  switch (type) {
     case 'auto':
       return { choice: { type: 'auto' }, parallel };
     case 'any':
@@ -255,7 +277,7 @@ function decodeToolChoice(value: unknown): { choice: ToolChoice | undefined; par
       return { choice: { type: 'tool', name }, parallel };
     }
     default:
-      throw invalid('`tool_choice.type` must be auto, any, tool or none.', 'tool_choice.type');
+      return assertNever(type);
   }
 }
 
@@ -270,7 +292,9 @@ function decodeReasoning(thinking: unknown, outputConfig: unknown): ReasoningCon
   if (!isObject(thinking)) throw invalid('`thinking` must be an object.', 'thinking');
   const shown = thinking['display'];
   const display: { display?: 'summarized' | 'omitted' } = shown === 'summarized' || shown === 'omitted' ? { display: shown } : {};
-  switch (thinking['type']) {
+  const type = anthropicThinkingType(thinking['type']);
+  if (type === undefined) throw invalid('`thinking.type` must be enabled, adaptive or disabled.', 'thinking.type');
+  switch (type) {
     case 'disabled':
       return { type: 'disabled' };
     case 'enabled': {
@@ -283,7 +307,7 @@ function decodeReasoning(thinking: unknown, outputConfig: unknown): ReasoningCon
     case 'adaptive':
       return { type: 'adaptive', ...(effort === undefined ? {} : { effort }), ...display };
     default:
-      throw invalid('`thinking.type` must be enabled, adaptive or disabled.', 'thinking.type');
+      return assertNever(type);
   }
 }
 

@@ -1,7 +1,10 @@
 /** CanonicalResponse → Anthropic `Message` (spec §5 A→B). */
+import { assertNever } from '../../core/assert-never.js';
 import type { CanonicalResponse } from '../canonical.js';
+import { isObject } from '../shared/json.js';
 import { sanitizeToolId } from '../shared/tool-names.js';
 import { toAnthropicStopReason } from './map-stop-reason.js';
+import type { AnthropicContentBlock, AnthropicMessage } from './shapes.js';
 import { writeAnthropicUsage } from './usage.js';
 
 /** Anthropic clients expect `msg_` ids; other upstream ids are kept behind the prefix so they stay traceable. */
@@ -9,8 +12,8 @@ export function anthropicMessageId(id: string): string {
   return id.startsWith('msg_') ? id : `msg_${id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
 }
 
-export function encodeAnthropicResponse(response: CanonicalResponse, options: { model: string }): Record<string, unknown> {
-  const content: Record<string, unknown>[] = [];
+export function encodeAnthropicResponse(response: CanonicalResponse, options: { model: string }): AnthropicMessage {
+  const content: AnthropicContentBlock[] = [];
   let hasToolCalls = false;
   for (const part of response.content) {
     switch (part.type) {
@@ -31,11 +34,13 @@ export function encodeAnthropicResponse(response: CanonicalResponse, options: { 
         content.push({ type: 'tool_use', id: sanitizeToolId(part.id), name: part.name, input: part.input });
         break;
       case 'web-search':
-        if (part.format === 'anthropic-messages') content.push(...(part.raw as Record<string, unknown>[]));
+        if (part.format === 'anthropic-messages') content.push(...part.raw.filter(isObject));
         break;
       case 'foreign':
-        if (part.format === 'anthropic-messages') content.push(part.raw as Record<string, unknown>);
+        if (part.format === 'anthropic-messages' && isObject(part.raw)) content.push(part.raw);
         break;
+      default:
+        assertNever(part);
     }
   }
   const stopReason = toAnthropicStopReason(response.stopReason, hasToolCalls);

@@ -2,11 +2,13 @@
  * Anthropic error bodies `{"type":"error","error":{type,message},"request_id"}` ⇄ GatewayError
  * (spec §2.5, §9).
  */
+import { assertNever } from '../../core/assert-never.js';
 import type { GatewayError } from '../../core/errors.js';
 import type { RenderedError } from '../codec.js';
 import { str } from '../shared/json.js';
 import type { ErrorCase } from '../shared/error-policy.js';
 import { classifyError, errorEnvelope, retryHeaders, upstreamError } from '../shared/error-policy.js';
+import type { AnthropicErrorBody, AnthropicErrorPayload } from './shapes.js';
 
 /** HTTP status of each Anthropic error type, used for mid-stream `event: error` (which has no status). */
 const STATUS_OF_TYPE: Record<string, number> = {
@@ -68,19 +70,21 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): { status: number; 
     case 'circuit_open':
     case 'unavailable':
       return { status: 503, type: 'api_error' };
+    default:
+      return assertNever(errorCase);
   }
 }
 
 /** The `{type:"error", error:{…}}` payload; also the data of a mid-stream `event: error`. */
-export function anthropicErrorPayload(error: GatewayError): Record<string, unknown> {
+export function anthropicErrorPayload(error: GatewayError): AnthropicErrorPayload {
   return payload(error, shapeFor(error, classifyError(error)));
 }
 
-function payload(error: GatewayError, shape: { type: string }): Record<string, unknown> {
+function payload(error: GatewayError, shape: { type: string }): AnthropicErrorPayload {
   return { type: 'error', error: { type: shape.type, message: error.message } };
 }
 
-export function renderAnthropicError(error: GatewayError, requestId: string): RenderedError {
+export function renderAnthropicError(error: GatewayError, requestId: string): RenderedError<AnthropicErrorBody> {
   const errorCase = classifyError(error);
   const shape = shapeFor(error, errorCase);
   return {

@@ -8,7 +8,7 @@ import { decodeAnthropicError, renderAnthropicError } from './errors.js';
 import { createAnthropicStreamDecoder } from './stream-decoder.js';
 import { createAnthropicStreamEncoder } from './stream-encoder.js';
 
-export const anthropicMessagesCodec: WireCodec = {
+export const anthropicMessagesCodec: WireCodec<'anthropic-messages'> = {
   format: 'anthropic-messages',
   decodeRequest: decodeAnthropicRequest,
   encodeRequest: encodeAnthropicRequest,

@@ -1,5 +1,7 @@
 /** Anthropic `stop_reason` ⇄ canonical stop reason (spec §7). */
+import { assertNever } from '../../core/assert-never.js';
 import type { StopReason } from '../canonical.js';
+import { tagGuard } from '../shared/json.js';
 
 export type AnthropicStopReason =
   | 'end_turn'
@@ -10,7 +12,19 @@ export type AnthropicStopReason =
   | 'refusal'
   | 'model_context_window_exceeded';
 
-export function fromAnthropicStopReason(reason: unknown): StopReason {
+const receivedStopReason = tagGuard<AnthropicStopReason>([
+  'end_turn',
+  'max_tokens',
+  'stop_sequence',
+  'tool_use',
+  'pause_turn',
+  'refusal',
+  'model_context_window_exceeded',
+]);
+
+export function fromAnthropicStopReason(value: unknown): StopReason {
+  const reason = receivedStopReason(value);
+  if (reason === undefined) return 'other';
   switch (reason) {
     case 'end_turn':
       return 'stop';
@@ -27,7 +41,7 @@ export function fromAnthropicStopReason(reason: unknown): StopReason {
     case 'pause_turn':
       return 'pause';
     default:
-      return 'other';
+      return assertNever(reason);
   }
 }
 
@@ -49,5 +63,7 @@ export function toAnthropicStopReason(reason: StopReason, hasToolCalls: boolean)
     case 'stop':
     case 'other':
       return hasToolCalls ? 'tool_use' : 'end_turn';
+    default:
+      return assertNever(reason);
   }
 }

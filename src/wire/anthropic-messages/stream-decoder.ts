@@ -4,16 +4,18 @@
  * (never summed, pitfall 7); `finish` carries the merged total. The `{}` placeholder input of a tool_use
  * start is never treated as argument text (pitfall 9).
  */
+import { assertNever } from '../../core/assert-never.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Usage } from '../../core/usage.js';
 import { ZERO_USAGE } from '../../core/usage.js';
 import type { SseEvent, StreamDecoder } from '../codec.js';
 import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
-import { isObject, str, tryParseJson, type JsonObject } from '../shared/json.js';
+import { isObject, str, tryParseJson, type JsonObject, type Unchecked } from '../shared/json.js';
 import { malformedStreamError } from '../shared/malformed.js';
 import { gapsOf, mergeUsage } from '../shared/usage.js';
 import { statusOfAnthropicErrorType } from './errors.js';
 import { fromAnthropicStopReason } from './map-stop-reason.js';
+import { anthropicBlockType, anthropicDeltaType, anthropicEventType, type AnthropicDelta, type ReceivedBlock } from './shapes.js';
 import { readAnthropicUsagePartial } from './usage.js';
 import { answersSearch, isWebSearchUse, webSearchPart } from './web-search.js';
 
@@ -35,9 +37,9 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
   let stopReason: StopReason | undefined;
   let stopSequence: string | undefined;
   let nextTool = 0;
-  const blocks = new Map<number, { kind: BlockKind; tool?: number; search?: { use: JsonObject; json: string } }>();
+  const blocks = new Map<number, { kind: BlockKind; tool?: number; search?: { use: ReceivedBlock; json: string } }>();
   /** A finished web search call waiting for its results block. */
-  let search: JsonObject | undefined;
+  let search: ReceivedBlock | undefined;
 
   function fail(message: string, type: string | undefined, status: number, body: unknown): CanonicalStreamEvent[] {
     done = true;
@@ -49,31 +51,37 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
     ];
   }
 
-  function onBlockStart(index: number, block: Record<string, unknown>): CanonicalStreamEvent[] {
-    switch (block['type']) {
+  function onBlockStart(index: number, block: ReceivedBlock): CanonicalStreamEvent[] {
+    const type = anthropicBlockType(block.type);
+    if (type === undefined) {
+      // Other server-tool blocks and anything newer: not translatable, dropped with their deltas and stop.
+      blocks.set(index, { kind: 'ignored' });
+      return [];
+    }
+    switch (type) {
       case 'text': {
         blocks.set(index, { kind: 'text' });
-        const text = str(block['text']) ?? '';
+        const text = str(block.text) ?? '';
         return text === '' ? [] : [{ type: 'text-delta', text }];
       }
       case 'thinking': {
         blocks.set(index, { kind: 'thinking' });
         const out: CanonicalStreamEvent[] = [];
-        const text = str(block['thinking']) ?? '';
-        const signature = str(block['signature']) ?? '';
+        const text = str(block.thinking) ?? '';
+        const signature = str(block.signature) ?? '';
         if (text !== '') out.push({ type: 'thinking-delta', text });
         if (signature !== '') out.push({ type: 'signature', signature });
         return out;
       }
       case 'redacted_thinking':
         blocks.set(index, { kind: 'redacted' });
-        return [{ type: 'redacted-thinking', data: str(block['data']) ?? '' }];
+        return [{ type: 'redacted-thinking', data: str(block.data) ?? '' }];
       case 'tool_use': {
         const tool = nextTool++;
         blocks.set(index, { kind: 'tool', tool });
-        const out: CanonicalStreamEvent[] = [{ type: 'tool-call-start', index: tool, id: str(block['id']) ?? '', name: str(block['name']) ?? '' }];
+        const out: CanonicalStreamEvent[] = [{ type: 'tool-call-start', index: tool, id: str(block.id) ?? '', name: str(block.name) ?? '' }];
         // Genuine streams start with `input:{}` and send the JSON as deltas; only a non-empty start input is real data.
-        const input = block['input'];
+        const input = block.input;
         if (isObject(input) && Object.keys(input).length > 0) out.push({ type: 'tool-call-delta', index: tool, argsJson: JSON.stringify(input) });
         return out;
       }
@@ -91,30 +99,31 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
         return use !== undefined && answersSearch(use, block) ? [{ type: 'web-search', part: webSearchPart(use, block) }] : [];
       }
       default:
-        // Other server-tool blocks and anything newer: not translatable, dropped with their deltas and stop.
-        blocks.set(index, { kind: 'ignored' });
-        return [];
+        return assertNever(type);
     }
   }
 
-  function onBlockDelta(index: number, delta: Record<string, unknown>): CanonicalStreamEvent[] {
+  function onBlockDelta(index: number, delta: Unchecked<AnthropicDelta>): CanonicalStreamEvent[] {
     const block = blocks.get(index);
     if (block === undefined || block.kind === 'ignored') return [];
-    switch (delta['type']) {
+    const type = anthropicDeltaType(delta.type);
+    // citations_delta and future delta types.
+    if (type === undefined) return [];
+    switch (type) {
       case 'text_delta': {
-        const text = str(delta['text']) ?? '';
+        const text = str(delta.text) ?? '';
         return text === '' ? [] : [{ type: 'text-delta', text }];
       }
       case 'thinking_delta': {
-        const text = str(delta['thinking']) ?? '';
+        const text = str(delta.thinking) ?? '';
         return text === '' ? [] : [{ type: 'thinking-delta', text }];
       }
       case 'signature_delta': {
-        const signature = str(delta['signature']) ?? '';
+        const signature = str(delta.signature) ?? '';
         return signature === '' ? [] : [{ type: 'signature', signature }];
       }
       case 'input_json_delta': {
-        const json = str(delta['partial_json']) ?? '';
+        const json = str(delta.partial_json) ?? '';
         if (block.search !== undefined) {
           block.search.json += json;
           return [];
@@ -122,12 +131,14 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
         return json === '' || block.tool === undefined ? [] : [{ type: 'tool-call-delta', index: block.tool, argsJson: json }];
       }
       default:
-        // citations_delta and future delta types.
-        return [];
+        return assertNever(type);
     }
   }
 
-  function onEvent(type: string, data: Record<string, unknown>): CanonicalStreamEvent[] {
+  function onEvent(name: string, data: JsonObject): CanonicalStreamEvent[] {
+    const type = anthropicEventType(name);
+    // ping and unknown future events.
+    if (type === undefined) return [];
     switch (type) {
       case 'message_start': {
         const message = isObject(data['message']) ? data['message'] : {};
@@ -188,8 +199,7 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
         return fail(str(inner['message']) ?? 'Upstream stream failed.', errorType, statusOfAnthropicErrorType(errorType), data);
       }
       default:
-        // ping and unknown future events.
-        return [];
+        return assertNever(type);
     }
   }
 

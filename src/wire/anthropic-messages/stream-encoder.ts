@@ -11,6 +11,7 @@
  * fragments interleave (legal in OpenAI streams) cannot be written as interleaved blocks, so only one tool
  * streams live; the others are buffered and written whole when the live one closes (spec §6.2 step 4).
  */
+import { assertNever } from '../../core/assert-never.js';
 import type { GatewayError } from '../../core/errors.js';
 import type { Usage } from '../../core/usage.js';
 import { ZERO_USAGE } from '../../core/usage.js';
@@ -22,6 +23,7 @@ import { mergeUsage, reportedPart } from '../shared/usage.js';
 import { anthropicErrorPayload } from './errors.js';
 import { anthropicMessageId } from './encode-response.js';
 import { toAnthropicStopReason } from './map-stop-reason.js';
+import type { AnthropicContentBlock, AnthropicDelta, AnthropicStreamEvent } from './shapes.js';
 
 type OpenBlock =
   | { kind: 'text'; index: number }
@@ -48,12 +50,13 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
   const tools = new Map<number, ToolState>();
   const queue: number[] = [];
 
-  const emit = (event: string, data: Record<string, unknown>): string => formatSseJson({ type: event, ...data }, event);
+  const emit = (event: AnthropicStreamEvent): string => formatSseJson(event, event.type);
 
   function messageStart(): string {
     if (started) return '';
     started = true;
-    return emit('message_start', {
+    return emit({
+      type: 'message_start',
       message: {
         id: anthropicMessageId(options.id),
         type: 'message',
@@ -80,7 +83,7 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
       if (tool !== undefined) tool.state = 'closed';
     }
     open = undefined;
-    return emit('content_block_stop', { index });
+    return emit({ type: 'content_block_stop', index });
   }
 
   function openBlock(kind: 'text' | 'thinking'): string {
@@ -88,8 +91,8 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
     let out = closeOpen() + flushQueue();
     const index = nextIndex++;
     open = { kind, index };
-    const block = kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
-    out += emit('content_block_start', { index, content_block: block });
+    const block: AnthropicContentBlock = kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
+    out += emit({ type: 'content_block_start', index, content_block: block });
     return out;
   }
 
@@ -99,8 +102,8 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
     tool.state = 'live';
     toolsWritten++;
     // Anthropic clients replay these ids to Anthropic upstreams, which accept only [a-zA-Z0-9_-] (pitfall 4).
-    let out = emit('content_block_start', { index, content_block: { type: 'tool_use', id: sanitizeToolId(tool.id), name: tool.name, input: {} } });
-    if (tool.args !== '') out += emit('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: tool.args } });
+    let out = emit({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: sanitizeToolId(tool.id), name: tool.name, input: {} } });
+    if (tool.args !== '') out += emit({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: tool.args } });
     tool.args = '';
     return out;
   }
@@ -121,8 +124,8 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
     producedChars += value.length;
     let out = openBlock(kind);
     if (open === undefined) return out;
-    const delta = kind === 'text' ? { type: 'text_delta', text: value } : { type: 'thinking_delta', thinking: value };
-    out += emit('content_block_delta', { index: open.index, delta });
+    const delta: AnthropicDelta = kind === 'text' ? { type: 'text_delta', text: value } : { type: 'thinking_delta', thinking: value };
+    out += emit({ type: 'content_block_delta', index: open.index, delta });
     return out;
   }
 
@@ -139,7 +142,7 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
         // A signature-only block (display "omitted") still needs its own thinking block (pitfall 5).
         let out = openBlock('thinking');
         if (open === undefined) return out;
-        out += emit('content_block_delta', { index: open.index, delta: { type: 'signature_delta', signature: event.signature } });
+        out += emit({ type: 'content_block_delta', index: open.index, delta: { type: 'signature_delta', signature: event.signature } });
         return out;
       }
       case 'web-search':
@@ -148,8 +151,8 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
       case 'redacted-thinking': {
         let out = closeOpen() + flushQueue();
         const index = nextIndex++;
-        out += emit('content_block_start', { index, content_block: { type: 'redacted_thinking', data: event.data } });
-        return out + emit('content_block_stop', { index });
+        out += emit({ type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: event.data } });
+        return out + emit({ type: 'content_block_stop', index });
       }
       case 'tool-call-start': {
         if (tools.has(event.index)) return '';
@@ -170,7 +173,7 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
           return '';
         }
         if (tool.state === 'closed' || open === undefined) return '';
-        return emit('content_block_delta', { index: open.index, delta: { type: 'input_json_delta', partial_json: event.argsJson } });
+        return emit({ type: 'content_block_delta', index: open.index, delta: { type: 'input_json_delta', partial_json: event.argsJson } });
       }
       case 'block-stop': {
         const out = closeOpen();
@@ -186,6 +189,8 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
         return finish(event.stopReason, event.stopSequence, reportedPart(event.usage, event.usageGaps), event.usageGaps?.output === true);
       case 'error':
         return fail(event.error);
+      default:
+        return assertNever(event);
     }
   }
 
@@ -199,7 +204,8 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
     finished = true;
     return (
       out +
-      emit('message_delta', {
+      emit({
+        type: 'message_delta',
         delta: { stop_reason: stopReason, stop_sequence: stopReason === 'stop_sequence' ? (sequence ?? null) : null },
         usage: {
           input_tokens: usage.inputUncached,
@@ -208,7 +214,7 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
           output_tokens: usage.output,
         },
       }) +
-      emit('message_stop', {})
+      emit({ type: 'message_stop' })
     );
   }
 

@@ -6,6 +6,7 @@ import type { Usage, UsageReading } from '../../core/usage.js';
 import { ZERO_USAGE, noUsage } from '../../core/usage.js';
 import { isObject } from '../shared/json.js';
 import { gapsOf, mergeUsage, tokenField } from '../shared/usage.js';
+import type { AnthropicUsage } from './shapes.js';
 
 /** One usage object's valid fields, and the fields it gave values for that are no sane count. */
 export interface AnthropicUsagePart {
@@ -54,7 +55,7 @@ export function readAnthropicUsage(value: unknown): UsageReading {
   return gaps === undefined ? { usage } : { usage, gaps };
 }
 
-export function writeAnthropicUsage(usage: Usage): Record<string, unknown> {
+export function writeAnthropicUsage(usage: Usage): AnthropicUsage {
   return {
     input_tokens: usage.inputUncached,
     cache_creation_input_tokens: usage.cacheWrite5m + usage.cacheWrite1h,

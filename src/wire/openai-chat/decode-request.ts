@@ -3,6 +3,7 @@
  * know (they stay in `raw` and are listed as `unknown` extensions), strict about what routing and
  * translation rely on.
  */
+import { assertNever } from '../../core/assert-never.js';
 import type {
   AssistantPart,
   CanonicalMessage,
@@ -14,6 +15,7 @@ import type {
   UserPart,
 } from '../canonical.js';
 import type { JsonObject } from '../shared/json.js';
+import { chatMessageRole, chatUserPartType } from './shapes.js';
 import {
   invalid,
   isObject,
@@ -127,7 +129,10 @@ function textOf(content: unknown, param: string): TextPart[] {
 
 function decodeUserPart(part: unknown, param: string): UserPart {
   if (!isObject(part)) throw invalid(`\`${param}\` must be an object.`, param);
-  switch (part['type']) {
+  const type = chatUserPartType(part['type']);
+  // input_audio and anything newer: only OpenAI can take it.
+  if (type === undefined) return { type: 'foreign', format: FORMAT, label: str(part['type']) ?? 'unknown part', raw: part };
+  switch (type) {
     case 'text': {
       const text = str(part['text']);
       if (text === undefined) throw invalid(`\`${param}.text\` must be a string.`, `${param}.text`);
@@ -160,8 +165,7 @@ function decodeUserPart(part: unknown, param: string): UserPart {
       throw invalid(`\`${param}.file\` needs file_data or file_id.`, `${param}.file`);
     }
     default:
-      // input_audio and anything newer: only OpenAI can take it.
-      return { type: 'foreign', format: FORMAT, label: str(part['type']) ?? 'unknown part', raw: part };
+      return assertNever(type);
   }
 }
 
@@ -242,9 +246,10 @@ function decodeMessages(list: unknown[]): { system: TextPart[]; messages: Canoni
   list.forEach((message, i) => {
     const param = `messages[${i}]`;
     if (!isObject(message)) throw invalid(`\`${param}\` must be an object.`, param);
-    const role = message['role'];
+    const role = chatMessageRole(message['role']);
     const name = str(message['name']);
     const named = name === undefined ? {} : { name };
+    if (role === undefined) throw invalid(`\`${param}.role\` must be one of system, developer, user, assistant, tool.`, `${param}.role`);
     switch (role) {
       case 'system':
       case 'developer':
@@ -284,7 +289,7 @@ function decodeMessages(list: unknown[]): { system: TextPart[]; messages: Canoni
       case 'function':
         throw invalid('Deprecated `function` messages are not supported; use `tool` messages.', `${param}.role`);
       default:
-        throw invalid(`\`${param}.role\` must be one of system, developer, user, assistant, tool.`, `${param}.role`);
+        assertNever(role);
     }
   });
   return { system, messages };

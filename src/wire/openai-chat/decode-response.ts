@@ -4,6 +4,7 @@ import type { AssistantPart, CanonicalResponse } from '../canonical.js';
 import { count, isObject, str } from '../shared/json.js';
 import { toolCallFromArgumentText } from '../shared/tool-call.js';
 import { fromOpenAIFinishReason } from './map-stop-reason.js';
+import type { ReceivedFunction, ReceivedMessage, ReceivedToolCall } from './shapes.js';
 import { readOpenAIUsage } from './usage.js';
 
 export function decodeOpenAIChatResponse(body: unknown): CanonicalResponse {
@@ -11,20 +12,21 @@ export function decodeOpenAIChatResponse(body: unknown): CanonicalResponse {
     throw new GatewayError('upstream_error', 'Upstream returned a malformed chat completion.', { status: 502, upstreamBody: body });
   }
   const choice: unknown = body['choices'][0];
-  const message = isObject(choice) && isObject(choice['message']) ? choice['message'] : {};
+  const message: ReceivedMessage = isObject(choice) && isObject(choice['message']) ? choice['message'] : {};
   const content: AssistantPart[] = [];
   // Non-standard reasoning fields some OpenAI-compatible upstreams return (no signature, spec §6.2 step 2).
-  const reasoning = str(message['reasoning_content']) ?? str(message['reasoning']);
+  const reasoning = str(message.reasoning_content) ?? str(message.reasoning);
   if (reasoning !== undefined && reasoning !== '') content.push({ type: 'thinking', text: reasoning });
-  const text = str(message['content']);
+  const text = str(message.content);
   if (text !== undefined && text !== '') content.push({ type: 'text', text });
-  const refusal = str(message['refusal']);
+  const refusal = str(message.refusal);
   if (refusal !== undefined && refusal !== '') content.push({ type: 'text', text: refusal });
-  const calls = Array.isArray(message['tool_calls']) ? message['tool_calls'] : [];
-  calls.forEach((call, k) => {
-    if (!isObject(call) || !isObject(call['function'])) return;
-    const fn = call['function'];
-    content.push(toolCallFromArgumentText(str(call['id']) ?? `call_${k}`, str(fn['name']) ?? '', fn['arguments']));
+  const calls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
+  calls.forEach((value, k) => {
+    if (!isObject(value) || !isObject(value['function'])) return;
+    const call: ReceivedToolCall = value;
+    const fn: ReceivedFunction = value['function'];
+    content.push(toolCallFromArgumentText(str(call.id) ?? `call_${k}`, str(fn.name) ?? '', fn.arguments));
   });
   const created = count(body['created']);
   const reading = readOpenAIUsage(body['usage']);

@@ -1,6 +1,7 @@
 /**
  * CanonicalRequest → OpenAI Chat Completions body (spec §4, B→A and C→A directions).
  */
+import { assertNever } from '../../core/assert-never.js';
 import { openAIEffort } from '../shared/reasoning.js';
 import type { EncodeRequestOptions, Encoded } from '../codec.js';
 import type {
@@ -13,18 +14,24 @@ import type {
   UserPart,
 } from '../canonical.js';
 import { FieldPolicy } from '../shared/field-policy.js';
-import { isObject } from '../shared/json.js';
+import { isObject, type JsonObject } from '../shared/json.js';
 import { toDataUrl } from '../shared/media.js';
 import { openAIJsonSchemaSpec } from '../shared/openai-response-format.js';
 import { pathFor } from '../shared/paths.js';
 import { OPENAI_TOOL_NAME_MAX, sanitizeToolName, upstreamToolName } from '../shared/tool-names.js';
+import type {
+  OpenAIChatMessage,
+  OpenAIChatRequestBody,
+  OpenAIContentPart,
+  OpenAIFunctionCall,
+  OpenAIFunctionTool,
+  OpenAITextPart,
+} from './shapes.js';
 
 const FORMAT = 'openai-chat';
 const MAX_STOP_SEQUENCES = 4;
 /** Marks a failed tool result, since OpenAI tool messages have no error flag (spec §4.3 B→A ⚠). */
 export const TOOL_ERROR_MARKER = '[tool error] ';
-
-type Json = Record<string, unknown>;
 
 interface Context {
   policy: FieldPolicy;
@@ -32,51 +39,51 @@ interface Context {
   messagesPath: string;
 }
 
-export function encodeOpenAIChatRequest(request: CanonicalRequest, options: EncodeRequestOptions): Encoded<Json> {
+export function encodeOpenAIChatRequest(request: CanonicalRequest, options: EncodeRequestOptions): Encoded<OpenAIChatRequestBody> {
   const policy = new FieldPolicy(options.strict);
   const ctx: Context = { policy, request, messagesPath: pathFor(request.source, 'messages') };
-  const body: Json = { model: options.model, messages: encodeMessages(ctx) };
+  const body: OpenAIChatRequestBody = { model: options.model, messages: encodeMessages(ctx) };
 
-  if (request.maxTokens !== undefined) body['max_completion_tokens'] = request.maxTokens;
-  if (request.temperature !== undefined) body['temperature'] = request.temperature;
-  if (request.topP !== undefined) body['top_p'] = request.topP;
+  if (request.maxTokens !== undefined) body.max_completion_tokens = request.maxTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
   if (request.topK !== undefined) policy.soft(pathFor(request.source, 'topK'), 'OpenAI has no top_k');
   if (request.stopSequences.length > MAX_STOP_SEQUENCES) {
     throw policy.reject(pathFor(request.source, 'stopSequences'), `OpenAI accepts at most ${MAX_STOP_SEQUENCES} stop sequences`);
   }
-  if (request.stopSequences.length > 0) body['stop'] = request.stopSequences;
+  if (request.stopSequences.length > 0) body.stop = request.stopSequences;
   if (request.stream) {
-    body['stream'] = true;
+    body.stream = true;
     // Always ask for usage upstream; the stream encoder strips it when the client did not ask (spec §4.1).
-    body['stream_options'] = { include_usage: true };
+    body.stream_options = { include_usage: true };
   }
 
   const tools = encodeTools(ctx);
-  if (tools.length > 0) body['tools'] = tools;
+  if (tools.length > 0) body.tools = tools;
   const choice = request.toolChoice;
   if (choice !== undefined) {
-    body['tool_choice'] =
+    body.tool_choice =
       choice.type === 'tool'
         ? { type: 'function', function: { name: sanitizeToolName(choice.name, OPENAI_TOOL_NAME_MAX) } }
         : choice.type;
   }
-  if (request.parallelToolCalls !== undefined && tools.length > 0) body['parallel_tool_calls'] = request.parallelToolCalls;
+  if (request.parallelToolCalls !== undefined && tools.length > 0) body.parallel_tool_calls = request.parallelToolCalls;
 
   const effort = openAIEffort(request.reasoning);
-  if (effort !== undefined) body['reasoning_effort'] = effort;
+  if (effort !== undefined) body.reasoning_effort = effort;
 
   const format = request.responseFormat;
   if (format !== undefined) {
-    body['response_format'] =
+    body.response_format =
       format.type === 'json_schema' ? { type: 'json_schema', json_schema: openAIJsonSchemaSpec(format) } : { type: format.type };
   }
-  if (request.user !== undefined) body['user'] = request.user;
+  if (request.user !== undefined) body.user = request.user;
 
   for (const field of request.extensions) {
     if (field.format !== FORMAT) {
       policy.foreign(field);
     } else if (field.path === 'stream_options.include_obfuscation') {
-      if (isObject(body['stream_options'])) body['stream_options'] = { ...body['stream_options'], include_obfuscation: field.value };
+      if (body.stream_options !== undefined) body.stream_options = { ...body.stream_options, include_obfuscation: field.value };
     } else {
       body[field.path] = field.value;
     }
@@ -85,8 +92,8 @@ export function encodeOpenAIChatRequest(request: CanonicalRequest, options: Enco
 }
 
 
-function encodeTools(ctx: Context): Json[] {
-  return ctx.request.tools.flatMap((tool): Json[] => {
+function encodeTools(ctx: Context): (OpenAIFunctionTool | JsonObject)[] {
+  return ctx.request.tools.flatMap((tool): (OpenAIFunctionTool | JsonObject)[] => {
     switch (tool.type) {
       case 'foreign':
         return ctx.policy.foreignTool(tool, FORMAT);
@@ -107,12 +114,14 @@ function encodeTools(ctx: Context): Json[] {
             },
           },
         ];
+      default:
+        return assertNever(tool);
     }
   });
 }
 
-function encodeMessages(ctx: Context): Json[] {
-  const out: Json[] = [];
+function encodeMessages(ctx: Context): OpenAIChatMessage[] {
+  const out: OpenAIChatMessage[] = [];
   const { request, policy } = ctx;
   if (request.system.length > 0) {
     if (request.system.some((b) => b.cacheControl !== undefined)) policy.hint(`${pathFor(request.source, 'system')}[].cache_control`);
@@ -138,16 +147,16 @@ function encodeMessages(ctx: Context): Json[] {
   return out;
 }
 
-function flushMissing(ctx: Context, out: Json[], pending: string[], at: string): void {
+function flushMissing(ctx: Context, out: OpenAIChatMessage[], pending: string[], at: string): void {
   if (pending.length === 0) return;
   ctx.policy.soft(`${at}`, 'tool calls without a result; a placeholder result was added');
   for (const id of pending) out.push({ role: 'tool', tool_call_id: id, content: '(no result)' });
 }
 
-function encodeAssistant(ctx: Context, message: AssistantMessage, at: string): { message: Json; callIds: string[] } {
+function encodeAssistant(ctx: Context, message: AssistantMessage, at: string): { message: OpenAIChatMessage; callIds: string[] } {
   const texts: string[] = [];
-  const calls: Json[] = [];
-  const extra: Json = {};
+  const calls: (OpenAIFunctionCall | JsonObject)[] = [];
+  const extra: JsonObject = {};
   message.content.forEach((part, j) => {
     switch (part.type) {
       case 'text':
@@ -174,10 +183,12 @@ function encodeAssistant(ctx: Context, message: AssistantMessage, at: string): {
         if (isObject(part.raw) && part.raw['type'] === 'custom') calls.push(part.raw);
         else if (isObject(part.raw)) Object.assign(extra, part.raw);
         return;
+      default:
+        assertNever(part);
     }
   });
   const [onlyText] = texts;
-  const content = texts.length === 0 ? (calls.length > 0 ? null : '') : texts.length === 1 && onlyText !== undefined ? onlyText : texts.map((text) => ({ type: 'text', text }));
+  const content = texts.length === 0 ? (calls.length > 0 ? null : '') : texts.length === 1 && onlyText !== undefined ? onlyText : texts.map((text): OpenAITextPart => ({ type: 'text', text }));
   return {
     message: {
       role: 'assistant',
@@ -186,16 +197,16 @@ function encodeAssistant(ctx: Context, message: AssistantMessage, at: string): {
       ...(message.name === undefined ? {} : { name: message.name }),
       ...extra,
     },
-    callIds: calls.flatMap((c) => (typeof c['id'] === 'string' ? [c['id']] : [])),
+    callIds: calls.flatMap((c) => (typeof c.id === 'string' ? [c.id] : [])),
   };
 }
 
 /** Tool results become `tool` messages before the user's remaining content (spec §4.3 B→A 1). */
-function encodeUser(ctx: Context, out: Json[], message: UserMessage, pending: string[], at: string): string[] {
+function encodeUser(ctx: Context, out: OpenAIChatMessage[], message: UserMessage, pending: string[], at: string): string[] {
   const results = message.content.filter((p): p is ToolResultPart => p.type === 'tool-result');
   const rest = message.content.filter((p) => p.type !== 'tool-result');
   const stillPending = [...pending];
-  const carried: Json[] = [];
+  const carried: OpenAIContentPart[] = [];
   for (const result of results) {
     const k = stillPending.indexOf(result.toolCallId);
     if (k < 0) {
@@ -218,7 +229,8 @@ function encodeUser(ctx: Context, out: Json[], message: UserMessage, pending: st
   const parts = [...carried, ...rest.map((p, j) => encodeUserPart(ctx, p, `${at}.content[${j}]`))];
   if (parts.length === 0) return [];
   const [only] = parts;
-  const content = parts.length === 1 && only !== undefined && only['type'] === 'text' && rest.length === parts.length ? only['text'] : parts;
+  const onlyText = only?.type === 'text' && typeof only.text === 'string' ? only.text : undefined;
+  const content = parts.length === 1 && onlyText !== undefined && rest.length === parts.length ? onlyText : parts;
   out.push({ role: 'user', content, ...(message.name === undefined ? {} : { name: message.name }) });
   return [];
 }
@@ -228,7 +240,7 @@ function toolText(result: ToolResultPart): string {
   return result.isError ? `${TOOL_ERROR_MARKER}${text}` : text;
 }
 
-function encodeUserPart(ctx: Context, part: Exclude<UserPart, ToolResultPart>, at: string): Json {
+function encodeUserPart(ctx: Context, part: Exclude<UserPart, ToolResultPart>, at: string): OpenAIContentPart {
   if (part.type !== 'foreign' && part.cacheControl !== undefined) ctx.policy.hint(`${ctx.messagesPath}[].cache_control`);
   switch (part.type) {
     case 'text':
@@ -253,5 +265,7 @@ function encodeUserPart(ctx: Context, part: Exclude<UserPart, ToolResultPart>, a
     case 'foreign':
       if (part.format === FORMAT && isObject(part.raw)) return part.raw;
       throw ctx.policy.reject(at, `\`${part.label}\` has no OpenAI equivalent`);
+    default:
+      return assertNever(part);
   }
 }

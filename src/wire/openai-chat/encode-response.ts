@@ -1,13 +1,14 @@
 /** CanonicalResponse → OpenAI `ChatCompletion` (spec §5 B→A). Thinking is dropped. */
 import type { CanonicalResponse } from '../canonical.js';
 import { toOpenAIFinishReason } from './map-stop-reason.js';
+import type { OpenAIChatCompletion } from './shapes.js';
 import { writeOpenAIUsage } from './usage.js';
 
-export function encodeOpenAIChatResponse(response: CanonicalResponse, options: { model: string }): Record<string, unknown> {
+export function encodeOpenAIChatResponse(response: CanonicalResponse, options: { model: string }): OpenAIChatCompletion {
   const text = response.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('');
   const toolCalls = response.content.flatMap((p) =>
     p.type === 'tool-call'
-      ? [{ id: p.id, type: 'function', function: { name: p.name, arguments: p.invalidArguments ?? JSON.stringify(p.input) } }]
+      ? [{ id: p.id, type: 'function' as const, function: { name: p.name, arguments: p.invalidArguments ?? JSON.stringify(p.input) } }]
       : [],
   );
   return {

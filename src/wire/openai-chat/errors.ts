@@ -1,11 +1,13 @@
 /**
  * OpenAI error bodies `{"error":{message,type,param,code}}` ⇄ GatewayError (spec §1.6, §9).
  */
+import { assertNever } from '../../core/assert-never.js';
 import type { GatewayError } from '../../core/errors.js';
 import type { RenderedError } from '../codec.js';
-import { str } from '../shared/json.js';
+import { str, type Unchecked } from '../shared/json.js';
 import type { ErrorCase } from '../shared/error-policy.js';
 import { classifyError, errorEnvelope, retryHeaders, upstreamError } from '../shared/error-policy.js';
+import type { OpenAIErrorBody, OpenAIErrorObject } from './shapes.js';
 
 export function decodeOpenAIError(
   status: number,
@@ -23,9 +25,9 @@ export function decodeOpenAIError(
 }
 
 /** Status inferred for a mid-stream error chunk, which carries no HTTP status of its own. */
-export function statusOfOpenAIStreamError(inner: Record<string, unknown>): number {
-  const type = str(inner['type']) ?? '';
-  const code = str(inner['code']) ?? '';
+export function statusOfOpenAIStreamError(inner: Unchecked<OpenAIErrorObject>): number {
+  const type = str(inner.type) ?? '';
+  const code = str(inner.code) ?? '';
   if (code === 'rate_limit_exceeded' || type === 'rate_limit_error' || code === 'insufficient_quota') return 429;
   if (code === 'overloaded' || type === 'overloaded_error') return 503;
   if (type === 'invalid_request_error') return 400;
@@ -83,19 +85,21 @@ function shapeFor(error: GatewayError, errorCase: ErrorCase): Shape {
       return { status: 503, type: 'server_error', code: 'circuit_open' };
     case 'unavailable':
       return { status: 503, type: 'server_error', code: ownCode };
+    default:
+      return assertNever(errorCase);
   }
 }
 
 /** The `error` object alone; also what a mid-stream `data: {"error":…}` chunk carries. */
-export function openAIErrorObject(error: GatewayError): Record<string, unknown> {
+export function openAIErrorObject(error: GatewayError): OpenAIErrorObject {
   return errorObject(error, shapeFor(error, classifyError(error)));
 }
 
-function errorObject(error: GatewayError, shape: Shape): Record<string, unknown> {
+function errorObject(error: GatewayError, shape: Shape): OpenAIErrorObject {
   return { message: error.message, type: shape.type, param: error.param ?? null, code: shape.code };
 }
 
-export function renderOpenAIError(error: GatewayError, _requestId: string): RenderedError {
+export function renderOpenAIError(error: GatewayError, _requestId: string): RenderedError<OpenAIErrorBody> {
   const errorCase = classifyError(error);
   const shape = shapeFor(error, errorCase);
   return {

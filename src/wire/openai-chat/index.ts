@@ -8,7 +8,7 @@ import { decodeOpenAIError, renderOpenAIError } from './errors.js';
 import { createOpenAIChatStreamDecoder } from './stream-decoder.js';
 import { createOpenAIChatStreamEncoder } from './stream-encoder.js';
 
-export const openAIChatCodec: WireCodec = {
+export const openAIChatCodec: WireCodec<'openai-chat'> = {
   format: 'openai-chat',
   decodeRequest: decodeOpenAIChatRequest,
   encodeRequest: encodeOpenAIChatRequest,

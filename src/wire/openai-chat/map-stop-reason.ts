@@ -1,9 +1,16 @@
 /** OpenAI `finish_reason` ⇄ canonical stop reason (spec §7). */
+import { assertNever } from '../../core/assert-never.js';
 import type { StopReason } from '../canonical.js';
+import { tagGuard } from '../shared/json.js';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
-export function fromOpenAIFinishReason(reason: unknown): StopReason {
+/** What upstreams send: OpenAI's reasons and the legacy `function_call`; anything else is `other`. */
+const receivedFinishReason = tagGuard(['stop', 'length', 'tool_calls', 'function_call', 'content_filter']);
+
+export function fromOpenAIFinishReason(value: unknown): StopReason {
+  const reason = receivedFinishReason(value);
+  if (reason === undefined) return 'other';
   switch (reason) {
     case 'stop':
       return 'stop';
@@ -15,7 +22,7 @@ export function fromOpenAIFinishReason(reason: unknown): StopReason {
     case 'content_filter':
       return 'content-filter';
     default:
-      return 'other';
+      return assertNever(reason);
   }
 }
 
@@ -37,5 +44,7 @@ export function toOpenAIFinishReason(reason: StopReason, hasToolCalls: boolean):
     case 'pause':
     case 'other':
       return hasToolCalls ? 'tool_calls' : 'stop';
+    default:
+      return assertNever(reason);
   }
 }

@@ -9,12 +9,13 @@ import type { UsageReading } from '../../core/usage.js';
 import { noUsage } from '../../core/usage.js';
 import type { SseEvent, StreamDecoder } from '../codec.js';
 import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
-import { isObject, str, tryParseJson } from '../shared/json.js';
+import { isObject, str, tryParseJson, type Unchecked } from '../shared/json.js';
 import { malformedStreamError } from '../shared/malformed.js';
 import { sanitizeToolId } from '../shared/tool-names.js';
 import { reportedPart } from '../shared/usage.js';
 import { statusOfOpenAIStreamError } from './errors.js';
 import { fromOpenAIFinishReason } from './map-stop-reason.js';
+import type { OpenAIErrorObject, ReceivedChoice, ReceivedChunk, ReceivedFunction, ReceivedMessage, ReceivedToolCall } from './shapes.js';
 import { readOpenAIUsage } from './usage.js';
 
 interface ToolState {
@@ -60,38 +61,40 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
     return out;
   }
 
-  function onChunk(chunk: Record<string, unknown>): CanonicalStreamEvent[] {
+  function onChunk(chunk: ReceivedChunk): CanonicalStreamEvent[] {
     const out: CanonicalStreamEvent[] = [];
     if (!started) {
       started = true;
-      responseId = str(chunk['id']) ?? '';
-      const model = str(chunk['model']);
+      responseId = str(chunk.id) ?? '';
+      const model = str(chunk.model);
       out.push({ type: 'start', ...(responseId === '' ? {} : { id: responseId }), ...(model === undefined ? {} : { model }) });
     }
-    const choices = Array.isArray(chunk['choices']) ? chunk['choices'] : [];
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     // Only choice 0: n>1 is refused before any request is translated.
-    const choice = choices.find((c) => isObject(c) && (c['index'] === 0 || c['index'] === undefined));
-    if (isObject(choice)) {
-      const delta = isObject(choice['delta']) ? choice['delta'] : {};
-      const reasoning = nonEmpty(delta['reasoning_content']) ?? nonEmpty(delta['reasoning']);
+    const found: unknown = choices.find((c) => isObject(c) && (c['index'] === 0 || c['index'] === undefined));
+    const choice: ReceivedChoice | undefined = isObject(found) ? found : undefined;
+    if (choice !== undefined) {
+      const delta: ReceivedMessage = isObject(choice.delta) ? choice.delta : {};
+      const reasoning = nonEmpty(delta.reasoning_content) ?? nonEmpty(delta.reasoning);
       if (reasoning !== undefined) out.push({ type: 'thinking-delta', text: reasoning });
-      const content = nonEmpty(delta['content']);
+      const content = nonEmpty(delta.content);
       if (content !== undefined) out.push({ type: 'text-delta', text: content });
-      const refusal = nonEmpty(delta['refusal']);
+      const refusal = nonEmpty(delta.refusal);
       if (refusal !== undefined) out.push({ type: 'text-delta', text: refusal });
-      const calls = Array.isArray(delta['tool_calls']) ? delta['tool_calls'] : [];
-      calls.forEach((call, position) => {
-        if (!isObject(call)) return;
-        const j = typeof call['index'] === 'number' ? call['index'] : position;
-        const fn = isObject(call['function']) ? call['function'] : {};
-        const args = str(fn['arguments']) ?? '';
+      const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
+      calls.forEach((value, position) => {
+        if (!isObject(value)) return;
+        const call: ReceivedToolCall = value;
+        const j = typeof call.index === 'number' ? call.index : position;
+        const fn: ReceivedFunction = isObject(call.function) ? call.function : {};
+        const args = str(fn.arguments) ?? '';
         let tool = tools.get(j);
         if (tool === undefined) {
-          tool = { index: undefined, id: nonEmpty(call['id']) ?? '', name: nonEmpty(fn['name']) ?? '', pendingArgs: '' };
+          tool = { index: undefined, id: nonEmpty(call.id) ?? '', name: nonEmpty(fn.name) ?? '', pendingArgs: '' };
           tools.set(j, tool);
         } else if (tool.index === undefined) {
-          tool.id ||= nonEmpty(call['id']) ?? '';
-          tool.name ||= nonEmpty(fn['name']) ?? '';
+          tool.id ||= nonEmpty(call.id) ?? '';
+          tool.name ||= nonEmpty(fn.name) ?? '';
         }
         if (tool.index === undefined) {
           tool.pendingArgs += args;
@@ -100,17 +103,17 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
           out.push({ type: 'tool-call-delta', index: tool.index, argsJson: args });
         }
       });
-      if (choice['finish_reason'] !== null && choice['finish_reason'] !== undefined) {
-        finish = fromOpenAIFinishReason(choice['finish_reason']);
+      if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
+        finish = fromOpenAIFinishReason(choice.finish_reason);
       }
     }
     // Usage normally rides on the final `choices:[]` chunk; groq nests it in x_groq and Kimi inside the choice.
-    const reported = isObject(chunk['usage'])
-      ? chunk['usage']
-      : isObject(chunk['x_groq']) && isObject(chunk['x_groq']['usage'])
-        ? chunk['x_groq']['usage']
-        : isObject(choice) && isObject(choice['usage'])
-          ? choice['usage']
+    const reported = isObject(chunk.usage)
+      ? chunk.usage
+      : isObject(chunk.x_groq) && isObject(chunk.x_groq['usage'])
+        ? chunk.x_groq['usage']
+        : choice !== undefined && isObject(choice.usage)
+          ? choice.usage
           : undefined;
     if (reported !== undefined) {
       usage = readOpenAIUsage(reported);
@@ -133,13 +136,13 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
       }
       if (isObject(chunk['error'])) {
         done = true;
-        const inner = chunk['error'];
-        const type = str(inner['type']);
-        const code = str(inner['code']);
+        const inner: Unchecked<OpenAIErrorObject> = chunk['error'];
+        const type = str(inner.type);
+        const code = str(inner.code);
         return [
           {
             type: 'error',
-            error: new GatewayError('upstream_error', str(inner['message']) ?? 'Upstream stream failed.', {
+            error: new GatewayError('upstream_error', str(inner.message) ?? 'Upstream stream failed.', {
               status: statusOfOpenAIStreamError(inner),
               ...(type === undefined ? {} : { upstreamType: type }),
               ...(code === undefined ? {} : { code }),

@@ -5,6 +5,7 @@
  * written only when the client asked for it, and `[DONE]` ends a successful stream exactly once.
  * A failure writes `data: {"error":…}` and no `[DONE]` (spec §9).
  */
+import { assertNever } from '../../core/assert-never.js';
 import type { GatewayError } from '../../core/errors.js';
 import type { Usage } from '../../core/usage.js';
 import { ZERO_USAGE } from '../../core/usage.js';
@@ -13,7 +14,8 @@ import type { CanonicalStreamEvent } from '../canonical.js';
 import { formatSse, formatSseJson } from '../sse.js';
 import { mergeUsage } from '../shared/usage.js';
 import { openAIErrorObject } from './errors.js';
-import { toOpenAIFinishReason } from './map-stop-reason.js';
+import { toOpenAIFinishReason, type OpenAIFinishReason } from './map-stop-reason.js';
+import type { OpenAIChatChunk, OpenAIChunkDelta, OpenAIErrorBody } from './shapes.js';
 import { writeOpenAIUsage } from './usage.js';
 
 interface ToolSlot {
@@ -28,8 +30,8 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
   const tools = new Map<number, ToolSlot>();
   let lastTool: number | undefined;
 
-  function chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
-    return formatSseJson({
+  function chunk(delta: OpenAIChunkDelta, finishReason: OpenAIFinishReason | null = null): string {
+    const data: OpenAIChatChunk = {
       id: options.id,
       object: 'chat.completion.chunk',
       created: options.created,
@@ -37,7 +39,8 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       // With include_usage every chunk but the last carries usage:null (spec §1.4 step 5).
       ...(options.includeUsage ? { usage: null } : {}),
-    });
+    };
+    return formatSseJson(data);
   }
 
   function ensureStarted(): string {
@@ -97,27 +100,31 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
         for (const index of tools.keys()) out += closeEmptyArgs(index);
         out += chunk({}, toOpenAIFinishReason(event.stopReason, tools.size > 0));
         if (options.includeUsage) {
-          out += formatSseJson({
+          const usageChunk: OpenAIChatChunk = {
             id: options.id,
             object: 'chat.completion.chunk',
             created: options.created,
             model: options.model,
             choices: [],
             usage: writeOpenAIUsage(usage),
-          });
+          };
+          out += formatSseJson(usageChunk);
         }
         finished = true;
         return out + formatSse({ data: '[DONE]' });
       }
       case 'error':
         return fail(event.error);
+      default:
+        return assertNever(event);
     }
   }
 
   function fail(error: GatewayError): string {
     if (finished) return '';
     finished = true;
-    return formatSseJson({ error: openAIErrorObject(error) });
+    const body: OpenAIErrorBody = { error: openAIErrorObject(error) };
+    return formatSseJson(body);
   }
 
   return {

@@ -7,6 +7,7 @@ import type { Usage, UsageReading } from '../../core/usage.js';
 import { noUsage, totalInput } from '../../core/usage.js';
 import { isObject } from '../shared/json.js';
 import { gapsOf, tokenField } from '../shared/usage.js';
+import type { OpenAIUsage } from './shapes.js';
 
 export function readOpenAIUsage(value: unknown): UsageReading {
   if (!isObject(value)) return noUsage();
@@ -43,7 +44,7 @@ export function readOpenAIUsage(value: unknown): UsageReading {
   return gaps === undefined ? { usage } : { usage, gaps };
 }
 
-export function writeOpenAIUsage(usage: Usage): Record<string, unknown> {
+export function writeOpenAIUsage(usage: Usage): OpenAIUsage {
   const prompt = totalInput(usage);
   const cacheWrite = usage.cacheWrite5m + usage.cacheWrite1h;
   return {

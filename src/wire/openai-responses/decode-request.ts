@@ -7,6 +7,7 @@
  * becomes the canonical web-search tool; other hosted tools stay foreign, for the field policy to drop. Tools an
  * `additional_tools` input item brings are offered with the request's own.
  */
+import { assertNever } from '../../core/assert-never.js';
 import type {
   AssistantMessage,
   AssistantPart,
@@ -20,13 +21,14 @@ import type {
   UserPart,
   WebSearchTool,
 } from '../canonical.js';
-import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str } from '../shared/json.js';
+import { invalid, isObject, objectList, optionalBoolean, optionalNumber, optionalTokenLimit, requireBody, str, type JsonObject } from '../shared/json.js';
 import { parseDataUrl } from '../shared/media.js';
 import { decodeOpenAIResponseFormat } from '../shared/openai-response-format.js';
 import { freeformCall, freeformTool } from '../shared/freeform.js';
 import { canonicalRequest, decodeOpenAIEffort, functionTool, untypedFields } from '../shared/request-decoding.js';
 import { toolCallFromArgumentText } from '../shared/tool-call.js';
 import { readCarried } from './reasoning-carrier.js';
+import { responsesInputItemType, responsesUserPartType } from './shapes.js';
 
 const FORMAT = 'openai-responses';
 
@@ -109,7 +111,9 @@ function textParts(content: unknown, param: string, types: string[]): TextPart[]
 
 function userPart(part: unknown, param: string): UserPart {
   if (!isObject(part)) throw invalid(`\`${param}\` must be an object.`, param);
-  switch (part['type']) {
+  const type = responsesUserPartType(part['type']);
+  if (type === undefined) return { type: 'foreign', format: FORMAT, label: str(part['type']) ?? 'unknown part', raw: part };
+  switch (type) {
     case 'input_text':
       return { type: 'text', text: str(part['text']) ?? '' };
     case 'input_image': {
@@ -139,7 +143,7 @@ function userPart(part: unknown, param: string): UserPart {
       throw invalid(`\`${param}\` needs file_data, file_url or file_id.`, param);
     }
     default:
-      return { type: 'foreign', format: FORMAT, label: str(part['type']) ?? 'unknown part', raw: part };
+      return assertNever(type);
   }
 }
 
@@ -163,7 +167,14 @@ function decodeItems(items: unknown[], system: TextPart[], tools: ToolDefinition
     const param = `input[${i}]`;
     if (!isObject(item)) throw invalid(`\`${param}\` must be an object.`, param);
     // `type` may be left out of a message, and of an item reference (`{id}` alone).
-    const type = item['type'] ?? (item['role'] === undefined && typeof item['id'] === 'string' ? 'item_reference' : 'message');
+    const tag = item['type'] ?? (item['role'] === undefined && typeof item['id'] === 'string' ? 'item_reference' : 'message');
+    const type = responsesInputItemType(tag);
+    if (type === undefined) {
+      // Hosted-tool calls and outputs (computer_call, …).
+      toolTurnOpen = false;
+      assistantTurn().content.push({ type: 'foreign', format: FORMAT, label: String(tag), raw: item });
+      return;
+    }
     switch (type) {
       case 'message': {
         const role = item['role'];
@@ -261,9 +272,7 @@ function decodeItems(items: unknown[], system: TextPart[], tools: ToolDefinition
         assistantTurn().content.push({ type: 'foreign', format: FORMAT, label: 'item_reference', raw: { type: 'item_reference', id: item['id'] } });
         return;
       default:
-        // Hosted-tool calls and outputs (web_search_call, computer_call, …).
-        toolTurnOpen = false;
-        assistantTurn().content.push({ type: 'foreign', format: FORMAT, label: String(type), raw: item });
+        assertNever(type);
     }
   });
   return messages;
@@ -292,17 +301,17 @@ function decodeTools(value: unknown, listParam: string): ToolDefinition[] {
   }).flat();
 }
 
-function toolName(tool: Record<string, unknown>, param: string): string {
+function toolName(tool: JsonObject, param: string): string {
   const name = str(tool['name']);
   if (name === undefined || name === '') throw invalid(`\`${param}.name\` is required.`, `${param}.name`);
   return name;
 }
 
-function namedFunction(tool: Record<string, unknown>, param: string): FunctionTool {
+function namedFunction(tool: JsonObject, param: string): FunctionTool {
   return functionTool(toolName(tool, param), tool, 'parameters');
 }
 
-function webSearchTool(name: string, tool: Record<string, unknown>): WebSearchTool {
+function webSearchTool(name: string, tool: JsonObject): WebSearchTool {
   const filters = isObject(tool['filters']) ? tool['filters'] : {};
   const domains = Array.isArray(filters['allowed_domains']) ? filters['allowed_domains'].filter((d): d is string => typeof d === 'string') : undefined;
   const location = isObject(tool['user_location']) ? tool['user_location'] : undefined;

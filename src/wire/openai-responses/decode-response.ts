@@ -1,17 +1,22 @@
 /** OpenAI `Response` → CanonicalResponse (spec §5, C → A/B). */
+import { assertNever } from '../../core/assert-never.js';
 import { GatewayError } from '../../core/errors.js';
 import type { AssistantPart, CanonicalResponse } from '../canonical.js';
 import { count, isObject, str } from '../shared/json.js';
 import { toolCallFromArgumentText } from '../shared/tool-call.js';
 import { fromResponsesStatus } from './map-stop-reason.js';
 import { readCarried } from './reasoning-carrier.js';
+import { responsesItemType, type ReceivedItem } from './shapes.js';
 import { readResponsesUsage } from './usage.js';
 
 export function outputItemToParts(item: unknown): AssistantPart[] {
   if (!isObject(item)) return [];
-  switch (item['type']) {
+  const view: ReceivedItem = item;
+  const type = responsesItemType(view.type);
+  if (type === undefined) return [{ type: 'foreign', format: 'openai-responses', label: str(view.type) ?? 'unknown item', raw: item }];
+  switch (type) {
     case 'message': {
-      const content = Array.isArray(item['content']) ? item['content'] : [];
+      const content = Array.isArray(view.content) ? view.content : [];
       return content.flatMap((part): AssistantPart[] => {
         if (!isObject(part)) return [];
         const text = part['type'] === 'output_text' ? str(part['text']) : part['type'] === 'refusal' ? str(part['refusal']) : undefined;
@@ -19,17 +24,17 @@ export function outputItemToParts(item: unknown): AssistantPart[] {
       });
     }
     case 'function_call': {
-      return [toolCallFromArgumentText(str(item['call_id']) ?? str(item['id']) ?? '', str(item['name']) ?? '', item['arguments'])];
+      return [toolCallFromArgumentText(str(view.call_id) ?? str(view.id) ?? '', str(view.name) ?? '', view.arguments)];
     }
     case 'reasoning': {
-      const carried = readCarried(item['encrypted_content']);
+      const carried = readCarried(view.encrypted_content);
       if (carried?.kind === 'redacted') return [{ type: 'redacted-thinking', data: carried.value }];
-      const summary = Array.isArray(item['summary']) ? item['summary'] : [];
+      const summary = Array.isArray(view.summary) ? view.summary : [];
       const text = summary.map((s) => (isObject(s) ? (str(s['text']) ?? '') : '')).join('\n\n');
       return [{ type: 'thinking', text, ...(carried?.kind === 'signature' ? { signature: carried.value } : {}) }];
     }
     default:
-      return [{ type: 'foreign', format: 'openai-responses', label: str(item['type']) ?? 'unknown item', raw: item }];
+      return assertNever(type);
   }
 }
 

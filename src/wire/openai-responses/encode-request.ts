@@ -1,17 +1,24 @@
 /** CanonicalRequest → OpenAI Responses body, always stateless (`store:false`). */
+import { assertNever } from '../../core/assert-never.js';
 import { openAIEffort } from '../shared/reasoning.js';
 import type { EncodeRequestOptions, Encoded } from '../codec.js';
 import type { AssistantMessage, CanonicalRequest, ToolResultPart, UserMessage, UserPart } from '../canonical.js';
 import { FieldPolicy } from '../shared/field-policy.js';
-import { isObject } from '../shared/json.js';
+import { isObject, type JsonObject } from '../shared/json.js';
 import { toDataUrl } from '../shared/media.js';
 import { openAIJsonSchemaSpec } from '../shared/openai-response-format.js';
 import { pathFor } from '../shared/paths.js';
 import { OPENAI_TOOL_NAME_MAX, sanitizeToolName, upstreamToolName } from '../shared/tool-names.js';
 import { TOOL_ERROR_MARKER } from '../openai-chat/encode-request.js';
+import type {
+  ResponsesFunctionTool,
+  ResponsesInputContent,
+  ResponsesInputItem,
+  ResponsesOutputText,
+  ResponsesRequestBody,
+} from './shapes.js';
 
 const FORMAT = 'openai-responses';
-type Json = Record<string, unknown>;
 
 interface Context {
   policy: FieldPolicy;
@@ -19,32 +26,30 @@ interface Context {
   messagesPath: string;
 }
 
-export function encodeResponsesRequest(request: CanonicalRequest, options: EncodeRequestOptions): Encoded<Json> {
+export function encodeResponsesRequest(request: CanonicalRequest, options: EncodeRequestOptions): Encoded<ResponsesRequestBody> {
   const policy = new FieldPolicy(options.strict);
   const ctx: Context = { policy, request, messagesPath: pathFor(request.source, 'messages') };
-  const body: Json = { model: options.model };
-  const input: Json[] = [];
+  const input: ResponsesInputItem[] = [];
   const [onlySystem] = request.system;
-  if (request.system.length === 1 && onlySystem !== undefined) body['instructions'] = onlySystem.text;
-  else if (request.system.length > 1) input.push({ type: 'message', role: 'system', content: request.system.map((b) => ({ type: 'input_text', text: b.text })) });
+  const instructions = request.system.length === 1 && onlySystem !== undefined ? onlySystem.text : undefined;
+  if (request.system.length > 1) input.push({ type: 'message', role: 'system', content: request.system.map((b) => ({ type: 'input_text', text: b.text })) });
   if (request.system.some((b) => b.cacheControl !== undefined)) policy.hint(`${pathFor(request.source, 'system')}[].cache_control`);
   request.messages.forEach((message, i) => {
     const at = `${ctx.messagesPath}[${i}]`;
     if (message.role === 'assistant') encodeAssistant(ctx, input, message, at);
     else encodeUser(ctx, input, message, at);
   });
-  body['input'] = input;
   // The gateway never relies on server-side state (spec §3.1).
-  body['store'] = false;
+  const body: ResponsesRequestBody = { model: options.model, ...(instructions === undefined ? {} : { instructions }), input, store: false };
 
-  if (request.maxTokens !== undefined) body['max_output_tokens'] = request.maxTokens;
-  if (request.temperature !== undefined) body['temperature'] = request.temperature;
-  if (request.topP !== undefined) body['top_p'] = request.topP;
+  if (request.maxTokens !== undefined) body.max_output_tokens = request.maxTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
   if (request.topK !== undefined) policy.soft(pathFor(request.source, 'topK'), 'the Responses API has no top_k');
   if (request.stopSequences.length > 0) policy.soft(pathFor(request.source, 'stopSequences'), 'the Responses API has no stop sequences');
-  if (request.stream) body['stream'] = true;
+  if (request.stream) body.stream = true;
 
-  const tools = request.tools.flatMap((tool): Json[] => {
+  const tools = request.tools.flatMap((tool): (ResponsesFunctionTool | JsonObject)[] => {
     switch (tool.type) {
       case 'foreign':
         return policy.foreignTool(tool, FORMAT);
@@ -61,19 +66,21 @@ export function encodeResponsesRequest(request: CanonicalRequest, options: Encod
             strict: tool.strict ?? false,
           },
         ];
+      default:
+        return assertNever(tool);
     }
   });
-  if (tools.length > 0) body['tools'] = tools;
+  if (tools.length > 0) body.tools = tools;
   const choice = request.toolChoice;
-  if (choice !== undefined) body['tool_choice'] = choice.type === 'tool' ? { type: 'function', name: sanitizeToolName(choice.name, OPENAI_TOOL_NAME_MAX) } : choice.type;
-  if (request.parallelToolCalls !== undefined && tools.length > 0) body['parallel_tool_calls'] = request.parallelToolCalls;
+  if (choice !== undefined) body.tool_choice = choice.type === 'tool' ? { type: 'function', name: sanitizeToolName(choice.name, OPENAI_TOOL_NAME_MAX) } : choice.type;
+  if (request.parallelToolCalls !== undefined && tools.length > 0) body.parallel_tool_calls = request.parallelToolCalls;
   const effort = openAIEffort(request.reasoning);
-  if (effort !== undefined) body['reasoning'] = { effort };
+  if (effort !== undefined) body.reasoning = { effort };
   const format = request.responseFormat;
   if (format !== undefined) {
-    body['text'] = { format: format.type === 'json_schema' ? { type: 'json_schema', ...openAIJsonSchemaSpec(format) } : { type: format.type } };
+    body.text = { format: format.type === 'json_schema' ? { type: 'json_schema', ...openAIJsonSchemaSpec(format) } : { type: format.type } };
   }
-  if (request.user !== undefined) body['user'] = request.user;
+  if (request.user !== undefined) body.user = request.user;
 
   for (const field of request.extensions) {
     if (field.format !== FORMAT) {
@@ -87,8 +94,8 @@ export function encodeResponsesRequest(request: CanonicalRequest, options: Encod
   return { body, dropped: policy.dropped };
 }
 
-function encodeAssistant(ctx: Context, input: Json[], message: AssistantMessage, at: string): void {
-  let texts: Json[] = [];
+function encodeAssistant(ctx: Context, input: ResponsesInputItem[], message: AssistantMessage, at: string): void {
+  let texts: ResponsesOutputText[] = [];
   const flush = (): void => {
     if (texts.length > 0) input.push({ type: 'message', role: 'assistant', content: texts });
     texts = [];
@@ -118,15 +125,17 @@ function encodeAssistant(ctx: Context, input: Json[], message: AssistantMessage,
       case 'foreign':
         if (part.format !== FORMAT) throw ctx.policy.reject(`${at}.content[${j}]`, `\`${part.label}\` has no Responses equivalent`);
         flush();
-        input.push(part.raw as Json);
+        input.push(part.raw as JsonObject);
         return;
+      default:
+        assertNever(part);
     }
   });
   flush();
 }
 
-function encodeUser(ctx: Context, input: Json[], message: UserMessage, at: string): void {
-  const parts: Json[] = [];
+function encodeUser(ctx: Context, input: ResponsesInputItem[], message: UserMessage, at: string): void {
+  const parts: ResponsesInputContent[] = [];
   for (const [j, part] of message.content.entries()) {
     if (part.type === 'tool-result') {
       input.push({ type: 'function_call_output', call_id: part.toolCallId, output: toolOutput(ctx, part, `${at}.content[${j}]`) });
@@ -137,15 +146,15 @@ function encodeUser(ctx: Context, input: Json[], message: UserMessage, at: strin
   if (parts.length > 0) input.push({ type: 'message', role: 'user', content: parts });
 }
 
-function toolOutput(ctx: Context, result: ToolResultPart, at: string): string | Json[] {
-  const marker = result.isError ? [{ type: 'input_text', text: TOOL_ERROR_MARKER.trim() }] : [];
+function toolOutput(ctx: Context, result: ToolResultPart, at: string): string | ResponsesInputContent[] {
+  const marker: ResponsesInputContent[] = result.isError ? [{ type: 'input_text', text: TOOL_ERROR_MARKER.trim() }] : [];
   const [only] = result.content;
   if (result.content.length === 1 && only?.type === 'text' && !result.isError) return only.text;
   if (result.content.every((p) => p.type === 'text')) return `${result.isError ? TOOL_ERROR_MARKER : ''}${result.content.map((p) => (p.type === 'text' ? p.text : '')).join('\n')}`;
   return [...marker, ...result.content.map((p, k) => encodePart(ctx, p, `${at}.content[${k}]`))];
 }
 
-function encodePart(ctx: Context, part: Exclude<UserPart, ToolResultPart>, at: string): Json {
+function encodePart(ctx: Context, part: Exclude<UserPart, ToolResultPart>, at: string): ResponsesInputContent {
   if (part.type !== 'foreign' && part.cacheControl !== undefined) ctx.policy.hint(`${ctx.messagesPath}[].cache_control`);
   switch (part.type) {
     case 'text':
@@ -172,12 +181,14 @@ function encodePart(ctx: Context, part: Exclude<UserPart, ToolResultPart>, at: s
         case 'file':
           if (ctx.request.source !== FORMAT) throw ctx.policy.reject(at, 'provider file ids cannot cross providers');
           return { type: 'input_file', file_id: src.fileId, ...filename };
+        default:
+          return assertNever(src);
       }
-      break;
     }
     case 'foreign':
       if (part.format === FORMAT && isObject(part.raw)) return part.raw;
       throw ctx.policy.reject(at, `\`${part.label}\` has no Responses equivalent`);
+    default:
+      return assertNever(part);
   }
-  throw ctx.policy.reject(at, 'unsupported content');
 }

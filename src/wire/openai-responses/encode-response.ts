@@ -1,11 +1,21 @@
 /** CanonicalResponse → OpenAI `Response` (spec §5, A/B → C). Item ids derive from the response id. */
+import { assertNever } from '../../core/assert-never.js';
 import type { AssistantPart, CanonicalResponse, ToolCallPart, WebSearchPart } from '../canonical.js';
 import { freeformText } from '../shared/freeform.js';
+import type { JsonObject } from '../shared/json.js';
 import { toResponsesStatus } from './map-stop-reason.js';
 import { carryRedacted, carrySignature } from './reasoning-carrier.js';
+import type {
+  ResponsesFailure,
+  ResponsesObject,
+  ResponsesOutputItem,
+  ResponsesReasoningItem,
+  ResponsesStatusName,
+  ResponsesToolCallItem,
+  ResponsesUsage,
+  ResponsesWebSearchItem,
+} from './shapes.js';
 import { writeResponsesUsage } from './usage.js';
-
-type Json = Record<string, unknown>;
 
 export function responsesId(id: string): string {
   return id.startsWith('resp_') ? id : `resp_${id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
@@ -15,7 +25,7 @@ export function itemId(prefix: 'msg' | 'fc' | 'ctc' | 'rs' | 'ws', responseId: s
   return `${prefix}_${responseId.replace(/^resp_/, '')}_${n}`;
 }
 
-export function reasoningItem(id: string, text: string, signature: string | undefined): Json {
+export function reasoningItem(id: string, text: string, signature: string | undefined): ResponsesReasoningItem {
   return {
     type: 'reasoning',
     id,
@@ -28,7 +38,7 @@ export function reasoningItem(id: string, text: string, signature: string | unde
  * A tool call as the Responses API returns it: a function's with its argument JSON, a custom (free-form) tool's with
  * its text as `input`. A namespaced tool's call names the namespace apart.
  */
-export function toolCallItem(id: string, part: Pick<ToolCallPart, 'id' | 'name' | 'namespace' | 'freeform'>, payload: string, status: 'in_progress' | 'completed'): Json {
+export function toolCallItem(id: string, part: Pick<ToolCallPart, 'id' | 'name' | 'namespace' | 'freeform'>, payload: string, status: 'in_progress' | 'completed'): ResponsesToolCallItem {
   const freeform = part.freeform === true;
   return {
     type: freeform ? 'custom_tool_call' : 'function_call',
@@ -36,20 +46,20 @@ export function toolCallItem(id: string, part: Pick<ToolCallPart, 'id' | 'name' 
     call_id: part.id,
     name: part.name,
     ...(part.namespace === undefined ? {} : { namespace: part.namespace }),
-    [freeform ? 'input' : 'arguments']: payload,
+    ...(freeform ? { input: payload } : { arguments: payload }),
     status,
   };
 }
 
 /** A search the provider ran, as OpenAI reports its own hosted searches. */
-export function webSearchItem(id: string, part: WebSearchPart, status: 'in_progress' | 'completed'): Json {
-  const sources = part.sources.map((s) => ({ type: 'url', url: s.url }));
+export function webSearchItem(id: string, part: WebSearchPart, status: 'in_progress' | 'completed'): ResponsesWebSearchItem {
+  const sources = part.sources.map((s) => ({ type: 'url' as const, url: s.url }));
   return { type: 'web_search_call', id, status, action: { type: 'search', query: part.query, ...(sources.length > 0 ? { sources } : {}) } };
 }
 
 /** One output item and the canonical parts it was made of (what the response store keeps for later references). */
 export interface OutputItem {
-  item: Json;
+  item: ResponsesOutputItem;
   parts: AssistantPart[];
 }
 
@@ -57,7 +67,7 @@ export interface OutputItem {
 export function responseOutput(content: AssistantPart[], responseId: string): OutputItem[] {
   const items: OutputItem[] = [];
   let text: string[] = [];
-  const push = (item: Json, parts: AssistantPart[]): void => {
+  const push = (item: ResponsesOutputItem, parts: AssistantPart[]): void => {
     items.push({ item, parts });
   };
   const flush = (): void => {
@@ -104,9 +114,11 @@ export function responseOutput(content: AssistantPart[], responseId: string): Ou
       case 'foreign':
         if (part.format === 'openai-responses') {
           flush();
-          push(part.raw as Json, [part]);
+          push(part.raw as JsonObject, [part]);
         }
         break;
+      default:
+        assertNever(part);
     }
   }
   flush();
@@ -117,12 +129,12 @@ export function responseObject(fields: {
   id: string;
   model: string;
   created: number;
-  status: 'in_progress' | 'completed' | 'incomplete' | 'failed';
-  output: Json[];
-  usage: Json | null;
+  status: ResponsesStatusName;
+  output: ResponsesOutputItem[];
+  usage: ResponsesUsage | null;
   incompleteReason?: string | undefined;
-  error?: Json | undefined;
-}): Json {
+  error?: ResponsesFailure | undefined;
+}): ResponsesObject {
   return {
     id: fields.id,
     object: 'response',
@@ -145,7 +157,7 @@ export function responseObject(fields: {
   };
 }
 
-export function encodeResponsesResponse(response: CanonicalResponse, options: { model: string }): Json {
+export function encodeResponsesResponse(response: CanonicalResponse, options: { model: string }): ResponsesObject {
   const id = responsesId(response.id);
   const status = toResponsesStatus(response.stopReason);
   return responseObject({

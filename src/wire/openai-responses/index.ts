@@ -11,7 +11,7 @@ import { encodeResponsesResponse } from './encode-response.js';
 import { createResponsesStreamDecoder } from './stream-decoder.js';
 import { createResponsesStreamEncoder } from './stream-encoder.js';
 
-export const openAIResponsesCodec: WireCodec = {
+export const openAIResponsesCodec: WireCodec<'openai-responses'> = {
   format: 'openai-responses',
   decodeRequest: decodeResponsesRequest,
   encodeRequest: encodeResponsesRequest,

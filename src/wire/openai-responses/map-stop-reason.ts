@@ -1,4 +1,5 @@
 /** Responses `status` + `incomplete_details` ⇄ canonical stop reason (spec §7). */
+import { assertNever } from '../../core/assert-never.js';
 import type { StopReason } from '../canonical.js';
 
 export interface ResponsesStatus {
@@ -13,8 +14,14 @@ export function toResponsesStatus(reason: StopReason): ResponsesStatus {
       return { status: 'incomplete', incompleteReason: 'max_output_tokens' };
     case 'content-filter':
       return { status: 'incomplete', incompleteReason: 'content_filter' };
-    default:
+    case 'stop':
+    case 'stop-sequence':
+    case 'tool-calls':
+    case 'pause':
+    case 'other':
       return { status: 'completed' };
+    default:
+      return assertNever(reason);
   }
 }
 

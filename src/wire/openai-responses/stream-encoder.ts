@@ -7,7 +7,9 @@
  * argument JSON as it arrives (shared/freeform.ts). The stream ends with exactly one of `response.completed`, `response.incomplete`,
  * or `error` + `response.failed`; every event carries an increasing `sequence_number`; no `[DONE]`.
  */
+import { assertNever } from '../../core/assert-never.js';
 import type { GatewayError } from '../../core/errors.js';
+import type { JsonObject } from '../shared/json.js';
 import type { Usage } from '../../core/usage.js';
 import { ZERO_USAGE } from '../../core/usage.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
@@ -20,9 +22,18 @@ import { openAIErrorObject } from '../openai-chat/errors.js';
 import { itemId, toolCallItem, reasoningItem, responseObject, responsesId, webSearchItem } from './encode-response.js';
 import { carryRedacted } from './reasoning-carrier.js';
 import { toResponsesStatus } from './map-stop-reason.js';
+import type {
+  ResponsesEventData,
+  ResponsesFailure,
+  ResponsesObject,
+  ResponsesOutputItem,
+  ResponsesOutputText,
+  ResponsesStatusName,
+  ResponsesSummaryText,
+  ResponsesUsage,
+} from './shapes.js';
 import { writeResponsesUsage } from './usage.js';
 
-type Json = Record<string, unknown>;
 
 type OpenItem =
   | { kind: 'message'; outputIndex: number; id: string; text: string }
@@ -43,10 +54,14 @@ type OpenItem =
  * The end of a Responses stream that failed: an `error` event, then `response.failed` with the response made
  * by `failed` from the error. `sequence` numbers both events.
  */
-export function failureEvents(error: GatewayError, failed: (error: Json) => Json, sequence: () => number): string {
+export function failureEvents(
+  error: GatewayError,
+  failed: (error: ResponsesFailure) => ResponsesObject | JsonObject,
+  sequence: () => number,
+): string {
   const body = openAIErrorObject(error);
-  const code = typeof body['code'] === 'string' ? body['code'] : String(body['type']);
-  const failure = { code, message: error.message };
+  const code = typeof body.code === 'string' ? body.code : String(body.type);
+  const failure: ResponsesFailure = { code, message: error.message };
   return (
     formatSseJson({ type: 'error', sequence_number: sequence(), code, message: error.message, param: error.param ?? null }, 'error') +
     formatSseJson({ type: 'response.failed', sequence_number: sequence(), response: failed(failure) }, 'response.failed')
@@ -60,25 +75,26 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
   let finished = false;
   let usage: Usage = { ...ZERO_USAGE };
   /** Completed items, by output_index, for the final response object. */
-  const output: Json[] = [];
+  const output: (ResponsesOutputItem | Record<string, never>)[] = [];
   let current: Exclude<OpenItem, { kind: 'tool' }> | undefined;
   const openTools = new Map<number, Extract<OpenItem, { kind: 'tool' }>>();
   let toolsSeen = 0;
 
-  const emit = (type: string, data: Json): string => formatSseJson({ type, sequence_number: seq++, ...data }, type);
+  const emit = <T extends keyof ResponsesEventData>(type: T, data: ResponsesEventData[T]): string =>
+    formatSseJson({ type, sequence_number: seq++, ...data }, type);
   /** Records a finished item for the final response object and tells the caller what it carried. */
-  const complete = (outputIndex: number, item: Json, parts: AssistantPart[]): void => {
+  const complete = (outputIndex: number, item: ResponsesOutputItem, parts: AssistantPart[]): void => {
     output[outputIndex] = item;
     options.onOutputItem?.(String(item['id']), parts);
   };
 
-  function base(status: 'in_progress' | 'completed' | 'incomplete' | 'failed', extra: { usage?: Json; incompleteReason?: string; error?: Json } = {}): Json {
+  function base(status: ResponsesStatusName, extra: { usage?: ResponsesUsage; incompleteReason?: string; error?: ResponsesFailure } = {}): ResponsesObject {
     return responseObject({
       id,
       model: options.model,
       created: options.created,
       status,
-      output: status === 'in_progress' ? [] : output.filter((item) => 'type' in item),
+      output: status === 'in_progress' ? [] : output.filter((item): item is ResponsesOutputItem => 'type' in item),
       usage: extra.usage ?? null,
       incompleteReason: extra.incompleteReason,
       error: extra.error,
@@ -96,8 +112,8 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
     if (item === undefined) return '';
     current = undefined;
     if (item.kind === 'message') {
-      const part = { type: 'output_text', text: item.text, annotations: [] };
-      const done = { type: 'message', id: item.id, role: 'assistant', status: 'completed', content: [part] };
+      const part: ResponsesOutputText = { type: 'output_text', text: item.text, annotations: [] };
+      const done: ResponsesOutputItem = { type: 'message', id: item.id, role: 'assistant', status: 'completed', content: [part] };
       complete(item.outputIndex, done, [{ type: 'text', text: item.text }]);
       return (
         emit('response.output_text.done', { item_id: item.id, output_index: item.outputIndex, content_index: 0, text: item.text, logprobs: [] }) +
@@ -109,7 +125,7 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
     complete(item.outputIndex, done, [{ type: 'thinking', text: item.text, ...(item.signature === undefined ? {} : { signature: item.signature }) }]);
     let out = '';
     if (item.partOpen) {
-      const part = { type: 'summary_text', text: item.text };
+      const part: ResponsesSummaryText = { type: 'summary_text', text: item.text };
       out +=
         emit('response.reasoning_summary_text.done', { item_id: item.id, output_index: item.outputIndex, summary_index: 0, text: item.text }) +
         emit('response.reasoning_summary_part.done', { item_id: item.id, output_index: item.outputIndex, summary_index: 0, part });
@@ -207,7 +223,7 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
       case 'redacted-thinking': {
         const out = closeAll();
         const outputIndex = output.length;
-        const item = { type: 'reasoning', id: itemId('rs', id, outputIndex), summary: [], encrypted_content: carryRedacted(event.data) };
+        const item: ResponsesOutputItem = { type: 'reasoning', id: itemId('rs', id, outputIndex), summary: [], encrypted_content: carryRedacted(event.data) };
         output.push(item);
         complete(outputIndex, item, [{ type: 'redacted-thinking', data: event.data }]);
         return out + emit('response.output_item.added', { output_index: outputIndex, item }) + emit('response.output_item.done', { output_index: outputIndex, item });
@@ -274,6 +290,8 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
         return finish(event.stopReason, event.usage);
       case 'error':
         return fail(event.error);
+      default:
+        return assertNever(event);
     }
   }
 

@@ -3,6 +3,7 @@ import type { Usage, UsageReading } from '../../core/usage.js';
 import { noUsage, totalInput } from '../../core/usage.js';
 import { isObject } from '../shared/json.js';
 import { gapsOf, tokenField } from '../shared/usage.js';
+import type { ResponsesUsage } from './shapes.js';
 
 export function readResponsesUsage(value: unknown): UsageReading {
   if (!isObject(value)) return noUsage();
@@ -34,7 +35,7 @@ export function readResponsesUsage(value: unknown): UsageReading {
   return gaps === undefined ? { usage } : { usage, gaps };
 }
 
-export function writeResponsesUsage(usage: Usage): Record<string, unknown> {
+export function writeResponsesUsage(usage: Usage): ResponsesUsage {
   const input = totalInput(usage);
   const written = usage.cacheWrite5m + usage.cacheWrite1h;
   return {

@@ -2,8 +2,9 @@
  * What both formats share when translating errors (spec §9): reading the upstream's retry headers,
  * deciding `x-should-retry`, and classifying an upstream status/type into the cases of the §9 table.
  */
+import { assertNever } from '../../core/assert-never.js';
 import { GatewayError } from '../../core/errors.js';
-import type { JsonObject } from './json.js';
+import type { Unchecked } from './json.js';
 import { isObject, str } from './json.js';
 
 export function headerValue(headers: Record<string, string | undefined>, name: string): string | undefined {
@@ -88,6 +89,8 @@ export function classifyError(error: GatewayError): ErrorCase {
       return 'server_error';
     case 'upstream_error':
       return classifyUpstream(error);
+    default:
+      return assertNever(error.kind);
   }
 }
 
@@ -137,8 +140,19 @@ export function shouldRetry(error: GatewayError, errorCase: ErrorCase): boolean 
       return true;
     case 'conflict':
       return error.status === 409;
-    default:
+    case 'invalid_request':
+    case 'context_length':
+    case 'authentication':
+    case 'billing':
+    case 'permission':
+    case 'not_found':
+    case 'model_not_found':
+    case 'request_too_large':
+    case 'agent_paused':
+    case 'policy_denied':
       return false;
+    default:
+      return assertNever(errorCase);
   }
 }
 
@@ -148,12 +162,15 @@ export function retryHeaders(error: GatewayError, errorCase: ErrorCase): Record<
   return headers;
 }
 
+/** The fields of the `error` object the decoders read (Anthropic sends type and message, OpenAI all four). */
+export type ErrorDetails = Unchecked<{ type: string; message: string; code: string | number; param: string }>;
+
 /**
  * The `error` object both formats nest an error's details in, and its message: the upstream's own, else
  * the start of a non-JSON body, else the status.
  */
-export function errorEnvelope(status: number, body: unknown): { inner: JsonObject | undefined; message: string } {
-  const inner = isObject(body) && isObject(body['error']) ? body['error'] : undefined;
+export function errorEnvelope(status: number, body: unknown): { inner: ErrorDetails | undefined; message: string } {
+  const inner: ErrorDetails | undefined = isObject(body) && isObject(body['error']) ? body['error'] : undefined;
   const message =
     str(inner?.['message']) ?? (typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 500) : `Upstream returned HTTP ${status}.`);
   return { inner, message };

@@ -4,6 +4,8 @@
  * A tool the target has no equivalent for (a hosted or provider-specific one) is a class-2 drop: the model
  * simply is not offered it, which is no broken contract, and strict mode refuses instead.
  */
+import { assertNever } from '../../core/assert-never.js';
+import type { JsonObject } from './json.js';
 import type { GatewayError } from '../../core/errors.js';
 import type { WireFormat } from '../codec.js';
 import type { ForeignTool, FormatField } from '../canonical.js';
@@ -42,11 +44,13 @@ export class FieldPolicy {
         return;
       case 'contract':
         throw this.reject(field.path, field.reason ?? 'it changes the shape of the output');
+      default:
+        assertNever(field.policy);
     }
   }
 
   /** A provider-specific tool goes back out as it came in its own format; to another format it is dropped. */
-  foreignTool(tool: ForeignTool, target: WireFormat): Record<string, unknown>[] {
+  foreignTool(tool: ForeignTool, target: WireFormat): JsonObject[] {
     if (tool.format === target) return [tool.raw];
     this.dropTool(tool.name);
     return [];

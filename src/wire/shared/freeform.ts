@@ -4,6 +4,7 @@
  * the grammar its text must follow, as Codex itself offers apply_patch to models without custom tools. A call's text
  * is that argument; while the call streams, the text is read out of the argument JSON as it arrives.
  */
+import { assertNever } from '../../core/assert-never.js';
 import type { FunctionTool, ToolCallPart } from '../canonical.js';
 import { isObject, str, type JsonObject } from './json.js';
 
@@ -133,6 +134,8 @@ export function createFreeformReader(): FreeformReader {
             state = 'text';
           }
           break;
+        default:
+          assertNever(state);
       }
     }
     const last = out.charCodeAt(out.length - 1);

@@ -1,7 +1,26 @@
 /** Narrowing helpers for untrusted JSON; decoders never trust a body's shape. */
 import { GatewayError } from '../../core/errors.js';
 
+/**
+ * A JSON object not yet narrowed: a body at the decode edge, or a payload the gateway carries verbatim without
+ * reading it (tool arguments, JSON Schemas, a format's own blocks replayed to that format).
+ */
 export type JsonObject = Record<string, unknown>;
+
+/** Every key that any member of a union has. */
+type KeysOf<T> = T extends unknown ? keyof T : never;
+
+/**
+ * A received object seen through the wire shape it should have: only that shape's fields can be read, and each
+ * stays `unknown` until a guard narrows it, because an upstream or a client may send anything.
+ */
+export type Unchecked<T> = { readonly [K in KeysOf<T>]?: unknown };
+
+/** A guard for a closed set of type tags; anything else (a newer tag, garbage) is undefined, for the caller's existing path. */
+export function tagGuard<const T extends string>(tags: readonly T[]): (value: unknown) => T | undefined {
+  const known = new Set<unknown>(tags);
+  return (value) => (known.has(value) ? (value as T) : undefined);
+}
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -72,7 +91,7 @@ export function objectList<T>(value: unknown, param: string, decode: (item: Json
 }
 
 /** Parses tool-call argument text. Empty means `{}` (pitfall 11); anything but an object is invalid. */
-export function parseToolArguments(text: string): { input: Record<string, unknown>; invalid?: string } {
+export function parseToolArguments(text: string): { input: JsonObject; invalid?: string } {
   if (text.trim() === '') return { input: {} };
   try {
     const parsed: unknown = JSON.parse(text);

@@ -1,4 +1,5 @@
 /** Reasoning settings as OpenAI's effort levels, shared by the Chat Completions and Responses encoders. */
+import { assertNever } from '../../core/assert-never.js';
 import type { ReasoningConfig } from '../canonical.js';
 
 /**
@@ -17,5 +18,7 @@ export function openAIEffort(reasoning: ReasoningConfig | undefined): string | u
       return reasoning.effort;
     case 'budget':
       return reasoning.budgetTokens <= 4096 ? 'low' : reasoning.budgetTokens < 16384 ? 'medium' : 'high';
+    default:
+      return assertNever(reasoning);
   }
 }

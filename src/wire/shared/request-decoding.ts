@@ -23,7 +23,7 @@ export interface FieldClasses {
   /** Why the contract fields cannot cross formats, where the generic reason would mislead. */
   contractReason?: string;
   /** Values that mean the same as leaving the field out, so they are not listed either. */
-  defaults?: Readonly<Record<string, unknown>>;
+  defaults?: Readonly<JsonObject>;
 }
 
 /** The body's fields outside `known`, each with its policy; anything unclassified is `unknown`. */

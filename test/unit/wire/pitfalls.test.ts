@@ -18,7 +18,7 @@ const toA = (body: Json, opts = LAX) => A.encodeRequest(B.decodeRequest(body), o
 const messagesOf = (body: Json) => body['messages'] as Array<{ role: string; content: Json[] | string }>;
 const weatherCall = (id: string, args = '{"city":"Paris"}') => ({ id, type: 'function', function: { name: 'weather', arguments: args } });
 
-function runEncoder(codec: typeof A, events: CanonicalStreamEvent[]): string {
+function runEncoder(codec: typeof A | typeof B, events: CanonicalStreamEvent[]): string {
   const enc = codec.createStreamEncoder({ id: 'gw1', created: 1, model: 'm', includeUsage: true });
   return events.map((e) => enc.push(e)).join('');
 }
