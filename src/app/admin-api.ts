@@ -17,8 +17,8 @@ import { isLoopback } from '../server/edge-policy.js';
 import { formatSseJson, formatSseComment } from '../wire/sse.js';
 import { readBody, parseJsonBody } from '../pipeline/steps/read-body.js';
 import { actorFrom, type ControlActions } from './control-actions.js';
-import { dashboardControlEvent, logEntryOf, type GatewayEvents } from './events.js';
-import type { LogEntry } from '../tui/source.js';
+import { dashboardControlEvent, logEntryOf, type GatewayEvents } from '../live/events.js';
+import type { LogEntry } from '../live/snapshot.js';
 import type { RequestQueries } from './request-queries.js';
 
 export interface AdminDeps {

@@ -25,8 +25,8 @@ import { ConfigRouter } from './router.js';
 import { PriceMeter } from './meter.js';
 import { GatewayControls, SqliteControlPersistence } from './controls.js';
 import { ControlActions } from './control-actions.js';
-import { LiveState } from './live-state.js';
-import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
+import { LiveState } from '../live/live-state.js';
+import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from '../live/dashboard.js';
 import { RequestQueries } from './request-queries.js';
 import { Alerter } from '../alerts/alerter.js';
 import { localDayKey } from '../control/index.js';
@@ -37,7 +37,7 @@ import { refusalRecord } from './refusal-record.js';
 import { checkPolicyCondition, loadConfigOffThread } from './config-loader.js';
 
 export { checkPolicyCondition };
-import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from './events.js';
+import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from '../live/events.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;

@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
 import { isConnectionRefused } from '../client/errors.js';
 import { formatCost } from '../core/format.js';
-import type { AgentStatus, DashboardSnapshot } from '../tui/source.js';
+import type { AgentStatus, DashboardSnapshot } from '../live/snapshot.js';
 
 export interface StatuslineOptions {
   agent?: string | undefined;

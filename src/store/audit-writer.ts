@@ -19,13 +19,13 @@ import {
   REQUEST_COLUMNS,
   controlEventParams,
   toDbRow,
-  type ControlEvent,
+  type ControlRecord,
   type RequestRow,
 } from './rows.js';
 
 export interface AuditSink {
   record(row: RequestRow): void;
-  recordControlEvent(ev: ControlEvent): void;
+  recordControlEvent(ev: ControlRecord): void;
   /** Writes everything queued now, synchronously (shutdown, `q` in the TUI, before a query that must see it). */
   flush(): void;
   /** Flushes and stops accepting rows. Does not close the database. */
@@ -95,7 +95,7 @@ export interface AuditWriterStats {
   dropped: number;
 }
 
-type Item = { kind: 'request'; row: RequestRow } | { kind: 'event'; ev: ControlEvent };
+type Item = { kind: 'request'; row: RequestRow } | { kind: 'event'; ev: ControlRecord };
 type SetAsideReason = 'rejected' | 'shutdown' | 'after_close';
 
 const REQUEST_INSERT_SQL = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
@@ -150,7 +150,7 @@ export class BatchedAuditWriter implements AuditSink {
     this.enqueue({ kind: 'request', row });
   }
 
-  recordControlEvent(ev: ControlEvent): void {
+  recordControlEvent(ev: ControlRecord): void {
     this.enqueue({ kind: 'event', ev });
   }
 

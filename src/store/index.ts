@@ -1,8 +1,8 @@
 export {
   meteredColumns,
   type RequestRow,
-  type ControlEvent,
-  type ControlEventKind,
+  type ControlRecord,
+  type ControlRecordKind,
   type ControlEventRow,
   type AgentOverride,
 } from './rows.js';
@@ -23,9 +23,7 @@ export {
 export {
   StoreQueries,
   MAX_USAGE_ROWS,
-  type AgentLastError,
   type AgentSpend,
-  type ModelUsage,
   type ControlEventsQuery,
   type RecentRequestsQuery,
   type SpendPoint,

@@ -40,7 +40,7 @@ import { visibleLog, withHistory } from './log-filter.js';
 import { arrivedSince, cursorIndex, foldRejections, type LogLine, moveCursor } from './log-view.js';
 import { Panel, panelInnerWidth } from './panel.js';
 import { osc52, RequestDetailView } from './request-detail.js';
-import type { DashboardActions, DashboardSnapshot, LogEntry, RequestDetail, UsageReport } from './source.js';
+import type { DashboardActions, DashboardSnapshot, LogEntry, RequestDetail, UsageReport } from '../live/snapshot.js';
 import { createTheme, ThemeContext, useTheme } from './theme.js';
 import { useCurrentState } from './use-current-state.js';
 import { useDashboard } from './use-dashboard.js';

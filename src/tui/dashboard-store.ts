@@ -6,7 +6,7 @@
  * No React here: the hook in use-dashboard.ts reads this through useSyncExternalStore.
  */
 import type { Clock } from '../core/clock.js';
-import type { DashboardSnapshot, DashboardSource } from './source.js';
+import type { DashboardSnapshot, DashboardSource } from '../live/snapshot.js';
 
 /** Timer functions, injectable so tests drive time by hand. */
 export interface Timers {

@@ -7,7 +7,7 @@ import { GatewayNotRunningError } from '../client/errors.js';
 import type { ManagementClient } from '../client/management-client.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { realTimers, type Timers } from './dashboard-store.js';
-import { emptySnapshot, type DashboardActions, type DashboardSnapshot, type DashboardSource, type LogEntry } from './source.js';
+import { emptySnapshot, type DashboardActions, type DashboardSnapshot, type DashboardSource, type LogEntry } from '../live/snapshot.js';
 
 /** The parts of ManagementClient the remote source uses. */
 export type RemoteClient = Pick<

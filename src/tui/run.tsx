@@ -7,7 +7,7 @@ import { render } from 'ink';
 import { systemClock, type Clock } from '../core/clock.js';
 import { App } from './app.js';
 import { createDashboardStore, type Timers } from './dashboard-store.js';
-import type { DashboardSource } from './source.js';
+import type { DashboardSource } from '../live/snapshot.js';
 import { sessionSummary } from './session-summary.js';
 import { enterTerminal } from './terminal.js';
 import { noColorRequested } from './theme.js';

@@ -3,7 +3,7 @@ import { render } from 'ink-testing-library';
 import { vi } from 'vitest';
 import { App } from '../../../src/tui/app.js';
 import { createDashboardStore, type DashboardStore, type Timers } from '../../../src/tui/dashboard-store.js';
-import type { DashboardActions, DashboardSnapshot, DashboardSource } from '../../../src/tui/source.js';
+import type { DashboardActions, DashboardSnapshot, DashboardSource } from '../../../src/live/snapshot.js';
 import { FakeClock as SharedFakeClock } from '../control/fake-clock.js';
 
 export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
