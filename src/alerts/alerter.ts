@@ -12,6 +12,7 @@ import type { ControlRecord } from '../store/index.js';
 import { type Alert, AlertGate, alertText, type AlertWindow, type SentAlert, type WindowSpend } from './alert-gate.js';
 import { type DesktopNotifier, notifySend } from './desktop.js';
 import { postWebhook, webhookOrigin, type WebhookPayload } from './webhook.js';
+import { messageOf } from '../core/errors.js';
 
 /** Webhook calls at once; more wait their turn, and past the queue's limit are dropped with a warning. */
 const MAX_IN_FLIGHT = 4;
@@ -113,7 +114,7 @@ export class Alerter {
       const payload: WebhookPayload = { text: `ai-gateway: ${text}`, content: `ai-gateway: ${text}`, alert: { ...fieldsOf(alert), gateway: this.d.address() } };
       this.enqueue(() =>
         this.post(webhook, payload, settings.webhookTimeoutMs).catch((err: unknown) => {
-          this.d.logger.warn('alert webhook failed', { agent: alert.agent, to: webhookOrigin(webhook), error: err instanceof Error ? err.message : String(err) });
+          this.d.logger.warn('alert webhook failed', { agent: alert.agent, to: webhookOrigin(webhook), error: messageOf(err) });
         }),
       );
     }

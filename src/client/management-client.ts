@@ -15,6 +15,7 @@ import type {
   UsageReport,
 } from '../live/snapshot.js';
 import { GatewayNotRunningError, isConnectionRefused, ManagementApiError } from './errors.js';
+import { messageOf } from '../core/errors.js';
 
 /** `GET /api/agents/{id}`: the agent's status row plus what the gateway has recently seen of it. */
 export interface AgentDetail extends AgentStatus {
@@ -190,7 +191,7 @@ export class ManagementClient {
 
   private transportError(err: unknown): Error {
     if (isConnectionRefused(err)) return new GatewayNotRunningError(this.baseUrl, { cause: err });
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     return new Error(`cannot reach the gateway at ${this.baseUrl}: ${reason}`, { cause: err });
   }
 

@@ -11,12 +11,10 @@ export { openWritableDb, openReadonlyDb, type OpenDbOptions } from './open-db.js
 export {
   BatchedAuditWriter,
   DEFAULT_PENDING_LIMIT,
-  realScheduler,
   type AuditSink,
   type AuditWriterStats,
   type BatchedAuditWriterOptions,
   type RowMirror,
-  type Scheduler,
   type StoreLogger,
   type WriterDb,
 } from './audit-writer.js';

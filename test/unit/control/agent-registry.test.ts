@@ -9,7 +9,7 @@ import type {
   ControlPersistence,
   PolicyInput,
 } from '../../../src/control/types.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 class MemoryPersistence implements ControlPersistence {
   saved: AgentOverride[] = [];

@@ -9,7 +9,7 @@ import { ZERO_USAGE } from '../../../src/core/usage.js';
 import type { RequestRow } from '../../../src/store/index.js';
 import { forecastAgent } from '../../../src/tui/forecast.js';
 import type { AgentStatus } from '../../../src/live/snapshot.js';
-import { FakeClock } from '../control/fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 const T0 = Date.UTC(2025, 2, 10, 12, 0, 0);
 let seq = 0;
