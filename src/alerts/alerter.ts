@@ -8,10 +8,11 @@
 import type { Clock } from '../core/clock.js';
 import type { AlertSettings } from '../config/types.js';
 import type { Logger } from '../observe/logger.js';
-import type { ControlEvent } from '../store/index.js';
+import type { ControlRecord } from '../store/index.js';
 import { type Alert, AlertGate, alertText, type AlertWindow, type SentAlert, type WindowSpend } from './alert-gate.js';
 import { type DesktopNotifier, notifySend } from './desktop.js';
 import { postWebhook, webhookOrigin, type WebhookPayload } from './webhook.js';
+import { messageOf } from '../core/errors.js';
 
 /** Webhook calls at once; more wait their turn, and past the queue's limit are dropped with a warning. */
 const MAX_IN_FLIGHT = 4;
@@ -26,7 +27,7 @@ export interface AlerterDeps {
   logger: Logger;
   settings: () => AlertSettings;
   /** Records the delivery as a control event (the gateway's bus: audit, dashboard, log). */
-  emit: (event: ControlEvent) => void;
+  emit: (event: ControlRecord) => void;
   /** The agent's spend and limits per window, and the key of the current budget day. */
   budgetOf: (agent: string) => { windows: Record<AlertWindow, WindowSpend>; dayKey: string };
   /** The gateway's address, named in webhook payloads. */
@@ -54,7 +55,7 @@ export class Alerter {
   }
 
   /** Alerts that went out before a restart, read from the audit's `alert` events. */
-  restore(events: readonly ControlEvent[]): void {
+  restore(events: readonly ControlRecord[]): void {
     const sent: SentAlert[] = [];
     for (const e of events) {
       const value = e.newValue as { key?: unknown; threshold?: unknown } | null | undefined;
@@ -113,7 +114,7 @@ export class Alerter {
       const payload: WebhookPayload = { text: `ai-gateway: ${text}`, content: `ai-gateway: ${text}`, alert: { ...fieldsOf(alert), gateway: this.d.address() } };
       this.enqueue(() =>
         this.post(webhook, payload, settings.webhookTimeoutMs).catch((err: unknown) => {
-          this.d.logger.warn('alert webhook failed', { agent: alert.agent, to: webhookOrigin(webhook), error: err instanceof Error ? err.message : String(err) });
+          this.d.logger.warn('alert webhook failed', { agent: alert.agent, to: webhookOrigin(webhook), error: messageOf(err) });
         }),
       );
     }

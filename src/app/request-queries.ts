@@ -6,9 +6,9 @@
 import type { Clock } from '../core/clock.js';
 import { parseLogSearch } from '../core/log-search.js';
 import type { WritableStore } from '../store/index.js';
-import type { LogEntry, RequestDetail, UsageReport } from '../tui/source.js';
-import { logEntryOf, requestDetailOf } from './events.js';
-import type { LiveState } from './live-state.js';
+import type { LogEntry, RequestDetail, UsageReport } from '../live/snapshot.js';
+import { logEntryOf, requestDetailOf } from '../live/events.js';
+import type { LiveState } from '../live/live-state.js';
 
 export interface RequestQueriesDeps {
   clock: Clock;

@@ -27,11 +27,11 @@ import { AuditRecorder } from './adapters/recorder.js';
 import { managementApi } from './adapters/management.js';
 import { serverHandlers } from './adapters/server-handlers.js';
 import { ControlActions } from './control-actions.js';
-import { LiveState } from './live-state.js';
-import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from './dashboard.js';
+import { LiveState } from '../live/live-state.js';
+import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from '../live/dashboard.js';
 import { RequestQueries } from './request-queries.js';
 import { createProxyHandler } from './proxy-handler.js';
-import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from './events.js';
+import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from '../live/events.js';
 import { InFlightRequests } from './in-flight.js';
 import { RunningConfig, secretsOf } from './running-config.js';
 

@@ -12,7 +12,8 @@ import type { IncomingMessage } from 'node:http';
 import { parseArgs } from 'node:util';
 import { isConnectionRefused } from '../client/errors.js';
 import { formatCost } from '../core/format.js';
-import type { AgentStatus, DashboardSnapshot } from '../tui/source.js';
+import type { AgentStatus, DashboardSnapshot } from '../live/snapshot.js';
+import { messageOf } from '../core/errors.js';
 
 export interface StatuslineOptions {
   agent?: string | undefined;
@@ -96,7 +97,7 @@ export async function runStatuslineCommand(argv: string[]): Promise<void> {
     if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535)) throw new Error(`--port takes a port number, got "${values.port}"`);
     options = { agent: values.agent, url: values.url, port };
   } catch (err) {
-    process.stderr.write(`ai-gateway statusline: ${err instanceof Error ? err.message : String(err)} (see ai-gateway statusline --help)\n`);
+    process.stderr.write(`ai-gateway statusline: ${messageOf(err)} (see ai-gateway statusline --help)\n`);
     process.exitCode = 2;
     return;
   }

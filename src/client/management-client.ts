@@ -7,19 +7,20 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type {
   AgentStatus,
   BreakerStatus,
-  BudgetChange,
-  ControlEvent,
+  BudgetPatch,
+  LiveControlEvent,
   DashboardSnapshot,
   LogEntry,
   RequestDetail,
   UsageReport,
-} from '../tui/source.js';
+} from '../live/snapshot.js';
 import { GatewayNotRunningError, isConnectionRefused, ManagementApiError } from './errors.js';
+import { messageOf } from '../core/errors.js';
 
 /** `GET /api/agents/{id}`: the agent's status row plus what the gateway has recently seen of it. */
 export interface AgentDetail extends AgentStatus {
   recent?: LogEntry[];
-  controlEvents?: ControlEvent[];
+  controlEvents?: LiveControlEvent[];
 }
 
 export interface LogQuery {
@@ -96,7 +97,7 @@ export class ManagementClient {
   }
 
   /** Numbers set limits, null clears them; omitted windows stay as they are. */
-  async setBudget(id: string, change: BudgetChange): Promise<void> {
+  async setBudget(id: string, change: BudgetPatch): Promise<void> {
     await this.json('PUT', `/api/agents/${encodeURIComponent(id)}/budget`, change);
   }
 
@@ -190,7 +191,7 @@ export class ManagementClient {
 
   private transportError(err: unknown): Error {
     if (isConnectionRefused(err)) return new GatewayNotRunningError(this.baseUrl, { cause: err });
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     return new Error(`cannot reach the gateway at ${this.baseUrl}: ${reason}`, { cause: err });
   }
 

@@ -2,7 +2,7 @@
 export type {
   AgentConfig,
   BreakerTrip,
-  BudgetLimits,
+  BudgetConfig,
   CircuitBreakerConfig,
   DefaultMaxTokens,
   FallbackTarget,

@@ -14,6 +14,7 @@ import type { GatewayConfig } from './types.js';
 import type { ConfigResult } from './validate.js';
 import { split, validateConfig } from './validate.js';
 import { parseYamlSource } from './yaml-source.js';
+import { messageOf } from '../core/errors.js';
 
 export const DEFAULT_CONFIG_FILE = 'gateway.yaml';
 
@@ -94,7 +95,7 @@ export function readConfig(options: ReadOptions = {}): LoadResult {
     const p =
       code === 'ENOENT'
         ? problem('error', [], 'config file not found', `check the path, or run "ai-gateway init" to create ${DEFAULT_CONFIG_FILE}`)
-        : problem('error', [], `cannot read the config file (${code ?? (err as Error).message})`, 'check the file permissions');
+        : problem('error', [], `cannot read the config file (${code ?? messageOf(err)})`, 'check the file permissions');
     return { config: undefined, warnings: [], errors: [{ ...p, file: path }], source: { kind: 'file', path } };
   }
   const result = parseConfigText(text, { file: path, env, baseDir: dirname(path), checkPolicyCondition: options.checkPolicyCondition });

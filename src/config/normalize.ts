@@ -28,6 +28,7 @@ import type {
   RateLimitConfig,
 } from './types.js';
 import { parseDuration, parseRateLimit, parseRatePeriod, parseSize, type BareUnit } from './units.js';
+import { messageOf } from '../core/errors.js';
 
 export interface NormalizeOptions {
   /** Directory relative storage paths are resolved against (the config file's directory). */
@@ -247,7 +248,7 @@ function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: 
       try {
         rules.push({ pattern, matcher: modelMatcher(pattern), value });
       } catch (err) {
-        error(['gateway', 'default_max_tokens', pattern], (err as Error).message, 'close the [ ] character class');
+        error(['gateway', 'default_max_tokens', pattern], messageOf(err), 'close the [ ] character class');
       }
     }
   }
@@ -362,7 +363,7 @@ function normalizeRoute(
   try {
     matcher = modelMatcher(pattern);
   } catch (err) {
-    error(base, (err as Error).message, 'close the [ ] character class, e.g. "o[0-9]*"');
+    error(base, messageOf(err), 'close the [ ] character class, e.g. "o[0-9]*"');
     return undefined;
   }
   const fallbacks: FallbackTarget[] = [];

@@ -129,7 +129,8 @@ export interface CapabilityOverride {
   vision?: boolean;
 }
 
-export interface BudgetLimits {
+/** An agent's budget as the config writes it (the controls take control/types.ts BudgetLimits). */
+export interface BudgetConfig {
   /** USD; undefined = no limit for that window. */
   maxCostPerHour: number | undefined;
   maxCostPerDay: number | undefined;
@@ -164,7 +165,7 @@ export interface AgentConfig {
   provider: string | undefined;
   /** Virtual keys identifying the agent: `keys` plus the older single `api_key`, deduplicated. */
   keys: readonly string[];
-  budget: BudgetLimits;
+  budget: BudgetConfig;
   rateLimit: RateLimitConfig | undefined;
   circuitBreaker: CircuitBreakerConfig | undefined;
   tags: readonly string[];

@@ -12,19 +12,10 @@ import type { Env } from './interpolate.js';
 import type { PolicyConditionCheck } from './normalize.js';
 import type { LoadResult } from './load.js';
 import { readConfig } from './load.js';
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+import { systemTimers, type Timers } from '../core/clock.js';
 
 /** Runs `fn` once `ms` after the last `trigger()`; editors emit several events for one save. */
-export function debounce(fn: () => void, ms: number, timers: Timers = realTimers): { trigger(): void; cancel(): void } {
+export function debounce(fn: () => void, ms: number, timers: Timers = systemTimers): { trigger(): void; cancel(): void } {
   let handle: unknown;
   let pending = false;
   return {

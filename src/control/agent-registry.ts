@@ -19,8 +19,8 @@ import type {
   AdmitResult,
   AgentSnapshot,
   AgentStatus,
-  ControlEvent,
-  ControlListener,
+  RegistryEvent,
+  RegistryListener,
 } from './registry-types.js';
 import { TokenBucket } from './token-bucket.js';
 import {
@@ -74,7 +74,7 @@ export class AgentRegistry {
   private readonly errorRateWindow: number;
   private readonly engine = new PolicyEngine();
   private readonly entries = new Map<string, Entry>();
-  private readonly listeners = new Set<ControlListener>();
+  private readonly listeners = new Set<RegistryListener>();
   private defaults: AgentDefaults = {};
 
   constructor(options: AgentRegistryOptions) {
@@ -92,7 +92,7 @@ export class AgentRegistry {
     }
   }
 
-  on(listener: ControlListener): () => void {
+  on(listener: RegistryListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -411,7 +411,7 @@ export class AgentRegistry {
     return { ok: false, error };
   }
 
-  private emit(event: ControlEvent): void {
+  private emit(event: RegistryEvent): void {
     for (const l of this.listeners) l(event);
   }
 }

@@ -74,6 +74,6 @@ export type {
   AdmitResult,
   AdmissionTicket,
   CallOutcome,
-  ControlEvent,
-  ControlListener,
+  RegistryEvent,
+  RegistryListener,
 } from './registry-types.js';

@@ -6,13 +6,13 @@ import type { Actor, PauseState, PolicyAction } from './types.js';
 
 export type AgentStatus = 'active' | 'idle' | 'paused';
 
-export type ControlEvent =
+export type RegistryEvent =
   | { type: 'agent_registered'; agent: string; at: number }
   | { type: 'pause_changed'; agent: string; actor: Actor; old: PauseState | null; new: PauseState | null; at: number }
   | { type: 'budget_changed'; agent: string; actor: Actor; old: BudgetLimitsView; new: BudgetLimitsView; at: number }
   | { type: 'policy_fired'; agent: string; policy: string; action: PolicyAction; condition: string; at: number };
 
-export type ControlListener = (event: ControlEvent) => void;
+export type RegistryListener = (event: RegistryEvent) => void;
 
 export interface AdmitRequest {
   /** Upper bound of the call's cost (see estimateReservationUsd); 0 for a model priced at zero. */

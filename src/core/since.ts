@@ -4,7 +4,7 @@
  * (`15m`, `1h`, `2d`, `1h30m`, the units of gateway.yaml) or a date (`2026-05-01`, local midnight; or
  * `2026-05-01T09:00`, local, or with `Z` or an offset).
  */
-import { parseDuration } from '../config/units.js';
+import { parseDuration } from './duration.js';
 
 export const SINCE_HINT = 'a duration such as 15m, 1h, 2d or 1h30m, or a date such as 2026-05-01 or 2026-05-01T09:00';
 

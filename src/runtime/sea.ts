@@ -10,6 +10,7 @@ import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writ
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { messageOf } from '../core/errors.js';
 
 /** The asset key the binary build (scripts/build-binary.mjs) stores the addon under. */
 export const SQLITE_ADDON_ASSET = 'better_sqlite3.node';
@@ -112,7 +113,7 @@ export function materializeAsset(bytes: Uint8Array, name: string, roots: readonl
       if (hasContent(target, digest)) return target;
       failures.push(`${root.dir}: written file does not match`);
     } catch (error) {
-      failures.push(`${root.dir}: ${error instanceof Error ? error.message : String(error)}`);
+      failures.push(`${root.dir}: ${messageOf(error)}`);
     }
   }
   throw new Error(`cannot extract the bundled ${name}: ${failures.join('; ')}`);

@@ -11,6 +11,7 @@
  * without its row.
  */
 import type { Logger } from '../observe/logger.js';
+import { systemTimers, type Timers } from '../core/clock.js';
 import { Backoff } from './backoff.js';
 import { exportRecordOf } from './export.js';
 import { appendWholeSync } from './private-files.js';
@@ -19,36 +20,18 @@ import {
   REQUEST_COLUMNS,
   controlEventParams,
   toDbRow,
-  type ControlEvent,
+  type ControlRecord,
   type RequestRow,
 } from './rows.js';
 
 export interface AuditSink {
   record(row: RequestRow): void;
-  recordControlEvent(ev: ControlEvent): void;
+  recordControlEvent(ev: ControlRecord): void;
   /** Writes everything queued now, synchronously (shutdown, `q` in the TUI, before a query that must see it). */
   flush(): void;
   /** Flushes and stops accepting rows. Does not close the database. */
   close(): void;
 }
-
-/** Timers, injected so tests drive flushes without sleeping. */
-export interface Scheduler {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realScheduler: Scheduler = {
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    // A pending flush alone must not keep the process alive; shutdown flushes explicitly.
-    t.unref();
-    return t;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
 
 /** Receives rows after they are committed (the JSONL mirror). */
 export interface RowMirror {
@@ -80,7 +63,7 @@ export interface BatchedAuditWriterOptions {
   retryMaxMs?: number;
   /** JSON-lines file for rows the database rejects, and rows still unwritten at shutdown. */
   deadLetterPath?: string;
-  scheduler?: Scheduler;
+  scheduler?: Timers;
   logger?: StoreLogger;
   mirror?: RowMirror;
 }
@@ -95,7 +78,7 @@ export interface AuditWriterStats {
   dropped: number;
 }
 
-type Item = { kind: 'request'; row: RequestRow } | { kind: 'event'; ev: ControlEvent };
+type Item = { kind: 'request'; row: RequestRow } | { kind: 'event'; ev: ControlRecord };
 type SetAsideReason = 'rejected' | 'shutdown' | 'after_close';
 
 const REQUEST_INSERT_SQL = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
@@ -123,7 +106,7 @@ export class BatchedAuditWriter implements AuditSink {
   private readonly intervalMs: number;
   private readonly maxBatch: number;
   private pendingLimit: number;
-  private readonly scheduler: Scheduler;
+  private readonly scheduler: Timers;
   private readonly backoff: Backoff;
   /** While the database refuses writes: what it said last, and when to try again. */
   private failure: { error: string; retryMs: number } | undefined;
@@ -137,7 +120,7 @@ export class BatchedAuditWriter implements AuditSink {
     this.intervalMs = options.flushIntervalMs ?? 50;
     this.maxBatch = options.maxBatch ?? 256;
     this.pendingLimit = options.pendingLimit ?? DEFAULT_PENDING_LIMIT;
-    this.scheduler = options.scheduler ?? realScheduler;
+    this.scheduler = options.scheduler ?? systemTimers;
     this.backoff = new Backoff(options.retryBaseMs ?? 100, options.retryMaxMs ?? 2000);
     this.insertRequest = db.prepare(REQUEST_INSERT_SQL);
     this.insertEvent = db.prepare(EVENT_INSERT_SQL);
@@ -150,7 +133,7 @@ export class BatchedAuditWriter implements AuditSink {
     this.enqueue({ kind: 'request', row });
   }
 
-  recordControlEvent(ev: ControlEvent): void {
+  recordControlEvent(ev: ControlRecord): void {
     this.enqueue({ kind: 'event', ev });
   }
 

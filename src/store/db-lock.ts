@@ -11,8 +11,10 @@
 import { linkSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
-import { realScheduler, type Scheduler, type StoreLogger } from './audit-writer.js';
+import type { StoreLogger } from './audit-writer.js';
+import { systemTimers, type Timers } from '../core/clock.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
+import { messageOf } from '../core/errors.js';
 
 export interface LockHolder {
   pid: number;
@@ -48,7 +50,7 @@ export interface DbLockOptions {
   hostname?: string;
   now?: () => number;
   isAlive?: (pid: number) => boolean;
-  scheduler?: Scheduler;
+  scheduler?: Timers;
   /** How often the holder refreshes the lock's mtime (default 15 s), and how old a foreign lock must be to be stale (60 s). */
   heartbeatMs?: number;
   staleAfterMs?: number;
@@ -76,7 +78,7 @@ export class DbLock {
   constructor(
     readonly path: string,
     holder: LockHolder,
-    private readonly o: Required<Pick<DbLockOptions, 'heartbeatMs'>> & { scheduler: Scheduler; logger: StoreLogger | undefined },
+    private readonly o: Required<Pick<DbLockOptions, 'heartbeatMs'>> & { scheduler: Timers; logger: StoreLogger | undefined },
   ) {
     this.holder = holder;
     this.beat();
@@ -112,7 +114,7 @@ export class DbLock {
         const now = new Date();
         utimesSync(this.path, now, now);
       } catch (err) {
-        this.o.logger?.warn('could not refresh the database lock file', { path: this.path, error: err instanceof Error ? err.message : String(err) });
+        this.o.logger?.warn('could not refresh the database lock file', { path: this.path, error: messageOf(err) });
       }
       this.beat();
     }, this.o.heartbeatMs);
@@ -176,7 +178,7 @@ export function acquireDbLock(dbPath: string, options: DbLockOptions): DbLock {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       writeFileSync(path, serialize(holder), { flag: 'wx', mode: PRIVATE_FILE_MODE });
-      const lock = new DbLock(path, holder, { heartbeatMs: options.heartbeatMs ?? 15_000, scheduler: options.scheduler ?? realScheduler, logger: options.logger });
+      const lock = new DbLock(path, holder, { heartbeatMs: options.heartbeatMs ?? 15_000, scheduler: options.scheduler ?? systemTimers, logger: options.logger });
       held.add(lock);
       if (!exitHookInstalled) {
         exitHookInstalled = true;

@@ -1,8 +1,8 @@
 export {
   meteredColumns,
   type RequestRow,
-  type ControlEvent,
-  type ControlEventKind,
+  type ControlRecord,
+  type ControlRecordKind,
   type ControlEventRow,
   type AgentOverride,
 } from './rows.js';
@@ -11,21 +11,17 @@ export { openWritableDb, openReadonlyDb, type OpenDbOptions } from './open-db.js
 export {
   BatchedAuditWriter,
   DEFAULT_PENDING_LIMIT,
-  realScheduler,
   type AuditSink,
   type AuditWriterStats,
   type BatchedAuditWriterOptions,
   type RowMirror,
-  type Scheduler,
   type StoreLogger,
   type WriterDb,
 } from './audit-writer.js';
 export {
   StoreQueries,
   MAX_USAGE_ROWS,
-  type AgentLastError,
   type AgentSpend,
-  type ModelUsage,
   type ControlEventsQuery,
   type RecentRequestsQuery,
   type SpendPoint,

@@ -6,7 +6,8 @@
  * misses no row either.
  */
 import { dirname } from 'node:path';
-import { realScheduler, type RowMirror, type Scheduler, type StoreLogger } from './audit-writer.js';
+import type { RowMirror, StoreLogger } from './audit-writer.js';
+import { systemTimers, type Timers } from '../core/clock.js';
 import { Backoff } from './backoff.js';
 import { exportRecordOf } from './export.js';
 import { appendWholeSync, ensurePrivateDir } from './private-files.js';
@@ -15,7 +16,7 @@ import { describeDbError } from './sqlite-errors.js';
 
 export interface JsonlMirrorOptions {
   logger?: StoreLogger | undefined;
-  scheduler?: Scheduler | undefined;
+  scheduler?: Timers | undefined;
   retryBaseMs?: number | undefined;
   retryMaxMs?: number | undefined;
 }
@@ -25,14 +26,14 @@ export class JsonlMirror implements RowMirror {
   private timer: unknown = undefined;
   private failure: string | undefined;
   private readonly backoff: Backoff;
-  private readonly scheduler: Scheduler;
+  private readonly scheduler: Timers;
 
   constructor(
     private readonly path: string,
     private readonly options: JsonlMirrorOptions = {},
   ) {
     ensurePrivateDir(dirname(path));
-    this.scheduler = options.scheduler ?? realScheduler;
+    this.scheduler = options.scheduler ?? systemTimers;
     this.backoff = new Backoff(options.retryBaseMs ?? 100, options.retryMaxMs ?? 2000);
   }
 

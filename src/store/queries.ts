@@ -1,6 +1,7 @@
 /** Read queries over the audit store: logs, control history, and the totals budgets are rebuilt from. */
 import type Database from 'better-sqlite3';
 import type { LogSearchTerm } from '../core/log-search.js';
+import type { AgentLastError, ModelUsage } from '../live/snapshot.js';
 import { IS_CALL_SQL, IS_ERROR_SQL } from './schema.js';
 import { agentSinceFilter, whereSql } from './row-filter.js';
 import {
@@ -57,32 +58,6 @@ export interface AgentSpend {
   since: SpendTotals;
   /** Newest row's ts, or null. */
   lastTs: number | null;
-}
-
-/** Calls, tokens, spend and errors of one provider and model over a period. */
-export interface ModelUsage {
-  /** Null for calls that never reached a provider (refused first). */
-  provider: string | null;
-  /** The model sent upstream, or the one asked for when none was. */
-  model: string;
-  calls: number;
-  errors: number;
-  /** All input tokens: uncached, cache reads and cache writes. */
-  tokensIn: number;
-  tokensOut: number;
-  /** Priced calls only; see `unpricedCalls`. */
-  costUsd: number;
-  /** Answered calls whose model had no price: their cost is unknown, not zero. */
-  unpricedCalls: number;
-}
-
-/** The newest failed request of an agent: what its detail shows as the last error. */
-export interface AgentLastError {
-  agent: string;
-  ts: number;
-  status: number;
-  errorCode: string | null;
-  errorMessage: string | null;
 }
 
 /** One call's contribution to a rolling window. */

@@ -5,6 +5,7 @@
  * that met the environment may well be written later, so it must be kept, never discarded.
  */
 const ROW_FAULTS = ['SQLITE_CONSTRAINT', 'SQLITE_TOOBIG', 'SQLITE_MISMATCH', 'SQLITE_RANGE'];
+import { messageOf } from '../core/errors.js';
 
 export function sqliteCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -24,7 +25,7 @@ export function blamesRow(err: unknown): boolean {
 
 /** `SQLITE_FULL: database or disk is full`, for logs and banners. */
 export function describeDbError(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const code = sqliteCode(err) ?? (err as NodeJS.ErrnoException | null)?.code;
   return typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message;
 }

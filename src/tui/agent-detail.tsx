@@ -7,7 +7,7 @@ import { LogRows } from './log-panel.js';
 import { foldRejections } from './log-view.js';
 import { Panel, panelInnerWidth } from './panel.js';
 import { bucketize, sparkline } from './sparkline.js';
-import type { AgentStatus, ControlEvent, LogEntry } from './source.js';
+import type { AgentStatus, LiveControlEvent, LogEntry } from '../live/snapshot.js';
 import { type Tone, useTheme } from './theme.js';
 
 const SPEND_MINUTES = 30;
@@ -43,7 +43,7 @@ function LimitLine({ agent, window }: { agent: AgentStatus; window: BudgetWindow
   );
 }
 
-function EventLine({ event }: { event: ControlEvent }) {
+function EventLine({ event }: { event: LiveControlEvent }) {
   const theme = useTheme();
   return (
     <Text wrap="truncate-end">
@@ -56,7 +56,7 @@ function EventLine({ event }: { event: ControlEvent }) {
 export interface AgentDetailProps {
   agent: AgentStatus;
   recent: readonly LogEntry[];
-  controlEvents: readonly ControlEvent[];
+  controlEvents: readonly LiveControlEvent[];
   forecast: BudgetForecast | undefined;
   now: number;
   width: number;

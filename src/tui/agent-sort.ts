@@ -1,5 +1,5 @@
 /** The orders the agents table can be sorted in (`s` cycles them), and the column each one marks. */
-import type { AgentStatus } from './source.js';
+import type { AgentStatus } from '../live/snapshot.js';
 
 export type AgentSort = 'name' | 'spend' | 'calls' | 'errors' | 'status';
 

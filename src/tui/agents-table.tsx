@@ -6,7 +6,7 @@ import { describeForecast, type BudgetForecast } from './forecast.js';
 import { type AgentSort, SORT_LABEL } from './agent-sort.js';
 import { type AgentColumns, budgetLabel, statusText, tokensText } from './layout.js';
 import { Panel, panelInnerWidth } from './panel.js';
-import type { AgentStatus } from './source.js';
+import type { AgentStatus } from '../live/snapshot.js';
 import { type Tone, useTheme } from './theme.js';
 
 export const UNPRICED_MARKER = '+?';

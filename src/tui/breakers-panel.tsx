@@ -4,7 +4,7 @@
  */
 import { Text } from 'ink';
 import { fit, formatCountdown, formatPercent } from '../core/format.js';
-import type { BreakerStatus } from './source.js';
+import type { BreakerStatus } from '../live/snapshot.js';
 import { type Tone, useTheme } from './theme.js';
 
 const ORDER: Record<BreakerStatus['state'], number> = { open: 0, half_open: 1, closed: 2 };

@@ -2,7 +2,7 @@
 import { formatUsd } from '../core/format.js';
 import { BUDGET_FIELDS, type BudgetEditorState, type BudgetField, focusedField } from './budget-input.js';
 import { Overlay, type OverlayLine } from './overlay.js';
-import type { AgentStatus } from './source.js';
+import type { AgentStatus } from '../live/snapshot.js';
 
 const SPENT: Record<BudgetField, (a: AgentStatus) => string> = {
   hourly: (a) => `spent ${formatUsd(a.costHourUsd)} in the last hour`,

@@ -1,5 +1,5 @@
 /** The budget editor's state and validation, without React. */
-import type { BudgetChange, BudgetLimits } from './source.js';
+import type { AgentStatus, BudgetPatch } from '../live/snapshot.js';
 
 export const BUDGET_FIELDS = ['hourly', 'daily', 'total'] as const;
 export type BudgetField = (typeof BUDGET_FIELDS)[number];
@@ -16,7 +16,7 @@ function limitText(v: number | null | undefined): string {
   return v === undefined || v === null ? '' : String(v);
 }
 
-export function openBudgetEditor(agent: string, budget: BudgetLimits): BudgetEditorState {
+export function openBudgetEditor(agent: string, budget: AgentStatus['budget']): BudgetEditorState {
   return {
     agent,
     values: { hourly: limitText(budget.hourly), daily: limitText(budget.daily), total: limitText(budget.total) },
@@ -32,11 +32,11 @@ export function focusedField(state: BudgetEditorState): BudgetField {
 /** Plain decimal dollars: "5", "2.5", ".5", optionally "$5". No signs, exponents or separators. */
 const AMOUNT = /^\$?(\d+(\.\d*)?|\.\d+)$/;
 
-export type ParsedBudget = { ok: true; change: Required<BudgetChange> } | { ok: false; field: BudgetField; message: string };
+export type ParsedBudget = { ok: true; change: Required<BudgetPatch> } | { ok: false; field: BudgetField; message: string };
 
 /** Every field as a limit: empty is "no limit" (null), anything else must be a number ≥ 0. */
 export function parseBudget(values: Record<BudgetField, string>): ParsedBudget {
-  const change: Required<BudgetChange> = { hourly: null, daily: null, total: null };
+  const change: Required<BudgetPatch> = { hourly: null, daily: null, total: null };
   for (const field of BUDGET_FIELDS) {
     const raw = values[field].trim();
     if (raw === '') continue;

@@ -5,24 +5,8 @@
  * gateway pays for a snapshot at most `maxFps` times a second; its listener only sets a flag.
  * No React here: the hook in use-dashboard.ts reads this through useSyncExternalStore.
  */
-import type { Clock } from '../core/clock.js';
-import type { DashboardSnapshot, DashboardSource } from './source.js';
-
-/** Timer functions, injectable so tests drive time by hand. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    // The dashboard's timers must never be what keeps the process alive.
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+import { systemTimers, type Clock, type Timers } from '../core/clock.js';
+import type { DashboardSnapshot, DashboardSource } from '../live/snapshot.js';
 
 /** What the UI renders: the snapshot and the wall-clock time it should be read at. */
 export interface DashboardFrame {
@@ -54,7 +38,7 @@ export interface DashboardStoreOptions {
 
 export function createDashboardStore(source: DashboardSource, options: DashboardStoreOptions): DashboardStore {
   const { clock } = options;
-  const timers = options.timers ?? realTimers;
+  const timers = options.timers ?? systemTimers;
   const minInterval = 1000 / Math.max(1, options.maxFps ?? 10);
   const tickMs = options.tickMs ?? 1000;
   const listeners = new Set<() => void>();

@@ -5,7 +5,7 @@
  * says whether its spend was steady or bursty, and says so when there is too little to go on.
  */
 import { formatCost, formatMinutes } from '../core/format.js';
-import type { AgentStatus, SpendHistory } from './source.js';
+import type { AgentStatus, SpendHistory } from '../live/snapshot.js';
 
 export type BudgetWindow = 'hourly' | 'daily' | 'total';
 

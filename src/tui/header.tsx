@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import { formatUptime, formatUsd } from '../core/format.js';
 import { sparkline } from './sparkline.js';
-import type { ControlEvent, DashboardSnapshot } from './source.js';
+import type { LiveControlEvent, DashboardSnapshot } from '../live/snapshot.js';
 import { type Tone, useTheme } from './theme.js';
 
 interface Segment {
@@ -76,8 +76,8 @@ export function headerSegments(
 export const ALERT_BANNER_MS = 5 * 60_000;
 
 /** The newest alert meant for this screen (bell channel) from the last five minutes. */
-export function currentAlert(snapshot: DashboardSnapshot, now: number): ControlEvent | undefined {
-  let newest: ControlEvent | undefined;
+export function currentAlert(snapshot: DashboardSnapshot, now: number): LiveControlEvent | undefined {
+  let newest: LiveControlEvent | undefined;
   for (const e of snapshot.controlEvents) {
     if (e.kind === 'alert' && e.bell && now - e.ts < ALERT_BANNER_MS && (!newest || e.ts > newest.ts)) newest = e;
   }

@@ -5,7 +5,7 @@
  * terminal makes Ink clear and redraw the screen on every frame (visible flicker).
  */
 import { formatCount, formatTokens, formatUsd } from '../core/format.js';
-import type { AgentStatus } from './source.js';
+import type { AgentStatus } from '../live/snapshot.js';
 
 /** Cell widths of the agents table; 0 means the column is hidden. */
 export interface AgentColumns {

@@ -3,7 +3,7 @@
  * filter is typed, and once it is applied the gateway's answer from the whole stored history joins them.
  */
 import { matchesLogSearch, parseLogSearch } from '../core/log-search.js';
-import type { LogEntry } from './source.js';
+import type { LogEntry } from '../live/snapshot.js';
 
 /** Entries newest first (later entries first on equal timestamps), filtered. */
 export function visibleLog(entries: readonly LogEntry[], filter: string): LogEntry[] {

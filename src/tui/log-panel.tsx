@@ -7,7 +7,7 @@ import { Text } from 'ink';
 import { fit, formatClockTime, formatCost, formatLatency, formatTokens, shortenModel } from '../core/format.js';
 import { cursorIndex, type LogLine } from './log-view.js';
 import { scrollWindow } from './layout.js';
-import type { LogEntry } from './source.js';
+import type { LogEntry } from '../live/snapshot.js';
 import { statusTone, useTheme } from './theme.js';
 
 export interface LogColumns {

@@ -2,7 +2,7 @@
  * What the log panel shows, as pure functions: repeated rejections folded into one counted line, the selected
  * line kept across new arrivals, and the count of lines that arrived while the log was frozen.
  */
-import type { LogEntry } from './source.js';
+import type { LogEntry } from '../live/snapshot.js';
 
 /** One line of the log: an entry, or the newest of `count` like rejections in a row. */
 export interface LogLine {

@@ -5,9 +5,9 @@
  */
 import { GatewayNotRunningError } from '../client/errors.js';
 import type { ManagementClient } from '../client/management-client.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { realTimers, type Timers } from './dashboard-store.js';
-import { emptySnapshot, type DashboardActions, type DashboardSnapshot, type DashboardSource, type LogEntry } from './source.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../core/clock.js';
+import { emptySnapshot, type DashboardActions, type DashboardSnapshot, type DashboardSource, type LogEntry } from '../live/snapshot.js';
+import { messageOf } from '../core/errors.js';
 
 /** The parts of ManagementClient the remote source uses. */
 export type RemoteClient = Pick<
@@ -53,7 +53,7 @@ export class RemoteDashboardSource implements DashboardSource {
     options: RemoteSourceOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.timers = options.timers ?? realTimers;
+    this.timers = options.timers ?? systemTimers;
     this.pollMs = options.pollMs ?? 250;
     this.maxLog = options.maxLog ?? 500;
     this.reconnectMs = options.reconnectMs ?? 1000;
@@ -125,7 +125,7 @@ export class RemoteDashboardSource implements DashboardSource {
       this.connectionError =
         err instanceof GatewayNotRunningError
           ? `the gateway at ${this.client.baseUrl} stopped answering; retrying`
-          : `cannot reach the gateway at ${this.client.baseUrl} (${err instanceof Error ? err.message : String(err)}); retrying`;
+          : `cannot reach the gateway at ${this.client.baseUrl} (${messageOf(err)}); retrying`;
     } finally {
       this.polling = false;
     }

@@ -5,7 +5,7 @@
 import { Text } from 'ink';
 import { formatClockTime, formatCost, formatCount, formatLatency } from '../core/format.js';
 import { Panel } from './panel.js';
-import type { RequestDetail } from './source.js';
+import type { RequestDetail } from '../live/snapshot.js';
 import { statusTone, type Tone, useTheme } from './theme.js';
 
 /** The terminal sequence that puts `text` on the system clipboard (OSC 52), which terminals and tmux pass on. */

@@ -4,10 +4,10 @@
  * A render crash restores the terminal too and rejects with the error.
  */
 import { render } from 'ink';
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, type Clock, type Timers } from '../core/clock.js';
 import { App } from './app.js';
-import { createDashboardStore, type Timers } from './dashboard-store.js';
-import type { DashboardSource } from './source.js';
+import { createDashboardStore } from './dashboard-store.js';
+import type { DashboardSource } from '../live/snapshot.js';
 import { sessionSummary } from './session-summary.js';
 import { enterTerminal } from './terminal.js';
 import { noColorRequested } from './theme.js';

@@ -3,7 +3,7 @@
  * requests answered meanwhile, and the spend of each agent that spent or called, with the total.
  */
 import { fit, formatCost, formatCount, formatUptime } from '../core/format.js';
-import type { DashboardSnapshot } from './source.js';
+import type { DashboardSnapshot } from '../live/snapshot.js';
 
 export function sessionSummary(first: DashboardSnapshot, last: DashboardSnapshot, openedAt: number, closedAt: number): string[] {
   const before = new Map(first.agents.map((a) => [a.id, a]));

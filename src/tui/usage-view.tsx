@@ -6,7 +6,7 @@ import { Text } from 'ink';
 import { fit, formatCost, formatCount, formatTokens } from '../core/format.js';
 import { UNPRICED_MARKER } from './agents-table.js';
 import { Panel, panelInnerWidth } from './panel.js';
-import type { ModelUsage, UsageReport } from './source.js';
+import type { ModelUsage, UsageReport } from '../live/snapshot.js';
 import { useTheme } from './theme.js';
 
 /** One line of the view: a provider or a provider's model, with its hour and day figures. */

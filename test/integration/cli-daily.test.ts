@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { BUILD_TIMEOUT_MS, ensureBuilt, runCli, runShell } from '../helpers/cli.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { FakeClock } from '../unit/control/fake-clock.js';
+import { FakeClock } from '../helpers/clock.js';
 import { closedPort } from './foundation-support.js';
 
 const HOUR = 3_600_000;

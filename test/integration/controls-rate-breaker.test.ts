@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { FakeClock } from '../unit/control/fake-clock.js';
+import { FakeClock } from '../helpers/clock.js';
 
 let gw: TestGateway | undefined;
 const fakes: FakeUpstream[] = [];

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManagementClient } from '../../src/client/management-client.js';
 import { exportRows } from '../../src/store/index.js';
-import type { AgentStatus, LogEntry, RequestDetail, UsageReport } from '../../src/tui/source.js';
+import type { AgentStatus, LogEntry, RequestDetail, UsageReport } from '../../src/live/snapshot.js';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { closedPort } from './foundation-support.js';

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createParser } from 'eventsource-parser';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { FakeClock } from '../unit/control/fake-clock.js';
+import { FakeClock } from '../helpers/clock.js';
 import { authorized, handleAdmin, type AdminDeps } from '../../src/server/admin-routes.js';
 import { managementApi } from '../../src/app/adapters/management.js';
 import { isLoopback } from '../../src/server/edge-policy.js';

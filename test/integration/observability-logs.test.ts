@@ -11,7 +11,7 @@ import { readConfig } from '../../src/config/index.js';
 import { checkPolicyCondition } from '../../src/app/gateway.js';
 import { Logger } from '../../src/observe/logger.js';
 import { Redactor, mask } from '../../src/observe/redact.js';
-import type { LogEntry } from '../../src/tui/source.js';
+import type { LogEntry } from '../../src/live/snapshot.js';
 
 const defer = deferAfterEach();
 

@@ -10,16 +10,16 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TEXT, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { deferAfterEach } from './foundation-support.js';
-import type { ControlEvent } from '../../src/store/index.js';
+import type { ControlRecord } from '../../src/store/index.js';
 
 interface Harness {
   gw: TestGateway;
   dir: string;
-  reloads: ControlEvent[];
+  reloads: ControlRecord[];
   /** Rewrites gateway.yaml with this body (the storage block the harness added is kept). */
   write(yaml: string): void;
   /** Resolves when the n-th config_reload event (1-based) has been emitted. */
-  reload(n: number): Promise<ControlEvent>;
+  reload(n: number): Promise<ControlRecord>;
 }
 
 const defer = deferAfterEach();
@@ -38,7 +38,7 @@ async function watched(yaml: string): Promise<Harness> {
   const gw = await startTestGateway({ yaml, dir, extra: { configPath } });
   defer(() => gw.stop());
   expect(gw.configPath).toBe(configPath);
-  const reloads: ControlEvent[] = [];
+  const reloads: ControlRecord[] = [];
   gw.gateway.bus.on('control', (e) => {
     if (e.kind === 'config_reload') reloads.push(e);
   });

@@ -15,7 +15,7 @@ import {
   type AgentInput,
   type BreakerSettings,
   type BreakerTransition,
-  type ControlEvent,
+  type RegistryEvent,
   type ControlPersistence,
   type PolicyInput,
   type RateLimitInput,
@@ -98,7 +98,7 @@ export interface GatewayControlsOptions {
   clock: Clock;
   config: GatewayConfig;
   persistence?: ControlPersistence | undefined;
-  onControlEvent: (event: ControlEvent) => void;
+  onControlEvent: (event: RegistryEvent) => void;
   onBreakerTransition: (transition: BreakerTransition) => void;
   onRateLimited: (agent: string) => void;
 }

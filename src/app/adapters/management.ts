@@ -7,7 +7,7 @@ import type { EventBus } from '../../observe/event-bus.js';
 import type { AdminDeps } from '../../server/admin-routes.js';
 import type { WritableStore } from '../../store/index.js';
 import type { ControlActions } from '../control-actions.js';
-import { dashboardControlEvent, logEntryOf, type GatewayEvents } from '../events.js';
+import { dashboardControlEvent, logEntryOf, type GatewayEvents } from '../../live/events.js';
 import type { RequestQueries } from '../request-queries.js';
 import type { GatewayControls } from './controls.js';
 

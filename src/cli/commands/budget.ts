@@ -1,12 +1,12 @@
 /** `ai-gateway budget AGENT [--hourly] [--daily] [--total]`: show, or change and show, an agent's budget. */
 import { formatCost } from '../../core/format.js';
-import type { BudgetChange } from '../../tui/source.js';
+import type { BudgetPatch } from '../../live/snapshot.js';
 import { UserError, EXIT_USAGE } from '../exit.js';
 import type { BudgetFlags } from '../program.js';
 import { clientFor } from './client-setup.js';
 
 export async function runBudget(agent: string, flags: BudgetFlags): Promise<void> {
-  const change: BudgetChange = {};
+  const change: BudgetPatch = {};
   for (const w of ['hourly', 'daily', 'total'] as const) {
     const v = flags[w];
     if (v !== undefined) change[w] = parseLimit(w, v);

@@ -1,6 +1,6 @@
 /** `ai-gateway logs [-f]`: recent audit rows from the running gateway; -f follows its live stream. */
 import { formatClockTime, formatCost, formatLatency, formatTokens } from '../../core/format.js';
-import type { LogEntry } from '../../tui/source.js';
+import type { LogEntry } from '../../live/snapshot.js';
 import type { LogsFlags } from '../program.js';
 import { clientFor, sinceFlag } from './client-setup.js';
 

@@ -14,7 +14,7 @@ import { InFlightRequests } from '../../../src/app/in-flight.js';
 import { RetentionSchedule } from '../../../src/app/lifecycle.js';
 import { acquireDbLock } from '../../../src/store/index.js';
 import { Logger } from '../../../src/observe/logger.js';
-import { FakeClock } from '../control/fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agentFromEnv, gatewayUrl, renderStatusline } from '../../../src/cli/statusline.js';
-import type { AgentStatus } from '../../../src/tui/source.js';
+import type { AgentStatus } from '../../../src/live/snapshot.js';
 
 function agent(over: Partial<AgentStatus>): AgentStatus {
   return { id: 'coder', status: 'active', calls: 3, errors: 0, tokensIn: 1, tokensOut: 1, costHourUsd: 1.2, costTodayUsd: 8.4, costTotalUsd: 30, unpriced: false, budget: {}, ...over };

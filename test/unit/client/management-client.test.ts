@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayNotRunningError, ManagementApiError } from '../../../src/client/errors.js';
 import { ManagementClient } from '../../../src/client/management-client.js';
-import type { LogEntry } from '../../../src/tui/source.js';
+import type { LogEntry } from '../../../src/live/snapshot.js';
 import { sampleSnapshot } from '../tui/helpers.js';
 
 interface Seen {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigWatcher, LoadResult } from '../../../src/config/index.js';
 import { readConfig, watchConfig } from '../../../src/config/index.js';
-import type { Timers } from '../../../src/config/watch.js';
+import type { Timers } from '../../../src/core/clock.js';
 import { debounce } from '../../../src/config/watch.js';
 
 /** Timers driven by the test: a scheduled callback runs only when the test says so. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentRegistry } from '../../../src/control/agent-registry.js';
-import type { AdmissionTicket, ControlEvent } from '../../../src/control/registry-types.js';
+import type { AdmissionTicket, RegistryEvent } from '../../../src/control/registry-types.js';
 import { BudgetLedger } from '../../../src/control/budget-ledger.js';
 import { HOUR_MS } from '../../../src/control/budget-windows.js';
 import type {
@@ -9,7 +9,7 @@ import type {
   ControlPersistence,
   PolicyInput,
 } from '../../../src/control/types.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 class MemoryPersistence implements ControlPersistence {
   saved: AgentOverride[] = [];
@@ -42,7 +42,7 @@ function setup(
     policies: opts.policies ?? [],
     persistence: opts.persistence,
   });
-  const events: ControlEvent[] = [];
+  const events: RegistryEvent[] = [];
   registry.on((e) => events.push(e));
   const admit = (id: string, estimatedCostUsd: number, estimatedTokens?: number): AdmissionTicket => {
     const r = registry.admit(id, { estimatedCostUsd, estimatedTokens });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BudgetLedger, estimateReservationUsd, type Reservation } from '../../../src/control/budget-ledger.js';
 import { HOUR_MS } from '../../../src/control/budget-windows.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 function setup(limits: { hourly?: number; daily?: number; total?: number }, timeZone = 'UTC', start?: string) {
   const clock = new FakeClock(start);

@@ -9,7 +9,7 @@ import {
   type BreakerTransition,
 } from '../../../src/control/circuit-breaker.js';
 import type { BreakerSettings } from '../../../src/control/types.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 const settings: BreakerSettings = { errorThreshold: 3, windowMs: 60_000, resetTimeoutMs: 30_000, halfOpenRequests: 2 };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/errors.js';
 import { parseRateSpec, rateLimitSettings } from '../../../src/control/rate-limit-spec.js';
 import { RateLimiter } from '../../../src/control/rate-limiter.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 describe('parseRateSpec', () => {
   it.each([

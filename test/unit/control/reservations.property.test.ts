@@ -16,7 +16,7 @@ import { parseConfigText } from '../../../src/config/index.js';
 import { settleRequest } from '../../../src/pipeline/settle.js';
 import type { Admission } from '../../../src/pipeline/ports.js';
 import { priceFromOverride } from '../../../src/metering/index.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 const M_PRICE = priceFromOverride('m', { input: 1, output: 2 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TokenBucket } from '../../../src/control/token-bucket.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 describe('TokenBucket', () => {
   it('starts full and allows a burst up to its capacity', () => {

@@ -9,7 +9,7 @@ import { PROVIDER_TYPES } from '../../../src/config/index.js';
 import { OpenAICompatibleProvider } from '../../../src/providers/openai-compatible/openai-compatible-provider.js';
 import type { ProviderSpec, ProviderType } from '../../../src/providers/provider.js';
 import { createProvider, REGISTERED_PROVIDER_TYPES } from '../../../src/providers/registry.js';
-import { FakeClock } from '../control/fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 function spec(type: ProviderType, over: Partial<ProviderSpec> = {}): ProviderSpec {
   return {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryResponseStore } from '../../../src/state/response-store.js';
 import type { StoredResponse } from '../../../src/pipeline/ports.js';
-import { FakeClock } from '../control/fake-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 function response(id: string, text = 'answer'): StoredResponse {
   return {

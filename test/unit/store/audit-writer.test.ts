@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BatchedAuditWriter, openStore, realScheduler, type RequestRow, type WritableStore } from '../../../src/store/index.js';
+import { BatchedAuditWriter, openStore, type RequestRow, type WritableStore } from '../../../src/store/index.js';
+import { systemTimers } from '../../../src/core/clock.js';
 import { FakeScheduler, RecordingLogger, makeRow, tempDir } from './helpers.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -167,7 +168,7 @@ describe('BatchedAuditWriter', () => {
   });
 
   it('flushes on its own with real timers', async () => {
-    const writer = new BatchedAuditWriter(store.db, { scheduler: realScheduler, flushIntervalMs: 5 });
+    const writer = new BatchedAuditWriter(store.db, { scheduler: systemTimers, flushIntervalMs: 5 });
     writer.record(makeRow({ id: 'timed' }));
     await vi.waitFor(() => expect(store.queries.requestById('timed')).toBeDefined(), { timeout: 2000, interval: 5 });
     writer.close();

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RequestRow, Scheduler, StoreLogger } from '../../../src/store/index.js';
+import type { RequestRow, StoreLogger } from '../../../src/store/index.js';
+import type { Timers } from '../../../src/core/clock.js';
 
 /** A fresh directory per test, removed afterwards. */
 export function tempDir(): { dir: string; dbPath: string; cleanup: () => void } {
@@ -10,7 +11,7 @@ export function tempDir(): { dir: string; dbPath: string; cleanup: () => void } 
 }
 
 /** Timers the test fires by hand. */
-export class FakeScheduler implements Scheduler {
+export class FakeScheduler implements Timers {
   private next = 1;
   readonly tasks = new Map<number, { fn: () => void; ms: number }>();
 

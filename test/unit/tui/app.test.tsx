@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PAUSE_REASON } from '../../../src/tui/app.js';
-import type { AgentStatus } from '../../../src/tui/source.js';
+import type { AgentStatus } from '../../../src/live/snapshot.js';
 import { KEYS, renderApp, type RenderedApp, sampleSnapshot } from './helpers.js';
 
 let app: RenderedApp | undefined;

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { osc52 } from '../../../src/tui/request-detail.js';
-import type { LogEntry, RequestDetail, UsageReport } from '../../../src/tui/source.js';
+import type { LogEntry, RequestDetail, UsageReport } from '../../../src/live/snapshot.js';
 import { KEYS, renderApp, type RenderedApp, sampleSnapshot, T0 } from './helpers.js';
 
 let app: RenderedApp | undefined;

@@ -2,9 +2,11 @@
 import { render } from 'ink-testing-library';
 import { vi } from 'vitest';
 import { App } from '../../../src/tui/app.js';
-import { createDashboardStore, type DashboardStore, type Timers } from '../../../src/tui/dashboard-store.js';
-import type { DashboardActions, DashboardSnapshot, DashboardSource } from '../../../src/tui/source.js';
-import { FakeClock as SharedFakeClock } from '../control/fake-clock.js';
+import { createDashboardStore, type DashboardStore } from '../../../src/tui/dashboard-store.js';
+import type { DashboardActions, DashboardSnapshot, DashboardSource } from '../../../src/live/snapshot.js';
+import { FakeClock as SharedFakeClock, ManualTimers } from '../../helpers/clock.js';
+
+export { ManualTimers };
 
 export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 
@@ -12,37 +14,6 @@ export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 export class FakeClock extends SharedFakeClock {
   constructor(start: number | string = T0) {
     super(start);
-  }
-}
-
-/** Timers driven by a FakeClock: nothing runs until the test advances time. */
-export class ManualTimers implements Timers {
-  private seq = 0;
-  private readonly queue = new Map<number, { at: number; fn: () => void }>();
-  constructor(private readonly clock: FakeClock) {}
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.queue.set(id, { at: this.clock.monotonic() + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.queue.delete(handle as number);
-  }
-  get pending(): number {
-    return this.queue.size;
-  }
-  /** Moves the clock forward by `ms`, running every timer that falls due, in time order. */
-  advance(ms: number): void {
-    const end = this.clock.monotonic() + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.queue) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
-      if (!next) break;
-      this.queue.delete(next[0]);
-      this.clock.advance(Math.max(0, next[1].at - this.clock.monotonic()));
-      next[1].fn();
-    }
-    this.clock.advance(Math.max(0, end - this.clock.monotonic()));
   }
 }
 

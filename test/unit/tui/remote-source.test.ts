@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { GatewayNotRunningError } from '../../../src/client/errors.js';
 import type { ResumeResult } from '../../../src/client/management-client.js';
 import { RemoteDashboardSource, type RemoteClient } from '../../../src/tui/remote-source.js';
-import type { DashboardSnapshot, LogEntry } from '../../../src/tui/source.js';
+import type { DashboardSnapshot, LogEntry } from '../../../src/live/snapshot.js';
 import { FakeClock, ManualTimers, sampleSnapshot, settle } from './helpers.js';
 
 class FakeClient implements RemoteClient {

@@ -6,7 +6,7 @@ import { visibleLog } from '../../../src/tui/log-filter.js';
 import { bucketize, sparkline } from '../../../src/tui/sparkline.js';
 import { breakerLabel, middleEllipsis } from '../../../src/tui/breakers-panel.js';
 import { arrivedSince, cursorIndex, foldRejections, moveCursor } from '../../../src/tui/log-view.js';
-import type { AgentStatus, LogEntry } from '../../../src/tui/source.js';
+import type { AgentStatus, LogEntry } from '../../../src/live/snapshot.js';
 import { sampleSnapshot, T0 } from './helpers.js';
 
 describe('sparkline', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimeBuckets } from '../../../src/observe/time-buckets.js';
+import { TimeBuckets } from '../../../src/live/time-buckets.js';
 
 describe('TimeBuckets', () => {
   it('sums per bucket, reuses buckets as time moves on, and ignores what is older than the ring', () => {

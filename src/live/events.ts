@@ -2,14 +2,18 @@
  * The events the gateway publishes on its bus, and their conversions into what the store, the log stream
  * and the dashboard show. One place, so the TUI, `/api/logs/stream` and the audit agree.
  */
-import type { BreakerTransition, ControlEvent as RegistryEvent, PauseState } from '../control/index.js';
-import type { ControlEvent as StoredControlEvent, RequestRow } from '../store/index.js';
-import type { ControlEvent as DashboardControlEvent, LogEntry, RequestDetail } from '../tui/source.js';
-import type { RequestRecord } from '../pipeline/ports.js';
+import type { BreakerTransition, PauseState, RegistryEvent } from '../control/index.js';
+import type { ControlRecord, RequestRow } from '../core/audit-row.js';
+import type { LiveControlEvent, LogEntry, RequestDetail } from './snapshot.js';
+
+/** A finished request as the bus carries it; the pipeline's record has more, the live views read the row. */
+export interface RecordedRequest {
+  row: RequestRow;
+}
 
 export interface GatewayEvents extends Record<string, unknown> {
-  request: RequestRecord;
-  control: StoredControlEvent;
+  request: RecordedRequest;
+  control: ControlRecord;
 }
 
 export function logEntryOf(row: RequestRow): LogEntry {
@@ -80,7 +84,7 @@ export function requestDetailOf(row: RequestRow): RequestDetail {
 }
 
 /** A registry event as it is stored in `control_events`. */
-export function storedFromRegistry(event: RegistryEvent): StoredControlEvent | undefined {
+export function storedFromRegistry(event: RegistryEvent): ControlRecord | undefined {
   switch (event.type) {
     case 'agent_registered':
       return undefined;
@@ -109,7 +113,7 @@ export function storedFromRegistry(event: RegistryEvent): StoredControlEvent | u
   }
 }
 
-export function storedFromBreaker(t: BreakerTransition): StoredControlEvent {
+export function storedFromBreaker(t: BreakerTransition): ControlRecord {
   return {
     ts: t.at,
     agent: null,
@@ -121,8 +125,8 @@ export function storedFromBreaker(t: BreakerTransition): StoredControlEvent {
   };
 }
 
-export function dashboardControlEvent(e: StoredControlEvent): DashboardControlEvent {
-  const out: DashboardControlEvent = { ts: e.ts, kind: e.kind, actor: e.actor, detail: describeControl(e) };
+export function dashboardControlEvent(e: ControlRecord): LiveControlEvent {
+  const out: LiveControlEvent = { ts: e.ts, kind: e.kind, actor: e.actor, detail: describeControl(e) };
   if (e.agent !== null) out.agent = e.agent;
   if (e.kind === 'alert' && ringsBell(e.newValue)) out.bell = true;
   return out;
@@ -133,7 +137,7 @@ function ringsBell(value: unknown): boolean {
   return Array.isArray(channels) && channels.includes('bell');
 }
 
-function describeControl(e: StoredControlEvent): string {
+function describeControl(e: ControlRecord): string {
   if (e.kind === 'pause') return `paused: ${(e.newValue as PauseState | null)?.reason ?? ''}`;
   if (e.kind === 'resume') return 'resumed';
   if (e.kind === 'budget_change') return `budget ${fmtBudget(e.oldValue)} → ${fmtBudget(e.newValue)}`;

@@ -4,21 +4,40 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { GatewayConfig } from '../config/types.js';
-import type { AgentSnapshot } from '../control/index.js';
-import type { AgentStatus, BreakerStatus, DashboardActions, DashboardSnapshot, DashboardSource } from '../tui/source.js';
+import type { AgentSnapshot, BreakerSnapshot, BudgetPatch } from '../control/index.js';
 import { VERSION } from '../core/version.js';
-import type { GatewayControls } from './adapters/controls.js';
-import type { ControlActions } from './control-actions.js';
+import type { AgentStatus, BreakerStatus, DashboardActions, DashboardSnapshot, DashboardSource, LogEntry, RequestDetail, UsageReport } from './snapshot.js';
 import type { LiveState } from './live-state.js';
 import { dashboardControlEvent } from './events.js';
-import type { RequestQueries } from './request-queries.js';
+
+/** The control state a snapshot reads: the agent and breaker registries. */
+export interface LiveControls {
+  registry: { snapshot(): AgentSnapshot[] };
+  breakers: { snapshot(): BreakerSnapshot[] };
+}
+
+/** The control actions the dashboard takes, as a named actor (app/control-actions.ts implements them). */
+export interface LiveControlActions {
+  pause(agent: string, actor: string, reason?: string): unknown;
+  /** `stillPaused` says why the agent stays paused (a spent budget) after its manual pause is lifted. */
+  resume(agent: string, actor: string): { stillPaused?: string };
+  setBudget(agent: string, patch: BudgetPatch, actor: string): unknown;
+  resetBreaker(key: string, actor: string): void;
+}
+
+/** The questions about past requests the dashboard asks (app/request-queries.ts answers them). */
+export interface LiveQueries {
+  searchLogs(filter: string): LogEntry[];
+  requestDetail(id: string): RequestDetail | undefined;
+  usage(): UsageReport;
+}
 
 export interface SnapshotDeps {
   clock: Clock;
   address: () => string;
   startedAt: number;
   config: () => GatewayConfig;
-  controls: GatewayControls;
+  controls: LiveControls;
   live: LiveState;
   configBanner: () => string | undefined;
   /** Set while the gateway listens on a network address without an admin token. */
@@ -101,8 +120,8 @@ export class InProcessDashboardSource implements DashboardSource {
 
   constructor(
     private readonly deps: SnapshotDeps,
-    private readonly control: ControlActions,
-    private readonly queries: RequestQueries,
+    private readonly control: LiveControlActions,
+    private readonly queries: LiveQueries,
     /** What `q` does: by default the gateway's own shutdown (drain, flush the store). */
     private onQuit: () => Promise<void>,
   ) {}
@@ -135,7 +154,7 @@ export class InProcessDashboardSource implements DashboardSource {
       // Lifting a manual pause does not lift a spent budget: say so rather than "resumed".
       if (stillPaused !== undefined) throw new Error(stillPaused);
     },
-    setBudget: async (agent: string, change: { hourly?: number | null; daily?: number | null; total?: number | null }): Promise<void> => {
+    setBudget: async (agent: string, change: BudgetPatch): Promise<void> => {
       this.control.setBudget(agent, change, 'tui');
     },
     resetBreaker: async (key: string): Promise<void> => {

@@ -5,11 +5,10 @@
  * update beside every request: ring buffers and fixed time buckets only.
  */
 import type { Clock } from '../core/clock.js';
-import type { AgentLastError, ControlEvent as StoredControlEvent, ModelUsage, RequestRow } from '../store/index.js';
-import type { LastError, LogEntry, SpendHistory } from '../tui/source.js';
-import type { RequestRecord } from '../pipeline/ports.js';
-import { TimeBuckets } from '../observe/time-buckets.js';
-import { logEntryOf } from './events.js';
+import type { ControlRecord, RequestRow } from '../core/audit-row.js';
+import type { AgentLastError, LastError, LogEntry, ModelUsage, SpendHistory } from './snapshot.js';
+import { TimeBuckets } from './time-buckets.js';
+import { logEntryOf, type RecordedRequest } from './events.js';
 
 const RECENT_LIMIT = 200;
 const CONTROL_LIMIT = 50;
@@ -41,7 +40,7 @@ export class LiveState {
   readonly recent: LogEntry[] = [];
   /** The full rows of `recent`, by id, for the request detail. */
   private readonly rows = new Map<string, RequestRow>();
-  readonly controls: StoredControlEvent[] = [];
+  readonly controls: ControlRecord[] = [];
   private readonly completions = new TimeBuckets(1000, RPS_SECONDS + 1);
   private readonly providerOutcomes = new Map<string, boolean[]>();
   readonly lastModel = new Map<string, string>();
@@ -55,7 +54,7 @@ export class LiveState {
     private readonly startedAt: number = clock.now(),
   ) {}
 
-  onRequest(record: RequestRecord): LogEntry {
+  onRequest(record: RecordedRequest): LogEntry {
     const row = record.row;
     const now = this.clock.now();
     const entry = logEntryOf(row);
@@ -85,7 +84,7 @@ export class LiveState {
     return entry;
   }
 
-  onControl(event: StoredControlEvent): void {
+  onControl(event: ControlRecord): void {
     this.controls.push(event);
     if (this.controls.length > CONTROL_LIMIT) this.controls.shift();
   }

@@ -1,29 +1,16 @@
 /**
  * The seam between the dashboard and the gateway. The TUI only reads a `DashboardSnapshot` and acts
- * through `DashboardActions`; one implementation lives in-process, one talks to the management API
- * (remote-source.ts), and tests use a fake. The snapshot is plain JSON: it is exactly the body of
- * `GET /api/status`, so the remote source can hand the response through unchanged.
+ * through `DashboardActions`; one implementation lives in-process (live/dashboard.ts), one talks to the
+ * management API (tui/remote-source.ts), and tests use a fake. The snapshot is plain JSON: it is exactly the
+ * body of `GET /api/status`, so the remote source can hand the response through unchanged.
  */
-import type { ModelUsage } from '../store/queries.js';
+import type { BudgetLimitsView, BudgetPatch } from '../control/index.js';
 
-export type { ModelUsage };
+export type { BudgetPatch };
 
 export type AgentState = 'active' | 'idle' | 'paused';
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-/** Budget limits in USD. Absent or null means "no limit". */
-export interface BudgetLimits {
-  hourly?: number | null;
-  daily?: number | null;
-  total?: number | null;
-}
-
-/** A budget change: a number sets the limit, null clears it, absent leaves it unchanged. */
-export interface BudgetChange {
-  hourly?: number | null;
-  daily?: number | null;
-  total?: number | null;
-}
 
 export interface GatewayInfo {
   version: string;
@@ -74,7 +61,8 @@ export interface AgentStatus {
   heldUsd?: number;
   /** True when at least one call could not be priced (its cost is not counted above). */
   unpriced: boolean;
-  budget: BudgetLimits;
+  /** Limits in USD as the registry shows them; absent or null means no limit. */
+  budget: Partial<BudgetLimitsView>;
   /** Configured rate limit as written in the config, e.g. `100/min`. */
   rateLimit?: string;
   /** Epoch ms of the last request. */
@@ -182,6 +170,31 @@ export interface RequestDetail {
   bytesOut: number | null;
 }
 
+/** Calls, tokens, spend and errors of one provider and model over a period. */
+export interface ModelUsage {
+  /** Null for calls that never reached a provider (refused first). */
+  provider: string | null;
+  /** The model sent upstream, or the one asked for when none was. */
+  model: string;
+  calls: number;
+  errors: number;
+  /** All input tokens: uncached, cache reads and cache writes. */
+  tokensIn: number;
+  tokensOut: number;
+  /** Priced calls only; see `unpricedCalls`. */
+  costUsd: number;
+  /** Answered calls whose model had no price: their cost is unknown, not zero. */
+  unpricedCalls: number;
+}
+
+/** The newest failed request of an agent: what its detail shows as the last error. */
+export interface AgentLastError {
+  agent: string;
+  ts: number;
+  status: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
 
 /** Spend by provider and model: the rolling last hour (live counters) and today since local midnight (the audit). */
 export interface UsageReport {
@@ -193,7 +206,8 @@ export interface UsageReport {
   dayFrom: number;
 }
 
-export interface ControlEvent {
+/** A control action as the dashboard shows it: one line of words (live/events.ts makes it from a ControlRecord). */
+export interface LiveControlEvent {
   ts: number;
   agent?: string;
   /** e.g. `pause`, `resume`, `budget`, `breaker_reset`, `policy`. */
@@ -212,13 +226,13 @@ export interface DashboardSnapshot {
   /** Recent requests, any order (the dashboard sorts newest first). */
   recent: LogEntry[];
   /** Recent control actions, any order. */
-  controlEvents: ControlEvent[];
+  controlEvents: LiveControlEvent[];
 }
 
 export interface DashboardActions {
   pause(agent: string, reason?: string): Promise<void>;
   resume(agent: string): Promise<void>;
-  setBudget(agent: string, change: BudgetChange): Promise<void>;
+  setBudget(agent: string, change: BudgetPatch): Promise<void>;
   resetBreaker(key: string): Promise<void>;
   /** The newest requests matching a log filter (core/log-search.ts), from the whole stored history. */
   searchLogs(filter: string): Promise<LogEntry[]>;

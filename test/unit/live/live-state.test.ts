@@ -4,12 +4,12 @@
  * by provider and model over the rolling hour, and each agent's last error.
  */
 import { describe, expect, it } from 'vitest';
-import { LiveState } from '../../../src/app/live-state.js';
+import { LiveState } from '../../../src/live/live-state.js';
 import { ZERO_USAGE } from '../../../src/core/usage.js';
 import type { RequestRow } from '../../../src/store/index.js';
 import { forecastAgent } from '../../../src/tui/forecast.js';
-import type { AgentStatus } from '../../../src/tui/source.js';
-import { FakeClock } from '../control/fake-clock.js';
+import type { AgentStatus } from '../../../src/live/snapshot.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 const T0 = Date.UTC(2025, 2, 10, 12, 0, 0);
 let seq = 0;
