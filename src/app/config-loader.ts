@@ -14,6 +14,7 @@ import { problem } from '../config/problems.js';
 import { fromPortable, type PortableLoadResult } from '../config/portable.js';
 import { parseCondition } from '../control/policy/parser.js';
 import { isSea } from '../runtime/sea.js';
+import { messageOf } from '../core/errors.js';
 
 /** Policy conditions are checked at config load, so a typo is reported with its file, line and column. */
 export function checkPolicyCondition(condition: string): string | undefined {
@@ -21,7 +22,7 @@ export function checkPolicyCondition(condition: string): string | undefined {
     parseCondition(condition);
     return undefined;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return messageOf(err);
   }
 }
 

@@ -11,6 +11,7 @@ import type { Retention } from '../store/index.js';
 import { loadConfigOffThread } from './config-loader.js';
 import { secretsOf } from './running-config.js';
 import type { GatewayOptions, GatewayParts } from './wiring.js';
+import { messageOf } from '../core/errors.js';
 
 const TICK_MS = 1000;
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
@@ -59,7 +60,7 @@ export class GatewayLifecycle {
     this.watcher = options.configPath
       ? watchConfig(options.configPath, (result) => this.reload(result.config && adjust ? { ...result, config: adjust(result.config) } : result), {
           load: (path) => loadConfigOffThread(path),
-          onError: (err: unknown) => p.logger.warn('config watch failed', { error: err instanceof Error ? err.message : String(err) }),
+          onError: (err: unknown) => p.logger.warn('config watch failed', { error: messageOf(err) }),
         })
       : undefined;
   }
@@ -82,7 +83,7 @@ export class GatewayLifecycle {
     try {
       p.controls.reconfigure(next);
     } catch (err) {
-      const banner = `config ${file} was not applied: ${err instanceof Error ? err.message : String(err)}`;
+      const banner = `config ${file} was not applied: ${messageOf(err)}`;
       return refuse(banner, 'config reload rejected by the controls', { error: banner });
     }
     const retired = p.providers.apply(next);
@@ -182,7 +183,7 @@ export class RetentionSchedule {
         },
         (err: unknown) => {
           // Shutdown closes the store under a running pass; that is not a failure worth a warning.
-          if (!this.d.stopped()) this.d.logger.warn('retention failed', { error: err instanceof Error ? err.message : String(err) });
+          if (!this.d.stopped()) this.d.logger.warn('retention failed', { error: messageOf(err) });
           return 0;
         },
       )

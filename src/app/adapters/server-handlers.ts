@@ -4,7 +4,7 @@
  * cannot take rows) and the audit row of a proxy call refused at the edge.
  */
 import type { Clock } from '../../core/clock.js';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, messageOf } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
 import type { Logger } from '../../observe/logger.js';
 import type { GatewayMetrics } from '../../observe/metrics.js';
@@ -57,7 +57,7 @@ export function serverHandlers(d: ServerHandlerDeps): ServerHandlers {
         d.inFlight.leave();
       }
     },
-    onError: (err, requestId) => logger.error('unhandled error', { request_id: requestId, error: err instanceof Error ? err.message : String(err) }),
+    onError: (err, requestId) => logger.error('unhandled error', { request_id: requestId, error: messageOf(err) }),
     refused: (req, error, requestId, proxied) => {
       // A refused proxy call is audited like any other; a refused management or metrics call is only logged.
       if (proxied) d.recorder.record(refusalRecord(req, error, requestId, proxied, clock.now(), running.settings()));
