@@ -13,7 +13,7 @@ import { GatewayError } from '../core/errors.js';
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
 import { GatewayMetrics, type GaugeReadings } from '../observe/metrics.js';
-import { Redactor } from '../observe/redact.js';
+import { maskSecret, Redactor } from '../observe/redact.js';
 import { clientFormatFor, createGatewayServer, listen } from '../server/gateway-server.js';
 import { EdgePolicy, exposureWarning, machineNames } from '../server/edge-policy.js';
 import { sendError } from '../server/render-error.js';
@@ -31,9 +31,9 @@ import { RequestQueries } from './request-queries.js';
 import { Alerter } from '../alerts/alerter.js';
 import { localDayKey } from '../control/index.js';
 import { handleAdmin, metricsAuthorized } from './admin-api.js';
-import { createProxyHandler } from './proxy-handler.js';
+import { createProxyRoutes, refusalRecord } from '../server/proxy-routes.js';
+import { ConfigDirectory } from './directory.js';
 import { MemoryResponseStore } from '../state/response-store.js';
-import { refusalRecord } from './refusal-record.js';
 import { checkPolicyCondition, loadConfigOffThread } from './config-loader.js';
 
 export { checkPolicyCondition };
@@ -243,19 +243,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Settings are rebuilt per config, not per request.
   let cachedSettings = settings();
 
-  const proxy = createProxyHandler({
+  const proxy = createProxyRoutes({
     clock,
-    logger,
-    newId,
+    log: logger,
     settings: () => cachedSettings,
     router,
     controls,
     meter,
     recorder,
+    directory: new ConfigDirectory(() => config, providers),
     responses: new MemoryResponseStore(clock, () => config.gateway.responseStore),
-    redact: (text) => redactor.redact(text),
-    config: () => config,
-    providers,
+    redaction: { known: (text) => redactor.redact(text), withKey: maskSecret },
   });
 
   const server: Server = createGatewayServer(

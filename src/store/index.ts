@@ -1,5 +1,4 @@
 export {
-  meteredColumns,
   type RequestRow,
   type ControlEvent,
   type ControlEventKind,

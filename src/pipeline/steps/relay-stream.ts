@@ -12,12 +12,21 @@ import type { Readable } from 'node:stream';
 import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { StreamEncoderOptions, WireFormat } from '../../wire/codec.js';
-import { codecFor, createStreamTranslator } from '../../wire/index.js';
+import { codecFor, createStreamTranslator, responsesId, restoreToolNameInEvent } from '../../wire/index.js';
 import type { CanonicalStreamEvent } from '../../wire/canonical.js';
 import { createSseFramer, createSseReader } from '../../wire/sse.js';
 import { isMalformedUpstream } from '../../wire/shared/malformed.js';
 import { transportError } from '../../providers/http-upstream.js';
+import type { RequestContext } from '../context.js';
+import type { StoredItem } from '../ports.js';
+import { BYTES_PER_TOKEN_ESTIMATE, inputBoundFor } from './admit.js';
+import { countFailure } from './forward.js';
 import type { UsageMeter } from './meter.js';
+import { saveState } from './responses-state.js';
+import { requestBytes } from './route.js';
+import { StreamGuard } from './stream-guard.js';
+import type { TokenCounter } from '../../metering/index.js';
+import { restorerFor, sentRequest } from './translate.js';
 
 export interface StreamRelayOptions {
   res: ServerResponse;
@@ -175,6 +184,74 @@ export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayRes
   o.res.end();
   return { error: failure ?? upstreamError, clientClosed: false, failedBeforeStart: false, bytesOut };
 }
+
+/** The step for a streamed answer: relayed chunk by chunk under the stream guard, the breaker told how it went. */
+export async function relayStreamed(ctx: RequestContext): Promise<void> {
+  const attempt = ctx.attempt!;
+  const keep = ctx.endpoint.wire === 'openai-responses' && ctx.upstreamFormat !== ctx.endpoint.wire;
+  const items: StoredItem[] = [];
+  const result = await relayStream(await streamOptions(ctx, keep ? items : undefined));
+  if (result.failedBeforeStart && result.error) {
+    // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
+    countFailure(attempt, result.error);
+    throw result.error;
+  }
+  const { clientClosed, error } = result;
+  ctx.clientClosed = clientClosed;
+  ctx.error = error;
+  ctx.bytesOut = result.bytesOut;
+  if (keep && !clientClosed && error === undefined) saveState(ctx.deps.responses, ctx.agent, sentRequest(ctx), responsesId(ctx.endpoint.requestId), items);
+  ctx.status = clientClosed ? 499 : error ? error.status : 200;
+  // The gateway's own cut-offs (budget, pause) say nothing about the provider's health.
+  if (error && error.kind !== 'budget_exceeded' && error.kind !== 'agent_paused') countFailure(attempt, error);
+  else if (!clientClosed) attempt.breaker.success();
+  else attempt.breaker.abandon();
+}
+
+/** Never called: a guard whose request holds no limited dollars does not count tokens. */
+const noCounter: TokenCounter = () => 0;
+
+async function streamOptions(ctx: RequestContext, items: StoredItem[] | undefined): Promise<StreamRelayOptions> {
+  const { target, response } = ctx.attempt!;
+  const request = ctx.request!;
+  const upstreamFormat = ctx.upstreamFormat as WireFormat;
+  const clientFormat = ctx.endpoint.wire;
+  const translating = upstreamFormat !== clientFormat;
+  const restore = restorerFor(request, upstreamFormat, clientFormat);
+  const guard = new StreamGuard({
+    admission: ctx.admission!,
+    price: ctx.price,
+    inputTokens: inputBoundFor(request, requestBytes(ctx), target, upstreamFormat),
+    outputTokens: ctx.hold!.outputTokens,
+    count: ctx.counter ? await ctx.counter : noCounter,
+    model: request.model,
+  });
+  const meter = ctx.meter;
+  return {
+    res: ctx.res,
+    upstream: response,
+    providerName: target.provider.spec.name,
+    providerFormat: upstreamFormat,
+    clientFormat,
+    stripUsageChunk: ctx.upstreamBody?.stripUsageChunk ?? false,
+    encoder: {
+      model: request.model,
+      id: ctx.endpoint.requestId,
+      created: Math.floor(ctx.deps.clock.now() / 1000),
+      includeUsage: request.includeUsage,
+      ...(items ? { onOutputItem: (id: string, parts: StoredItem['parts']) => items.push({ id, parts }) } : {}),
+    },
+    meter,
+    signal: ctx.abort.signal,
+    check: () => guard.check(meter),
+    map: restore ? (event) => restoreToolNameInEvent(event, restore) : undefined,
+    // OpenAI upstreams report input only at the end; Anthropic clients expect it in message_start.
+    estimatedInputTokens: translating ? Math.ceil(ctx.bodyText.length / BYTES_PER_TOKEN_ESTIMATE) : undefined,
+    begin: () => ctx.res.writeHead(200, { ...ctx.headers, ...STREAM_HEADERS }),
+  };
+}
+
+const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
 /**
  * Waits until the client can take more. Gives up when the client leaves (the signal) or when the upstream is cut
