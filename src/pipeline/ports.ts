@@ -69,6 +69,8 @@ export interface Controls {
   /** Paused? Denied by policy? Rate limited? Budget? Throws GatewayError, or returns the budget hold. */
   admit(request: AdmissionRequest): Admission;
   breaker(agent: string, provider: string): BreakerGate;
+  /** The breakers' own rule: whether an upstream status or error is the provider's failure (5xx, timeout, unreachable). */
+  providerFailed(outcome: number | GatewayError): boolean;
 }
 
 export interface Meter {

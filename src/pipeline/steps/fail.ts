@@ -30,7 +30,7 @@ export function fail(ctx: RequestContext, err: unknown): void {
   if (attempt === undefined) return;
   // A reply over the gateway's own size cap says nothing about the provider's health.
   if (ctx.clientClosed || ctx.error === undefined || ctx.error.code === 'response_too_large') attempt.breaker.abandon();
-  else countFailure(attempt, ctx.error);
+  else countFailure(ctx, ctx.error);
 }
 
 function describe(err: unknown): string {

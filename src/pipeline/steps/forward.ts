@@ -3,7 +3,6 @@
  * on a breaker that is open or an upstream that fails before any byte reached the client.
  */
 import { GatewayError } from '../../core/errors.js';
-import { isBreakerFailure, isBreakerFailureError } from '../../control/index.js';
 import { upstreamFormatFor, type UpstreamResponse } from '../../providers/provider.js';
 import { codecFor } from '../../wire/index.js';
 import type { RequestContext } from '../context.js';
@@ -53,7 +52,7 @@ export async function forward(ctx: RequestContext): Promise<void> {
     if (response.status >= 400) {
       const error = await readError(ctx, target, response);
       // The breakers' own rule decides what is the provider's fault (5xx), and so worth a fallback.
-      if (isBreakerFailure(response.status)) {
+      if (deps.controls.providerFailed(response.status)) {
         breaker.failure();
         if (hasNext) {
           lastError = error;
@@ -116,7 +115,8 @@ async function readError(ctx: RequestContext, target: RouteTarget, response: Ups
 }
 
 /** A failure after the upstream answered: the breaker hears of it when it is the provider's fault. */
-export function countFailure(attempt: Attempt, error: GatewayError): void {
-  if (isBreakerFailureError(error)) attempt.breaker.failure();
+export function countFailure(ctx: RequestContext, error: GatewayError): void {
+  const attempt = ctx.attempt!;
+  if (ctx.deps.controls.providerFailed(error)) attempt.breaker.failure();
   else attempt.breaker.success();
 }

@@ -224,7 +224,7 @@ export async function relayStreamed(ctx: RequestContext): Promise<void> {
   const result = await relayStream(await streamOptions(ctx, keep ? items : undefined));
   if (result.failedBeforeStart && result.error) {
     // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
-    countFailure(attempt, result.error);
+    countFailure(ctx, result.error);
     throw result.error;
   }
   const { clientClosed, error } = result;
@@ -234,7 +234,7 @@ export async function relayStreamed(ctx: RequestContext): Promise<void> {
   if (keep && !clientClosed && error === undefined) saveState(ctx.deps.responses, ctx.agent, sentRequest(ctx), responsesId(ctx.endpoint.requestId), items);
   ctx.status = clientClosed ? 499 : error ? error.status : 200;
   // The gateway's own cut-offs (budget, pause) say nothing about the provider's health.
-  if (error && error.kind !== 'budget_exceeded' && error.kind !== 'agent_paused') countFailure(attempt, error);
+  if (error && error.kind !== 'budget_exceeded' && error.kind !== 'agent_paused') countFailure(ctx, error);
   else if (!clientClosed) attempt.breaker.success();
   else attempt.breaker.abandon();
 }
