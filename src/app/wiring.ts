@@ -11,7 +11,7 @@ import { acquireDbLock, openStore, type DbLock, type WritableStore } from '../st
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
 import { GatewayMetrics, type GaugeReadings } from '../observe/metrics.js';
-import { Redactor } from '../observe/redact.js';
+import { maskSecret, Redactor } from '../observe/redact.js';
 import { createGatewayServer } from '../server/gateway-server.js';
 import type { MockBehaviour } from '../providers/mock/mock-provider.js';
 import { loadSqliteNativeBinding } from '../runtime/sea.js';
@@ -30,7 +30,8 @@ import { ControlActions } from './control-actions.js';
 import { LiveState } from '../live/live-state.js';
 import { buildSnapshot, InProcessDashboardSource, type SnapshotDeps } from '../live/dashboard.js';
 import { RequestQueries } from './request-queries.js';
-import { createProxyHandler } from './proxy-handler.js';
+import { createProxyRoutes } from '../server/proxy-routes.js';
+import { ConfigDirectory } from './adapters/directory.js';
 import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from '../live/events.js';
 import { InFlightRequests } from './in-flight.js';
 import { RunningConfig, secretsOf } from './running-config.js';
@@ -120,19 +121,17 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const inFlight = new InFlightRequests();
   const newId = requestIds();
   const meter = new PriceMeter(config, clock);
-  const proxy = createProxyHandler({
+  const proxy = createProxyRoutes({
     clock,
-    logger,
-    newId,
+    log: logger,
     settings: () => running.settings(),
     router: new ConfigRouter(() => running.config(), providers),
     controls,
     meter,
     recorder,
+    directory: new ConfigDirectory(() => running.config(), providers),
     responses: new MemoryResponseStore(clock, () => running.config().gateway.responseStore),
-    redact: (text) => redactor.redact(text),
-    config: () => running.config(),
-    providers,
+    redaction: { known: (text) => redactor.redact(text), withKey: maskSecret },
   });
   const admin = managementApi({ clock, adminToken: () => running.config().gateway.adminToken, snapshot: () => buildSnapshot(snapshotDeps), store, bus, actions, controls, queries, closing: shutdown.signal });
   const handlers = serverHandlers({ clock, logger, startedAt, newId, running, store, metrics, recorder, admin, proxy, inFlight, closing: shutdown.signal });

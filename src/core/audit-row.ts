@@ -1,4 +1,9 @@
-/** One proxied call as the audit records it: shared by the pipeline that builds it, the store that keeps it and the live views that show it. */
+/**
+ * One proxied call as the audit records it: the pipeline builds it (src/pipeline/steps/record.ts), the store
+ * serialises it, and the live views read it. Here so each of them may see it without seeing the others.
+ */
+
+/** One proxied call, as recorded in the audit table. */
 export interface RequestRow {
   /** Request id (the `x-request-id` sent to the client); primary key. */
   id: string;

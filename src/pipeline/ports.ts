@@ -2,11 +2,13 @@
  * What the proxy pipeline needs from the rest of the gateway, as small interfaces. The runtime wires the
  * real controls, router, meter and store behind them; tests can wire simpler ones.
  */
+import type { Clock } from '../core/clock.js';
 import type { GatewayError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
 import type { ProviderAdapter } from '../providers/provider.js';
+import type { IdentifyOptions } from './steps/identify.js';
 import type { ModelCapabilities, ModelPrice } from '../metering/index.js';
-import type { RequestRow } from '../store/rows.js';
+import type { RequestRow } from '../core/audit-row.js';
 import type { AssistantPart, CanonicalMessage, TextPart } from '../wire/canonical.js';
 
 /** One place a request can go: a provider and the model name it knows. */
@@ -67,6 +69,8 @@ export interface Controls {
   /** Paused? Denied by policy? Rate limited? Budget? Throws GatewayError, or returns the budget hold. */
   admit(request: AdmissionRequest): Admission;
   breaker(agent: string, provider: string): BreakerGate;
+  /** The breakers' own rule: whether an upstream status or error is the provider's failure (5xx, timeout, unreachable). */
+  providerFailed(outcome: number | GatewayError): boolean;
 }
 
 export interface Meter {
@@ -92,14 +96,54 @@ export interface Recorder {
   record(record: RequestRecord): void;
 }
 
-export interface ProxySettings {
+export interface ProxySettings extends IdentifyOptions {
   maxBodyBytes: number;
+  /** Upper bound of an upstream response body that is read whole (non-streamed). */
+  maxResponseBytes: number;
   /** Reject instead of dropping fields with no equivalent (gateway setting, per-agent override). */
   strictTranslation(agent: string): boolean;
   /** Output cap assumed for budget reservations when the request sets none. */
   defaultOutputCap: number;
 }
 
+/** The side routes' view of the config: where pass-through goes and which model names exist. */
+export interface Directory {
+  /** Paths that may be passed through: every one, or those under the listed prefixes (gateway.passthrough). */
+  passthroughRule(): 'all' | readonly string[];
+  /** The provider an agent's pass-through calls go to (its forced one, else the first OpenAI one); undefined when none. */
+  passthroughProvider(agent: string): ProviderAdapter | undefined;
+  /** Model names and aliases the gateway routes, sorted, for `GET /v1/models`. */
+  modelIds(): string[];
+}
+
+/** Where the pipeline says what went wrong inside it (a bug, an upstream's unusable usage). */
+export interface Log {
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/** Masks secrets in text that leaves the gateway: every known one, and one more (a client's own key). */
+export interface Redaction {
+  known(text: string): string;
+  withKey(text: string, key: string | undefined): string;
+}
+
+/** Everything the pipeline is given: its ports, its settings and its clock. */
+export interface PipelineDeps {
+  clock: Clock;
+  log: Log;
+  settings: () => ProxySettings;
+  router: Router;
+  controls: Controls;
+  meter: Meter;
+  recorder: Recorder;
+  directory: Directory;
+  redaction: Redaction;
+  /** What /v1/responses clients may refer to of the answers the gateway translated for them. */
+  responses: ResponseStore;
+}
 
 /** One output item of a stored response, as canonical content (so it can be replayed to any provider). */
 export interface StoredItem {

@@ -1,37 +1,5 @@
 /**
- * Writes a GatewayError as an HTTP response in the client's own wire format (translation.md §9). Anything that
- * is not a GatewayError is a bug: the client gets a generic 500 and the details go to the log only.
+ * Error rendering for the server's own refusals and routes: the same functions the pipeline answers with
+ * (src/pipeline/respond.ts), so a refusal at the edge and one in the pipeline look alike to a client.
  */
-import type { ServerResponse } from 'node:http';
-import { GatewayError } from '../core/errors.js';
-import type { WireFormat } from '../wire/codec.js';
-import { codecFor } from '../wire/index.js';
-
-export function toGatewayError(err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
-  return new GatewayError('internal', 'the gateway failed to handle this request; see its log for details', { cause: err });
-}
-
-export function sendError(res: ServerResponse, err: GatewayError, format: WireFormat, requestId: string, extraHeaders: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    if (!res.writableEnded) res.end();
-    return;
-  }
-  const rendered = codecFor(format).renderError(err, requestId);
-  const body = JSON.stringify(rendered.body);
-  res.writeHead(rendered.status, {
-    ...extraHeaders,
-    ...rendered.headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'x-request-id': requestId,
-  });
-  res.end(body);
-}
-
-/** Plain JSON for admin and health routes. */
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
+export { sendError, sendJson, toGatewayError } from '../pipeline/respond.js';

@@ -1,5 +1,4 @@
 export {
-  meteredColumns,
   type RequestRow,
   type ControlRecord,
   type ControlRecordKind,

@@ -2,48 +2,9 @@
  * Shapes of what the store holds, in TypeScript (camelCase) and as SQLite rows (snake_case), and the
  * conversions between them. Every column of `requests` appears once here.
  */
-import type { Usage } from '../core/usage.js';
-import type { Cost, ModelPrice } from '../metering/index.js';
 import type { ControlRecord, RequestRow } from '../core/audit-row.js';
 
 export type { ControlRecord, ControlRecordKind, RequestRow } from '../core/audit-row.js';
-
-/** The token and cost columns of a row from the metered usage and its cost (undefined cost = unpriced). */
-export function meteredColumns(
-  usage: Usage,
-  cost: Cost | undefined,
-  price: ModelPrice | undefined,
-): Pick<
-  RequestRow,
-  | 'inputTokens'
-  | 'cacheReadTokens'
-  | 'cacheWriteTokens'
-  | 'outputTokens'
-  | 'reasoningTokens'
-  | 'costUsd'
-  | 'costInput'
-  | 'costCacheRead'
-  | 'costCacheWrite'
-  | 'costOutput'
-  | 'costReasoning'
-  | 'priceVersion'
-> {
-  const priced = cost !== undefined && price !== undefined;
-  return {
-    inputTokens: usage.inputUncached,
-    cacheReadTokens: usage.cacheRead,
-    cacheWriteTokens: usage.cacheWrite5m + usage.cacheWrite1h,
-    outputTokens: usage.output,
-    reasoningTokens: usage.reasoning,
-    costUsd: priced ? cost.totalUsd : null,
-    costInput: priced ? cost.breakdown.input : null,
-    costCacheRead: priced ? cost.breakdown.cacheRead : null,
-    costCacheWrite: priced ? cost.breakdown.cacheWrite : null,
-    costOutput: priced ? cost.breakdown.output : null,
-    costReasoning: priced ? cost.breakdown.reasoning : null,
-    priceVersion: priced ? price.version : null,
-  };
-}
 
 /** `requests` as SQLite returns it. */
 export interface RequestDbRow {

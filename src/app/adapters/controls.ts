@@ -11,6 +11,8 @@ import {
   AgentRegistry,
   BreakerRegistry,
   BudgetLedger,
+  isBreakerFailure,
+  isBreakerFailureError,
   type AgentDefaults,
   type AgentInput,
   type BreakerSettings,
@@ -152,6 +154,10 @@ export class GatewayControls implements Controls {
       abandon: () => ticket.abandon(),
       interruption: () => ticket.standing() ?? undefined,
     };
+  }
+
+  providerFailed(outcome: number | GatewayError): boolean {
+    return typeof outcome === 'number' ? isBreakerFailure(outcome) : isBreakerFailureError(outcome);
   }
 
   breaker(agent: string, provider: string): BreakerGate {

@@ -14,7 +14,7 @@ import { clientFormatFor, type ServerHandlers } from '../../server/gateway-serve
 import { sendError } from '../../server/render-error.js';
 import type { WritableStore } from '../../store/index.js';
 import type { InFlightRequests } from '../in-flight.js';
-import { refusalRecord } from '../refusal-record.js';
+import { refusalRecord } from '../../server/proxy-routes.js';
 import type { RunningConfig } from '../running-config.js';
 
 export interface ServerHandlerDeps {

@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
+import type { RequestContext } from '../context.js';
 
 export const DEFAULT_AGENT = 'default';
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -59,4 +60,10 @@ export function identify(pathAgent: string | undefined, headers: IncomingHttpHea
     });
   }
   return { agent: DEFAULT_AGENT, via: 'default', clientKey };
+}
+
+/** The step: who is calling. Every answer names the agent it was counted under. */
+export function identifyCaller(ctx: RequestContext): void {
+  ctx.identity = identify(ctx.endpoint.pathAgent, ctx.req.headers, ctx.settings);
+  ctx.res.setHeader('x-ai-gateway-agent', ctx.identity.agent);
 }

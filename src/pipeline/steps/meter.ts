@@ -7,6 +7,7 @@
 import { ZERO_USAGE, type Usage, type UsageGaps } from '../../core/usage.js';
 import type { AssistantPart, CanonicalStreamEvent, CanonicalResponse } from '../../wire/canonical.js';
 import { reportedPart } from '../../wire/shared/usage.js';
+import type { RequestContext } from '../context.js';
 
 export interface MeteredUsage {
   usage: Usage;
@@ -122,6 +123,23 @@ export class UsageMeter {
       else if (key !== 'reasoning') this.sawInput = true;
     }
   }
+}
+
+/** What the call used, estimated where the provider did not say; computed once per request. */
+export function meterUsage(ctx: RequestContext): Promise<MeteredUsage> {
+  const estimator = ctx.deps.meter;
+  return ctx.meter.result((text) => estimator.estimateTokens(text), () => ctx.bodyText);
+}
+
+/**
+ * The step: whatever went wrong, a call a provider answered is metered (spend already incurred is never
+ * dropped). Side calls meter their own answers and leave this alone.
+ */
+export async function meter(ctx: RequestContext): Promise<void> {
+  const attempt = ctx.attempt;
+  if (attempt === undefined) return;
+  ctx.metered ??= await meterUsage(ctx);
+  if (ctx.meter.rejected.length > 0) ctx.warnUsage(attempt.target.provider.spec.name, ctx.meter.rejected);
 }
 
 function textOf(part: AssistantPart): string {

@@ -1,6 +1,7 @@
 /** Reads a request body up to a byte limit; over the limit is a 413, never a buffered giant. */
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
+import type { RequestContext } from '../context.js';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   checkContentType(req.headers['content-type']);
@@ -19,6 +20,15 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     chunks.push(buf);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/** The step: the body, read within the gateway's limit and parsed as JSON. */
+export async function readJson(ctx: RequestContext): Promise<void> {
+  const body = await readBody(ctx.req, ctx.settings.maxBodyBytes);
+  ctx.body = body;
+  ctx.bytesIn = body.length;
+  ctx.bodyText = body.toString('utf8');
+  ctx.json = parseJsonBody(body);
 }
 
 /**

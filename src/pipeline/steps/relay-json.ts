@@ -6,8 +6,13 @@ import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { CanonicalResponse } from '../../wire/canonical.js';
 import type { WireFormat } from '../../wire/codec.js';
-import { codecFor, restoreToolNamesInResponse, type ClientToolName } from '../../wire/index.js';
+import { codecFor, responseOutput, responsesId, restoreToolNamesInResponse, type ClientToolName } from '../../wire/index.js';
 import { transportError } from '../../providers/http-upstream.js';
+import { costOf } from '../../metering/index.js';
+import type { RequestContext } from '../context.js';
+import { meterUsage } from './meter.js';
+import { saveState } from './responses-state.js';
+import { restorerFor, sentRequest } from './translate.js';
 
 export interface JsonRelayResult {
   bodyText: string;
@@ -65,4 +70,35 @@ export function translateJson(
   const restored = options.restore ? restoreToolNamesInResponse(response, options.restore) : response;
   const encoded = codecFor(clientFormat).encodeResponse(restored, { model: clientModel });
   return { bodyText: JSON.stringify(encoded), response, clientResponse: restored };
+}
+
+/** The step for a whole answer: read, translated for the client, metered, and sent with its cost in a header. */
+export async function relayJson(ctx: RequestContext): Promise<void> {
+  const { target, response } = ctx.attempt!;
+  const request = ctx.request!;
+  const name = target.provider.spec.name;
+  const upstreamFormat = ctx.upstreamFormat as WireFormat;
+  const clientFormat = ctx.endpoint.wire;
+  const text = await readUpstreamText(response, ctx.settings.maxResponseBytes, name);
+  const out = translateJson(text, upstreamFormat, clientFormat, request.model, name, {
+    created: Math.floor(ctx.deps.clock.now() / 1000),
+    restore: restorerFor(request, upstreamFormat, clientFormat),
+  });
+  ctx.meter.observeResponse(out.response);
+  // A Responses client may refer to a translated answer later: its items are kept as they are sent.
+  if (clientFormat === 'openai-responses' && upstreamFormat !== clientFormat) {
+    const id = responsesId(out.clientResponse.id);
+    const items = responseOutput(out.clientResponse.content, id).map((o) => ({ id: String(o.item['id']), parts: o.parts }));
+    saveState(ctx.deps.responses, ctx.agent, sentRequest(ctx), id, items);
+  }
+  ctx.attempt!.breaker.success();
+  // An answer without usable usage is estimated before it goes out, so its header states what is billed.
+  ctx.metered = await meterUsage(ctx);
+  const headers = ctx.headers;
+  const cost = ctx.price ? costOf(ctx.metered.usage, ctx.price) : undefined;
+  if (cost) headers['x-ai-gateway-cost-usd'] = cost.totalUsd.toFixed(6);
+  ctx.status = 200;
+  ctx.bytesOut = Buffer.byteLength(out.bodyText);
+  ctx.res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': ctx.bytesOut });
+  ctx.res.end(out.bodyText);
 }

@@ -11,13 +11,22 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
-import type { StreamEncoderOptions, WireFormat } from '../../wire/codec.js';
-import { codecFor, createStreamTranslator } from '../../wire/index.js';
+import type { SseEvent, StreamEncoderOptions, WireCodec, WireFormat } from '../../wire/codec.js';
+import { codecFor, createStreamTranslator, responsesId, restoreToolNameInEvent } from '../../wire/index.js';
 import type { CanonicalStreamEvent } from '../../wire/canonical.js';
 import { createSseFramer, createSseReader } from '../../wire/sse.js';
 import { isMalformedUpstream } from '../../wire/shared/malformed.js';
 import { transportError } from '../../providers/http-upstream.js';
+import type { RequestContext } from '../context.js';
+import type { StoredItem } from '../ports.js';
+import { BYTES_PER_TOKEN_ESTIMATE, inputBoundFor } from './admit.js';
+import { countFailure } from './forward.js';
 import type { UsageMeter } from './meter.js';
+import { saveState } from './responses-state.js';
+import { requestBytes } from './route.js';
+import { StreamGuard } from './stream-guard.js';
+import type { TokenCounter } from '../../metering/index.js';
+import { restorerFor, sentRequest } from './translate.js';
 
 export interface StreamRelayOptions {
   res: ServerResponse;
@@ -56,125 +65,224 @@ export interface StreamRelayResult {
 const CR = 0x0d;
 const LF = '\n';
 
-export async function relayStream(o: StreamRelayOptions): Promise<StreamRelayResult> {
-  const translating = o.providerFormat !== o.clientFormat;
-  const clientCodec = codecFor(o.clientFormat);
-  let upstreamError: GatewayError | undefined;
-  let malformed: GatewayError | undefined;
-  let terminal = false;
-  let sawContent = false;
-  let bytesOut = 0;
-  const observe = (part: CanonicalStreamEvent): void => {
-    if (part.type !== 'error' && part.type !== 'start') sawContent = true;
-    o.meter.observe(part);
-    if (part.type === 'finish') terminal = true;
-    if (part.type === 'error') {
-      terminal = true;
-      upstreamError = part.error;
-      if (isMalformedUpstream(part.error)) malformed = part.error;
-    }
-  };
+export function relayStream(o: StreamRelayOptions): Promise<StreamRelayResult> {
+  return new StreamRelay(o).run();
+}
 
-  // Translating: decode → canonical → encode. Same format: whole frames as they came, each read by a tee decoder.
-  const translator = translating
-    ? createStreamTranslator(codecFor(o.providerFormat), clientCodec, {
-        ...o.encoder,
-        observe,
-        ...(o.map ? { map: o.map } : {}),
-        ...(o.estimatedInputTokens !== undefined ? { estimatedInputTokens: o.estimatedInputTokens } : {}),
-      })
-    : undefined;
-  const decoder = translating ? undefined : codecFor(o.providerFormat).createStreamDecoder();
-  const framer = translating ? undefined : createSseFramer();
-  let usageOnly = false;
-  const reader = translating
-    ? undefined
-    : createSseReader((ev) => {
-        for (const part of decoder!.push(ev)) observe(part);
-        if (o.stripUsageChunk) usageOnly = isUsageOnlyChunk(ev.data);
-      });
-  /** The frames of one chunk that may go out: everything before a frame that does not parse, minus a stripped usage chunk. */
-  const relayable = (frames: Buffer[]): Buffer[] => {
-    const out: Buffer[] = [];
-    for (const frame of frames) {
-      usageOnly = false;
-      reader!.feed(frame);
-      // A frame ended by a lone CR is whole (the framer saw what followed); the reader would wait for an LF.
-      if (frame[frame.length - 1] === CR) reader!.feed(LF);
-      if (malformed) break;
-      if (!usageOnly) out.push(frame);
-    }
-    return out;
-  };
-  const send = (out: string | Uint8Array): boolean => {
-    bytesOut += typeof out === 'string' ? Buffer.byteLength(out) : out.byteLength;
-    return o.res.write(out);
-  };
+/** One stream's relay: its decoders and what it has seen so far, in one object rather than a closure per callback. */
+class StreamRelay {
+  private readonly clientCodec: WireCodec;
+  private readonly translator: ReturnType<typeof createStreamTranslator> | undefined;
+  private readonly decoder: ReturnType<WireCodec['createStreamDecoder']> | undefined;
+  private readonly framer: ReturnType<typeof createSseFramer> | undefined;
+  private readonly reader: ReturnType<typeof createSseReader> | undefined;
+  private upstreamError: GatewayError | undefined;
+  private malformed: GatewayError | undefined;
+  private terminal = false;
+  private sawContent = false;
+  private usageOnly = false;
+  private started = false;
+  private failedBeforeStart = false;
+  private bytesOut = 0;
+  private pending = '';
 
-  let pending = '';
-  let failure: GatewayError | undefined;
-  let started = false;
-  try {
-    for await (const chunk of o.upstream.body as AsyncIterable<Uint8Array>) {
-      let out: string | Uint8Array;
-      if (translator) out = translator.feed(chunk);
-      else {
-        const frames = relayable(framer!.push(chunk));
-        out = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
-      }
-      if (!started && upstreamError !== undefined && !sawContent) {
-        o.upstream.body.destroy();
-        return { error: upstreamError, clientClosed: false, failedBeforeStart: true, bytesOut: 0 };
-      }
-      if (!started && out.length > 0) {
-        o.begin();
-        started = true;
-      }
-      const writable = out.length > 0 ? send(out) : true;
-      if (malformed) {
-        failure = malformed;
-        break;
-      }
-      const cut = o.check();
-      if (cut) {
-        failure = cut;
-        break;
-      }
-      if (!writable) await waitForDrain(o.res, o.upstream.body, o.signal);
-    }
-    if (!failure) {
-      if (translator) pending += translator.end();
-      else {
-        // A last frame without its blank line: the provider's bytes all the same.
-        const rest = relayable([framer!.rest()].filter((b) => b.length > 0));
-        reader!.end();
-        for (const part of decoder!.end()) observe(part);
-        if (malformed) failure = malformed;
-        else {
-          for (const frame of rest) {
-            if (!started) {
-              o.begin();
-              started = true;
-            }
-            send(frame);
-          }
-          if (!terminal) failure = new GatewayError('upstream_unreachable', `provider ${o.providerName} closed the stream before it finished`, { code: 'stream_incomplete' });
-        }
-      }
-    }
-  } catch (err) {
-    if (o.signal.aborted) return { error: undefined, clientClosed: true, failedBeforeStart: false, bytesOut };
-    const mapped = transportError(err, o.providerName);
-    failure = mapped instanceof GatewayError ? mapped : new GatewayError('upstream_unreachable', `provider ${o.providerName} stream failed`, { cause: err });
+  constructor(private readonly o: StreamRelayOptions) {
+    const translating = o.providerFormat !== o.clientFormat;
+    this.clientCodec = codecFor(o.clientFormat);
+    // Translating: decode → canonical → encode. Same format: whole frames as they came, each read by a tee decoder.
+    this.translator = translating
+      ? createStreamTranslator(codecFor(o.providerFormat), this.clientCodec, {
+          ...o.encoder,
+          observe: this.observe,
+          ...(o.map ? { map: o.map } : {}),
+          ...(o.estimatedInputTokens !== undefined ? { estimatedInputTokens: o.estimatedInputTokens } : {}),
+        })
+      : undefined;
+    this.decoder = translating ? undefined : codecFor(o.providerFormat).createStreamDecoder();
+    this.framer = translating ? undefined : createSseFramer();
+    this.reader = translating ? undefined : createSseReader(this.onEvent);
   }
 
-  // Leaving the loop early has closed the upstream: a cut stream stops costing now.
-  if (failure) pending += translator ? translator.fail(failure) : (decoder!.failPassthrough?.(failure) ?? clientCodec.createStreamEncoder(o.encoder).fail(failure));
-  if (!started) o.begin();
-  if (pending.length > 0 && !o.res.destroyed) send(pending);
-  o.res.end();
-  return { error: failure ?? upstreamError, clientClosed: false, failedBeforeStart: false, bytesOut };
+  async run(): Promise<StreamRelayResult> {
+    let failure: GatewayError | undefined;
+    try {
+      failure = await this.pump();
+      if (this.failedBeforeStart) return { error: this.upstreamError, clientClosed: false, failedBeforeStart: true, bytesOut: 0 };
+      failure ??= this.finish();
+    } catch (err) {
+      if (this.o.signal.aborted) return { error: undefined, clientClosed: true, failedBeforeStart: false, bytesOut: this.bytesOut };
+      const mapped = transportError(err, this.o.providerName);
+      failure = mapped instanceof GatewayError ? mapped : new GatewayError('upstream_unreachable', `provider ${this.o.providerName} stream failed`, { cause: err });
+    }
+    return this.close(failure);
+  }
+
+  /** Upstream chunks out to the client as they come; returns why it stopped early, if it did. */
+  private async pump(): Promise<GatewayError | undefined> {
+    const o = this.o;
+    for await (const chunk of o.upstream.body as AsyncIterable<Uint8Array>) {
+      let out: string | Uint8Array;
+      if (this.translator) out = this.translator.feed(chunk);
+      else {
+        const frames = this.relayable(this.framer!.push(chunk));
+        out = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+      }
+      if (!this.started && this.upstreamError !== undefined && !this.sawContent) {
+        o.upstream.body.destroy();
+        this.failedBeforeStart = true;
+        return undefined;
+      }
+      if (!this.started && out.length > 0) this.start();
+      const writable = out.length > 0 ? this.send(out) : true;
+      if (this.malformed) return this.malformed;
+      const cut = o.check();
+      if (cut) return cut;
+      if (!writable) await waitForDrain(o.res, o.upstream.body, o.signal);
+    }
+    return undefined;
+  }
+
+  /** The upstream ended: what is left goes out, and a stream without its terminal event is incomplete. */
+  private finish(): GatewayError | undefined {
+    if (this.translator) {
+      this.pending += this.translator.end();
+      return undefined;
+    }
+    // A last frame without its blank line: the provider's bytes all the same.
+    const rest = this.relayable([this.framer!.rest()].filter((b) => b.length > 0));
+    this.reader!.end();
+    for (const part of this.decoder!.end()) this.observe(part);
+    if (this.malformed) return this.malformed;
+    for (const frame of rest) {
+      if (!this.started) this.start();
+      this.send(frame);
+    }
+    if (this.terminal) return undefined;
+    return new GatewayError('upstream_unreachable', `provider ${this.o.providerName} closed the stream before it finished`, { code: 'stream_incomplete' });
+  }
+
+  private close(failure: GatewayError | undefined): StreamRelayResult {
+    const o = this.o;
+    // Leaving the loop early has closed the upstream: a cut stream stops costing now.
+    if (failure) {
+      this.pending += this.translator
+        ? this.translator.fail(failure)
+        : (this.decoder!.failPassthrough?.(failure) ?? this.clientCodec.createStreamEncoder(o.encoder).fail(failure));
+    }
+    if (!this.started) o.begin();
+    if (this.pending.length > 0 && !o.res.destroyed) this.send(this.pending);
+    o.res.end();
+    return { error: failure ?? this.upstreamError, clientClosed: false, failedBeforeStart: false, bytesOut: this.bytesOut };
+  }
+
+  private readonly observe = (part: CanonicalStreamEvent): void => {
+    if (part.type !== 'error' && part.type !== 'start') this.sawContent = true;
+    this.o.meter.observe(part);
+    if (part.type === 'finish') this.terminal = true;
+    if (part.type === 'error') {
+      this.terminal = true;
+      this.upstreamError = part.error;
+      if (isMalformedUpstream(part.error)) this.malformed = part.error;
+    }
+  };
+
+  private readonly onEvent = (ev: SseEvent): void => {
+    for (const part of this.decoder!.push(ev)) this.observe(part);
+    if (this.o.stripUsageChunk) this.usageOnly = isUsageOnlyChunk(ev.data);
+  };
+
+  /** The frames of one chunk that may go out: everything before a frame that does not parse, minus a stripped usage chunk. */
+  private relayable(frames: Buffer[]): Buffer[] {
+    const out: Buffer[] = [];
+    for (const frame of frames) {
+      this.usageOnly = false;
+      this.reader!.feed(frame);
+      // A frame ended by a lone CR is whole (the framer saw what followed); the reader would wait for an LF.
+      if (frame[frame.length - 1] === CR) this.reader!.feed(LF);
+      if (this.malformed) break;
+      if (!this.usageOnly) out.push(frame);
+    }
+    return out;
+  }
+
+  private start(): void {
+    this.o.begin();
+    this.started = true;
+  }
+
+  private send(out: string | Uint8Array): boolean {
+    this.bytesOut += typeof out === 'string' ? Buffer.byteLength(out) : out.byteLength;
+    return this.o.res.write(out);
+  }
 }
+
+/** The step for a streamed answer: relayed chunk by chunk under the stream guard, the breaker told how it went. */
+export async function relayStreamed(ctx: RequestContext): Promise<void> {
+  const attempt = ctx.attempt!;
+  const keep = ctx.endpoint.wire === 'openai-responses' && ctx.upstreamFormat !== ctx.endpoint.wire;
+  const items: StoredItem[] = [];
+  const result = await relayStream(await streamOptions(ctx, keep ? items : undefined));
+  if (result.failedBeforeStart && result.error) {
+    // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
+    countFailure(ctx, result.error);
+    throw result.error;
+  }
+  const { clientClosed, error } = result;
+  ctx.clientClosed = clientClosed;
+  ctx.error = error;
+  ctx.bytesOut = result.bytesOut;
+  if (keep && !clientClosed && error === undefined) saveState(ctx.deps.responses, ctx.agent, sentRequest(ctx), responsesId(ctx.endpoint.requestId), items);
+  ctx.status = clientClosed ? 499 : error ? error.status : 200;
+  // The gateway's own cut-offs (budget, pause) say nothing about the provider's health.
+  if (error && error.kind !== 'budget_exceeded' && error.kind !== 'agent_paused') countFailure(ctx, error);
+  else if (!clientClosed) attempt.breaker.success();
+  else attempt.breaker.abandon();
+}
+
+/** Never called: a guard whose request holds no limited dollars does not count tokens. */
+const noCounter: TokenCounter = () => 0;
+
+async function streamOptions(ctx: RequestContext, items: StoredItem[] | undefined): Promise<StreamRelayOptions> {
+  const { target, response } = ctx.attempt!;
+  const request = ctx.request!;
+  const upstreamFormat = ctx.upstreamFormat as WireFormat;
+  const clientFormat = ctx.endpoint.wire;
+  const translating = upstreamFormat !== clientFormat;
+  const restore = restorerFor(request, upstreamFormat, clientFormat);
+  const guard = new StreamGuard({
+    admission: ctx.admission!,
+    price: ctx.price,
+    inputTokens: inputBoundFor(request, requestBytes(ctx), target, upstreamFormat),
+    outputTokens: ctx.hold!.outputTokens,
+    count: ctx.counter ? await ctx.counter : noCounter,
+    model: request.model,
+  });
+  const meter = ctx.meter;
+  return {
+    res: ctx.res,
+    upstream: response,
+    providerName: target.provider.spec.name,
+    providerFormat: upstreamFormat,
+    clientFormat,
+    stripUsageChunk: ctx.upstreamBody?.stripUsageChunk ?? false,
+    encoder: {
+      model: request.model,
+      id: ctx.endpoint.requestId,
+      created: Math.floor(ctx.deps.clock.now() / 1000),
+      includeUsage: request.includeUsage,
+      ...(items ? { onOutputItem: (id: string, parts: StoredItem['parts']) => items.push({ id, parts }) } : {}),
+    },
+    meter,
+    signal: ctx.abort.signal,
+    check: () => guard.check(meter),
+    map: restore ? (event) => restoreToolNameInEvent(event, restore) : undefined,
+    // OpenAI upstreams report input only at the end; Anthropic clients expect it in message_start.
+    estimatedInputTokens: translating ? Math.ceil(ctx.bodyText.length / BYTES_PER_TOKEN_ESTIMATE) : undefined,
+    begin: () => ctx.res.writeHead(200, { ...ctx.headers, ...STREAM_HEADERS }),
+  };
+}
+
+const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
 /**
  * Waits until the client can take more. Gives up when the client leaves (the signal) or when the upstream is cut

@@ -3,10 +3,12 @@
  * must (model alias, forcing OpenAI stream usage, fitting it to the model); byte for byte when none applies.
  * Other format: decode → canonical → encode. Either way the body is then fitted to what the target model accepts.
  */
+import { GatewayError } from '../../core/errors.js';
 import type { CanonicalRequest } from '../../wire/canonical.js';
-import { codecFor } from '../../wire/index.js';
+import { ANTHROPIC_TOOL_NAME_MAX, codecFor, OPENAI_TOOL_NAME_MAX, toolNameRestorer, type ClientToolName } from '../../wire/index.js';
 import type { WireFormat } from '../../wire/codec.js';
 import { upstreamFormatFor } from '../../providers/provider.js';
+import type { RequestContext } from '../context.js';
 import type { RouteTarget } from '../ports.js';
 import { fitToModel } from './fit-to-model.js';
 
@@ -18,6 +20,19 @@ export interface UpstreamBody {
   adjusted: string[];
   /** We asked an OpenAI upstream for stream usage the client did not ask for: strip that chunk again. */
   stripUsageChunk: boolean;
+}
+
+/** The step: the client's body read into the canonical form by its format's codec. */
+export function decode(ctx: RequestContext): void {
+  const request = codecFor(ctx.endpoint.wire).decodeRequest(ctx.json);
+  ctx.request = request;
+  ctx.model = request.model;
+  ctx.stream = request.stream;
+}
+
+/** Whether a request in the client's format is translated for this target (false: it goes as it came). */
+export function translates(target: RouteTarget, clientFormat: WireFormat): boolean {
+  return upstreamFormatFor(target.provider, clientFormat) !== clientFormat;
 }
 
 export function buildUpstreamBody(
@@ -48,6 +63,27 @@ export function buildUpstreamBody(
   const { body, adjusted } = fitToModel(encoded.body, upstreamFormat, target.capabilities);
   if (needsUsage) body.stream_options = { ...asObject(body.stream_options), include_usage: true };
   return { text: JSON.stringify(body), dropped: encoded.dropped, adjusted, stripUsageChunk: false };
+}
+
+/** What translation dropped and fitting changed, told to the client in headers on every answer from here on. */
+export function noteChanges(ctx: RequestContext): void {
+  const body = ctx.upstreamBody;
+  if (body === undefined) return;
+  if (body.dropped.length > 0) ctx.headers['x-ai-gateway-dropped'] = body.dropped.join(',');
+  if (body.adjusted.length > 0) ctx.headers['x-ai-gateway-adjusted'] = body.adjusted.join(',');
+}
+
+/** The request as translated, references resolved: what a stored answer follows on from. */
+export function sentRequest(ctx: RequestContext): CanonicalRequest {
+  const state = ctx.state;
+  const translating = ctx.upstreamFormat !== ctx.endpoint.wire;
+  return translating && state !== undefined && !(state instanceof GatewayError) ? state.request : ctx.request!;
+}
+
+/** Tool names the upstream format had to flatten or shorten are given back to the client as it declared them. */
+export function restorerFor(request: CanonicalRequest, upstreamFormat: WireFormat, clientFormat: WireFormat): ((name: string) => ClientToolName) | undefined {
+  if (upstreamFormat === clientFormat || request.tools.length === 0) return undefined;
+  return toolNameRestorer(request, upstreamFormat === 'anthropic-messages' ? ANTHROPIC_TOOL_NAME_MAX : OPENAI_TOOL_NAME_MAX);
 }
 
 /** The upstream endpoint for a chat-style request in a given format. */

@@ -13,7 +13,7 @@ import { BudgetLedger } from '../../../src/control/budget-ledger.js';
 import type { AdmissionTicket } from '../../../src/control/registry-types.js';
 import { GatewayControls } from '../../../src/app/adapters/controls.js';
 import { parseConfigText } from '../../../src/config/index.js';
-import { settleRequest } from '../../../src/pipeline/settle.js';
+import { settleRequest } from '../../../src/pipeline/steps/settle.js';
 import type { Admission } from '../../../src/pipeline/ports.js';
 import { priceFromOverride } from '../../../src/metering/index.js';
 import { FakeClock } from '../../helpers/clock.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ZERO_USAGE } from '../../../src/core/usage.js';
 import { PriceTable, costOf } from '../../../src/metering/index.js';
-import { meteredColumns } from '../../../src/store/index.js';
+import { meteredColumns } from '../../../src/pipeline/steps/record.js';
 
 describe('meteredColumns', () => {
   const usage = { ...ZERO_USAGE, inputUncached: 1000, cacheRead: 2000, cacheWrite5m: 500, cacheWrite1h: 100, output: 300, reasoning: 120 };

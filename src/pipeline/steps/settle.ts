@@ -1,16 +1,14 @@
 /**
- * The end of every proxied request, chat or pass-through: the budget hold is settled with what the call cost
+ * The end of every proxied request, chat or side call: the budget hold is settled with what the call cost
  * (or released when the provider was never called), and the audit row is built and recorded. One place, so
  * every path the gateway forwards bills and records alike.
  */
-import { totalInput, ZERO_USAGE } from '../core/usage.js';
-import { costOf, type Cost, type ModelPrice } from '../metering/index.js';
-import { meteredColumns, type RequestRow } from '../store/rows.js';
-import type { Admission, Recorder } from './ports.js';
-import type { MeteredUsage } from './steps/meter.js';
-
-/** Everything in an audit row but its token, cost and estimate columns, which come from the metering. */
-export type RowFacts = Omit<RequestRow, keyof ReturnType<typeof meteredColumns> | 'estimated'>;
+import { totalInput, ZERO_USAGE } from '../../core/usage.js';
+import { costOf, type Cost, type ModelPrice } from '../../metering/index.js';
+import type { RequestContext } from '../context.js';
+import type { Admission, Recorder } from '../ports.js';
+import type { MeteredUsage } from './meter.js';
+import { completeRow, rowFacts, type RowFacts } from './record.js';
 
 export interface RequestOutcome {
   admission: Admission | undefined;
@@ -26,6 +24,20 @@ export interface RequestOutcome {
   streamEvents?: number;
 }
 
+/** The step: settles the request from its context and records its row. */
+export function settle(ctx: RequestContext): void {
+  const row = rowFacts(ctx);
+  settleRequest(ctx.deps.recorder, {
+    admission: ctx.admission,
+    upstreamCalled: ctx.upstreamCalled,
+    ok: row.status < 400 || row.errorCode === 'client_closed',
+    metered: ctx.metered,
+    price: ctx.price,
+    streamEvents: ctx.meter.events,
+    row,
+  });
+}
+
 /** Settles the hold exactly once and records the row, even when settling throws. Returns the cost billed. */
 export function settleRequest(recorder: Recorder, o: RequestOutcome): Cost | undefined {
   const usage = o.metered?.usage ?? { ...ZERO_USAGE };
@@ -39,8 +51,7 @@ export function settleRequest(recorder: Recorder, o: RequestOutcome): Cost | und
   } finally {
     // The same rule as the counters above, so totals rebuilt from the audit agree with them.
     const isCall = o.admission !== undefined && (o.upstreamCalled || !o.ok);
-    const row: RequestRow = { ...o.row, ...meteredColumns(usage, cost, o.price), estimated: o.metered?.estimated ?? false, isCall };
-    recorder.record({ row, usage, streamEvents: o.streamEvents ?? 0 });
+    recorder.record({ row: completeRow(o.row, usage, cost, o.price, o.metered?.estimated ?? false, isCall), usage, streamEvents: o.streamEvents ?? 0 });
   }
   return cost;
 }
