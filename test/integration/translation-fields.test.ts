@@ -66,6 +66,20 @@ describe('lenient gateway (strict_translation: false)', () => {
     expect((await rig.rowOf(agent))['dropped']).toBe(dropped.join(','));
   });
 
+  it('a dropped tool whose client-chosen name holds a newline or non-ASCII is named in a header-safe form, not a 500', async () => {
+    const agent = `fd-${++seq}`;
+    const name = 'data: [DONE]\n\nü';
+    const response = await fetch(`${rig.anthropicClient(agent).baseURL}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-client-key', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 64, messages: user, tools: [{ type: 'web_search_20250305', name }] }),
+    });
+    expect(response.status).toBe(200);
+    const header = response.headers.get('x-ai-gateway-dropped');
+    expect(header).toBe('tools[data: [DONE]%0A%0A%C3%BC]');
+    expect((await rig.rowOf(agent))['dropped']).toBe(`tools[${name}]`);
+  });
+
   it('same-format traffic drops nothing: no header, dropped column null', async () => {
     const agent = `fd-${++seq}`;
     const { response } = await rig

@@ -69,8 +69,27 @@ export function buildUpstreamBody(
 export function noteChanges(ctx: RequestContext): void {
   const body = ctx.upstreamBody;
   if (body === undefined) return;
-  if (body.dropped.length > 0) ctx.headers['x-ai-gateway-dropped'] = body.dropped.join(',');
-  if (body.adjusted.length > 0) ctx.headers['x-ai-gateway-adjusted'] = body.adjusted.join(',');
+  if (body.dropped.length > 0) ctx.headers['x-ai-gateway-dropped'] = headerSafe(body.dropped.join(','));
+  if (body.adjusted.length > 0) ctx.headers['x-ai-gateway-adjusted'] = headerSafe(body.adjusted.join(','));
+}
+
+/**
+ * Dropped names can be the client's own (a tool's name), and a header value may hold only visible ASCII: anything
+ * else (a newline would make Node refuse the whole answer) is percent-encoded. The audit row keeps the names as sent.
+ */
+export function headerSafe(value: string): string {
+  let safe = true;
+  for (let i = 0; i < value.length && safe; i++) {
+    const code = value.charCodeAt(i);
+    safe = code >= 0x20 && code <= 0x7e && code !== 0x25;
+  }
+  if (safe) return value;
+  let out = '';
+  for (const char of value) {
+    const code = char.charCodeAt(0);
+    out += code >= 0x20 && code <= 0x7e && code !== 0x25 ? char : encodeURIComponent(char);
+  }
+  return out;
 }
 
 /** The request as translated, references resolved: what a stored answer follows on from. */
