@@ -107,6 +107,28 @@ export default {
       'live/ is the dashboard state (snapshot types, live counters, recent rows, the control-event stream) shared by ' +
         'the dashboard, the management API, its client and the CLI; it must stay light enough for all of them to load.',
     ),
+    importsOnly(
+      'pipeline',
+      ['core', 'wire', 'metering', 'providers'],
+      'The pipeline composes pure parts (codecs, prices, provider adapters) and reaches everything stateful through ' +
+        'its ports; this allow-list is the same rule seen from the other side, so a new import has to be a decision.',
+    ),
+    importsOnly(
+      'server',
+      ['core', 'wire', 'pipeline', 'live'],
+      'The HTTP server and its route tables run the pipeline and read live state through interfaces; what backs ' +
+        'them (store, controls, config) is chosen in app/.',
+    ),
+    importsOnly(
+      'client',
+      ['core', 'live'],
+      'The management API client speaks HTTP and returns live types; the CLI and a remote dashboard load it alone.',
+    ),
+    importsOnly(
+      'state',
+      ['core', 'pipeline'],
+      'In-memory state behind a pipeline port: it implements the port, nothing more.',
+    ),
     {
       name: 'no-circular',
       comment:
