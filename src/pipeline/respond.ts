@@ -1,5 +1,5 @@
 /**
- * Writes a GatewayError as an HTTP response in the client's own wire format (contract §5), with the codec's
+ * Writes a GatewayError as an HTTP response in the client's own wire format (translation.md §9), with the codec's
  * pure rendering from wire/. Anything that is not a GatewayError is a bug: the client gets a generic 500 and the
  * details go to the log only. The server's own refusals use the same functions.
  */
