@@ -9,7 +9,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from './spawned-gateway.js';
+import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
 
 if (!hasBuiltCli) console.warn(`[reload stall] skipped: ${SKIP_REASON}`);
 

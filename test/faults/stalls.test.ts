@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../fakes/index.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { deferAfterEach, rawRequest } from '../integration/foundation-support.js';
+import { deferAfterEach, rawRequest } from '../integration/fakes-gateway.js';
 
 const defer = deferAfterEach();
 const MAX_GAP_MS = 250;

@@ -1,9 +1,12 @@
 /**
- * Starts a real gateway in this process for integration tests: a YAML config (with `${VAR}` from `env`),
- * a SQLite file in a fresh temp dir, port 0 on 127.0.0.1. `rows()` flushes the batched writer and reads
- * the audit table back through a separate read-only connection, as an operator would.
+ * The one way tests start a gateway. `startTestGateway` runs it in this process: a YAML config (with `${VAR}` from
+ * `env`), a SQLite file in a fresh temp dir, port 0 on 127.0.0.1; `rows()` flushes the batched writer and reads the
+ * audit table back through a separate read-only connection, as an operator would. `spawnGateway` runs the built CLI
+ * (`node bin/ai-gateway.js --no-tui`) as a child process, for tests that need real signals and a real process exit;
+ * its address comes from its "listening on" log line (it binds port 0).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,6 +15,7 @@ import { startGateway, checkPolicyCondition, type RunningGateway, type GatewayOp
 import { Logger } from '../../src/observe/logger.js';
 import { Redactor } from '../../src/observe/redact.js';
 import type { Clock } from '../../src/core/clock.js';
+import { BIN, ROOT } from './cli.js';
 
 export interface TestGateway {
   gateway: RunningGateway;
@@ -100,3 +104,57 @@ export async function agentRows(gw: TestGateway, agent: string, count = 1): Prom
   });
   return rows;
 }
+
+export const hasBuiltCli = existsSync(join(ROOT, 'dist/cli/main.js'));
+export const SKIP_REASON = 'dist/cli/main.js is missing: run `npm run build` first (`npm test` builds before running)';
+
+export interface SpawnedGateway {
+  child: ChildProcess;
+  url: string;
+  /** Everything written to stderr so far (log lines). */
+  stderr(): string;
+  /** Resolves with the exit code (or the signal) once the process is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+export async function spawnGateway(args: { cwd: string; config: string; db: string; env?: Record<string, string> }): Promise<SpawnedGateway> {
+  const child = spawn(process.execPath, [BIN, '--no-tui', '-c', args.config, '--db', args.db, '-p', '0', '--log-format', 'json'], {
+    cwd: args.cwd,
+    env: { ...process.env, ...args.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+  });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start within 15 s:\n${err}\n${out}`)), 15_000);
+    const look = (): void => {
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(err + out);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]!);
+      }
+    };
+    child.stderr!.on('data', look);
+    child.stdout!.on('data', look);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited (${code ?? signal}) before listening:\n${err}\n${out}`));
+    });
+  });
+  return {
+    child,
+    url,
+    stderr: () => err + out,
+    exited,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+

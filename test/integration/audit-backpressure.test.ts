@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { fakesYaml, postJson, rawRequest } from './foundation-support.js';
+import { fakesYaml, postJson, rawRequest } from './fakes-gateway.js';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;

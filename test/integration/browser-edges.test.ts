@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { networkInterfaces } from 'node:os';
-import { deferAfterEach, fakesYaml, rawRequest, shareFakesGateway, type FakesGateway } from './foundation-support.js';
+import { deferAfterEach, fakesYaml, rawRequest, shareFakesGateway, type FakesGateway } from './fakes-gateway.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import { eventually, startTestGateway } from '../helpers/gateway.js';
 

@@ -11,7 +11,7 @@ import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { BUILD_TIMEOUT_MS, ensureBuilt, runCli, runShell } from '../helpers/cli.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { FakeClock } from '../helpers/clock.js';
-import { closedPort } from './foundation-support.js';
+import { closedPort } from './fakes-gateway.js';
 
 const HOUR = 3_600_000;
 let skipReason: string | undefined;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI } from '../fakes/index.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { BIN, BUILD_TIMEOUT_MS, ROOT, cleanEnv, ensureBuilt, type CliRun } from '../helpers/cli.js';
-import { closedPort, fakesYaml, postJson } from './foundation-support.js';
+import { closedPort, fakesYaml, postJson } from './fakes-gateway.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 

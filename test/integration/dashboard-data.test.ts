@@ -14,7 +14,7 @@ import { exportRows } from '../../src/store/index.js';
 import type { AgentStatus, LogEntry, RequestDetail, UsageReport } from '../../src/live/snapshot.js';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { closedPort } from './foundation-support.js';
+import { closedPort } from './fakes-gateway.js';
 
 let fake: FakeUpstream;
 let gw: TestGateway | undefined;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
-import { hasBuiltCli, runCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../faults/spawned-gateway.js';
+import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
+import { runCli } from '../helpers/cli.js';
 
 if (!hasBuiltCli) console.warn(`database lock tests skipped: ${SKIP_REASON}`);
 
@@ -59,8 +60,8 @@ describe.skipIf(!hasBuiltCli)('one gateway per database file (built CLI)', () =>
     const first = await start(db);
     const ids = [await chat(first.url, 'a'), await chat(first.url, 'b'), await chat(first.url, 'a')];
 
-    const second = await runCli(['--no-tui', '-c', config, '--db', db, '-p', '0'], dir);
-    expect(second.code).toBe(2);
+    const second = await runCli(['--no-tui', '-c', config, '--db', db, '-p', '0'], { cwd: dir });
+    expect(second.status).toBe(2);
     expect(second.stderr).toContain(`another gateway is running on ${db}`);
     expect(second.stderr).toContain(`PID ${first.child.pid}`);
     expect(second.stderr).toContain(first.url);
@@ -70,8 +71,8 @@ describe.skipIf(!hasBuiltCli)('one gateway per database file (built CLI)', () =>
 
     // Rows are flushed within 50 ms; the export is a reader and needs no lock.
     await new Promise((r) => setTimeout(r, 300));
-    const exported = await runCli(['export', '--db', db, '--format', 'jsonl'], dir);
-    expect(exported.code).toBe(0);
+    const exported = await runCli(['export', '--db', db, '--format', 'jsonl'], { cwd: dir });
+    expect(exported.status).toBe(0);
     const exportedIds = exported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
     expect(exportedIds).toEqual(expect.arrayContaining(ids));
 

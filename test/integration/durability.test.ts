@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioDirective, startFakeOpenAI, type FakeUpstream, type Scenario } from '../fakes/index.js';
-import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../faults/spawned-gateway.js';
+import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
 
 if (!hasBuiltCli) console.warn(`durability tests skipped: ${SKIP_REASON}`);
 

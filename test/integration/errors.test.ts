@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FakeUpstream } from '../fakes/index.js';
 import { eventually, type TestGateway } from '../helpers/gateway.js';
-import { closedPort, postJson, shareFakesGateway, type RawResponse } from './foundation-support.js';
+import { closedPort, postJson, shareFakesGateway, type RawResponse } from './fakes-gateway.js';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { exportRows } from '../../src/store/export.js';
 import type { FakeUpstream } from '../fakes/index.js';
 import { eventually, type TestGateway } from '../helpers/gateway.js';
-import { fakesYaml, postJson, shareFakesGateway, sseFrames } from './foundation-support.js';
+import { fakesYaml, postJson, shareFakesGateway, sseFrames } from './fakes-gateway.js';
 import { bodyOf } from './translation-helpers.js';
 
 const CLAUDE_CODE_TEXT = readFileSync(new URL('../fixtures/agents/claude-code-sonnet-4-5.request.json', import.meta.url), 'utf8');

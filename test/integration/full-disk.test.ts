@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
-import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../faults/spawned-gateway.js';
+import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
 import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs.js';
 
 const skip = !hasBuiltCli ? SKIP_REASON : tmpfsUnavailable;

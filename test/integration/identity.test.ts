@@ -13,7 +13,7 @@ import {
   rawRequest,
   shareFakesGateway,
   type RawResponse,
-} from './foundation-support.js';
+} from './fakes-gateway.js';
 
 const RESEARCHER_KEY = 'vk-researcher-7f3a9c2e1d';
 const WRITER_KEY = 'vk-writer-55b1e0aa42';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { rawRequest } from './foundation-support.js';
+import { rawRequest } from './fakes-gateway.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BUILT = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));

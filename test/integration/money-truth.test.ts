@@ -13,7 +13,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream, type Scenario } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { estimateTokens } from '../../src/metering/index.js';
-import { deferAfterEach, postJson } from './foundation-support.js';
+import { deferAfterEach, postJson } from './fakes-gateway.js';
 
 const defer = deferAfterEach();
 

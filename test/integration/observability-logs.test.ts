@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { deferAfterEach } from './foundation-support.js';
+import { deferAfterEach } from './fakes-gateway.js';
 import { readConfig } from '../../src/config/index.js';
 import { checkPolicyCondition } from '../../src/app/gateway.js';
 import { Logger } from '../../src/observe/logger.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TEXT, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { deferAfterEach } from './foundation-support.js';
+import { deferAfterEach } from './fakes-gateway.js';
 import type { ControlRecord } from '../../src/store/index.js';
 
 interface Harness {

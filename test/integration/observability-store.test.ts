@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_USAGE, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/gateway.js';
-import { deferAfterEach } from './foundation-support.js';
+import { deferAfterEach } from './fakes-gateway.js';
 import { makeRow } from '../unit/store/helpers.js';
 import { parseConfigText } from '../../src/config/index.js';
 import { checkPolicyCondition } from '../../src/app/gateway.js';

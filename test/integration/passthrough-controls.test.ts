@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { deferAfterEach, postJson, rawRequest, type RawResponse } from './foundation-support.js';
+import { deferAfterEach, postJson, rawRequest, type RawResponse } from './fakes-gateway.js';
 
 const defer = deferAfterEach();
 

@@ -23,7 +23,7 @@ import {
   sseFrames,
   usdFromPico,
   type RawResponse,
-} from './foundation-support.js';
+} from './fakes-gateway.js';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream, type Scenario } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { deferAfterEach, postJson } from './foundation-support.js';
+import { deferAfterEach, postJson } from './fakes-gateway.js';
 
 const defer = deferAfterEach();
 

@@ -22,9 +22,8 @@ import { Redactor } from '../../src/observe/redact.js';
 import { App } from '../../src/tui/app.js';
 import { createDashboardStore } from '../../src/tui/dashboard-store.js';
 import { startFakeAnthropic, startFakeOpenAI, scenarioDirective, type FakeUpstream, type Scenario } from '../fakes/index.js';
-import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { eventually, hasBuiltCli, spawnGateway, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { send, type RawResponse } from '../faults/bed.js';
-import { hasBuiltCli, spawnGateway } from '../faults/spawned-gateway.js';
 
 const tag = randomBytes(6).toString('hex');
 const SECRETS = {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { deferAfterEach, frameData, postJson, sseFrames } from './foundation-support.js';
+import { deferAfterEach, frameData, postJson, sseFrames } from './fakes-gateway.js';
 
 const defer = deferAfterEach();
 const HTML = 'data: <html><head><title>502 Bad Gateway</title>';

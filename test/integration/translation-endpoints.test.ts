@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { DEFAULT_TEXT } from '../fakes/index.js';
 import { estimateAnthropicInputTokens } from '../fakes/anthropic-render.js';
 import type { JsonObject } from '../fakes/index.js';
-import { ANTHROPIC_PROVIDER_KEY, rawRequest } from './foundation-support.js';
+import { ANTHROPIC_PROVIDER_KEY, rawRequest } from './fakes-gateway.js';
 import { bodyOf, messagesOf, rejectionOf, shareTranslationRig, WEATHER_TOOL_PARAMS, type TranslationRig } from './translation-helpers.js';
 
 let rig: TranslationRig;

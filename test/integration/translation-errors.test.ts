@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as OpenAIErrors from 'openai';
 import * as AnthropicErrors from '@anthropic-ai/sdk';
 import { DEFAULT_TEXT } from '../fakes/index.js';
-import { rawRequest } from './foundation-support.js';
+import { rawRequest } from './fakes-gateway.js';
 import { rejectionOf, startTranslationRig, type TranslationRig } from './translation-helpers.js';
 
 let rig: TranslationRig;

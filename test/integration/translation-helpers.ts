@@ -10,7 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream, type RecordedRequest } from '../fakes/index.js';
 import { agentRows, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { ANTHROPIC_PROVIDER_KEY, OPENAI_PROVIDER_KEY } from './foundation-support.js';
+import { ANTHROPIC_PROVIDER_KEY, OPENAI_PROVIDER_KEY } from './fakes-gateway.js';
 
 export interface TranslationRig {
   openai: FakeUpstream;

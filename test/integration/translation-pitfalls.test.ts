@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { DEFAULT_TEXT } from '../fakes/index.js';
-import { rawRequest } from './foundation-support.js';
+import { rawRequest } from './fakes-gateway.js';
 import {
   bodyOf,
   chunk,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventually, type TestGateway } from '../helpers/gateway.js';
-import { postJson, rawRequest, shareFakesGateway, type RawResponse } from './foundation-support.js';
+import { postJson, rawRequest, shareFakesGateway, type RawResponse } from './fakes-gateway.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
