@@ -6,19 +6,18 @@
  */
 import { Box, Text, useApp, useStdout, useWindowSize } from 'ink';
 import { useMemo } from 'react';
-import type { DashboardActions, DashboardSnapshot } from '../live/snapshot.js';
+import type { DashboardActions } from '../live/snapshot.js';
 import { AgentDetail } from './agent-detail.js';
 import { BudgetEditor } from './budget-editor.js';
-import type { DashboardLayout } from './dashboard-layout.js';
 import { dashboardLayout } from './dashboard-layout.js';
 import type { DashboardStore } from './dashboard-store.js';
 import { Footer } from './footer.js';
 import { Header } from './header.js';
 import { HelpOverlay } from './help.js';
-import { MainBody } from './main-body.js';
+import { MainBody, type MainBodyProps } from './main-body.js';
 import { RequestDetailView } from './request-detail.js';
 import { createTheme, ThemeContext, useTheme } from './theme.js';
-import { type DerivedView, deriveView, type HistorySearch, INITIAL_UI, type UiState } from './ui-state.js';
+import { deriveView, INITIAL_UI, type UiState } from './ui-state.js';
 import { useAlertBell } from './use-alert-bell.js';
 import { useCurrentState } from './use-current-state.js';
 import { useDashboard } from './use-dashboard.js';
@@ -59,13 +58,7 @@ export function App(props: AppProps) {
   );
 }
 
-interface BodyProps {
-  snapshot: DashboardSnapshot;
-  now: number;
-  ui: UiState;
-  view: DerivedView;
-  layout: DashboardLayout;
-  history: HistorySearch | undefined;
+interface BodyProps extends MainBodyProps {
   detail: LoadedDetail | undefined;
   usage: ReturnType<typeof useUsageView>;
 }
