@@ -80,10 +80,13 @@ export function transportError(err: unknown, provider: string): GatewayError | u
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
     return new GatewayError('upstream_timeout', `provider ${provider} did not answer in time`, { cause: err, code: 'upstream_timeout' });
   }
-  const code = (err as { code?: string } | null)?.code;
-  const detail = code ?? (err instanceof Error ? err.message : 'connection failed');
-  return new GatewayError('upstream_unreachable', `provider ${provider} is unreachable (${detail})`, {
+  return new GatewayError('upstream_unreachable', `provider ${provider} is unreachable (${transportDetail(err)})`, {
     cause: err,
     code: 'upstream_unreachable',
   });
+}
+
+/** What a failed connection says in an error message: its system code (ECONNREFUSED…) or its message. */
+export function transportDetail(err: unknown): string {
+  return (err as { code?: string } | null)?.code ?? (err instanceof Error ? err.message : 'connection failed');
 }

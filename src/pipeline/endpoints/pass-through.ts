@@ -7,6 +7,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import type httpProxy from 'http-proxy-3';
 import { GatewayError } from '../../core/errors.js';
+import { transportDetail } from '../../providers/http-upstream.js';
 import type { ProviderAdapter } from '../../providers/provider.js';
 import { readOpenAIUsage } from '../../wire/openai-chat/index.js';
 import type { RequestContext } from '../context.js';
@@ -118,8 +119,7 @@ async function relayPassthrough(ctx: RequestContext): Promise<void> {
   await new Promise<void>((resolve) => {
     ctx.res.on('close', () => resolve());
     proxy.web(ctx.req, ctx.res, { target: base, buffer: input }, (err: unknown) => {
-      const detail = (err as NodeJS.ErrnoException | null)?.code ?? (err instanceof Error ? err.message : 'connection failed');
-      const mapped = new GatewayError('upstream_unreachable', `provider ${provider.spec.name} is unreachable (${detail})`);
+      const mapped = new GatewayError('upstream_unreachable', `provider ${provider.spec.name} is unreachable (${transportDetail(err)})`);
       ctx.error = mapped;
       ctx.status = mapped.status;
       sendError(ctx.res, mapped, ctx.endpoint.wire, ctx.endpoint.requestId);

@@ -1,6 +1,6 @@
 /** Reads a request body up to a byte limit; over the limit is a 413, never a buffered giant. */
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, messageOf } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -102,7 +102,6 @@ export function parseJsonBody(body: Buffer): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new GatewayError('invalid_request', `request body is not valid JSON: ${detail}`);
+    throw new GatewayError('invalid_request', `request body is not valid JSON: ${messageOf(err)}`);
   }
 }
