@@ -293,7 +293,7 @@ function normalizeProvider(
     error(
       'type',
       `provider "${name}" needs a type`,
-      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic or mock',
+      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic, gemini or mock',
     );
     return undefined;
   }

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { AnthropicProvider } from './anthropic/anthropic-provider.js';
+import { GeminiProvider } from './gemini/gemini-provider.js';
 import { createMockProvider, type MockBehaviour } from './mock/mock-provider.js';
 import { createOpenAIProvider } from './openai/openai-provider.js';
 import type { ProviderAdapter, ProviderSpec, ProviderType } from './provider.js';
@@ -21,6 +22,7 @@ export type ProviderFactory = (spec: ProviderSpec, context: ProviderContext) => 
 const FACTORIES: { readonly [T in ProviderType]: ProviderFactory } = {
   openai: (spec) => createOpenAIProvider(spec),
   anthropic: (spec) => new AnthropicProvider(spec),
+  gemini: (spec) => new GeminiProvider(spec),
   mock: (spec, context) => createMockProvider(spec, context.clock, context.mockBehaviour?.(spec.name)),
 };
 
