@@ -22,12 +22,16 @@ export function geminiParts(content: AssistantPart[]): (GeminiPart | JsonObject)
       case 'text':
         if (part.text !== '' || signature !== undefined) add({ text: part.text });
         break;
-      case 'thinking':
-        if (part.text === '' && part.signature !== undefined) {
+      case 'thinking': {
+        // An empty signature (an unsigned thinking block as an Anthropic client replays it) is no signature.
+        const sig = part.signature === '' ? undefined : part.signature;
+        if (part.text === '' && sig === undefined) break;
+        if (part.text === '' && sig !== undefined) {
           if (signature !== undefined) add({ text: '' });
-          signature = part.signature;
-        } else add({ text: part.text, thought: true, ...(part.signature === undefined ? {} : { thoughtSignature: part.signature }) });
+          signature = sig;
+        } else add({ text: part.text, thought: true, ...(sig === undefined ? {} : { thoughtSignature: sig }) });
         break;
+      }
       case 'tool-call':
         add({ functionCall: { id: part.id, name: part.name, args: part.input } });
         break;
