@@ -299,7 +299,7 @@ describe('other clients → Gemini fake', () => {
     gemini.queueScenarios({ kind: 'error', status: 429 });
     const err = await openaiClient(name).chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((err as OpenAI.RateLimitError).headers?.get('retry-after')).toBe('30');
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('30');
     expect(await rowOf(name)).toMatchObject({ status: 429, provider: 'gemini' });
   });
 });
