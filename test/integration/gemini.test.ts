@@ -21,7 +21,7 @@ let gw: TestGateway;
 let seq = 0;
 
 /** The provider entry the README shows, pointed at the fake. */
-export function geminiProviderYaml(baseUrl: string): string {
+function geminiProviderYaml(baseUrl: string): string {
   return `  gemini: { type: gemini, base_url: ${baseUrl}, api_key: ${GEMINI_PROVIDER_KEY} }`;
 }
 
