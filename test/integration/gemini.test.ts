@@ -13,6 +13,7 @@ import { agentRows, startTestGateway, type TestGateway } from '../helpers/gatewa
 import { ANTHROPIC_PROVIDER_KEY, OPENAI_PROVIDER_KEY } from './fakes-gateway.js';
 
 const GEMINI_PROVIDER_KEY = 'AIzaSy-provider-gemini-K3y';
+const VIRTUAL_KEY = 'vk-gemini-cli-bot-7h2';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
@@ -41,6 +42,8 @@ beforeAll(async () => {
       '  "gpt-*": fo',
       '  "claude-*": fa',
       '  "gemini-*": gemini',
+      'agents:',
+      `  cli-bot: { keys: [${VIRTUAL_KEY}] }`,
     ].join('\n'),
   });
 });
@@ -339,14 +342,49 @@ describe('Gemini client errors and side endpoints', () => {
     expect(openai.requests).toHaveLength(0);
   });
 
-  it('the client’s x-goog-api-key is a virtual key when listed, and never reaches the provider', async () => {
-    const res = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'client-own-key' },
-      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
-    });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { candidates: { content: { parts: { text: string }[] } }[] }).candidates[0]!.content.parts[0]!.text).toBe(DEFAULT_TEXT);
+  it('x-goog-api-key names the agent when it is a virtual key, and never reaches the provider', async () => {
+    const ai = new GoogleGenAI({ apiKey: VIRTUAL_KEY, httpOptions: { baseUrl: gw.url, apiVersion: 'v1beta' } });
+    const res = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' });
+    expect(res.text).toBe(DEFAULT_TEXT);
     expect(gemini.lastRequest!.headers['x-goog-api-key']).toBe(GEMINI_PROVIDER_KEY);
+    const row = await rowOf('cli-bot');
+    expect(row).toMatchObject({ agent: 'cli-bot', path: '/v1beta/models/gemini-2.5-flash:generateContent', client_format: 'gemini' });
+    expect(JSON.stringify(row)).not.toContain(VIRTUAL_KEY);
+  });
+
+  it('a key that is not a virtual key is the client’s own: passed through to a provider that has none', async () => {
+    const open = await startFakeGemini({ apiKey: 'client-own-gemini-key' });
+    const local = await startTestGateway({
+      yaml: ['gateway:', '  embedded_defaults: false', 'providers:', `  g: { type: gemini, base_url: ${open.baseURL} }`, 'models:', '  "gemini-*": g'].join('\n'),
+    });
+    try {
+      const ai = new GoogleGenAI({ apiKey: 'client-own-gemini-key', httpOptions: { baseUrl: local.url } });
+      expect((await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })).text).toBe(DEFAULT_TEXT);
+      expect(open.lastRequest!.headers['x-goog-api-key']).toBe('client-own-gemini-key');
+    } finally {
+      await local.stop();
+      await open.close();
+    }
+  });
+});
+
+describe('OpenAI Responses client → Gemini fake', () => {
+  it('streams text and a function call, with the usage on the row', async () => {
+    const name = agent('rg');
+    const client = new OpenAI({ baseURL: `${gw.url}/agents/${name}/v1`, apiKey: 'sk-client', maxRetries: 0 });
+    gemini.queueScenarios({ kind: 'tools', text: 'Checking.', calls: [{ name: 'lookup', arguments: { q: 'x' } }], usage: { input: 70, output: 12 } });
+    const stream = await client.responses.create({
+      model: 'gemini-2.5-flash',
+      input: 'find x',
+      tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] }, strict: false }],
+      stream: true,
+    });
+    let done: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) if (event.type === 'response.completed') done = event.response;
+    const text = done?.output.flatMap((o) => (o.type === 'message' ? o.content.flatMap((c) => (c.type === 'output_text' ? [c.text] : [])) : [])).join('');
+    expect(text).toBe('Checking.');
+    expect(done?.output.find((o) => o.type === 'function_call')).toMatchObject({ name: 'lookup', arguments: '{"q":"x"}' });
+    expect(done?.usage).toMatchObject({ input_tokens: 70, output_tokens: 12 });
+    expect(await rowOf(name)).toMatchObject({ client_format: 'openai-responses', upstream_format: 'gemini', input_tokens: 70, output_tokens: 12, estimated: 0 });
   });
 });
