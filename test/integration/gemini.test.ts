@@ -297,6 +297,22 @@ describe('other clients → Gemini fake', () => {
     expect((await agentRows(gw, name, 2)).map((r) => r['status'])).toEqual([200, 200]);
   });
 
+  it('OpenAI SDK → Gemini 3: a tool loop from a client that cannot keep signatures gets Google’s documented sentinel', async () => {
+    const name = agent('og3');
+    const client = openaiClient(name);
+    gemini.queueScenarios({ kind: 'tools', calls: [{ name: 'get_weather', arguments: { location: 'Kyiv' } }] }, { kind: 'tool_output' });
+    const first = await client.chat.completions.create({ model: 'gemini-3-pro-preview', messages: [{ role: 'user', content: 'Kyiv?' }], tools: [tool] });
+    const message = first.choices[0]!.message;
+    const second = await client.chat.completions.create({
+      model: 'gemini-3-pro-preview',
+      tools: [tool],
+      messages: [{ role: 'user', content: 'Kyiv?' }, message, { role: 'tool', tool_call_id: message.tool_calls![0]!.id, content: 'cold' }],
+    });
+    expect(second.choices[0]!.message.content).toBe('cold');
+    const contents = gemini.lastRequest!.body!['contents'] as { parts: Record<string, unknown>[] }[];
+    expect(contents[1]!.parts[0]!['thoughtSignature']).toBe('skip_thought_signature_validator');
+  });
+
   it('errors: Gemini’s 429 RESOURCE_EXHAUSTED reaches an OpenAI client as a 429, with the retry delay', async () => {
     const name = agent('oge');
     gemini.queueScenarios({ kind: 'error', status: 429 });

@@ -66,6 +66,7 @@ export function encodeGeminiRequest(request: CanonicalRequest, options: EncodeRe
     else push('model', assistantParts(message.content, policy, at));
   });
 
+  if (options.model.startsWith('gemini-3')) signFunctionCallTurns(contents);
   const body: GeminiRequestBody = { contents };
   const system = request.system.map((p) => p.text).filter((t) => t !== '');
   if (system.length > 0) body.systemInstruction = { parts: system.map((text) => ({ text })) };
@@ -143,6 +144,22 @@ export function encodeGeminiRequest(request: CanonicalRequest, options: EncodeRe
   if (Object.keys(config).length > 0) body.generationConfig = config;
   if (request.user !== undefined) policy.hint(pathFor(request.source, 'user'));
   return { body, dropped: policy.dropped };
+}
+
+/**
+ * Gemini 3 refuses a function call turn whose first call carries no thought signature, which every history that did
+ * not come from Gemini lacks (an OpenAI Chat client has nowhere to keep one). Google documents this sentinel for
+ * such histories; a real signature is never replaced.
+ */
+export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+function signFunctionCallTurns(contents: GeminiContent[]): void {
+  for (const content of contents) {
+    if (content.role !== 'model') continue;
+    const at = content.parts.findIndex((part) => isObject(part['functionCall']));
+    const part = content.parts[at];
+    if (part !== undefined && typeof part['thoughtSignature'] !== 'string') content.parts[at] = { ...part, thoughtSignature: SKIP_SIGNATURE };
+  }
 }
 
 /** A Gemini client's own field without a canonical counterpart goes back where it came from. */
