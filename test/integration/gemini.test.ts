@@ -181,6 +181,26 @@ describe.each<Mode>(['create', 'stream'])('@google/genai client (%s)', (mode) =>
     expect(sent).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 } });
     expect(sent['tools']).toEqual([{ name: 'get_weather', description: 'Current weather for a place', input_schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } }]);
     expect(await rowOf(name)).toMatchObject({ client_format: 'gemini', upstream_format: 'anthropic-messages', input_tokens: 40, output_tokens: 25, estimated: 0 });
+
+    // Next turn: the client sends the model turn back as it got it; Anthropic gets its signed thinking block back.
+    const signed = anthropic.lastResponseBytes!.toString('utf8');
+    anthropic.queueScenarios({ kind: 'tool_output' });
+    const history: Content[] = [
+      { role: 'user', parts: [{ text: 'Weather in Oslo?' }] },
+      { role: 'model', parts: res.parts },
+      { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: '-3°C' } } }] },
+    ];
+    const next = await generate(genai(name), mode, {
+      model: 'claude-sonnet-4-5',
+      contents: history,
+      config: { tools: [{ functionDeclarations: [weather] }], thinkingConfig: { includeThoughts: true, thinkingBudget: 2048 }, maxOutputTokens: 4096 },
+    });
+    expect(next.text).toBe('-3°C');
+    const assistant = (anthropic.lastRequest!.body!['messages'] as { role: string; content: Record<string, unknown>[] }[])[1]!;
+    const thinking = assistant.content.find((b) => b['type'] === 'thinking');
+    expect(thinking?.['thinking']).toBe('Look it up.');
+    expect(signed).toContain(String(thinking?.['signature']));
+    expect(assistant.content.find((b) => b['type'] === 'tool_use')).toMatchObject({ name: 'get_weather', input: { location: 'Oslo' } });
   });
 });
 
@@ -324,6 +344,15 @@ describe('other clients → Gemini fake', () => {
 });
 
 describe('Gemini client errors and side endpoints', () => {
+  it('an OpenAI upstream failing mid-stream: the Gemini SDK throws the error chunk', async () => {
+    const name = agent('gms');
+    openai.queueScenarios({ kind: 'midstream_error', afterDeltas: 1 });
+    const err = await generate(genai(name), 'stream', { model: 'gpt-4o-mini', contents: 'hi' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBeGreaterThanOrEqual(500);
+    expect((await rowOf(name))['status']).toBeGreaterThanOrEqual(500);
+  });
+
   it('an OpenAI upstream’s 400 reaches the Gemini SDK as ApiError 400 INVALID_ARGUMENT', async () => {
     const name = agent('gerr');
     openai.queueScenarios({ kind: 'error', status: 400, message: 'bad thing' });
