@@ -13,6 +13,7 @@ import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, Pro
 import { PROVIDER_TYPES } from './schema.js';
 import type {
   AgentConfig,
+  AzureSettings,
   CapabilityOverride,
   AlertSettings,
   CircuitBreakerConfig,
@@ -131,6 +132,8 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     const route = normalizeRoute(pattern, entry, true, () => true, error, warn);
     if (route) models.push(route);
   }
+
+  checkDeployments(models, providers, error);
 
   const prices = new Map<string, PriceOverride>();
   for (const [model, price] of entries(file.prices)) {
@@ -293,7 +296,7 @@ function normalizeProvider(
     error(
       'type',
       `provider "${name}" needs a type`,
-      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic or mock',
+      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic, azure (Azure OpenAI) or mock',
     );
     return undefined;
   }
@@ -301,15 +304,19 @@ function normalizeProvider(
   if (baseUrl === undefined && type !== 'mock') {
     // The official URL is only implied for a provider named after its type, so a forgotten base_url on
     // e.g. "ollama" never silently sends local traffic to a cloud API.
-    if (name === type) baseUrl = OFFICIAL_BASE_URLS[type];
+    if (name === type && type !== 'azure') baseUrl = OFFICIAL_BASE_URLS[type];
     else {
-      error('base_url', `provider "${name}" needs a base_url`, 'add base_url, e.g. http://127.0.0.1:11434/v1 for Ollama');
+      const example = type === 'azure' ? 'https://RESOURCE.openai.azure.com (or …/openai/v1)' : 'http://127.0.0.1:11434/v1 for Ollama';
+      error('base_url', `provider "${name}" needs a base_url`, `add base_url, e.g. ${example}`);
       return undefined;
     }
   }
   const wire = type === 'anthropic' || (type === 'mock' && given(entry.wire) === 'anthropic') ? 'anthropic' : 'openai';
   const apis = providerApis(type, wire, given(entry.apis), baseUrl, error);
   if (apis === undefined) return undefined;
+  const azure = azureSettings(type, entry, baseUrl, error);
+  if (azure === null) return undefined;
+  if (azure?.form === 'classic' && baseUrl !== undefined) baseUrl = classicEndpoint(baseUrl);
   const timeouts = given(entry.timeouts);
   return {
     name,
@@ -325,7 +332,78 @@ function normalizeProvider(
     wire,
     apis,
     builtin,
+    ...(azure === undefined ? {} : { azure }),
   };
+}
+
+/**
+ * An Azure provider's form and settings; undefined for other types, null after a reported problem. The classic
+ * form needs an api-version (api_version, or an `api-version` query on base_url, kept on every call); the v1
+ * form (base_url ending in /openai/v1) is versionless.
+ */
+function azureSettings(
+  type: ProviderType,
+  entry: ProviderEntry,
+  baseUrl: string | undefined,
+  error: (key: string | undefined, message: string, fix?: string) => void,
+): AzureSettings | undefined | null {
+  const apiVersion = given(entry.api_version);
+  const deployments = given(entry.deployments);
+  if (type !== 'azure') {
+    if (apiVersion !== undefined) error('api_version', `only Azure OpenAI providers take an api_version`, 'remove api_version, or set type: azure');
+    if (deployments !== undefined) error('deployments', `only Azure OpenAI providers have deployments`, 'remove deployments, or set type: azure');
+    return apiVersion === undefined && deployments === undefined ? undefined : null;
+  }
+  const url = new URL(baseUrl ?? '');
+  const form = /\/openai\/v1\/?$/.test(url.pathname) ? 'v1' : 'classic';
+  const queryVersion = url.searchParams.get('api-version') ?? undefined;
+  if (form === 'v1' && apiVersion !== undefined) {
+    error('api_version', 'the Azure v1 API (base_url ending in /openai/v1) takes no api-version', 'remove api_version, or use the resource endpoint https://RESOURCE.openai.azure.com as base_url');
+    return null;
+  }
+  if (form === 'classic') {
+    if (apiVersion === undefined && queryVersion === undefined) {
+      error('api_version', 'an Azure OpenAI resource endpoint needs an api-version on every call', 'add api_version: 2024-10-21 (2025-03-01-preview or later for Responses), or use the v1 form: base_url https://RESOURCE.openai.azure.com/openai/v1');
+      return null;
+    }
+    if (apiVersion !== undefined && queryVersion !== undefined) {
+      error('api_version', 'the api-version is set twice: here and in base_url', 'keep one of them');
+      return null;
+    }
+  }
+  return { form, apiVersion, deployments: { ...deployments } };
+}
+
+/** A classic base URL as the endpoint the adapter adds `/openai/deployments/…` to (a pasted `…/openai` is dropped). */
+function classicEndpoint(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/openai$/, '');
+  return url.toString();
+}
+
+/**
+ * Every model an exact route (or its fallback) sends to a classic Azure provider needs a deployment: found here
+ * rather than by the first request's 404. Glob routes name no model, so they are checked per request.
+ */
+function checkDeployments(
+  models: readonly ModelRoute[],
+  providers: ReadonlyMap<string, ProviderConfig>,
+  error: (path: ConfigPath, message: string, fix?: string) => void,
+): void {
+  const check = (provider: string, model: string, path: ConfigPath): void => {
+    const azure = providers.get(provider)?.azure;
+    if (azure?.form !== 'classic' || Object.hasOwn(azure.deployments, model)) return;
+    error(path, `model "${model}" goes to Azure provider "${provider}", which has no deployment for it`, `add ${model}: <deployment name> under providers.${provider}.deployments`);
+  };
+  for (const route of models) {
+    if (route.builtin) continue;
+    const upstream = route.model ?? (route.kind === 'exact' ? route.pattern : undefined);
+    if (upstream !== undefined) check(route.provider, upstream, ['models', route.pattern]);
+    route.fallbacks.forEach((fb, index) => {
+      const model = fb.model ?? upstream;
+      if (model !== undefined) check(fb.provider, model, ['models', route.pattern, 'fallbacks', index]);
+    });
+  }
 }
 
 /**
@@ -339,7 +417,7 @@ function providerApis(
   baseUrl: string | undefined,
   error: (key: string | undefined, message: string, fix?: string) => void,
 ): ProviderConfig['apis'] | undefined {
-  if (type !== 'openai') {
+  if (type !== 'openai' && type !== 'azure') {
     if (declared === undefined) return [wire === 'anthropic' ? 'messages' : 'chat'];
     error('apis', `only OpenAI-compatible providers choose their APIs; a ${type} provider speaks one`, 'remove apis');
     return undefined;

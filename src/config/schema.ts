@@ -22,7 +22,7 @@ import {
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 const NAME_HINT = 'use letters, digits, ".", "_" or "-", starting with a letter or digit';
 
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'mock'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'mock', 'azure'] as const;
 /** The OpenAI APIs a server may speak: Chat Completions and Responses. */
 export const OPENAI_APIS = ['chat', 'responses'] as const;
 export const POLICY_ACTIONS = ['pause', 'deny', 'alert', 'throttle'] as const;
@@ -192,7 +192,13 @@ const providerEntry = z.object({
     'Wire format a mock provider speaks (default openai); openai and anthropic providers speak their own',
   ),
   apis: optional(z.array(z.enum(OPENAI_APIS)).min(1, { error: 'list at least one API: chat, responses' })).describe(
-    'APIs an OpenAI-compatible server speaks: chat (Chat Completions) and/or responses (default: both for api.openai.com, chat for any other base_url). /v1/responses requests go through unchanged to a provider that speaks responses and are translated otherwise',
+    'APIs an OpenAI-compatible server or Azure OpenAI resource speaks: chat (Chat Completions) and/or responses (default: both for api.openai.com, chat for any other base_url). /v1/responses requests go through unchanged to a provider that speaks responses and are translated otherwise',
+  ),
+  api_version: optional(z.string().min(1)).describe(
+    'Azure OpenAI: the api-version sent on every call of a classic resource endpoint (e.g. 2024-10-21; Responses needs 2025-03-01-preview or later); the v1 form (base_url ending in /openai/v1) takes none',
+  ),
+  deployments: optional(z.record(z.string().min(1), z.string().min(1))).describe(
+    'Azure OpenAI: model name → deployment name. Required for every model a classic resource serves; in the v1 form a model without an entry is sent under its own name',
   ),
 });
 

@@ -4,7 +4,7 @@
  */
 import type { EffortLevel } from '../core/effort.js';
 
-export type ProviderType = 'openai' | 'anthropic' | 'mock';
+export type ProviderType = 'openai' | 'anthropic' | 'mock' | 'azure';
 /** An API a provider speaks: OpenAI Chat Completions, OpenAI Responses, Anthropic Messages. */
 export type ProviderApi = 'chat' | 'responses' | 'messages';
 export type PolicyAction = 'pause' | 'deny' | 'alert' | 'throttle';
@@ -88,6 +88,17 @@ export interface ProviderConfig {
   apis: readonly ProviderApi[];
   /** Came from the embedded defaults rather than the config file. */
   builtin: boolean;
+  /** Azure OpenAI only. */
+  azure?: AzureSettings | undefined;
+}
+
+/** How an Azure OpenAI resource is called: the classic deployment URLs with an api-version, or the v1 form. */
+export interface AzureSettings {
+  form: 'classic' | 'v1';
+  /** undefined when the base URL carries an api-version query, or in the v1 form. */
+  apiVersion: string | undefined;
+  /** Model name → deployment name. */
+  deployments: Readonly<Record<string, string>>;
 }
 
 export interface FallbackTarget {
