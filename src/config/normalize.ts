@@ -9,7 +9,7 @@ import { closest } from './edit-distance.js';
 import { isGlob, modelMatcher } from './glob.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { problem } from './problems.js';
-import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry } from './schema.js';
+import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry, RoutingEntry } from './schema.js';
 import { PROVIDER_TYPES } from './schema.js';
 import type {
   AgentConfig,
@@ -27,6 +27,7 @@ import type {
   ProviderConfig,
   ProviderType,
   RateLimitConfig,
+  RoutingRules,
 } from './types.js';
 import { parseDuration, parseRateLimit, parseRatePeriod, parseSize, type BareUnit } from './units.js';
 import { messageOf } from '../core/errors.js';
@@ -163,10 +164,19 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     capabilities.set(model, caps);
   }
 
+  const routes = (model: string, forcedProvider: string | undefined): boolean => {
+    if (forcedProvider !== undefined || models.some((r) => r.matcher(model))) return true;
+    const slash = model.indexOf('/');
+    return slash > 0 && slash < model.length - 1 && providers.has(model.slice(0, slash));
+  };
+  const routing = normalizeRouting(given(file.routing), ['routing'], (m) => routes(m, undefined), error);
+
   const agents = new Map<string, AgentConfig>();
   const keyOwners = new Map<string, string>();
   for (const [id, entry] of entries(file.agents)) {
     const agent = normalizeAgent(id, given(entry) ?? {}, checkProvider, error, warn);
+    const own = normalizeRouting(given(given(entry)?.routing), ['agents', id, 'routing'], (m) => routes(m, agent.provider), error);
+    agent.routing = { ...routing, ...own };
     agent.keys.forEach((key) => {
       const owner = keyOwners.get(key);
       // Never echo the key itself: it is a credential.
@@ -221,6 +231,7 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     prices,
     capabilities,
     agents,
+    routing,
     policies,
     metrics: { maxLabelValues: given(file.metrics?.max_label_values) ?? DEFAULTS.maxLabelValues },
     alerts: normalizeAlerts(file),
@@ -469,6 +480,53 @@ function normalizeRoute(
   };
 }
 
+/**
+ * A `routing:` section (gateway-wide or an agent's) as rules, each target checked to route somewhere: a rule that
+ * sent requests to an unroutable model would turn every request it matches into a 404.
+ */
+function normalizeRouting(
+  entry: RoutingEntry | undefined,
+  base: ConfigPath,
+  routes: (model: string) => boolean,
+  error: (path: ConfigPath, message: string, fix?: string) => void,
+): RoutingRules {
+  const rules: RoutingRules = {};
+  if (entry === undefined) return rules;
+  const target = (key: string, model: string | undefined): string | undefined => {
+    if (model !== undefined && !routes(model)) {
+      error([...base, key], `routing ${key} goes to model "${model}", which no route serves`, 'add a models entry for it, write it as <provider>/<model>, or name a routed model');
+    }
+    return model;
+  };
+  const background = given(entry.background);
+  if (background !== undefined) {
+    const model = target('background', typeof background === 'string' ? background : background.model)!;
+    const match = (typeof background === 'string' ? undefined : given(background.match)) ?? DEFAULTS.backgroundMatch;
+    const matchers: ((model: string) => boolean)[] = [];
+    match.forEach((pattern, index) => {
+      try {
+        matchers.push(modelMatcher(pattern));
+      } catch (err) {
+        error([...base, 'background', 'match', index], messageOf(err), 'close the [ ] character class');
+      }
+    });
+    rules.background = { model, match, matches: (requested) => matchers.some((m) => m(requested)) };
+  }
+  const longContext = given(entry.long_context);
+  if (longContext !== undefined) {
+    const model = target('long_context', typeof longContext === 'string' ? longContext : longContext.model)!;
+    const threshold = typeof longContext === 'string' ? undefined : given(longContext.threshold_tokens);
+    rules.longContext = { model, thresholdTokens: threshold ?? DEFAULTS.longContextTokens };
+  }
+  const thinking = target('thinking', given(entry.thinking));
+  const webSearch = target('web_search', given(entry.web_search));
+  const vision = target('vision', given(entry.vision));
+  if (thinking !== undefined) rules.thinking = thinking;
+  if (webSearch !== undefined) rules.webSearch = webSearch;
+  if (vision !== undefined) rules.vision = vision;
+  return rules;
+}
+
 function normalizeRateLimit(entry: RateLimitEntry): RateLimitConfig {
   if (typeof entry === 'string') {
     const parsed = parseRateLimit(entry);
@@ -533,5 +591,6 @@ function normalizeAgent(
     circuitBreaker: entry.circuit_breaker == null ? undefined : normalizeBreaker(entry.circuit_breaker, [...base, 'circuit_breaker'], error),
     tags: given(entry.tags) ?? [],
     strictTranslation: given(entry.strict_translation),
+    routing: {},
   };
 }

@@ -278,6 +278,25 @@ const circuitBreaker = z.object({
   min_requests: optional(positiveInt).describe('Requests needed in the window before an error rate can trip (default 5)'),
 });
 
+/** A model a routing rule sends requests to: a name routed like a request's own (models entries, provider/model). */
+const routedModel = z.string().min(1);
+
+const routingSection = z.object({
+  background: optional(
+    z.union([routedModel, z.object({ model: routedModel, match: optional(z.array(z.string().min(1)).min(1)) })], {
+      error: 'background is a model name or {model, match: [globs]}',
+    }),
+  ).describe('Model for side calls (titles, summaries): requests whose model matches `match` (default ["*haiku*"])'),
+  thinking: optional(routedModel).describe('Model for requests that ask for reasoning (thinking, reasoning effort)'),
+  long_context: optional(
+    z.union([routedModel, z.object({ model: routedModel, threshold_tokens: optional(positiveInt) })], {
+      error: 'long_context is a model name or {model, threshold_tokens}',
+    }),
+  ).describe('Model for requests whose text is above threshold_tokens (default 60000)'),
+  web_search: optional(routedModel).describe('Model for requests that offer a hosted web search tool'),
+  vision: optional(routedModel).describe('Model for requests with an image'),
+});
+
 const agentEntry = z.object({
   model: optional(z.string().min(1)).describe('Model used when a request names none'),
   provider: optional(z.string().min(1)).describe('Send all of this agent’s traffic to this provider'),
@@ -288,6 +307,7 @@ const agentEntry = z.object({
   circuit_breaker: optional(circuitBreaker),
   tags: optional(z.array(z.string())),
   strict_translation: optional(z.boolean()),
+  routing: optional(routingSection).describe('Routing by task for this agent; each rule set here replaces the gateway-wide one'),
 });
 
 const policyEntry = z.object({
@@ -330,6 +350,9 @@ export const gatewayFileSchema = z.object({
     'What a model accepts, by upstream model name or glob; overrides the built-in table field by field',
   ),
   agents: optional(z.record(name('agent'), optional(agentEntry))),
+  routing: optional(routingSection).describe(
+    'Routing by task: the model a request is sent to when it is long (long_context), offers web search (web_search), has an image (vision), asks for reasoning (thinking) or is a side call (background); the first that applies wins, in that order',
+  ),
   policies: optional(z.array(policyEntry)),
   metrics: optional(metricsSection),
   alerts: optional(alertsSection).describe('Where budget thresholds and `alert` policies reach a person'),
@@ -344,3 +367,4 @@ export type ModelRouteEntry = z.output<typeof modelRoute>;
 export type AgentEntry = z.output<typeof agentEntry>;
 export type RateLimitEntry = z.output<typeof rateLimit>;
 export type CircuitBreakerEntry = z.output<typeof circuitBreaker>;
+export type RoutingEntry = z.output<typeof routingSection>;

@@ -182,6 +182,17 @@ export interface AgentConfig {
   tags: readonly string[];
   /** Overrides gateway.strictTranslation for this agent when set. */
   strictTranslation: boolean | undefined;
+  /** Routing by task: the agent's own rules laid over the gateway-wide ones. */
+  routing: RoutingRules;
+}
+
+/** Routing by task (`routing:`): the model chosen for a kind of request; see src/pipeline/task-routing.ts. */
+export interface RoutingRules {
+  background?: { model: string; match: readonly string[]; matches: (requestedModel: string) => boolean };
+  thinking?: string;
+  longContext?: { model: string; thresholdTokens: number };
+  webSearch?: string;
+  vision?: string;
 }
 
 export interface PolicyConfig {
@@ -221,6 +232,8 @@ export interface GatewayConfig {
   /** Capability overrides by upstream model name or glob, in file order. */
   capabilities: ReadonlyMap<string, CapabilityOverride>;
   agents: ReadonlyMap<string, AgentConfig>;
+  /** Routing by task for agents without rules of their own. */
+  routing: RoutingRules;
   policies: readonly PolicyConfig[];
   metrics: MetricsSettings;
   alerts: AlertSettings;
