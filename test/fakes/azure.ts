@@ -8,13 +8,15 @@
  * - v1 paths (`/openai/v1/chat/completions`, `/responses`, `/embeddings`) take no dated api-version (only `preview`
  *   or `latest`) and name the deployment in the body's `model`;
  * - an unknown deployment is 404 DeploymentNotFound.
- * Answers are the fake OpenAI's, carrying the deployment's model name, as Azure's do.
+ * Answers are the fake OpenAI's, carrying the deployment's model name, with Azure's content-filter annotations on
+ * chat: `prompt_filter_results` and per-choice `content_filter_results` in a whole answer, and a stream that opens
+ * with a chunk of its own holding only the prompt's filter results (no choices, empty id and model).
  */
 import { openAIHeaders, JSON_TYPE, renderOpenAIChat, renderOpenAIEmbeddings } from './openai-render.js';
 import { applyEndpointScenario } from './endpoint.js';
 import { IdSource } from './ids.js';
 import { stringField, type JsonObject } from './json.js';
-import { bodyPlan, type ResponsePlan } from './plan.js';
+import { bodyPlan, type ResponsePlan, type Step } from './plan.js';
 import { rawLastUserText, type RenderEnv } from './reply.js';
 import { lastUserInput } from './responses-render.js';
 import { ResponsesMemory, serveResponses } from './responses.js';
@@ -46,6 +48,32 @@ function azureError(status: number, code: string, message: string, env: RenderEn
 function openAIStyle400(message: string, param: string | null, env: RenderEnv): ResponsePlan {
   const body = { error: { message, type: 'invalid_request_error', param, code: null } };
   return bodyPlan(400, { ...JSON_TYPE, ...openAIHeaders(new IdSource(env.seed).openAIRequestId(), {}) }, Buffer.from(JSON.stringify(body)));
+}
+
+const SAFE = { filtered: false, severity: 'safe' };
+const CONTENT_FILTER = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
+const PROMPT_FILTER = [{ prompt_index: 0, content_filter_results: CONTENT_FILTER }];
+
+/** A successful chat answer with Azure's content-filter annotations; anything else as it was rendered. */
+function withContentFilters(plan: ResponsePlan): ResponsePlan {
+  const head = plan.head;
+  if (head === null || head.status !== 200) return plan;
+  const writes = plan.steps.filter((s): s is Extract<Step, { op: 'write' }> => s.op === 'write');
+  if (writes.length === 0) return plan;
+  if (head.headers['content-type']?.startsWith('text/event-stream')) {
+    const first = `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: PROMPT_FILTER })}\n\n`;
+    let done = false;
+    const steps = plan.steps.map((s): Step => {
+      if (done || s.op !== 'write') return s;
+      done = true;
+      return { op: 'write', bytes: Buffer.concat([Buffer.from(first), s.bytes]) };
+    });
+    return { head, steps };
+  }
+  const body = JSON.parse(Buffer.concat(writes.map((w) => w.bytes)).toString('utf8')) as { choices?: Record<string, unknown>[] };
+  const annotated = { ...body, choices: (body.choices ?? []).map((c) => ({ ...c, content_filter_results: CONTENT_FILTER })), prompt_filter_results: PROMPT_FILTER };
+  const { 'content-length': _length, ...headers } = head.headers;
+  return bodyPlan(200, headers, Buffer.from(JSON.stringify(annotated)));
 }
 
 type Parsed =
@@ -100,7 +128,7 @@ export function startFakeAzure(opts: FakeAzureOptions): Promise<FakeUpstream> {
     switch (parsed.endpoint) {
       case '/chat/completions':
         if (validate && !Array.isArray(body['messages'])) return openAIStyle400("Missing required parameter: 'messages'.", 'messages', env);
-        return renderOpenAIChat(ctx.takeScenario(), served, env);
+        return withContentFilters(renderOpenAIChat(ctx.takeScenario(), served, env));
       case '/responses':
         return serveResponses(served, env, memory, () => ctx.takeScenario(), validate);
       case '/embeddings':

@@ -30,18 +30,23 @@ describe('the fake Azure resource, checked against the official SDK', () => {
     const chat = await client.chat.completions.create({ model: 'prod-gpt4o', messages: [{ role: 'user', content: 'hi' }] });
     expect(chat.model).toBe('gpt-4o');
     expect(chat.usage?.prompt_tokens).toBe(12);
+    expect(fake.lastResponseBytes?.toString()).toContain('"prompt_filter_results"');
     expect(fake.lastRequest?.path).toBe('/openai/deployments/prod-gpt4o/chat/completions?api-version=2025-04-01-preview');
     expect(fake.lastRequest?.headers['api-key']).toBe(KEY);
 
     const stream = await client.chat.completions.create({ model: 'prod-gpt4o', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
     let text = '';
     let completion = 0;
+    const chunks: unknown[] = [];
     for await (const chunk of stream) {
+      chunks.push(chunk);
       text += chunk.choices[0]?.delta.content ?? '';
       completion = chunk.usage?.completion_tokens ?? completion;
     }
     expect(text.length).toBeGreaterThan(0);
     expect(completion).toBe(8);
+    // Azure opens a stream with the prompt's filter results: no choices, no id, no model.
+    expect(chunks[0]).toMatchObject({ choices: [], id: '', model: '', prompt_filter_results: [{ prompt_index: 0 }] });
 
     const response = await client.responses.create({ model: 'prod-gpt4o', input: 'hi' });
     expect(response.model).toBe('gpt-4o');
@@ -141,6 +146,8 @@ describe('clients through the gateway to Azure', () => {
     const stream = anthropic('an-classic').messages.stream({ model: 'gpt-4o-mini', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
     const message = await stream.finalMessage();
     expect(message.content[0]?.type).toBe('text');
+    // The model of Azure's opening filter-results chunk is empty: the answer names the model of the chunks after it.
+    expect(message.model).toBe('gpt-4o-mini');
     expect(message.usage.output_tokens).toBe(8);
     expect(fake.lastRequest?.path).toBe('/openai/deployments/gpt-4o-mini/chat/completions?api-version=2025-04-01-preview');
     const [row] = await agentRows(gw, 'an-classic');

@@ -10,6 +10,7 @@ import { GatewayError } from '../../../src/core/errors.js';
 import { azureCall, deploymentFor, isV1BaseUrl } from '../../../src/providers/azure/azure-url.js';
 import type { AzureSpec, ProviderSpec } from '../../../src/providers/provider.js';
 import { createProvider } from '../../../src/providers/registry.js';
+import { openAIChatCodec } from '../../../src/wire/openai-chat/index.js';
 import { FakeClock } from '../../helpers/clock.js';
 
 const classic: AzureSpec = { form: 'classic', apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod-4o', 'gpt-4o-mini': 'gpt-4o-mini' } };
@@ -132,5 +133,19 @@ describe('Azure adapter', () => {
     await new Promise((resolve) => res.body.once('close', resolve));
     await provider.close();
     expect(up.seen[0]?.path).toBe('/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21');
+  });
+});
+
+describe('Azure chat streams', () => {
+  it('skip the opening chunk of prompt filter results: the answer takes its id and model from the first real chunk', () => {
+    const dec = openAIChatCodec.createStreamDecoder();
+    const chunk = (o: Record<string, unknown>) => ({ data: JSON.stringify(o) });
+    const filters = [{ prompt_index: 0, content_filter_results: { hate: { filtered: false, severity: 'safe' } } }];
+    expect(dec.push(chunk({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: filters }))).toEqual([]);
+    const first = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-2024-11-20' };
+    expect(dec.push(chunk({ ...first, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null, content_filter_results: {} }] }))).toEqual([
+      { type: 'start', id: 'chatcmpl-1', model: 'gpt-4o-2024-11-20' },
+      { type: 'text-delta', text: 'Hi' },
+    ]);
   });
 });
