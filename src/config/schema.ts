@@ -178,7 +178,7 @@ const providerTimeouts = z.object({
 });
 
 const providerEntry = z.object({
-  type: optional(z.enum(PROVIDER_TYPES)).describe('Wire protocol; may be omitted when the provider is named openai, anthropic or mock'),
+  type: optional(z.enum(PROVIDER_TYPES)).describe('Wire protocol; may be omitted when the provider is named after its type (openai, anthropic, mock, azure)'),
   // A refinement rather than z.url(): JSON Schema's "format: uri" would make editors flag `${OLLAMA_URL:-...}`.
   base_url: optional(
     z.string().refine(isHttpUrl, { error: 'base_url must be an http:// or https:// URL; e.g. http://127.0.0.1:11434/v1' }),
