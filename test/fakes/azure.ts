@@ -19,6 +19,7 @@ import { stringField, type JsonObject } from './json.js';
 import { bodyPlan, type ResponsePlan, type Step } from './plan.js';
 import { rawLastUserText, type RenderEnv } from './reply.js';
 import { lastUserInput } from './responses-render.js';
+import { validateChat } from './openai.js';
 import { ResponsesMemory, serveResponses } from './responses.js';
 import { startFakeServer, type FakeServerOptions, type FakeUpstream, type RouteContext } from './server.js';
 
@@ -127,11 +128,15 @@ export function startFakeAzure(opts: FakeAzureOptions): Promise<FakeUpstream> {
     const served: JsonObject = { ...body, model };
     switch (parsed.endpoint) {
       case '/chat/completions':
-        if (validate && !Array.isArray(body['messages'])) return openAIStyle400("Missing required parameter: 'messages'.", 'messages', env);
+        if (validate) {
+          const invalid = validateChat(served, env);
+          if (invalid) return invalid;
+        }
         return withContentFilters(renderOpenAIChat(ctx.takeScenario(), served, env));
       case '/responses':
         return serveResponses(served, env, memory, () => ctx.takeScenario(), validate);
       case '/embeddings':
+        if (validate && body['input'] === undefined) return openAIStyle400("Missing required parameter: 'input'.", 'input', env);
         return applyEndpointScenario(ctx.takeScenario(), () => renderOpenAIEmbeddings(served, env, 8), (s) => azureError(s.status, String(s.status), s.message ?? 'error', env));
       default:
         return azureError(404, '404', 'Resource not found', env);

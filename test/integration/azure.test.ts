@@ -11,7 +11,7 @@ import { startFakeAzure, type FakeUpstream } from '../fakes/index.js';
 import { agentRows, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const KEY = 'azure-secret-key-0123456789';
-const DEPLOYMENTS = { 'prod-gpt4o': 'gpt-4o', 'prod-gpt41': 'gpt-4.1', 'gpt-4o-mini': 'gpt-4o-mini' };
+const DEPLOYMENTS = { 'prod-gpt4o': 'gpt-4o', 'prod-gpt41': 'gpt-4.1', 'gpt-4o-mini': 'gpt-4o-mini', embed: 'text-embedding-3-small' };
 
 let fake: FakeUpstream;
 beforeAll(async () => {
@@ -97,6 +97,7 @@ providers:
     deployments:
       gpt-4o: prod-gpt4o
       gpt-4o-mini: gpt-4o-mini
+      text-embedding-3-small: embed
   azure-v1:
     type: azure
     base_url: ${url}/openai/v1
@@ -114,6 +115,7 @@ models:
   gpt-4o: azure
   gpt-4o-mini: azure
   gpt-4.1: azure-v1
+  text-embedding-3-small: azure
   mini-dated: { provider: azure-dated, model: gpt-4o-mini }
 `;
 
@@ -182,6 +184,15 @@ describe('clients through the gateway to Azure', () => {
     expect(row).toMatchObject({ status: 200, provider: 'azure-v1', model: 'gpt-4.1', upstream_format: 'openai-responses', input_tokens: 12, output_tokens: 8 });
     // gpt-4.1: $2 in, $8 out per million tokens.
     expect(row!.cost_usd).toBeCloseTo(12 * 2e-6 + 8 * 8e-6, 12);
+  });
+
+  it('embeddings → the deployment\'s embeddings URL, priced by the model', async () => {
+    const result = await openai('embed').embeddings.create({ model: 'text-embedding-3-small', input: 'hello' });
+    expect(result.data[0]?.embedding.length).toBe(8);
+    expect(fake.lastRequest?.path).toBe('/openai/deployments/embed/embeddings?api-version=2025-04-01-preview');
+    const [row] = await agentRows(gw, 'embed');
+    expect(row).toMatchObject({ status: 200, model: 'text-embedding-3-small', upstream_model: 'text-embedding-3-small' });
+    expect(Number(row!.cost_usd)).toBeGreaterThan(0);
   });
 
   it('keeps an api-version written into base_url', async () => {
