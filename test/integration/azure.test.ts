@@ -111,12 +111,20 @@ providers:
     api_key: \${AZURE_OPENAI_API_KEY}
     deployments:
       gpt-4o-mini: gpt-4o-mini
+  azure-gone:
+    type: azure
+    base_url: ${url}
+    api_version: 2024-10-21
+    api_key: \${AZURE_OPENAI_API_KEY}
+    deployments:
+      gpt-4o: deleted-deployment
 models:
   gpt-4o: azure
   gpt-4o-mini: azure
   gpt-4.1: azure-v1
   text-embedding-3-small: azure
   mini-dated: { provider: azure-dated, model: gpt-4o-mini }
+  gone: { provider: azure-gone, model: gpt-4o }
 `;
 
 describe('clients through the gateway to Azure', () => {
@@ -207,6 +215,24 @@ describe('clients through the gateway to Azure', () => {
       message: expect.stringContaining('model "o3" has no deployment on Azure provider "azure": add it under providers.azure.deployments'),
     });
     expect(fake.requests.length).toBe(before);
+  });
+
+  it('passes Azure\'s DeploymentNotFound on to OpenAI and Anthropic clients in their own error shapes', async () => {
+    const message = 'The API deployment for this resource does not exist';
+    await expect(openai('gone').chat.completions.create({ model: 'gone', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 404,
+      code: 'DeploymentNotFound',
+      message: expect.stringContaining(message),
+    });
+    await expect(anthropic('gone').messages.create({ model: 'gone', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 404,
+      error: { type: 'error', error: { type: 'not_found_error', message: expect.stringContaining(message) } },
+    });
+    const rows = await agentRows(gw, 'gone', 2);
+    expect(rows.map((r) => [r.status, r.provider, r.upstream_model])).toEqual([
+      [404, 'azure-gone', 'gpt-4o'],
+      [404, 'azure-gone', 'gpt-4o'],
+    ]);
   });
 
   it('never lets the Azure key reach the audit or the logs', () => {
