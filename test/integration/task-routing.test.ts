@@ -27,7 +27,7 @@ agents:
   coder:
     routing:
       background: { model: claude-haiku-4-5, match: ["*haiku*", "*-nano"] }
-      long_context: { model: gpt-4.1, threshold_tokens: 2000 }
+      long_context: { model: gpt-4.1, threshold_tokens: 20000 }
 `;
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -100,7 +100,7 @@ describe('routing by task', () => {
   });
 
   it('an agent\'s rules replace the gateway\'s: its lower long_context threshold and its own background model', async () => {
-    const long = 'The build failed in module resolution again. '.repeat(300); // about 2,700 tokens
+    const long = 'The build failed in module resolution again. '.repeat(2500); // about 22,500 tokens
     await anthropic('coder').messages.create({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: long }] });
     expect(openaiFake.lastRequest?.body?.['model']).toBe('gpt-4.1');
     // The same request from another agent stays under the gateway's 60,000-token threshold.
