@@ -85,7 +85,7 @@ describe('the fake Azure resource, checked against the official SDK', () => {
   });
 });
 
-/** The README's Azure example, pointed at the fake (classic resource endpoint and v1 form). */
+/** Azure in both forms (classic resource endpoint, v1), an api-version written into base_url, a deployment that is gone. */
 const AZURE_CONFIG = (url: string) => `
 providers:
   azure:
