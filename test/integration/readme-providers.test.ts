@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { REGISTERED_PROVIDER_TYPES } from '../../src/providers/registry.js';
-import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
+import { startFakeAnthropic, startFakeAzure, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { agentRows, startTestGateway } from '../helpers/gateway.js';
 
@@ -39,12 +39,15 @@ const DEFAULT_BASE: Record<string, string> = {
   anthropic: 'https://api.anthropic.com',
 };
 
+const ENV = { OPENAI_API_KEY: 'sk-readme-openai-4f2a', ANTHROPIC_API_KEY: 'sk-ant-readme-9c1d', AZURE_OPENAI_API_KEY: 'azure-readme-key-7e3b' };
 const examples = readmeExamples();
 const fakes: Record<string, FakeUpstream> = {};
 
 beforeAll(async () => {
   fakes.openai = await startFakeOpenAI();
   fakes.anthropic = await startFakeAnthropic();
+  // The deployments the README's Azure examples name.
+  fakes.azure = await startFakeAzure({ apiKey: ENV.AZURE_OPENAI_API_KEY, deployments: { 'gpt-4o-prod': 'gpt-4o', 'gpt-4o-mini': 'gpt-4o-mini', 'gpt-4.1-prod': 'gpt-4.1' } });
 });
 afterAll(async () => {
   for (const fake of Object.values(fakes)) await fake.close();
@@ -72,8 +75,7 @@ describe('README provider examples', () => {
 
   for (const example of examples) {
     it(`${example.type} example answers ${example.model} with its cost on the audit row`, async () => {
-      const env = { OPENAI_API_KEY: 'sk-readme-openai-4f2a', ANTHROPIC_API_KEY: 'sk-ant-readme-9c1d' };
-      const gw = await startTestGateway({ yaml: onFakes(example), env });
+      const gw = await startTestGateway({ yaml: onFakes(example), env: ENV });
       try {
         const res = await fetch(`${gw.url}/v1/chat/completions`, {
           method: 'POST',
