@@ -20,6 +20,7 @@ export function specFor(p: ProviderConfig, gateway: GatewayConfig['gateway']): P
     maxConnections: gateway.maxUpstreamConnections,
     wire: p.wire,
     apis: p.apis,
+    ...(p.azure === undefined ? {} : { azure: p.azure }),
   };
 }
 

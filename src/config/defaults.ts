@@ -5,6 +5,10 @@
  */
 
 export const DEFAULTS = {
+  /** Input tokens above which `routing.long_context` applies (claude-code-router's default). */
+  longContextTokens: 60_000,
+  /** Requested models `routing.background` applies to: the small model coding agents use for side calls. */
+  backgroundMatch: ['*haiku*'] as readonly string[],
   host: '127.0.0.1',
   port: 8080,
   maxBody: '10mb',

@@ -9,10 +9,11 @@ import { closest } from './edit-distance.js';
 import { isGlob, modelMatcher } from './glob.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { problem } from './problems.js';
-import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry } from './schema.js';
+import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry, RoutingEntry } from './schema.js';
 import { PROVIDER_TYPES } from './schema.js';
 import type {
   AgentConfig,
+  AzureSettings,
   CapabilityOverride,
   AlertSettings,
   CircuitBreakerConfig,
@@ -26,6 +27,7 @@ import type {
   ProviderConfig,
   ProviderType,
   RateLimitConfig,
+  RoutingRules,
 } from './types.js';
 import { parseDuration, parseRateLimit, parseRatePeriod, parseSize, type BareUnit } from './units.js';
 import { messageOf } from '../core/errors.js';
@@ -132,6 +134,8 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     if (route) models.push(route);
   }
 
+  checkDeployments(models, providers, error);
+
   const prices = new Map<string, PriceOverride>();
   for (const [model, price] of entries(file.prices)) {
     prices.set(model, {
@@ -160,10 +164,19 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     capabilities.set(model, caps);
   }
 
+  const routes = (model: string, forcedProvider: string | undefined): boolean => {
+    if (forcedProvider !== undefined || models.some((r) => r.matcher(model))) return true;
+    const slash = model.indexOf('/');
+    return slash > 0 && slash < model.length - 1 && providers.has(model.slice(0, slash));
+  };
+  const routing = normalizeRouting(given(file.routing), ['routing'], (m) => routes(m, undefined), error);
+
   const agents = new Map<string, AgentConfig>();
   const keyOwners = new Map<string, string>();
   for (const [id, entry] of entries(file.agents)) {
     const agent = normalizeAgent(id, given(entry) ?? {}, checkProvider, error, warn);
+    const own = normalizeRouting(given(given(entry)?.routing), ['agents', id, 'routing'], (m) => routes(m, agent.provider), error);
+    agent.routing = { ...routing, ...own };
     agent.keys.forEach((key) => {
       const owner = keyOwners.get(key);
       // Never echo the key itself: it is a credential.
@@ -218,6 +231,7 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     prices,
     capabilities,
     agents,
+    routing,
     policies,
     metrics: { maxLabelValues: given(file.metrics?.max_label_values) ?? DEFAULTS.maxLabelValues },
     alerts: normalizeAlerts(file),
@@ -293,7 +307,7 @@ function normalizeProvider(
     error(
       'type',
       `provider "${name}" needs a type`,
-      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic, gemini or mock',
+      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic, azure (Azure OpenAI), gemini or mock',
     );
     return undefined;
   }
@@ -301,15 +315,19 @@ function normalizeProvider(
   if (baseUrl === undefined && type !== 'mock') {
     // The official URL is only implied for a provider named after its type, so a forgotten base_url on
     // e.g. "ollama" never silently sends local traffic to a cloud API.
-    if (name === type) baseUrl = OFFICIAL_BASE_URLS[type];
+    if (name === type && type !== 'azure') baseUrl = OFFICIAL_BASE_URLS[type];
     else {
-      error('base_url', `provider "${name}" needs a base_url`, 'add base_url, e.g. http://127.0.0.1:11434/v1 for Ollama');
+      const example = type === 'azure' ? 'https://RESOURCE.openai.azure.com (or …/openai/v1)' : 'http://127.0.0.1:11434/v1 for Ollama';
+      error('base_url', `provider "${name}" needs a base_url`, `add base_url, e.g. ${example}`);
       return undefined;
     }
   }
   const wire = type === 'anthropic' || (type === 'mock' && given(entry.wire) === 'anthropic') ? 'anthropic' : 'openai';
   const apis = providerApis(type, wire, given(entry.apis), baseUrl, error);
   if (apis === undefined) return undefined;
+  const azure = azureSettings(type, entry, baseUrl, error);
+  if (azure === null) return undefined;
+  if (azure?.form === 'classic' && baseUrl !== undefined) baseUrl = classicEndpoint(baseUrl);
   const timeouts = given(entry.timeouts);
   return {
     name,
@@ -325,7 +343,78 @@ function normalizeProvider(
     wire,
     apis,
     builtin,
+    ...(azure === undefined ? {} : { azure }),
   };
+}
+
+/**
+ * An Azure provider's form and settings; undefined for other types, null after a reported problem. The classic
+ * form needs an api-version (api_version, or an `api-version` query on base_url, kept on every call); the v1
+ * form (base_url ending in /openai/v1) is versionless.
+ */
+function azureSettings(
+  type: ProviderType,
+  entry: ProviderEntry,
+  baseUrl: string | undefined,
+  error: (key: string | undefined, message: string, fix?: string) => void,
+): AzureSettings | undefined | null {
+  const apiVersion = given(entry.api_version);
+  const deployments = given(entry.deployments);
+  if (type !== 'azure') {
+    if (apiVersion !== undefined) error('api_version', `only Azure OpenAI providers take an api_version`, 'remove api_version, or set type: azure');
+    if (deployments !== undefined) error('deployments', `only Azure OpenAI providers have deployments`, 'remove deployments, or set type: azure');
+    return apiVersion === undefined && deployments === undefined ? undefined : null;
+  }
+  const url = new URL(baseUrl ?? '');
+  const form = /\/openai\/v1\/?$/.test(url.pathname) ? 'v1' : 'classic';
+  const queryVersion = url.searchParams.get('api-version') ?? undefined;
+  if (form === 'v1' && apiVersion !== undefined) {
+    error('api_version', 'the Azure v1 API (base_url ending in /openai/v1) takes no api-version', 'remove api_version, or use the resource endpoint https://RESOURCE.openai.azure.com as base_url');
+    return null;
+  }
+  if (form === 'classic') {
+    if (apiVersion === undefined && queryVersion === undefined) {
+      error('api_version', 'an Azure OpenAI resource endpoint needs an api-version on every call', 'add api_version: 2024-10-21 (2025-03-01-preview or later for Responses), or use the v1 form: base_url https://RESOURCE.openai.azure.com/openai/v1');
+      return null;
+    }
+    if (apiVersion !== undefined && queryVersion !== undefined) {
+      error('api_version', 'the api-version is set twice: here and in base_url', 'keep one of them');
+      return null;
+    }
+  }
+  return { form, apiVersion, deployments: { ...deployments } };
+}
+
+/** A classic base URL as the endpoint the adapter adds `/openai/deployments/…` to (a pasted `…/openai` is dropped). */
+function classicEndpoint(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/openai$/, '');
+  return url.toString();
+}
+
+/**
+ * Every model an exact route (or its fallback) sends to a classic Azure provider needs a deployment: found here
+ * rather than by the first request's 404. Glob routes name no model, so they are checked per request.
+ */
+function checkDeployments(
+  models: readonly ModelRoute[],
+  providers: ReadonlyMap<string, ProviderConfig>,
+  error: (path: ConfigPath, message: string, fix?: string) => void,
+): void {
+  const check = (provider: string, model: string, path: ConfigPath): void => {
+    const azure = providers.get(provider)?.azure;
+    if (azure?.form !== 'classic' || Object.hasOwn(azure.deployments, model)) return;
+    error(path, `model "${model}" goes to Azure provider "${provider}", which has no deployment for it`, `add ${model}: <deployment name> under providers.${provider}.deployments`);
+  };
+  for (const route of models) {
+    if (route.builtin) continue;
+    const upstream = route.model ?? (route.kind === 'exact' ? route.pattern : undefined);
+    if (upstream !== undefined) check(route.provider, upstream, ['models', route.pattern]);
+    route.fallbacks.forEach((fb, index) => {
+      const model = fb.model ?? upstream;
+      if (model !== undefined) check(fb.provider, model, ['models', route.pattern, 'fallbacks', index]);
+    });
+  }
 }
 
 /**
@@ -339,7 +428,7 @@ function providerApis(
   baseUrl: string | undefined,
   error: (key: string | undefined, message: string, fix?: string) => void,
 ): ProviderConfig['apis'] | undefined {
-  if (type !== 'openai') {
+  if (type !== 'openai' && type !== 'azure') {
     if (declared === undefined) return [wire === 'anthropic' ? 'messages' : 'chat'];
     error('apis', `only OpenAI-compatible providers choose their APIs; a ${type} provider speaks one`, 'remove apis');
     return undefined;
@@ -389,6 +478,53 @@ function normalizeRoute(
     maxTokens: typeof entry === 'string' ? undefined : given(entry.max_tokens),
     builtin,
   };
+}
+
+/**
+ * A `routing:` section (gateway-wide or an agent's) as rules, each target checked to route somewhere: a rule that
+ * sent requests to an unroutable model would turn every request it matches into a 404.
+ */
+function normalizeRouting(
+  entry: RoutingEntry | undefined,
+  base: ConfigPath,
+  routes: (model: string) => boolean,
+  error: (path: ConfigPath, message: string, fix?: string) => void,
+): RoutingRules {
+  const rules: RoutingRules = {};
+  if (entry === undefined) return rules;
+  const target = (key: string, model: string | undefined): string | undefined => {
+    if (model !== undefined && !routes(model)) {
+      error([...base, key], `routing ${key} goes to model "${model}", which no route serves`, 'add a models entry for it, write it as <provider>/<model>, or name a routed model');
+    }
+    return model;
+  };
+  const background = given(entry.background);
+  if (background !== undefined) {
+    const model = target('background', typeof background === 'string' ? background : background.model)!;
+    const match = (typeof background === 'string' ? undefined : given(background.match)) ?? DEFAULTS.backgroundMatch;
+    const matchers: ((model: string) => boolean)[] = [];
+    match.forEach((pattern, index) => {
+      try {
+        matchers.push(modelMatcher(pattern));
+      } catch (err) {
+        error([...base, 'background', 'match', index], messageOf(err), 'close the [ ] character class');
+      }
+    });
+    rules.background = { model, match, matches: (requested) => matchers.some((m) => m(requested)) };
+  }
+  const longContext = given(entry.long_context);
+  if (longContext !== undefined) {
+    const model = target('long_context', typeof longContext === 'string' ? longContext : longContext.model)!;
+    const threshold = typeof longContext === 'string' ? undefined : given(longContext.threshold_tokens);
+    rules.longContext = { model, thresholdTokens: threshold ?? DEFAULTS.longContextTokens };
+  }
+  const thinking = target('thinking', given(entry.thinking));
+  const webSearch = target('web_search', given(entry.web_search));
+  const vision = target('vision', given(entry.vision));
+  if (thinking !== undefined) rules.thinking = thinking;
+  if (webSearch !== undefined) rules.webSearch = webSearch;
+  if (vision !== undefined) rules.vision = vision;
+  return rules;
 }
 
 function normalizeRateLimit(entry: RateLimitEntry): RateLimitConfig {
@@ -455,5 +591,6 @@ function normalizeAgent(
     circuitBreaker: entry.circuit_breaker == null ? undefined : normalizeBreaker(entry.circuit_breaker, [...base, 'circuit_breaker'], error),
     tags: given(entry.tags) ?? [],
     strictTranslation: given(entry.strict_translation),
+    routing: {},
   };
 }

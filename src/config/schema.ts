@@ -22,7 +22,7 @@ import {
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 const NAME_HINT = 'use letters, digits, ".", "_" or "-", starting with a letter or digit';
 
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'mock'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'mock', 'azure', 'gemini'] as const;
 /** The OpenAI APIs a server may speak: Chat Completions and Responses. */
 export const OPENAI_APIS = ['chat', 'responses'] as const;
 export const POLICY_ACTIONS = ['pause', 'deny', 'alert', 'throttle'] as const;
@@ -178,7 +178,7 @@ const providerTimeouts = z.object({
 });
 
 const providerEntry = z.object({
-  type: optional(z.enum(PROVIDER_TYPES)).describe('Wire protocol; may be omitted when the provider is named openai, anthropic or mock'),
+  type: optional(z.enum(PROVIDER_TYPES)).describe('Wire protocol; may be omitted when the provider is named after its type (openai, anthropic, mock, azure)'),
   // A refinement rather than z.url(): JSON Schema's "format: uri" would make editors flag `${OLLAMA_URL:-...}`.
   base_url: optional(
     z.string().refine(isHttpUrl, { error: 'base_url must be an http:// or https:// URL; e.g. http://127.0.0.1:11434/v1' }),
@@ -192,7 +192,13 @@ const providerEntry = z.object({
     'Wire format a mock provider speaks (default openai); openai and anthropic providers speak their own',
   ),
   apis: optional(z.array(z.enum(OPENAI_APIS)).min(1, { error: 'list at least one API: chat, responses' })).describe(
-    'APIs an OpenAI-compatible server speaks: chat (Chat Completions) and/or responses (default: both for api.openai.com, chat for any other base_url). /v1/responses requests go through unchanged to a provider that speaks responses and are translated otherwise',
+    'APIs an OpenAI-compatible server or Azure OpenAI resource speaks: chat (Chat Completions) and/or responses (default: both for api.openai.com, chat for any other base_url). /v1/responses requests go through unchanged to a provider that speaks responses and are translated otherwise',
+  ),
+  api_version: optional(z.string().min(1)).describe(
+    'Azure OpenAI: the api-version sent on every call of a classic resource endpoint (e.g. 2024-10-21; Responses needs 2025-03-01-preview or later); the v1 form (base_url ending in /openai/v1) takes none',
+  ),
+  deployments: optional(z.record(z.string().min(1), z.string().min(1))).describe(
+    'Azure OpenAI: model name → deployment name. Required for every model a classic resource serves; in the v1 form a model without an entry is sent under its own name',
   ),
 });
 
@@ -272,6 +278,25 @@ const circuitBreaker = z.object({
   min_requests: optional(positiveInt).describe('Requests needed in the window before an error rate can trip (default 5)'),
 });
 
+/** A model a routing rule sends requests to: a name routed like a request's own (models entries, provider/model). */
+const routedModel = z.string().min(1);
+
+const routingSection = z.object({
+  background: optional(
+    z.union([routedModel, z.object({ model: routedModel, match: optional(z.array(z.string().min(1)).min(1)) })], {
+      error: 'background is a model name or {model, match: [globs]}',
+    }),
+  ).describe('Model for side calls (titles, summaries): requests whose model matches `match` (default ["*haiku*"])'),
+  thinking: optional(routedModel).describe('Model for requests that ask for reasoning (thinking, reasoning effort)'),
+  long_context: optional(
+    z.union([routedModel, z.object({ model: routedModel, threshold_tokens: optional(positiveInt) })], {
+      error: 'long_context is a model name or {model, threshold_tokens}',
+    }),
+  ).describe('Model for requests whose text is above threshold_tokens (default 60000)'),
+  web_search: optional(routedModel).describe('Model for requests that offer a hosted web search tool'),
+  vision: optional(routedModel).describe('Model for requests with an image'),
+});
+
 const agentEntry = z.object({
   model: optional(z.string().min(1)).describe('Model used when a request names none'),
   provider: optional(z.string().min(1)).describe('Send all of this agent’s traffic to this provider'),
@@ -282,6 +307,7 @@ const agentEntry = z.object({
   circuit_breaker: optional(circuitBreaker),
   tags: optional(z.array(z.string())),
   strict_translation: optional(z.boolean()),
+  routing: optional(routingSection).describe('Routing by task for this agent; each rule set here replaces the gateway-wide one'),
 });
 
 const policyEntry = z.object({
@@ -324,6 +350,9 @@ export const gatewayFileSchema = z.object({
     'What a model accepts, by upstream model name or glob; overrides the built-in table field by field',
   ),
   agents: optional(z.record(name('agent'), optional(agentEntry))),
+  routing: optional(routingSection).describe(
+    'Routing by task: the model a request is sent to when it is long (long_context), offers web search (web_search), has an image (vision), asks for reasoning (thinking) or is a side call (background); the first that applies wins, in that order',
+  ),
   policies: optional(z.array(policyEntry)),
   metrics: optional(metricsSection),
   alerts: optional(alertsSection).describe('Where budget thresholds and `alert` policies reach a person'),
@@ -338,3 +367,4 @@ export type ModelRouteEntry = z.output<typeof modelRoute>;
 export type AgentEntry = z.output<typeof agentEntry>;
 export type RateLimitEntry = z.output<typeof rateLimit>;
 export type CircuitBreakerEntry = z.output<typeof circuitBreaker>;
+export type RoutingEntry = z.output<typeof routingSection>;

@@ -4,7 +4,7 @@
  */
 import type { EffortLevel } from '../core/effort.js';
 
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'mock';
+export type ProviderType = 'openai' | 'anthropic' | 'mock' | 'azure' | 'gemini';
 /** An API a provider speaks: OpenAI Chat Completions, OpenAI Responses, Anthropic Messages. */
 export type ProviderApi = 'chat' | 'responses' | 'messages';
 export type PolicyAction = 'pause' | 'deny' | 'alert' | 'throttle';
@@ -88,6 +88,17 @@ export interface ProviderConfig {
   apis: readonly ProviderApi[];
   /** Came from the embedded defaults rather than the config file. */
   builtin: boolean;
+  /** Azure OpenAI only. */
+  azure?: AzureSettings | undefined;
+}
+
+/** How an Azure OpenAI resource is called: the classic deployment URLs with an api-version, or the v1 form. */
+export interface AzureSettings {
+  form: 'classic' | 'v1';
+  /** undefined when the base URL carries an api-version query, or in the v1 form. */
+  apiVersion: string | undefined;
+  /** Model name → deployment name. */
+  deployments: Readonly<Record<string, string>>;
 }
 
 export interface FallbackTarget {
@@ -171,6 +182,17 @@ export interface AgentConfig {
   tags: readonly string[];
   /** Overrides gateway.strictTranslation for this agent when set. */
   strictTranslation: boolean | undefined;
+  /** Routing by task: the agent's own rules laid over the gateway-wide ones. */
+  routing: RoutingRules;
+}
+
+/** Routing by task (`routing:`): the model chosen for a kind of request; see src/pipeline/task-routing.ts. */
+export interface RoutingRules {
+  background?: { model: string; match: readonly string[]; matches: (requestedModel: string) => boolean };
+  thinking?: string;
+  longContext?: { model: string; thresholdTokens: number };
+  webSearch?: string;
+  vision?: string;
 }
 
 export interface PolicyConfig {
@@ -210,6 +232,8 @@ export interface GatewayConfig {
   /** Capability overrides by upstream model name or glob, in file order. */
   capabilities: ReadonlyMap<string, CapabilityOverride>;
   agents: ReadonlyMap<string, AgentConfig>;
+  /** Routing by task for agents without rules of their own. */
+  routing: RoutingRules;
   policies: readonly PolicyConfig[];
   metrics: MetricsSettings;
   alerts: AlertSettings;

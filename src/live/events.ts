@@ -56,6 +56,7 @@ export function requestDetailOf(row: RequestRow): RequestDetail {
     fallbackFrom: row.fallbackFrom ?? null,
     model: row.model,
     upstreamModel: row.upstreamModel,
+    routeRule: row.routeRule ?? null,
     clientFormat: row.clientFormat,
     upstreamFormat: row.upstreamFormat,
     path: row.path ?? null,

@@ -139,6 +139,8 @@ export interface RequestDetail {
   /** The model the client asked for, and the one sent upstream. */
   model: string;
   upstreamModel: string | null;
+  /** The routing rule that chose the upstream model (`background`, `thinking`…); null or absent when none did. */
+  routeRule?: string | null;
   clientFormat: string;
   upstreamFormat: string | null;
   path: string | null;

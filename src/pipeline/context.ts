@@ -86,6 +86,8 @@ export class RequestContext {
   upstreamFormat: string | null = null;
   stream = false;
   fallbackFrom: string | null = null;
+  /** The routing rule that chose the model (`background`, `thinking`…); null when the request's own model was routed. */
+  routeRule: string | null = null;
   /** The provider was called: the call counts, and whatever it cost is owed. */
   upstreamCalled = false;
   /** Status the client got; 0 until an answer or error is written. */

@@ -24,6 +24,22 @@ export interface RouteTarget {
 export interface Router {
   /** Primary target first, then fallbacks. Throws GatewayError('model_not_found') with close matches. */
   resolve(model: string, agent: string): RouteTarget[];
+  /** The agent's routing by task (its own rules over the gateway's); undefined when none are configured. */
+  taskRules(agent: string): TaskRules | undefined;
+}
+
+/** Models chosen by what a request is (src/pipeline/task-routing.ts), each rule optional. */
+export interface TaskRules {
+  /** Side calls: the requested model matches one of the rule's globs (`*haiku*` unless configured). */
+  background?: { model: string; matches: (requestedModel: string) => boolean } | undefined;
+  /** Reasoning requested. */
+  thinking?: string | undefined;
+  /** Input text above a number of tokens. */
+  longContext?: { model: string; thresholdTokens: number } | undefined;
+  /** A hosted web search tool offered. */
+  webSearch?: string | undefined;
+  /** An image in the conversation. */
+  vision?: string | undefined;
 }
 
 /**

@@ -9,10 +9,13 @@ import { flattenHeaders, type ProviderSpec, type UpstreamResponse } from './prov
 export class HttpUpstream {
   private readonly pool: Pool;
   private readonly basePath: string;
+  /** The base URL's query (`api-version=…`), sent on every call; empty when it has none. */
+  private readonly baseQuery: string;
 
   constructor(private readonly spec: ProviderSpec) {
     const url = new URL(spec.baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
+    this.baseQuery = url.search.slice(1);
     this.pool = new Pool(url.origin, {
       connections: spec.maxConnections,
       pipelining: 1,
@@ -32,13 +35,19 @@ export class HttpUpstream {
   ): Promise<UpstreamResponse> {
     const deadline = this.deadline(signal);
     try {
-      const res = await this.pool.request({ path: this.basePath + path, method, headers, body: body ?? null, signal: deadline.signal });
+      const res = await this.pool.request({ path: this.fullPath(path), method, headers, body: body ?? null, signal: deadline.signal });
       res.body.once('close', deadline.clear);
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body };
     } catch (err) {
       deadline.clear();
       throw transportError(err, this.spec.name);
     }
+  }
+
+  /** The base path and query around a call's own path, whose own query (if any) comes first. */
+  private fullPath(path: string): string {
+    if (this.baseQuery === '') return this.basePath + path;
+    return `${this.basePath}${path}${path.includes('?') ? '&' : '?'}${this.baseQuery}`;
   }
 
   /**

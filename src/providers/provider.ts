@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { WireFormat } from '../wire/codec.js';
 
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'mock';
+export type ProviderType = 'openai' | 'anthropic' | 'mock' | 'azure' | 'gemini';
 /** An API a provider speaks: OpenAI Chat Completions, OpenAI Responses, Anthropic Messages. */
 export type ProviderApi = 'chat' | 'responses' | 'messages';
 
@@ -29,6 +29,18 @@ export interface ProviderSpec {
   wire: 'openai' | 'anthropic';
   /** The APIs the upstream speaks, preferred first. */
   apis: readonly ProviderApi[];
+  /** Azure OpenAI only: its api-version and deployments. */
+  azure?: AzureSpec | undefined;
+}
+
+/** How an Azure OpenAI resource is called (src/providers/azure/). */
+export interface AzureSpec {
+  /** `classic`: `/openai/deployments/{deployment}/…?api-version=`; `v1`: base URL ending `/openai/v1`, deployment in the body. */
+  form: 'classic' | 'v1';
+  /** Sent as `api-version` on every call; undefined when the base URL carries it or the v1 form needs none. */
+  apiVersion: string | undefined;
+  /** Model name → deployment name. */
+  deployments: Readonly<Record<string, string>>;
 }
 
 export interface UpstreamRequest {
@@ -36,6 +48,8 @@ export interface UpstreamRequest {
   endpoint: string;
   method: 'GET' | 'POST';
   body?: string | undefined;
+  /** The model sent upstream, for providers that put it in the URL (Azure deployments); absent for pass-through. */
+  model?: string | undefined;
   clientHeaders: IncomingHttpHeaders;
   /** The client's key when it is not one of our virtual keys (passed through when the provider has none). */
   clientKey?: string | undefined;

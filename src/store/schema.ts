@@ -98,6 +98,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE requests ADD COLUMN is_call INTEGER;
   `,
+  // 7: which routing rule chose the model (background, thinking, long_context, web_search, vision).
+  `
+  ALTER TABLE requests ADD COLUMN route_rule TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

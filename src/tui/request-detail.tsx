@@ -58,7 +58,7 @@ export function RequestDetailView(props: RequestDetailProps) {
     if (d === undefined) return <Text {...theme.tone('muted')}>loading {props.id}…</Text>;
     const route = [
       d.provider === null ? 'no provider (refused before routing)' : d.fallbackFrom ? `${d.provider} (fallback for ${d.fallbackFrom})` : d.provider,
-      `model ${d.model || '—'}${d.upstreamModel && d.upstreamModel !== d.model ? ` → ${d.upstreamModel}` : ''}`,
+      `model ${d.model || '—'}${d.upstreamModel && d.upstreamModel !== d.model ? ` → ${d.upstreamModel}` : ''}${d.routeRule ? ` (rule ${d.routeRule})` : ''}`,
       d.upstreamFormat && d.upstreamFormat !== d.clientFormat ? `${d.clientFormat} → ${d.upstreamFormat}` : d.clientFormat,
       d.path ?? undefined,
     ].filter((p): p is string => p !== undefined && p !== '');

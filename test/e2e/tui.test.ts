@@ -390,7 +390,8 @@ describeTui.sequential('dashboard in a real terminal (tmux)', () => {
     const spend = await session.waitForText(/│ sim-anthropic +\d+/);
     expect(spend).toContain('Spend by provider');
     expect(spend).toContain('Spend by model');
-    expect(spend).toMatch(/│ claude-sonnet-4-5 · sim-anthropic +\d+/);
+    // Which Claude model the demo's agents have used by now varies; one of them has, since sim-anthropic has calls.
+    expect(spend).toMatch(/│ claude-[\w.-]+ · sim-anthropic +\d+/);
     session.sendKeys('m');
     await session.waitForNoText('Spend by provider');
     expectTerminalRestored(session, await quit(session));

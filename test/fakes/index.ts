@@ -3,6 +3,7 @@
  * oracle: nothing here imports the gateway's own code.
  */
 export { startFakeOpenAI, DEFAULT_OPENAI_MODELS, type FakeOpenAIOptions } from './openai.js';
+export { startFakeAzure, type FakeAzureOptions } from './azure.js';
 export { startFakeAnthropic, DEFAULT_ANTHROPIC_MODELS, type FakeAnthropicOptions } from './anthropic.js';
 export { startFakeGemini, DEFAULT_GEMINI_MODELS, geminiFrame, googleJson, type FakeGeminiOptions } from './gemini.js';
 export type { FakeUpstream, FakeServerOptions, RecordedRequest } from './server.js';

@@ -45,8 +45,8 @@ function error400(message: string, env: RenderEnv, model: string, param: string 
   return renderOpenAIError({ kind: 'error', status: 400, message, param, code }, model, env);
 }
 
-/** Mirrors the API's own checks that a gateway could trip over when it builds requests. */
-function validateChat(body: JsonObject, env: RenderEnv): ResponsePlan | null {
+/** Mirrors the API's own checks that a gateway could trip over when it builds requests (Azure makes the same ones). */
+export function validateChat(body: JsonObject, env: RenderEnv): ResponsePlan | null {
   const model = stringField(body, 'model');
   if (model === undefined) return error400('you must provide a model parameter', env, '');
   if (!Array.isArray(body['messages'])) {

@@ -121,6 +121,37 @@ describe('ai-gateway CLI', () => {
       expect(out).toContain('agents.researcher.budget.max_cost_per_hour');
       expect(out).not.toMatch(/\n\s+at /);
     });
+
+    it('locates an Azure resource without api_version or a deployment, and a routing rule that routes nowhere (exit 2)', (ctx) => {
+      requireBuild(ctx);
+      const dir = tempDir();
+      const file = join(dir, 'azure.yaml');
+      writeFileSync(
+        file,
+        [
+          'providers:',
+          '  az: { type: azure, base_url: https://res.openai.azure.com, deployments: { gpt-4o: prod } }',
+          '  az2: { type: azure, base_url: https://res.openai.azure.com, api_version: 2024-10-21, deployments: { gpt-4o: prod } }',
+          'models:',
+          '  gpt-4o-mini: az2',
+          'routing:',
+          '  thinking: mystery-model',
+          '  long_context: { model: gpt-4o-mini, threshold_tokens: -5 }',
+          '',
+        ].join('\n'),
+      );
+      const r = cli(['validate', '-c', file], { cwd: dir });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toContain(`${file}:8`);
+      expect(r.stdout).toContain('routing.long_context.threshold_tokens');
+      // The schema error stops the check before cross-references; fixed, those are reported with their lines.
+      writeFileSync(file, readFileSync(file, 'utf8').replace('-5', '100000'));
+      const fixed = cli(['validate', '-c', file], { cwd: dir });
+      expect(fixed.status).toBe(2);
+      expect(fixed.stdout).toContain(`${file}:2:3: error: providers.az.api_version: an Azure OpenAI resource endpoint needs an api-version on every call`);
+      expect(fixed.stdout).toContain(`${file}:5:3: error: models.gpt-4o-mini: model "gpt-4o-mini" goes to Azure provider "az2", which has no deployment for it`);
+      expect(fixed.stdout).toContain(`${file}:7:3: error: routing.thinking: routing thinking goes to model "mystery-model", which no route serves`);
+    });
   });
 
   it('init writes a gateway.yaml that then validates', (ctx) => {

@@ -7,7 +7,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { GatewayConfig } from '../../config/types.js';
 import { closeMatches, maxTokensFor, resolveModel } from '../../config/index.js';
 import { CapabilityTable } from '../../metering/index.js';
-import type { RouteTarget, Router } from '../../pipeline/ports.js';
+import type { RouteTarget, Router, TaskRules } from '../../pipeline/ports.js';
 import type { ProviderSet } from '../providers.js';
 
 export class ConfigRouter implements Router {
@@ -18,6 +18,12 @@ export class ConfigRouter implements Router {
     private readonly config: () => GatewayConfig,
     private readonly providers: ProviderSet,
   ) {}
+
+  taskRules(agent: string): TaskRules | undefined {
+    const config = this.config();
+    const rules = config.agents.get(agent)?.routing ?? config.routing;
+    return Object.keys(rules).length === 0 ? undefined : rules;
+  }
 
   resolve(model: string, agent: string): RouteTarget[] {
     const config = this.config();

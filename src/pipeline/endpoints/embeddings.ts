@@ -47,6 +47,7 @@ async function forwardEmbeddings(ctx: RequestContext): Promise<void> {
     endpoint: '/embeddings',
     method: 'POST',
     body: target.upstreamModel === ctx.model ? ctx.bodyText : JSON.stringify({ ...(ctx.json as object), model: target.upstreamModel }),
+    model: target.upstreamModel,
     clientHeaders: ctx.req.headers,
     clientKey: ctx.identity!.clientKey,
     signal: ctx.abort.signal,

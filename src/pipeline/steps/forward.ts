@@ -90,6 +90,7 @@ function send(ctx: RequestContext, target: RouteTarget): Promise<UpstreamRespons
     endpoint: chatEndpoint(upstreamFormat, target.upstreamModel, request.stream),
     method: 'POST',
     body: body.text,
+    model: target.upstreamModel,
     clientHeaders: ctx.req.headers,
     clientKey: ctx.identity!.clientKey,
     signal: ctx.abort.signal,

@@ -1,16 +1,24 @@
 /**
- * Where a request may go: the router's targets, primary first, then fallbacks. A Responses request that refers
- * to earlier responses has them expanded here from the gateway's store, for the targets it is translated for.
+ * Where a request may go: the router's targets, primary first, then fallbacks, for the model the request named
+ * or the one a task rule picked for it (task-routing.ts). A Responses request that refers to earlier responses
+ * has them expanded here from the gateway's store, for the targets it is translated for.
  */
 import { GatewayError } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
 import type { RouteTarget } from '../ports.js';
+import { chooseTaskModel } from '../task-routing.js';
 import { refersToState, resolveState } from './responses-state.js';
 import { translates } from './translate.js';
 
-export function route(ctx: RequestContext): void {
+export async function route(ctx: RequestContext): Promise<void> {
   const request = ctx.request!;
-  ctx.targets = ctx.deps.router.resolve(request.model, ctx.agent);
+  const { deps } = ctx;
+  const task = await chooseTaskModel(request, deps.router.taskRules(ctx.agent), {
+    bodyBytes: ctx.body?.length ?? 0,
+    countTokens: (text) => deps.meter.estimateTokens(text),
+  });
+  ctx.routeRule = task?.rule ?? null;
+  ctx.targets = deps.router.resolve(task?.model ?? request.model, ctx.agent);
   const wire = ctx.endpoint.wire;
   if (wire !== 'openai-responses' || !refersToState(request) || !ctx.targets.some((t) => translates(t, wire))) return;
   // A provider that speaks Responses resolves references itself, so an unknown id only matters once a

@@ -3,7 +3,7 @@
  * vLLM, Groq, OpenRouter). The base URL includes `/v1`, the key goes in `Authorization: Bearer`, and the provider
  * speaks Chat Completions, Responses or both, as its config declares. A provider that differs only in where the
  * key goes or how a path is spelled (Azure's `api-key` header and deployment paths) subclasses this and overrides
- * `authHeaders` or `upstreamPath`.
+ * `authHeaders` or `upstreamCall`.
  */
 import type { WireFormat } from '../../wire/codec.js';
 import { HttpUpstream } from '../http-upstream.js';
@@ -29,7 +29,8 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     const key = this.spec.apiKey ?? req.clientKey;
     if (key) Object.assign(headers, this.authHeaders(key));
-    return this.upstream.request(this.upstreamPath(req.endpoint), req.method, headers, req.body, req.signal);
+    const call = this.upstreamCall(req);
+    return this.upstream.request(call.path, req.method, headers, call.body, req.signal);
   }
 
   close(): Promise<void> {
@@ -41,8 +42,8 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
     return { authorization: `Bearer ${key}` };
   }
 
-  /** The path below the base URL for an endpoint such as `/chat/completions`. */
-  protected upstreamPath(endpoint: string): string {
-    return endpoint;
+  /** The path below the base URL for an endpoint such as `/chat/completions`, and the body sent there. */
+  protected upstreamCall(req: UpstreamRequest): { path: string; body: string | undefined } {
+    return { path: req.endpoint, body: req.body };
   }
 }

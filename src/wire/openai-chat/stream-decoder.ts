@@ -63,6 +63,9 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
 
   function onChunk(chunk: ReceivedChunk): CanonicalStreamEvent[] {
     const out: CanonicalStreamEvent[] = [];
+    // Azure OpenAI opens a stream with a chunk of the prompt's content-filter results only (no id, model or
+    // choices): the answer starts with the chunk after it, which names the response and its model.
+    if (!started && nonEmpty(chunk.id) === undefined && (!Array.isArray(chunk.choices) || chunk.choices.length === 0) && chunk.usage == null) return out;
     if (!started) {
       started = true;
       responseId = str(chunk.id) ?? '';

@@ -200,6 +200,7 @@ export function harness(): Harness {
       isKnownAgent: () => true,
     }),
     router: {
+      taskRules: () => undefined,
       resolve(model: string): RouteTarget[] {
         const names = routes[model];
         if (!names) throw new GatewayError('model_not_found', `no route for model "${model}"`, { param: 'model', code: 'model_not_found' });

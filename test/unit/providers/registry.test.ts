@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROVIDER_TYPES } from '../../../src/config/index.js';
 import { OpenAICompatibleProvider } from '../../../src/providers/openai-compatible/openai-compatible-provider.js';
-import type { ProviderSpec, ProviderType } from '../../../src/providers/provider.js';
+import type { ProviderSpec, ProviderType, UpstreamRequest } from '../../../src/providers/provider.js';
 import { createProvider, REGISTERED_PROVIDER_TYPES } from '../../../src/providers/registry.js';
 import { FakeClock } from '../../helpers/clock.js';
 
@@ -62,7 +62,7 @@ describe('provider registry', () => {
 
   it('refuses a type it has no factory for, naming the provider and the known types', () => {
     const unknown = spec('openai', { name: 'br', type: 'bedrock' as ProviderType });
-    expect(() => createProvider(unknown, context)).toThrow('provider "br" has type "bedrock", which this gateway cannot build; known types: openai, anthropic, gemini, mock');
+    expect(() => createProvider(unknown, context)).toThrow('provider "br" has type "bedrock", which this gateway cannot build; known types: openai, anthropic, mock, azure, gemini');
     // A name on Object.prototype is not a type either.
     expect(() => createProvider(spec('openai', { type: 'constructor' as ProviderType }), context)).toThrow('known types');
   });
@@ -113,8 +113,8 @@ describe('provider registry', () => {
       protected override authHeaders(key: string): Record<string, string> {
         return { 'api-key': key };
       }
-      protected override upstreamPath(endpoint: string): string {
-        return `/deployments/d1${endpoint}?api-version=2024-10-21`;
+      protected override upstreamCall(req: UpstreamRequest): { path: string; body: string | undefined } {
+        return { path: `/deployments/d1${req.endpoint}?api-version=2024-10-21`, body: req.body };
       }
     }
     const up = await recordingUpstream();
@@ -123,5 +123,13 @@ describe('provider registry', () => {
     expect(up.seen[0]?.path).toBe('/openai/deployments/d1/chat/completions?api-version=2024-10-21');
     expect(up.seen[0]?.headers['api-key']).toBe('sk-test');
     expect(up.seen[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('keeps a query on the base URL on every call, after the call\'s own', async () => {
+    const up = await recordingUpstream();
+    servers.push(up.server);
+    await send(createProvider(spec('openai', { baseUrl: `${up.baseUrl}/v1?api-version=2024-10-21` }), context), '/chat/completions');
+    await send(createProvider(spec('openai', { baseUrl: `${up.baseUrl}/v1?api-version=2024-10-21` }), context), '/batches?limit=2');
+    expect(up.seen.map((s) => s.path)).toEqual(['/v1/chat/completions?api-version=2024-10-21', '/v1/batches?limit=2&api-version=2024-10-21']);
   });
 });

@@ -192,6 +192,14 @@ describe('request detail', () => {
     expect(app.lastFrame()).toContain('─ Log');
   });
 
+  it('names the routing rule that chose the model', async () => {
+    app = await renderApp({ columns: 160, rows: 30 });
+    app.source.actions.requestDetail.mockResolvedValueOnce({ ...DETAIL, fallbackFrom: null, model: 'claude-3-5-haiku-20241022', upstreamModel: 'gpt-4o-mini', routeRule: 'background' });
+    await app.press(KEYS.tab, KEYS.enter);
+    await app.tick();
+    expect(app.lastFrame()).toMatch(/route +anthropic · model claude-3-5-haiku-20241022 → gpt-4o-mini \(rule background\) · openai-chat/);
+  });
+
   it('shows a failed request\'s error text, and says so when the gateway no longer has the request', async () => {
     app = await renderApp({ columns: 120, rows: 30 });
     app.source.actions.requestDetail.mockResolvedValueOnce({
