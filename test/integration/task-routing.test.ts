@@ -6,9 +6,20 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
+import { ROOT } from '../helpers/cli.js';
 import { agentRows, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+/** The README's "Routing by task" example, read from the README itself so the two cannot drift apart. */
+const README_ROUTING = ((): string => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n### Routing by task\n'));
+  const start = section.indexOf('```yaml\n') + '```yaml\n'.length;
+  return section.slice(start, section.indexOf('```', start));
+})();
 
 const ROUTING_CONFIG = (openai: string, anthropic: string) => `
 providers:
@@ -17,18 +28,7 @@ providers:
 models:
   "gpt-*": openai
   "claude-*": anthropic
-routing:
-  background: gpt-4o-mini                 # claude-*haiku* side calls (titles, summaries)
-  thinking: claude-opus-4-1               # reasoning requested
-  long_context: { model: gpt-4.1, threshold_tokens: 60000 }
-  web_search: claude-sonnet-4-6           # a hosted web search tool offered
-  vision: gpt-4o                          # an image in the conversation
-agents:
-  coder:
-    routing:
-      background: { model: claude-haiku-4-5, match: ["*haiku*", "*-nano"] }
-      long_context: { model: gpt-4.1, threshold_tokens: 20000 }
-`;
+${README_ROUTING}`;
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
