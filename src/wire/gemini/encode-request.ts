@@ -220,8 +220,9 @@ function toolResult(part: ToolResultPart, names: Map<string, string>, at: string
   const text = part.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('\n');
   const parsed = parseObject(text);
   const response: JsonObject = part.isError ? { error: parsed ?? text } : (parsed ?? { output: text });
-  const media_ = part.content.flatMap((c) => (c.type === 'text' ? [] : [media(c, at)]));
-  return [{ functionResponse: { name, response } }, ...media_];
+  const attachments = part.content.flatMap((c) => (c.type === 'text' ? [] : [media(c, at)]));
+  // Images and files a tool returned follow its response in the same turn.
+  return [{ functionResponse: { name, response } }, ...attachments];
 }
 
 /** A result that is a JSON object is given to Gemini as that object (its `response` must be one). */
