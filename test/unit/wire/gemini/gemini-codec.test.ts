@@ -174,6 +174,49 @@ describe('requests from Gemini clients', () => {
   });
 });
 
+describe('requests to Gemini', () => {
+  const base = { source: 'anthropic-messages' as const, model: 'gemini-2.5-flash', stream: false, includeUsage: false, system: [], tools: [], stopSequences: [], extensions: [], raw: {} };
+  const options = { model: 'gemini-2.5-flash', defaultMaxTokens: 1024, strict: false };
+
+  it('a tool result with an image: the functionResponse, then the image inline, in one user turn', () => {
+    const { body } = geminiCodec.encodeRequest(
+      {
+        ...base,
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'look' }] },
+          { role: 'assistant', content: [{ type: 'tool-call', id: 't1', name: 'screenshot', input: {} }] },
+          {
+            role: 'user',
+            content: [{ type: 'tool-result', toolCallId: 't1', isError: false, content: [{ type: 'text', text: 'done' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAA' } }] }],
+          },
+        ],
+      },
+      options,
+    );
+    expect(body.contents[2]).toEqual({
+      role: 'user',
+      parts: [{ functionResponse: { name: 'screenshot', response: { output: 'done' } } }, { inlineData: { mimeType: 'image/png', data: 'AAAA' } }],
+    });
+  });
+
+  it('a JSON object result is given as that object; a result answering no call is refused', () => {
+    const messages = (result: string, id = 't1') => [
+      { role: 'user' as const, content: [{ type: 'text' as const, text: 'go' }] },
+      { role: 'assistant' as const, content: [{ type: 'tool-call' as const, id: 't1', name: 'f', input: {} }] },
+      { role: 'user' as const, content: [{ type: 'tool-result' as const, toolCallId: id, isError: false, content: [{ type: 'text' as const, text: result }] }] },
+    ];
+    expect(geminiCodec.encodeRequest({ ...base, messages: messages('{"temp":18}') }, options).body.contents[2]!.parts).toEqual([{ functionResponse: { name: 'f', response: { temp: 18 } } }]);
+    expect(() => geminiCodec.encodeRequest({ ...base, messages: messages('x', 'nope') }, options)).toThrow(/answers no tool call/);
+  });
+
+  it('a data: URL image goes inline; a file id of another provider is refused', () => {
+    const img = (url: string) => ({ ...base, messages: [{ role: 'user' as const, content: [{ type: 'image' as const, source: { kind: 'url' as const, url } }] }] });
+    expect(geminiCodec.encodeRequest(img('data:image/jpeg;base64,/9j/'), options).body.contents[0]!.parts).toEqual([{ inlineData: { mimeType: 'image/jpeg', data: '/9j/' } }]);
+    const file = { ...base, messages: [{ role: 'user' as const, content: [{ type: 'document' as const, source: { kind: 'file' as const, fileId: 'file-abc' } }] }] };
+    expect(() => geminiCodec.encodeRequest(file, options)).toThrow(/belongs to another provider/);
+  });
+});
+
 describe('the stream encoder for Gemini clients', () => {
   it('writes Google’s CRLF framing, a call whole with its signature, and usage with the finish reason', () => {
     const encoder = geminiCodec.createStreamEncoder({ model: 'gpt-4o-mini', id: 'resp1', created: 0, includeUsage: false });
