@@ -45,6 +45,7 @@ export const DEFAULTS = {
 export const OFFICIAL_BASE_URLS = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com/v1beta',
 } as const;
 
 /** Source name used in problems about the embedded defaults. */

@@ -307,7 +307,7 @@ function normalizeProvider(
     error(
       'type',
       `provider "${name}" needs a type`,
-      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic, azure (Azure OpenAI) or mock',
+      'add type: openai (OpenAI and compatible servers such as Ollama, vLLM, LM Studio), anthropic, azure (Azure OpenAI), gemini or mock',
     );
     return undefined;
   }

@@ -22,7 +22,7 @@ import {
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 const NAME_HINT = 'use letters, digits, ".", "_" or "-", starting with a letter or digit';
 
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'mock', 'azure'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'mock', 'azure', 'gemini'] as const;
 /** The OpenAI APIs a server may speak: Chat Completions and Responses. */
 export const OPENAI_APIS = ['chat', 'responses'] as const;
 export const POLICY_ACTIONS = ['pause', 'deny', 'alert', 'throttle'] as const;

@@ -4,7 +4,7 @@
  */
 import type { EffortLevel } from '../core/effort.js';
 
-export type ProviderType = 'openai' | 'anthropic' | 'mock' | 'azure';
+export type ProviderType = 'openai' | 'anthropic' | 'mock' | 'azure' | 'gemini';
 /** An API a provider speaks: OpenAI Chat Completions, OpenAI Responses, Anthropic Messages. */
 export type ProviderApi = 'chat' | 'responses' | 'messages';
 export type PolicyAction = 'pause' | 'deny' | 'alert' | 'throttle';

@@ -9,6 +9,7 @@ import type { ModelPrice, TokenCounter } from '../metering/index.js';
 import type { ProviderAdapter } from '../providers/provider.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
 import type { WireFormat } from '../wire/codec.js';
+import type { GeminiTarget } from '../wire/index.js';
 import type { Admission, PipelineDeps, ProxySettings, RouteTarget } from './ports.js';
 import type { Hold } from './steps/admit.js';
 import type { Attempt } from './steps/forward.js';
@@ -31,6 +32,8 @@ export interface EndpointInfo {
   wire: WireFormat;
   /** What the audit calls the client's format (`openai-embeddings`, `passthrough`, or the wire format). */
   auditFormat: string;
+  /** A Gemini call names its model and whether it streams in the URL, not the body. */
+  gemini?: GeminiTarget | undefined;
 }
 
 /** The last upstream error response, kept raw so a same-format client gets it as the provider wrote it. */

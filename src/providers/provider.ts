@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { WireFormat } from '../wire/codec.js';
 
-export type ProviderType = 'openai' | 'anthropic' | 'mock' | 'azure';
+export type ProviderType = 'openai' | 'anthropic' | 'mock' | 'azure' | 'gemini';
 /** An API a provider speaks: OpenAI Chat Completions, OpenAI Responses, Anthropic Messages. */
 export type ProviderApi = 'chat' | 'responses' | 'messages';
 

@@ -6,6 +6,7 @@
 import type { Clock } from '../core/clock.js';
 import { AnthropicProvider } from './anthropic/anthropic-provider.js';
 import { AzureProvider } from './azure/azure-provider.js';
+import { GeminiProvider } from './gemini/gemini-provider.js';
 import { createMockProvider, type MockBehaviour } from './mock/mock-provider.js';
 import { createOpenAIProvider } from './openai/openai-provider.js';
 import type { ProviderAdapter, ProviderSpec, ProviderType } from './provider.js';
@@ -24,6 +25,7 @@ const FACTORIES: { readonly [T in ProviderType]: ProviderFactory } = {
   anthropic: (spec) => new AnthropicProvider(spec),
   mock: (spec, context) => createMockProvider(spec, context.clock, context.mockBehaviour?.(spec.name)),
   azure: (spec) => new AzureProvider(spec),
+  gemini: (spec) => new GeminiProvider(spec),
 };
 
 /** The provider types the gateway can build, in the order they are listed to a user. */

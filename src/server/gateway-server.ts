@@ -40,6 +40,7 @@ export interface ServerLimits {
 export function clientFormatFor(endpoint: ProxyEndpoint | undefined, headers: IncomingMessage['headers']): WireFormat {
   if (endpoint === 'messages' || endpoint === 'count_tokens') return 'anthropic-messages';
   if (endpoint === 'responses') return 'openai-responses';
+  if (endpoint === 'gemini_generate' || endpoint === 'gemini_stream' || endpoint === 'gemini_count_tokens') return 'gemini';
   if (endpoint === 'models' && headers['anthropic-version'] !== undefined) return 'anthropic-messages';
   return 'openai-chat';
 }

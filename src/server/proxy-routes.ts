@@ -5,14 +5,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { RequestContext, type EndpointInfo } from '../pipeline/context.js';
-import { chat, countTokens, embeddings, listModels, passthrough } from '../pipeline/endpoints/index.js';
+import { chat, countTokens, embeddings, geminiCountTokens, listModels, passthrough } from '../pipeline/endpoints/index.js';
 import type { PipelineDeps, RequestRecord } from '../pipeline/ports.js';
 import { identify, type IdentifyOptions } from '../pipeline/steps/identify.js';
 import { refusalRecord as buildRefusal } from '../pipeline/steps/record.js';
 import { usageWarnings } from '../pipeline/usage-warnings.js';
 import { clientFormatFor } from './gateway-server.js';
 import { sendError, toGatewayError } from './render-error.js';
-import type { ProxyEndpoint } from './route-match.js';
+import { geminiModel, type ProxyEndpoint } from './route-match.js';
+import type { GeminiTarget } from '../wire/index.js';
 
 export { passthroughAllowed } from '../pipeline/endpoints/index.js';
 
@@ -21,8 +22,10 @@ export function createProxyRoutes(deps: PipelineDeps) {
 
   return async function proxy(req: IncomingMessage, res: ServerResponse, endpoint: ProxyEndpoint, agent: string | undefined, v1Path: string, search: string, requestId: string): Promise<void> {
     const wire = clientFormatFor(endpoint, req.headers);
-    const context = (auditFormat: string): RequestContext => {
-      const info: EndpointInfo = { requestId, path: `/v1${v1Path}`, search, pathAgent: agent, wire, auditFormat };
+    const context = (auditFormat: string, gemini?: GeminiTarget): RequestContext => {
+      // Gemini clients call /v1beta (their SDK's default) or /v1; the others always /v1.
+      const version = gemini !== undefined && req.url?.includes('/v1beta/') === true ? '/v1beta' : '/v1';
+      const info: EndpointInfo = { requestId, path: `${version}${v1Path}`, search, pathAgent: agent, wire, auditFormat, gemini };
       return new RequestContext(deps, req, res, info, warnUsage);
     };
     try {
@@ -32,6 +35,13 @@ export function createProxyRoutes(deps: PipelineDeps) {
         case 'responses':
           guardMethod(req, 'POST');
           return await chat(context(wire));
+        case 'gemini_generate':
+        case 'gemini_stream':
+          guardMethod(req, 'POST');
+          return await chat(context(wire, { model: modelInPath(v1Path), stream: endpoint === 'gemini_stream' }));
+        case 'gemini_count_tokens':
+          guardMethod(req, 'POST');
+          return await geminiCountTokens(context('gemini-count-tokens', { model: modelInPath(v1Path), stream: false }));
         case 'count_tokens':
           guardMethod(req, 'POST');
           return await countTokens(context('anthropic-count-tokens'));
@@ -48,6 +58,12 @@ export function createProxyRoutes(deps: PipelineDeps) {
       sendError(res, toGatewayError(err), wire, requestId);
     }
   };
+}
+
+function modelInPath(v1Path: string): string {
+  const model = geminiModel(v1Path);
+  if (model === undefined || model.trim() === '') throw new GatewayError('invalid_request', 'the model in the URL is not valid', { param: 'model' });
+  return model;
 }
 
 function guardMethod(req: IncomingMessage, method: 'GET' | 'POST'): void {

@@ -6,6 +6,7 @@ import type { GatewayError } from '../core/errors.js';
 import type { AnthropicErrorBody, AnthropicMessage, AnthropicRequestBody } from './anthropic-messages/shapes.js';
 import type { OpenAIChatCompletion, OpenAIChatRequestBody, OpenAIErrorBody } from './openai-chat/shapes.js';
 import type { ResponsesObject, ResponsesRequestBody } from './openai-responses/shapes.js';
+import type { GeminiErrorBody, GeminiRequestBody, GeminiResponse } from './gemini/shapes.js';
 import type {
   AssistantPart,
   CanonicalRequest,
@@ -13,13 +14,14 @@ import type {
   CanonicalStreamEvent,
 } from './canonical.js';
 
-export type WireFormat = 'openai-chat' | 'anthropic-messages' | 'openai-responses';
+export type WireFormat = 'openai-chat' | 'anthropic-messages' | 'openai-responses' | 'gemini';
 
 /** The bodies each format's codec writes: a request to an upstream, a response and an error to a client. */
 export interface WireBodies {
   'openai-chat': { request: OpenAIChatRequestBody; response: OpenAIChatCompletion; error: OpenAIErrorBody };
   'anthropic-messages': { request: AnthropicRequestBody; response: AnthropicMessage; error: AnthropicErrorBody };
   'openai-responses': { request: ResponsesRequestBody; response: ResponsesObject; error: OpenAIErrorBody };
+  gemini: { request: GeminiRequestBody; response: GeminiResponse; error: GeminiErrorBody };
 }
 
 /** One server-sent event as parsed off the wire (eventsource-parser's shape). */

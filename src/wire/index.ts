@@ -3,18 +3,22 @@ import type { WireCodec, WireFormat } from './codec.js';
 import { anthropicMessagesCodec } from './anthropic-messages/index.js';
 import { openAIChatCodec } from './openai-chat/index.js';
 import { openAIResponsesCodec } from './openai-responses/index.js';
+import { geminiCodec } from './gemini/index.js';
 
 const CODECS: { [F in WireFormat]: WireCodec<F> } = {
   'openai-chat': openAIChatCodec,
   'anthropic-messages': anthropicMessagesCodec,
   'openai-responses': openAIResponsesCodec,
+  gemini: geminiCodec,
 };
 
 export function codecFor<F extends WireFormat>(format: F): WireCodec<F> {
   return CODECS[format];
 }
 
-export { anthropicMessagesCodec, openAIChatCodec, openAIResponsesCodec };
+export { anthropicMessagesCodec, geminiCodec, openAIChatCodec, openAIResponsesCodec };
+export { decodeGeminiRequest } from './gemini/index.js';
+export type { GeminiTarget } from './gemini/index.js';
 export type * from './canonical.js';
 export type { WireBodies, WireCodec, WireFormat } from './codec.js';
 export { createSseReader, formatSse, formatSseComment, formatSseJson, parseSseText } from './sse.js';

@@ -129,3 +129,8 @@ export function createSseFramer(): SseFramer {
     },
   };
 }
+
+/** One `data:` event ended by CRLF CRLF, as Google's servers frame `streamGenerateContent?alt=sse`. */
+export function formatSseJsonCrlf(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\r\n\r\n`;
+}

@@ -1,10 +1,11 @@
 /**
- * Fake OpenAI and Anthropic upstreams for integration, fault and benchmark tests. They are an independent
+ * Fake OpenAI, Anthropic and Gemini upstreams for integration, fault and benchmark tests. They are an independent
  * oracle: nothing here imports the gateway's own code.
  */
 export { startFakeOpenAI, DEFAULT_OPENAI_MODELS, type FakeOpenAIOptions } from './openai.js';
 export { startFakeAzure, type FakeAzureOptions } from './azure.js';
 export { startFakeAnthropic, DEFAULT_ANTHROPIC_MODELS, type FakeAnthropicOptions } from './anthropic.js';
+export { startFakeGemini, DEFAULT_GEMINI_MODELS, geminiFrame, googleJson, type FakeGeminiOptions } from './gemini.js';
 export type { FakeUpstream, FakeServerOptions, RecordedRequest } from './server.js';
 export {
   scenarioSchema,

@@ -147,8 +147,8 @@ export interface RouteContext {
 export interface ProviderSpec {
   /** Appended to the server URL to form `baseURL`. */
   readonly basePath: string;
-  /** Paths whose requests consume queued scenarios. */
-  readonly generationPaths: ReadonlySet<string>;
+  /** Paths whose requests consume queued scenarios (a test, for APIs that put the model in the path). */
+  readonly generationPaths: ReadonlySet<string> | ((pathname: string) => boolean);
   /** Text where a `[[fake-scenario:...]]` directive may sit. */
   directiveText(body: JsonObject | null): string;
   /** The response when a per-request scenario cannot be parsed. */
@@ -205,6 +205,8 @@ export async function startFakeServer(spec: ProviderSpec, opts: FakeServerOption
   let records: RequestRecord[] = [];
   let closing = false;
   const arrivalWaiters = new Set<() => void>();
+  const paths = spec.generationPaths;
+  const isGeneration = typeof paths === 'function' ? paths : (pathname: string): boolean => paths.has(pathname);
 
   const server: Server = createServer((req, res) => {
     void handle(req, res);
@@ -247,7 +249,7 @@ export async function startFakeServer(spec: ProviderSpec, opts: FakeServerOption
       plan = spec.badScenario(parsed.message, env);
     } else {
       const takeScenario = (): Scenario => {
-        const chosen = parsed?.scenario ?? (spec.generationPaths.has(pathname) ? queue.shift() : undefined) ?? current;
+        const chosen = parsed?.scenario ?? (isGeneration(pathname) ? queue.shift() : undefined) ?? current;
         r.scenario = chosen;
         return chosen;
       };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { REGISTERED_PROVIDER_TYPES } from '../../src/providers/registry.js';
-import { startFakeAnthropic, startFakeAzure, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
+import { startFakeAnthropic, startFakeAzure, startFakeGemini, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { agentRows, startTestGateway } from '../helpers/gateway.js';
 
@@ -37,15 +37,17 @@ function readmeExamples(): Example[] {
 const DEFAULT_BASE: Record<string, string> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com/v1beta',
 };
 
-const ENV = { OPENAI_API_KEY: 'sk-readme-openai-4f2a', ANTHROPIC_API_KEY: 'sk-ant-readme-9c1d', AZURE_OPENAI_API_KEY: 'azure-readme-key-7e3b' };
+const ENV = { OPENAI_API_KEY: 'sk-readme-openai-4f2a', ANTHROPIC_API_KEY: 'sk-ant-readme-9c1d', AZURE_OPENAI_API_KEY: 'azure-readme-key-7e3b', GEMINI_API_KEY: 'gemini-readme-key-2d8f' };
 const examples = readmeExamples();
 const fakes: Record<string, FakeUpstream> = {};
 
 beforeAll(async () => {
   fakes.openai = await startFakeOpenAI();
   fakes.anthropic = await startFakeAnthropic();
+  fakes.gemini = await startFakeGemini({ apiKey: ENV.GEMINI_API_KEY });
   // The deployments the README's Azure examples name.
   fakes.azure = await startFakeAzure({ apiKey: ENV.AZURE_OPENAI_API_KEY, deployments: { 'gpt-4o-prod': 'gpt-4o', 'gpt-4o-mini': 'gpt-4o-mini', 'gpt-4.1-prod': 'gpt-4.1' } });
 });

@@ -13,6 +13,7 @@ import { admitSideCall } from '../steps/admit.js';
 import { identifyCaller } from '../steps/identify.js';
 import { readJson } from '../steps/read-body.js';
 import { readUpstreamText } from '../steps/relay-json.js';
+import { decodeGeminiRequest } from '../../wire/index.js';
 import { primaryTarget } from '../steps/route.js';
 
 async function countTokens(ctx: RequestContext): Promise<void> {
@@ -24,18 +25,57 @@ async function countTokens(ctx: RequestContext): Promise<void> {
   ctx.model = model;
   const target = primaryTarget(ctx, model);
   admitSideCall(ctx, { provider: target.provider.spec.name, model: target.upstreamModel, maxCostUsd: null, tokens: 0 });
-  if (target.provider.format === 'anthropic-messages') return countUpstream(ctx, target, json);
+  if (target.provider.format === 'anthropic-messages') {
+    return countUpstream(ctx, target, '/messages/count_tokens', JSON.stringify({ ...json, model: target.upstreamModel }));
+  }
   answer(ctx, 200, JSON.stringify({ input_tokens: await countTokensLocally(json as Record<string, unknown>) }));
 }
 
-async function countUpstream(ctx: RequestContext, target: RouteTarget, json: object): Promise<void> {
+/**
+ * Gemini's `models/{model}:countTokens` (`{contents}` or `{generateContentRequest}` → `{totalTokens}`): counted by a
+ * Gemini provider for real (free), estimated locally for any other, like count_tokens above.
+ */
+async function geminiCount(ctx: RequestContext): Promise<void> {
+  const model = ctx.endpoint.gemini!.model;
+  ctx.model = model;
+  const target = primaryTarget(ctx, model);
+  admitSideCall(ctx, { provider: target.provider.spec.name, model: target.upstreamModel, maxCostUsd: null, tokens: 0 });
+  const json = ctx.json;
+  if (target.provider.format === 'gemini') {
+    return countUpstream(ctx, target, `/models/${encodeURIComponent(target.upstreamModel)}:countTokens`, JSON.stringify(json));
+  }
+  const body = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  const inner = body['generateContentRequest'];
+  const request = decodeGeminiRequest(typeof inner === 'object' && inner !== null ? inner : body, { model, stream: false });
+  let images = 0;
+  const texts = request.messages.map((m) =>
+    m.content
+      .map((part) => {
+        if (part.type === 'text' || part.type === 'thinking') return part.text;
+        if (part.type === 'image') images++;
+        if (part.type === 'tool-call') return `${part.name} ${JSON.stringify(part.input)}`;
+        if (part.type === 'tool-result') return part.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+        return '';
+      })
+      .join('\n'),
+  );
+  const total = await estimateRequestInputTokens({
+    system: request.system.map((p) => p.text),
+    messages: texts,
+    tools: request.tools.length === 0 ? undefined : request.tools,
+    fixedTokens: images * IMAGE_TOKENS,
+  });
+  answer(ctx, 200, JSON.stringify({ totalTokens: total }));
+}
+
+async function countUpstream(ctx: RequestContext, target: RouteTarget, endpoint: string, body: string): Promise<void> {
   ctx.provider = target.provider.spec.name;
   ctx.upstreamModel = target.upstreamModel;
   ctx.upstreamFormat = target.provider.format;
   const upstream = await target.provider.send({
-    endpoint: '/messages/count_tokens',
+    endpoint,
     method: 'POST',
-    body: JSON.stringify({ ...json, model: target.upstreamModel }),
+    body,
     clientHeaders: ctx.req.headers,
     clientKey: ctx.identity!.clientKey,
     signal: ctx.abort.signal,
@@ -59,6 +99,7 @@ function answer(ctx: RequestContext, status: number, text: string): void {
 }
 
 export const COUNT_TOKENS_STEPS: readonly Step[] = [identifyCaller, readJson, countTokens];
+export const GEMINI_COUNT_TOKENS_STEPS: readonly Step[] = [identifyCaller, readJson, geminiCount];
 
 /** Images are priced by size upstream; without decoding them, count a typical 1024×1024 image. */
 const IMAGE_TOKENS = 1600;

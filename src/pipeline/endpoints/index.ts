@@ -2,7 +2,7 @@
 import type { RequestContext } from '../context.js';
 import { runSteps } from '../step.js';
 import { CHAT_STEPS } from './chat.js';
-import { COUNT_TOKENS_STEPS } from './count-tokens.js';
+import { COUNT_TOKENS_STEPS, GEMINI_COUNT_TOKENS_STEPS } from './count-tokens.js';
 import { EMBEDDINGS_STEPS } from './embeddings.js';
 import { PASSTHROUGH_STEPS } from './pass-through.js';
 
@@ -17,6 +17,10 @@ export function chat(ctx: RequestContext): Promise<void> {
 
 export function countTokens(ctx: RequestContext): Promise<void> {
   return runSteps(ctx, COUNT_TOKENS_STEPS);
+}
+
+export function geminiCountTokens(ctx: RequestContext): Promise<void> {
+  return runSteps(ctx, GEMINI_COUNT_TOKENS_STEPS);
 }
 
 export function embeddings(ctx: RequestContext): Promise<void> {

@@ -85,11 +85,13 @@ function rewriteHeaders(ctx: RequestContext, provider: ProviderAdapter): void {
   const headers = ctx.req.headers;
   const key = provider.spec.apiKey ?? ctx.identity!.clientKey;
   delete headers['x-api-key'];
+  delete headers['x-goog-api-key'];
   delete headers.authorization;
   delete headers['x-agent-id'];
   if (ctx.price !== undefined) delete headers['accept-encoding'];
   if (key) {
     if (provider.spec.type === 'anthropic') headers['x-api-key'] = key;
+    else if (provider.spec.type === 'gemini') headers['x-goog-api-key'] = key;
     else headers.authorization = `Bearer ${key}`;
   }
   ctx.req.url = v1Path(ctx) + ctx.endpoint.search;

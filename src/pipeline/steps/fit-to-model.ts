@@ -52,6 +52,9 @@ export function fitToModel(body: Json, format: WireFormat, caps: ModelCapabiliti
     case 'anthropic-messages':
       fit.anthropic();
       break;
+    case 'gemini':
+      fit.gemini();
+      break;
   }
   return { body: fit.body, adjusted: fit.adjusted };
 }
@@ -135,6 +138,31 @@ class Fitter {
     if (typeof userId === 'string' && userId.length > ANTHROPIC_USER_ID_MAX) {
       this.set('metadata', { ...metadata, user_id: shortId(userId) }, 'metadata.user_id:hashed');
     }
+  }
+
+  /** Gemini keeps its output cap and thinking settings in `generationConfig`. */
+  gemini(): void {
+    const config = objectAt(this.body, 'generationConfig');
+    if (config === undefined) return;
+    const max = config['maxOutputTokens'];
+    let next = config;
+    const notes: string[] = [];
+    if (typeof max === 'number') {
+      const fitted = fittedMaxTokens(max, this.caps);
+      if (fitted !== max) {
+        next = { ...next, maxOutputTokens: fitted };
+        notes.push(`generationConfig.maxOutputTokens:${max}->${fitted}`);
+      }
+    }
+    if (this.caps.reasoning === false && next['thinkingConfig'] !== undefined) {
+      const { thinkingConfig: _thinking, ...rest } = next;
+      next = rest;
+      notes.push('generationConfig.thinkingConfig:removed');
+    }
+    if (notes.length === 0) return;
+    this.own();
+    this.body['generationConfig'] = next;
+    this.adjusted.push(...notes);
   }
 
   private set(key: string, value: unknown, note: string): void {

@@ -87,7 +87,7 @@ function send(ctx: RequestContext, target: RouteTarget): Promise<UpstreamRespons
   const body = buildUpstreamBody(request, ctx.bodyText, wire, target, ctx.settings.strictTranslation(ctx.agent));
   ctx.upstreamBody = body;
   return target.provider.send({
-    endpoint: chatEndpoint(upstreamFormat),
+    endpoint: chatEndpoint(upstreamFormat, target.upstreamModel, request.stream),
     method: 'POST',
     body: body.text,
     model: target.upstreamModel,

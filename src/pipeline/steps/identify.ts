@@ -1,6 +1,6 @@
 /**
  * Who is calling. First that applies: the `/agents/{id}` path prefix, the `x-agent-id` header, a virtual
- * key (Bearer or x-api-key) listed under an agent, else the `default` agent (or 401 when unknown agents
+ * key (Bearer, x-api-key or x-goog-api-key) listed under an agent, else the `default` agent (or 401 when unknown agents
  * are denied). A key that is not a virtual key is the client's own provider key.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -30,7 +30,10 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === 'string' && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim();
   const xKey = headers['x-api-key'];
-  return typeof xKey === 'string' && xKey.length > 0 ? xKey : undefined;
+  if (typeof xKey === 'string' && xKey.length > 0) return xKey;
+  // The Gemini SDK sends its key here.
+  const googKey = headers['x-goog-api-key'];
+  return typeof googKey === 'string' && googKey.length > 0 ? googKey : undefined;
 }
 
 export function identify(pathAgent: string | undefined, headers: IncomingHttpHeaders, options: IdentifyOptions): Identity {

@@ -5,7 +5,7 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import type { CanonicalRequest } from '../../wire/canonical.js';
-import { ANTHROPIC_TOOL_NAME_MAX, codecFor, OPENAI_TOOL_NAME_MAX, toolNameRestorer, type ClientToolName } from '../../wire/index.js';
+import { ANTHROPIC_TOOL_NAME_MAX, codecFor, decodeGeminiRequest, OPENAI_TOOL_NAME_MAX, toolNameRestorer, type ClientToolName } from '../../wire/index.js';
 import type { WireFormat } from '../../wire/codec.js';
 import { upstreamFormatFor } from '../../providers/provider.js';
 import type { RequestContext } from '../context.js';
@@ -24,7 +24,8 @@ export interface UpstreamBody {
 
 /** The step: the client's body read into the canonical form by its format's codec. */
 export function decode(ctx: RequestContext): void {
-  const request = codecFor(ctx.endpoint.wire).decodeRequest(ctx.json);
+  const gemini = ctx.endpoint.gemini;
+  const request = gemini === undefined ? codecFor(ctx.endpoint.wire).decodeRequest(ctx.json) : decodeGeminiRequest(ctx.json, gemini);
   ctx.request = request;
   ctx.model = request.model;
   ctx.stream = request.stream;
@@ -46,7 +47,8 @@ export function buildUpstreamBody(
   const needsUsage = upstreamFormat === 'openai-chat' && request.stream;
 
   if (upstreamFormat === clientFormat) {
-    const renamed = target.upstreamModel !== request.model;
+    // A Gemini body names no model (the URL does), so a renamed model changes nothing in it.
+    const renamed = target.upstreamModel !== request.model && upstreamFormat !== 'gemini';
     const addUsage = needsUsage && !request.includeUsage;
     const { body: fitted, adjusted } = fitToModel(request.raw, upstreamFormat, target.capabilities);
     if (!renamed && !addUsage && adjusted.length === 0) return { text: bodyText, dropped: [], adjusted, stripUsageChunk: false };
@@ -105,9 +107,11 @@ export function restorerFor(request: CanonicalRequest, upstreamFormat: WireForma
   return toolNameRestorer(request, upstreamFormat === 'anthropic-messages' ? ANTHROPIC_TOOL_NAME_MAX : OPENAI_TOOL_NAME_MAX);
 }
 
-/** The upstream endpoint for a chat-style request in a given format. */
-export function chatEndpoint(format: WireFormat): string {
+/** The upstream endpoint for a chat-style request in a given format; Gemini names the model and streaming in it. */
+export function chatEndpoint(format: WireFormat, model: string, stream: boolean): string {
   switch (format) {
+    case 'gemini':
+      return `/models/${encodeURIComponent(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
     case 'openai-chat':
       return '/chat/completions';
     case 'anthropic-messages':

@@ -111,7 +111,7 @@ describe('configJsonSchema', () => {
     ['a bad duration', { gateway: { upstream_timeout: '10 minutes' } }],
     ['a bad policy action', { policies: [{ name: 'p', condition: 'x > 1', action: 'explode' }] }],
     ['a policy without a condition', { policies: [{ name: 'p', action: 'pause' }] }],
-    ['an unknown provider type', { providers: { x: { type: 'gemini' } } }],
+    ['an unknown provider type', { providers: { x: { type: 'bedrock' } } }],
     ['an invalid agent name', { agents: { 'has space': {} } }],
   ])('rejects %s, as the config loader does', (_what, value) => {
     expect(validate(schema, value).length).toBeGreaterThan(0);

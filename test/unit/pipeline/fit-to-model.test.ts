@@ -172,6 +172,30 @@ const cases: Case[] = [
     expected: { model: 'claude-sonnet-4-5-20250929', messages: [], max_tokens: 32000, metadata: { user_id: CLAUDE_CODE_USER } },
     adjusted: [],
   },
+  {
+    name: 'Gemini: the output cap in generationConfig comes down to the model’s limit, thinking stays on a thinking model',
+    format: 'gemini',
+    caps: caps('gemini-2.5-flash', 'gemini'),
+    body: { contents: [], generationConfig: { maxOutputTokens: 100000, thinkingConfig: { thinkingBudget: 1024 } } },
+    expected: { contents: [], generationConfig: { maxOutputTokens: 65536, thinkingConfig: { thinkingBudget: 1024 } } },
+    adjusted: ['generationConfig.maxOutputTokens:100000->65536'],
+  },
+  {
+    name: 'Gemini: thinkingConfig removed for a model without reasoning',
+    format: 'gemini',
+    caps: { reasoning: false, maxOutputTokens: 8192 },
+    body: { contents: [], generationConfig: { temperature: 0.2, thinkingConfig: { thinkingBudget: 1024 } } },
+    expected: { contents: [], generationConfig: { temperature: 0.2 } },
+    adjusted: ['generationConfig.thinkingConfig:removed'],
+  },
+  {
+    name: 'Gemini: a body within the limits is the same object',
+    format: 'gemini',
+    caps: caps('gemini-2.5-flash', 'gemini'),
+    body: { contents: [], generationConfig: { maxOutputTokens: 1000 } },
+    expected: { contents: [], generationConfig: { maxOutputTokens: 1000 } },
+    adjusted: [],
+  },
 ];
 
 describe('fitToModel', () => {

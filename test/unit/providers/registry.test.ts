@@ -61,8 +61,8 @@ describe('provider registry', () => {
   });
 
   it('refuses a type it has no factory for, naming the provider and the known types', () => {
-    const unknown = spec('openai', { name: 'gem', type: 'gemini' as ProviderType });
-    expect(() => createProvider(unknown, context)).toThrow('provider "gem" has type "gemini", which this gateway cannot build; known types: openai, anthropic, mock, azure');
+    const unknown = spec('openai', { name: 'br', type: 'bedrock' as ProviderType });
+    expect(() => createProvider(unknown, context)).toThrow('provider "br" has type "bedrock", which this gateway cannot build; known types: openai, anthropic, mock, azure, gemini');
     // A name on Object.prototype is not a type either.
     expect(() => createProvider(spec('openai', { type: 'constructor' as ProviderType }), context)).toThrow('known types');
   });
@@ -95,6 +95,17 @@ describe('provider registry', () => {
     expect(up.seen[0]?.headers['x-api-key']).toBe('sk-test');
     expect(up.seen[0]?.headers.authorization).toBeUndefined();
     expect(up.seen[0]?.headers['anthropic-version']).toBe('2023-06-01');
+  });
+
+  it('sends a gemini provider key as x-goog-api-key below the versioned base URL, the model and action in the path', async () => {
+    const up = await recordingUpstream();
+    servers.push(up.server);
+    const gemini = createProvider(spec('gemini', { baseUrl: `${up.baseUrl}/v1beta` }), context);
+    expect(gemini.formats).toEqual(['gemini']);
+    await send(gemini, '/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    expect(up.seen[0]?.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    expect(up.seen[0]?.headers['x-goog-api-key']).toBe('sk-test');
+    expect(up.seen[0]?.headers.authorization).toBeUndefined();
   });
 
   it('lets an OpenAI-compatible provider move the key and the path by overriding the base', async () => {
