@@ -11,7 +11,6 @@ export function specFor(p: ProviderConfig, gateway: GatewayConfig['gateway']): P
     name: p.name,
     type: p.type,
     baseUrl: p.baseUrl,
-    apiKey: p.apiKey,
     headers: { ...p.headers },
     connectTimeoutMs: p.connectTimeoutMs,
     headersTimeoutMs: p.upstreamTimeoutMs,

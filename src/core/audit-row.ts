@@ -61,6 +61,8 @@ export interface RequestRow {
   errorMessage?: string | null;
   /** The first-choice provider when another one (a fallback) took the call; null when the first choice did. */
   fallbackFrom?: string | null;
+  /** Upstream requests the call took, retries and fallbacks included (0: none was sent); null in older rows. */
+  attempts?: number | null;
   /**
    * Whether the request counts as one of the agent's calls, as its live counters count them: admitted, and the
    * provider called or the call failed. False for refusals at admission; absent in rows older than the column.

@@ -34,6 +34,9 @@ export interface RequestObservation {
   streamEvents: number;
 }
 
+/** How an attempt with a pooled provider key ended. */
+export type KeyOutcome = 'ok' | 'rate_limited' | 'refused' | 'error';
+
 export type BudgetWindow = 'hourly' | 'daily' | 'total';
 export type BreakerGaugeState = 'closed' | 'half_open' | 'open';
 
@@ -60,6 +63,9 @@ export class GatewayMetrics {
   private readonly rateLimited: client.Counter<'agent'>;
   private readonly inFlight: client.Gauge;
   private readonly streamEvents: client.Counter<'agent'>;
+  private readonly keyRequests: client.Counter<'provider' | 'key' | 'outcome'>;
+  /** The series of each provider key and outcome, looked up once: no label object per request. */
+  private readonly keySeries = new Map<string, Map<string, Partial<Record<KeyOutcome, client.Counter.Internal>>>>();
 
   constructor(options: { maxLabelValues: number; collectDefaults?: boolean; gauges?: () => GaugeReadings }) {
     this.agents = new LabelCap(options.maxLabelValues);
@@ -88,6 +94,12 @@ export class GatewayMetrics {
     this.rateLimited = new client.Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['agent'], registers });
     this.inFlight = new client.Gauge({ name: 'ai_gateway_in_flight_requests', help: 'Requests being proxied now.', registers });
     this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Stream events (start, deltas, usage, finish) read from upstream streams.', labelNames: ['agent'], registers });
+    this.keyRequests = new client.Counter({
+      name: 'ai_gateway_provider_key_requests_total',
+      help: "Upstream attempts per key of a provider's key pool, by outcome (ok, rate_limited, refused, error); a key is named by the first 12 hex digits of its SHA-256.",
+      labelNames: ['provider', 'key', 'outcome'],
+      registers,
+    });
     if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
   }
 
@@ -117,6 +129,15 @@ export class GatewayMetrics {
     if (t.reasoning) this.tokens.inc({ agent, model, kind: 'reasoning' }, t.reasoning);
     if (o.costUsd) this.cost.inc({ agent, model }, o.costUsd);
     if (o.streamEvents) this.streamEvents.inc({ agent }, o.streamEvents);
+  }
+
+  /** One attempt with a pooled key; `fingerprint` is the key's hash prefix, never the key. */
+  keyAttempt(provider: string, fingerprint: string, outcome: KeyOutcome): void {
+    let keys = this.keySeries.get(provider);
+    if (keys === undefined) this.keySeries.set(provider, (keys = new Map()));
+    let outcomes = keys.get(fingerprint);
+    if (outcomes === undefined) keys.set(fingerprint, (outcomes = {}));
+    (outcomes[outcome] ??= this.keyRequests.labels({ provider, key: fingerprint, outcome })).inc();
   }
 
   rateLimitHit(agent: string): void {

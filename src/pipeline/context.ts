@@ -83,6 +83,8 @@ export class RequestContext {
   upstreamFormat: string | null = null;
   stream = false;
   fallbackFrom: string | null = null;
+  /** Requests sent upstream for this call, retries and fallbacks included. */
+  attempts = 0;
   /** The provider was called: the call counts, and whatever it cost is owed. */
   upstreamCalled = false;
   /** Status the client got; 0 until an answer or error is written. */

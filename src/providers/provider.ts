@@ -14,8 +14,6 @@ export interface ProviderSpec {
   name: string;
   type: ProviderType;
   baseUrl: string;
-  /** Absent: the client's own key is passed through. */
-  apiKey?: string | undefined;
   headers: Record<string, string>;
   connectTimeoutMs: number;
   /** Until the response headers arrive (first byte). */
@@ -37,8 +35,11 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST';
   body?: string | undefined;
   clientHeaders: IncomingHttpHeaders;
-  /** The client's key when it is not one of our virtual keys (passed through when the provider has none). */
-  clientKey?: string | undefined;
+  /**
+   * The key sent upstream, chosen by the caller for this attempt: one of the provider's own (its key pool), or the
+   * client's when the provider has none and it is not one of the gateway's virtual keys. Absent: no key is sent.
+   */
+  key?: string | undefined;
   signal: AbortSignal;
 }
 

@@ -42,6 +42,7 @@ export interface RequestDbRow {
   fallback_from: string | null;
   is_call: number | null;
   cost_reasoning: number | null;
+  attempts: number | null;
 }
 
 /** Column order of `requests`, used by inserts and exports. */
@@ -80,6 +81,7 @@ export const REQUEST_COLUMNS = [
   'fallback_from',
   'is_call',
   'cost_reasoning',
+  'attempts',
 ] as const satisfies readonly (keyof RequestDbRow)[];
 
 /** Whole non-negative count; a NaN from a broken upstream must not become a NULL that breaks aggregates. */
@@ -127,6 +129,7 @@ export function toDbRow(r: RequestRow): RequestDbRow {
     fallback_from: r.fallbackFrom ?? null,
     is_call: r.isCall === undefined ? null : r.isCall ? 1 : 0,
     cost_reasoning: finiteOrNull(r.costReasoning ?? null),
+    attempts: r.attempts === undefined || r.attempts === null ? null : count(r.attempts),
   };
 }
 
@@ -166,6 +169,7 @@ export function fromDbRow(d: RequestDbRow): RequestRow {
     fallbackFrom: d.fallback_from,
     ...(d.is_call === null ? {} : { isCall: d.is_call === 1 }),
     costReasoning: d.cost_reasoning,
+    attempts: d.attempts,
   };
 }
 

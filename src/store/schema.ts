@@ -98,6 +98,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE requests ADD COLUMN is_call INTEGER;
   `,
+  // 6: how many upstream attempts a call took (retries and fallbacks included).
+  `
+  ALTER TABLE requests ADD COLUMN attempts INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -27,7 +27,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
       accept: req.clientHeaders.accept ?? 'application/json',
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
-    const key = this.spec.apiKey ?? req.clientKey;
+    const key = req.key;
     if (key) Object.assign(headers, this.authHeaders(key));
     return this.upstream.request(this.upstreamPath(req.endpoint), req.method, headers, req.body, req.signal);
   }

@@ -50,6 +50,7 @@ const DETAIL: RequestDetail = {
   agent: 'researcher',
   provider: 'anthropic',
   fallbackFrom: 'flaky',
+  attempts: 3,
   model: 'claude-sonnet-4-5',
   upstreamModel: 'claude-sonnet-4-5-20250929',
   clientFormat: 'openai-chat',
@@ -176,7 +177,7 @@ describe('request detail', () => {
     expect(f).toMatch(/id +r4 .* agent researcher/);
     expect(f).toMatch(/route +anthropic \(fallback for flaky\) · model claude-sonnet-4-5 → claude-sonnet-4-5-20250929 · openai-chat → anthropic-messages · \/v1\/chat\/completions/);
     expect(f).toMatch(/status +200/);
-    expect(f).toMatch(/time +ttfb 310ms · latency 820ms · streamed/);
+    expect(f).toMatch(/time +ttfb 310ms · latency 820ms · streamed · 3 attempts/);
     expect(f).toMatch(/tokens +input 1,000 · cache read 200 · cache write 0 · output 340 \(reasoning 100\)/);
     expect(f).toMatch(/cost +\$0\.0087 = input \$0\.003 \+ cache read \$0\.0006 \+ output \$0\.0051 \(reasoning \$0\.0015\)/);
     expect(f).toMatch(/priced +prices genai-prices@0\.1\.8/);
