@@ -11,6 +11,7 @@ export function specFor(p: ProviderConfig, gateway: GatewayConfig['gateway']): P
     name: p.name,
     type: p.type,
     baseUrl: p.baseUrl,
+    apiKey: p.apiKey,
     headers: { ...p.headers },
     connectTimeoutMs: p.connectTimeoutMs,
     headersTimeoutMs: p.upstreamTimeoutMs,

@@ -323,6 +323,7 @@ function normalizeProvider(
     name,
     type,
     baseUrl: (baseUrl ?? '').replace(/\/+$/, ''),
+    apiKey: given(entry.api_key) || undefined,
     apiKeys,
     maxAttempts: given(entry.max_attempts),
     headers: Object.fromEntries(
@@ -338,14 +339,14 @@ function normalizeProvider(
 }
 
 /**
- * A provider's own keys: `api_key` or the pool `api_keys`, not both. Entries left empty (an unset `${VAR}`) are
- * dropped; a pool with none left is an error, as the client's key would then pass through unannounced. Problems
- * never quote a key.
+ * A provider's pool of keys (`api_keys`), which excludes a single `api_key`. Entries left empty (an unset
+ * `${VAR}`) are dropped; a pool with none left is an error, as the client's key would then pass through
+ * unannounced. Problems never quote a key.
  */
 function providerKeys(entry: ProviderEntry, error: (key: string | undefined, message: string, fix?: string) => void): string[] | undefined {
   const single = given(entry.api_key) || undefined;
   const pool = given(entry.api_keys);
-  if (pool === undefined) return single === undefined ? [] : [single];
+  if (pool === undefined) return [];
   if (single !== undefined) {
     error('api_keys', 'api_key and api_keys are both set', 'put every key in api_keys and remove api_key');
     return undefined;

@@ -88,7 +88,9 @@ export interface ProviderConfig {
   type: ProviderType;
   /** Without a trailing slash; empty for mock providers without one. */
   baseUrl: string;
-  /** The provider's own keys (`api_key` or `api_keys`), used round-robin; empty: the client's own key passes through. */
+  /** undefined (and no apiKeys): the client's own key passes through. */
+  apiKey: string | undefined;
+  /** A pool of keys (`api_keys`) used round-robin, resting on 429 and taken out on 401/403; empty when unset. */
   apiKeys: readonly string[];
   /** Attempts per request on this provider; undefined: gateway.retries.maxAttempts. */
   maxAttempts: number | undefined;

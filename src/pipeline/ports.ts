@@ -110,7 +110,7 @@ export interface ProxySettings extends IdentifyOptions {
   retry(provider: string): RetryPolicy;
 }
 
-/** The providers' own keys: a provider's pool, or undefined when it has none and the client's key passes through. */
+/** The providers' key pools (api_keys): a provider's pool, or undefined when it has none. */
 export interface KeyPools {
   pool(provider: string): KeyPool | undefined;
 }

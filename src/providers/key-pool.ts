@@ -1,5 +1,5 @@
 /**
- * A provider's own API keys (`api_keys`, or the single `api_key`), handed out round-robin. A key the upstream
+ * A provider's pool of API keys (`api_keys`), handed out round-robin. A key the upstream
  * rate-limited (429) rests until its Retry-After has passed while the others serve; a key it refused (401/403) is
  * taken out for good (until the config names it again). A small state machine over the injected clock: the
  * forward step takes a key per attempt and reports how the attempt ended.
@@ -124,7 +124,7 @@ function outcomeOf(status: number | undefined): KeyOutcome {
 }
 
 /**
- * The pools of every provider that has keys of its own, by provider name. A config reload keeps the pool (and the
+ * The pools of every provider with `api_keys`, by provider name (a single `api_key` is sent as it is, with no pool). A config reload keeps the pool (and the
  * rest and removals in it) of a provider whose keys did not change.
  */
 export class KeyPools {
@@ -146,7 +146,7 @@ export class KeyPools {
     this.pools = next;
   }
 
-  /** The provider's pool; undefined when it has no keys of its own (the client's key passes through). */
+  /** The provider's pool; undefined when it has none (its single key, or the client's, is sent). */
   pool(provider: string): KeyPool | undefined {
     return this.pools.get(provider)?.pool;
   }

@@ -14,6 +14,11 @@ export interface ProviderSpec {
   name: string;
   type: ProviderType;
   baseUrl: string;
+  /**
+   * The provider's single key. The caller of `send` picks the key of each attempt (`UpstreamRequest.key`): a key
+   * of the provider's pool (api_keys), else this one, else the client's own.
+   */
+  apiKey?: string | undefined;
   headers: Record<string, string>;
   connectTimeoutMs: number;
   /** Until the response headers arrive (first byte). */

@@ -85,7 +85,7 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
     const started = deps.clock.monotonic();
     let response: UpstreamResponse;
     try {
-      response = await send(ctx, target, key?.secret ?? ctx.identity!.clientKey);
+      response = await send(ctx, target, key?.secret ?? target.provider.spec.apiKey ?? ctx.identity!.clientKey);
     } catch (err) {
       if (!(err instanceof GatewayError) || (err.kind !== 'upstream_timeout' && err.kind !== 'upstream_unreachable')) {
         breaker.abandon();
@@ -212,7 +212,7 @@ export function countFailure(ctx: RequestContext, error: GatewayError): void {
 
 /** The credential of a side call (one attempt, no retries) and the report of how it went. */
 export interface SideCallKey {
-  /** The next ready key of the provider's pool, or the client's own key when the provider has none. */
+  /** The next ready key of the provider's pool, else its single key, else the client's own. */
   secret: string | undefined;
   /** Tells the pool how the call ended (undefined status: the connection failed). */
   done(status: number | undefined, headers?: Readonly<Record<string, string | undefined>>): void;
@@ -225,7 +225,7 @@ export interface SideCallKey {
 export function sideCallKey(ctx: RequestContext, provider: ProviderAdapter): SideCallKey {
   ctx.attempts++;
   const pool = ctx.deps.keys.pool(provider.spec.name);
-  if (pool === undefined) return { secret: ctx.identity!.clientKey, done: () => undefined };
+  if (pool === undefined) return { secret: provider.spec.apiKey ?? ctx.identity!.clientKey, done: () => undefined };
   const key = pool.take();
   if (key === undefined) throw restingError(provider.spec.name, pool.wakeInMs());
   return {

@@ -66,7 +66,7 @@ describe('${VAR} interpolation', () => {
     const result = parseConfigText('providers:\n  openai:\n    api_key: ${OPENAI_API_KEY}\n', { env: {} });
     expect(result.errors).toEqual([]);
     expect(result.warnings).toEqual([]);
-    expect(result.config?.providers.get('openai')?.apiKeys).toEqual([]);
+    expect(result.config?.providers.get('openai')?.apiKey).toBeUndefined();
   });
 
   it('ignores expressions in comments', () => {

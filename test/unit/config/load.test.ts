@@ -75,12 +75,12 @@ describe('example configs', () => {
     expect(config.providers.get('ollama')).toMatchObject({
       type: 'openai',
       baseUrl: 'http://127.0.0.1:11434/v1',
-      apiKeys: [],
+      apiKey: undefined,
       upstreamTimeoutMs: 1_200_000,
       connectTimeoutMs: 2_000,
       idleTimeoutMs: 120_000,
     });
-    expect(config.providers.get('openai')?.apiKeys).toEqual(['sk-o']);
+    expect(config.providers.get('openai')?.apiKey).toBe('sk-o');
     // The anthropic-beta header came from an empty ${VAR:-}, so no header is sent.
     expect(config.providers.get('anthropic')?.headers).toEqual({});
     expect(config.models.map((m) => m.pattern).slice(0, 6)).toEqual(['fast', 'local', 'claude-*', 'gpt-*', 'o[0-9]*', 'text-embedding-*']);
@@ -332,8 +332,8 @@ describe('embedded defaults', () => {
     expect(r.warnings).toEqual([]);
     const config = r.config;
     if (!config) throw new Error('expected a config');
-    expect(config.providers.get('openai')).toMatchObject({ type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeys: ['sk-test'], builtin: true });
-    expect(config.providers.get('anthropic')).toMatchObject({ type: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKeys: [] });
+    expect(config.providers.get('openai')).toMatchObject({ type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test', builtin: true });
+    expect(config.providers.get('anthropic')).toMatchObject({ type: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKey: undefined });
     expect(config.models.map((m) => [m.pattern, m.provider])).toEqual([
       ['gpt-*', 'openai'],
       ['o[0-9]*', 'openai'],

@@ -46,6 +46,7 @@ describe('BatchedAuditWriter', () => {
       status: 504,
       errorMessage: 'the provider sent no first byte within 60 s',
       fallbackFrom: 'openai',
+      attempts: 3,
     });
     const sparse = makeRow({
       provider: null,
@@ -61,6 +62,7 @@ describe('BatchedAuditWriter', () => {
       priceVersion: null,
       ttfbMs: null,
       estimated: false,
+      attempts: null,
     });
     store.sink.record(full);
     store.sink.record(sparse);
