@@ -97,6 +97,14 @@ describe('retries through a real gateway', () => {
     expect(retries[1]).toContain('attempt 2/3');
   });
 
+  it('retries a connection the provider reset before answering', async () => {
+    const before = gw.rows().length;
+    openai.queueScenarios({ kind: 'reset_before' });
+    expect((await ask('gpt-4o-mini')).choices[0]!.message.content).toBe('fine');
+    expect(await lastRow(before + 1)).toMatchObject({ status: 200, provider: 'fo', attempts: 2 });
+    expect(gw.logs.some((l) => /provider fo failed \((ECONNRESET|UND_ERR_SOCKET)\); retrying \(attempt 1\/3/.test(l))).toBe(true);
+  });
+
   it('waits out a short retry-after-ms and retries a stream before its first byte', async () => {
     const before = gw.rows().length;
     openai.queueScenarios({ kind: 'error', status: 429, retryAfterMs: 30 });

@@ -13,6 +13,7 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import type { PoolKey } from '../../providers/key-pool.js';
+import { transportDetail } from '../../providers/http-upstream.js';
 import { upstreamFormatFor, type ProviderAdapter, type UpstreamResponse } from '../../providers/provider.js';
 import { isRetryableStatus, isRetryableTransport, retryAfterMs, retryVerdict, waitFor, type RetryVerdict } from '../../providers/retry.js';
 import { codecFor } from '../../wire/index.js';
@@ -68,17 +69,23 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
   let counted = 0;
   let handOvers = pool === undefined ? 0 : pool.size - 1;
   let waitMs = 0;
+  // The last upstream failure here: what the client hears if the breaker opens before the next attempt.
+  let failed: unknown;
   for (;;) {
     if (waitMs > 0) await waitFor(waitMs, deps.timers, ctx.abort.signal);
     let key: PoolKey | undefined;
     if (pool !== undefined) {
       key = pool.take();
-      if (key === undefined) return { error: restingError(name, pool.wakeInMs()), fallback: true };
+      if (key === undefined) {
+        // The row names the provider whose keys all rest, as it would had it been called.
+        ctx.trying(target, upstreamFormatFor(target.provider, ctx.endpoint.wire));
+        return { error: restingError(name, pool.wakeInMs()), fallback: true };
+      }
     }
     try {
       breaker.check();
     } catch (err) {
-      return { error: err, fallback: true };
+      return { error: failed ?? err, fallback: true };
     }
     counted++;
     ctx.attempts++;
@@ -93,10 +100,11 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
       }
       breaker.failure();
       if (key !== undefined) pool!.report(key, undefined, undefined);
+      failed = err;
       const verdict = retryVerdict({ retryable: isRetryableTransport(err), attempt: counted, askedMs: undefined, policy, random: deps.random });
       if (!verdict.retry) return { error: err, fallback: true };
       waitMs = verdict.waitMs;
-      logRetry(ctx, name, err.code, counted, policy.maxAttempts, waitMs);
+      logRetry(ctx, name, `failed (${transportDetail(err.cause)})`, counted, policy.maxAttempts, waitMs);
       continue;
     }
     const ttfbMs = deps.clock.monotonic() - started;
@@ -106,6 +114,7 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
     }
     const status = response.status;
     const error = await readError(ctx, target, response);
+    failed = error;
     const askedMs = retryAfterMs(response.headers, deps.clock.now());
     if (key !== undefined) pool!.report(key, status, askedMs);
     // The breakers' own rule decides what is the provider's fault (5xx); a 4xx means the provider answered.
@@ -114,7 +123,7 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
     else breaker.success();
     // A key's own trouble (rate limited, refused) is no fault of the request: another ready key takes it at once.
     if (pool !== undefined && (status === 429 || status === 401 || status === 403) && handOvers > 0 && pool.ready()) {
-      logRetry(ctx, name, String(status), counted, policy.maxAttempts, 0, 'trying the next key');
+      logRetry(ctx, name, `answered ${status}`, counted, policy.maxAttempts, 0, 'trying the next key');
       handOvers--;
       counted--;
       waitMs = 0;
@@ -131,7 +140,7 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
       else waitMs = Math.max(verdict.waitMs, wake);
     } else if (verdict.retry) waitMs = verdict.waitMs;
     if (verdict.retry) {
-      logRetry(ctx, name, String(status), counted, policy.maxAttempts, waitMs);
+      logRetry(ctx, name, `answered ${status}`, counted, policy.maxAttempts, waitMs);
       continue;
     }
     // With every key resting or taken out, the client hears of the pool, not of the one key that answered last.
@@ -152,11 +161,12 @@ function restingError(provider: string, wakeMs: number | undefined): GatewayErro
   return new GatewayError('rate_limited', `every key of provider ${provider} is rate limited; retry in ${seconds}s`, { retryAfter: seconds, code: 'rate_limit_exceeded' });
 }
 
-function logRetry(ctx: RequestContext, provider: string, cause: string, attempt: number, of: number, waitMs: number, how = 'retrying'): void {
-  ctx.deps.log.info(`provider ${provider} answered ${cause}; ${how} (attempt ${attempt}/${of}, waiting ${Math.round(waitMs)} ms)`, {
+/** One line per retry: the provider, what went wrong (`answered 503`, `failed (ECONNRESET)`), attempt n/N and the wait. */
+function logRetry(ctx: RequestContext, provider: string, what: string, attempt: number, of: number, waitMs: number, how = 'retrying'): void {
+  ctx.deps.log.info(`provider ${provider} ${what}; ${how} (attempt ${attempt}/${of}, waiting ${Math.round(waitMs)} ms)`, {
     request_id: ctx.endpoint.requestId,
     provider,
-    status: cause,
+    outcome: what,
     attempt,
     max_attempts: of,
     wait_ms: Math.round(waitMs),
