@@ -73,7 +73,7 @@ const DETAIL: RequestDetail = {
 describe('log lines', () => {
   it('name the provider, and mark a fallback with the provider it stood in for', async () => {
     const snapshot = sampleSnapshot();
-    snapshot.recent.push(entry({ id: 'fb', ts: T0 - 500, agent: 'summarizer', provider: 'sim-openai', fallbackFrom: 'flaky', model: 'gpt-4.1-mini' }));
+    snapshot.recent.push(entry({ id: 'fb', ts: T0 - 500, agent: 'summarizer', provider: 'sim-openai', fallbackFrom: 'flaky', model: 'gpt-4.1-mini', attempts: 3 }));
     app = await renderApp({ snapshot, columns: 150, rows: 30 });
     const rows = logRows(app.lastFrame());
     expect(rows[0]).toMatch(/summarizer +flaky↩sim-openai +gpt-4\.1-mini +200/);
@@ -82,6 +82,12 @@ describe('log lines', () => {
     app.unmount();
     app = await renderApp({ snapshot, columns: 120, rows: 30 });
     expect(logRows(app.lastFrame())[0]).toMatch(/summarizer ↩sim-ope… gpt-4\.1-mi… 200/);
+    // The upstream requests it took (retries and the fallback) are flagged when more than one.
+    app.unmount();
+    app = await renderApp({ snapshot, columns: 220, rows: 30 });
+    const wide = logRows(app.lastFrame());
+    expect(wide[0]).toMatch(/120ms +attempts:3$/);
+    expect(wide.find((r) => r.includes('researcher'))).not.toContain('attempts');
   });
 
   it('fold a run of the same rejection into one line with its count, and show the error text of failures', async () => {
