@@ -45,7 +45,12 @@ export interface GaugeReadings {
   /** What is left of each window that has a limit. */
   budgets: Iterable<{ agent: string; window: BudgetWindow; remainingUsd: number }>;
   breakers: Iterable<{ key: string; state: BreakerGaugeState }>;
+  /** Each key of the providers' key pools, by fingerprint. */
+  keys?: Iterable<{ provider: string; key: string; state: KeyGaugeState }>;
 }
+
+export type KeyGaugeState = 'ready' | 'resting' | 'removed';
+const KEY_STATE_VALUE: Readonly<Record<KeyGaugeState, number>> = { ready: 0, resting: 1, removed: 2 };
 
 const BREAKER_VALUE: Readonly<Record<BreakerGaugeState, number>> = { closed: 0, half_open: 1, open: 2 };
 
@@ -64,6 +69,7 @@ export class GatewayMetrics {
   private readonly inFlight: client.Gauge;
   private readonly streamEvents: client.Counter<'agent'>;
   private readonly keyRequests: client.Counter<'provider' | 'key' | 'outcome'>;
+  private readonly keyState: client.Gauge<'provider' | 'key'>;
   /** The series of each provider key and outcome, looked up once: no label object per request. */
   private readonly keySeries = new Map<string, Map<string, Partial<Record<KeyOutcome, client.Counter.Internal>>>>();
 
@@ -99,6 +105,13 @@ export class GatewayMetrics {
       help: "Upstream attempts per key of a provider's key pool, by outcome (ok, rate_limited, refused, error); a key is named by the first 12 hex digits of its SHA-256.",
       labelNames: ['provider', 'key', 'outcome'],
       registers,
+    });
+    this.keyState = new client.Gauge({
+      name: 'ai_gateway_provider_key_state',
+      help: "Each key of a provider's key pool: 0 ready, 1 resting after a 429, 2 taken out after a 401/403; named by its fingerprint.",
+      labelNames: ['provider', 'key'],
+      registers,
+      ...(read ? { collect: () => this.showKeys(read().keys ?? []) } : {}),
     });
     if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
   }
@@ -159,6 +172,11 @@ export class GatewayMetrics {
   private showBreakers(breakers: GaugeReadings['breakers']): void {
     this.breakerState.reset();
     for (const { key, state } of breakers) this.breakerState.set({ key }, BREAKER_VALUE[state]);
+  }
+
+  private showKeys(keys: NonNullable<GaugeReadings['keys']>): void {
+    this.keyState.reset();
+    for (const { provider, key, state } of keys) this.keyState.set({ provider, key }, KEY_STATE_VALUE[state]);
   }
 
   render(): Promise<string> {

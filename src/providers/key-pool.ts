@@ -146,6 +146,11 @@ export class KeyPools {
     this.pools = next;
   }
 
+  /** Every pooled key's state, by provider and fingerprint (for the metrics gauge). */
+  states(): { provider: string; key: string; state: 'ready' | 'resting' | 'removed' }[] {
+    return [...this.pools.values()].flatMap(({ pool }) => pool.states().map((s) => ({ provider: pool.provider, key: s.fingerprint, state: s.state })));
+  }
+
   /** The provider's pool; undefined when it has none (its single key, or the client's, is sent). */
   pool(provider: string): KeyPool | undefined {
     return this.pools.get(provider)?.pool;

@@ -155,6 +155,8 @@ describe('key pools through a real gateway', () => {
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toContain(`ai_gateway_provider_key_requests_total{provider="pool",key="${keyFingerprint(POOL[0]!)}",outcome="rate_limited"} 1`);
     expect(metrics).toContain(`ai_gateway_provider_key_requests_total{provider="pool",key="${keyFingerprint(POOL[1]!)}",outcome="ok"} 2`);
+    expect(metrics).toContain(`ai_gateway_provider_key_state{provider="pool",key="${keyFingerprint(POOL[0]!)}"} 1`);
+    expect(metrics).toContain(`ai_gateway_provider_key_state{provider="pool",key="${keyFingerprint(POOL[1]!)}"} 0`);
   });
 
   it('answers 429 only once every key rests, with Retry-After until the first wakes', async () => {
@@ -182,6 +184,11 @@ describe('key pools through a real gateway', () => {
     expect(loud).toHaveLength(1);
     expect(loud[0]).toContain(`provider fa refused key ${keyFingerprint(ANTHROPIC_REVOKED)} (HTTP 401)`);
     expect(loud[0]).toContain('"level":"error"');
-    for (const key of [...POOL, ANTHROPIC_GOOD, ANTHROPIC_REVOKED]) expect(gw.logs.join('\n')).not.toContain(key);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toContain(`ai_gateway_provider_key_state{provider="fa",key="${keyFingerprint(ANTHROPIC_REVOKED)}"} 2`);
+    for (const key of [...POOL, ANTHROPIC_GOOD, ANTHROPIC_REVOKED]) {
+      expect(gw.logs.join('\n')).not.toContain(key);
+      expect(metrics).not.toContain(key);
+    }
   });
 });
