@@ -233,11 +233,11 @@ export interface SideCallKey {
  * attempt. Throws the pool's 429 when every key rests.
  */
 export function sideCallKey(ctx: RequestContext, provider: ProviderAdapter): SideCallKey {
-  ctx.attempts++;
   const pool = ctx.deps.keys.pool(provider.spec.name);
-  if (pool === undefined) return { secret: provider.spec.apiKey ?? ctx.identity!.clientKey, done: () => undefined };
-  const key = pool.take();
-  if (key === undefined) throw restingError(provider.spec.name, pool.wakeInMs());
+  const key = pool?.take();
+  if (pool !== undefined && key === undefined) throw restingError(provider.spec.name, pool.wakeInMs());
+  ctx.attempts++;
+  if (pool === undefined || key === undefined) return { secret: provider.spec.apiKey ?? ctx.identity!.clientKey, done: () => undefined };
   return {
     secret: key.secret,
     done: (status, headers) => pool.report(key, status, headers === undefined ? undefined : retryAfterMs(headers, ctx.deps.clock.now())),

@@ -257,6 +257,29 @@ describe('key pools', () => {
     expect(h.records[1]!.row).toMatchObject({ provider: 'backup', attempts: 1 });
   });
 
+  it('sends side calls with the pool’s keys too: a 429 there rests the key, and every key resting refuses them', async () => {
+    const h = harness();
+    h.keys.apply([{ name: 'openai', apiKeys: KEYS }]);
+    const limitedFor = (seconds: number) => ({ status: 429, headers: { 'retry-after': String(seconds) }, chunks: ['{"error":{"message":"Rate limit reached","type":"requests"}}'] });
+    const embed = () => call(h, { model: 'gpt-test', input: 'x' }, { endpoint: 'embeddings', path: '/v1/embeddings', auditFormat: 'openai-embeddings' });
+    h.providers.openai!.scripts.push(limitedFor(30), ok(), limitedFor(20));
+    const first = embed();
+    await drive(h, first);
+    expect(first.answer().status).toBe(429);
+    await drive(h, call(h, ASK));
+    const second = embed();
+    await drive(h, second);
+    expect(second.answer().status).toBe(429);
+    expect(h.providers.openai!.sent.map((r) => r.key)).toEqual([KEYS[0], KEYS[1], KEYS[1]]);
+    // Both keys rest now: the next side call is refused without calling the provider, until the first wakes.
+    const third = embed();
+    await drive(h, third);
+    expect(third.answer().status).toBe(429);
+    expect(third.answer().headers['retry-after']).toBe('20');
+    expect(h.providers.openai!.sent).toHaveLength(3);
+    expect(h.records.map((r) => r.row.attempts)).toEqual([1, 1, 1, 0]);
+  });
+
   it('waits for a single resting key when its Retry-After is within the cap', async () => {
     const h = harness();
     h.retry.maxAttempts = 2;
