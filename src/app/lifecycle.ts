@@ -87,6 +87,7 @@ export class GatewayLifecycle {
       return refuse(banner, 'config reload rejected by the controls', { error: banner });
     }
     const retired = p.providers.apply(next);
+    p.keys.apply(next.providers.values());
     p.meter.reconfigure(next);
     p.store.sink.setPendingLimit(next.storage.maxPendingRows);
     p.running.apply(next);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../core/clock.js';
 import type { GatewayConfig } from '../config/types.js';
 import { acquireDbLock, openStore, type DbLock, type WritableStore } from '../store/index.js';
 import { EventBus } from '../observe/event-bus.js';
@@ -14,6 +14,7 @@ import { GatewayMetrics, type GaugeReadings } from '../observe/metrics.js';
 import { maskSecret, Redactor } from '../observe/redact.js';
 import { createGatewayServer } from '../server/gateway-server.js';
 import type { MockBehaviour } from '../providers/mock/mock-provider.js';
+import { KeyPools, type KeyEvent } from '../providers/key-pool.js';
 import { loadSqliteNativeBinding } from '../runtime/sea.js';
 import { Alerter } from '../alerts/alerter.js';
 import { localDayKey } from '../control/index.js';
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   /** The logger's redactor: the gateway keeps its list of secrets current. */
   redactor?: Redactor;
   clock?: Clock;
+  /** Where retry waits are scheduled (default: real timers). */
+  timers?: Timers;
   /** Behaviour of mock providers (the demo gives one an outage). */
   mockBehaviour?: (name: string) => MockBehaviour | undefined;
   /** Upper bound of an upstream response body that is read whole (non-streamed). */
@@ -67,6 +70,7 @@ export interface GatewayParts {
   bus: EventBus<GatewayEvents>;
   metrics: GatewayMetrics;
   providers: ProviderSet;
+  keys: KeyPools;
   meter: PriceMeter;
   controls: GatewayControls;
   queries: RequestQueries;
@@ -90,10 +94,12 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const { store, lock } = openAudit(options);
   const bus = new EventBus<GatewayEvents>();
   // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
-  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls) });
+  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls, keys) });
   const live = new LiveState(clock, startedAt);
   const providers = new ProviderSet({ clock, mockBehaviour: options.mockBehaviour });
   providers.apply(config);
+  const keys = new KeyPools(clock, (event) => keyEvent(event, logger, metrics));
+  keys.apply(config.providers.values());
   const controls = controlsFor(clock, config, store, bus, metrics);
   restoreFromStore(store, controls);
   live.restoreLastErrors(store.queries.lastErrors());
@@ -123,6 +129,9 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const meter = new PriceMeter(config, clock);
   const proxy = createProxyRoutes({
     clock,
+    timers: options.timers ?? systemTimers,
+    random: Math.random,
+    keys,
     log: logger,
     settings: () => running.settings(),
     router: new ConfigRouter(() => running.config(), providers),
@@ -140,7 +149,21 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
     headersTimeoutMs: options.clientTimeouts?.headersMs ?? 30_000,
     requestTimeoutMs: options.clientTimeouts?.requestMs ?? 300_000,
   });
-  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, meter, controls, queries, actions, dashboard, alerter, inFlight, shutdown, server };
+  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, keys, meter, controls, queries, actions, dashboard, alerter, inFlight, shutdown, server };
+}
+
+/** A pooled key's attempt: counted per key, and one loud line when the upstream refused the key and it is taken out. */
+function keyEvent(event: KeyEvent, logger: Logger, metrics: GatewayMetrics): void {
+  metrics.keyAttempt(event.provider, event.fingerprint, event.outcome);
+  if (event.removed) {
+    logger.error(`provider ${event.provider} refused key ${event.fingerprint} (HTTP ${event.status}); it is taken out of the pool until the config changes`, {
+      provider: event.provider,
+      key: event.fingerprint,
+      status: event.status,
+    });
+  } else if (event.restMs !== undefined) {
+    logger.info(`provider ${event.provider} rate-limited key ${event.fingerprint}; it rests ${event.restMs} ms`, { provider: event.provider, key: event.fingerprint, rest_ms: event.restMs });
+  }
 }
 
 /** The audit store, under its lock: one gateway per database file (throws DbLockedError naming the one running). */
@@ -239,8 +262,8 @@ function requestIds(): () => string {
   return () => `${prefix}${(counter++).toString(36).padStart(6, '0')}`;
 }
 
-/** What /metrics shows of budgets and breakers at the moment of a scrape. */
-function gaugeReadings(controls: GatewayControls): GaugeReadings {
+/** What /metrics shows of budgets, breakers and pooled keys at the moment of a scrape. */
+function gaugeReadings(controls: GatewayControls, keys: KeyPools): GaugeReadings {
   const budgets: { agent: string; window: 'hourly' | 'daily' | 'total'; remainingUsd: number }[] = [];
   const left = (limit: number, spent: number): number => Math.max(0, limit - spent);
   for (const a of controls.registry.snapshot()) {
@@ -248,7 +271,7 @@ function gaugeReadings(controls: GatewayControls): GaugeReadings {
     if (a.budget.daily !== null) budgets.push({ agent: a.id, window: 'daily', remainingUsd: left(a.budget.daily, a.spend.todayUsd) });
     if (a.budget.total !== null) budgets.push({ agent: a.id, window: 'total', remainingUsd: left(a.budget.total, a.spend.totalUsd) });
   }
-  return { budgets, breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })) };
+  return { budgets, breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })), keys: keys.states() };
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */

@@ -40,6 +40,14 @@ export const DEFAULTS = {
   ratePer: '1m',
   alertThresholds: [0.5, 0.8, 1],
   alertWebhookTimeout: '5s',
+  retries: {
+    maxAttempts: 3,
+    /** The first backoff wait is random below this; each later one's ceiling doubles. */
+    backoff: '500ms',
+    maxBackoff: '8s',
+    /** A Retry-After up to this is waited out; a longer one goes to the fallback or back to the client. */
+    maxRetryAfter: '30s',
+  },
 } as const;
 
 export const OFFICIAL_BASE_URLS = {

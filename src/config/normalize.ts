@@ -290,6 +290,12 @@ function normalizeGateway(file: GatewayFile, error: (path: ConfigPath, message: 
       maxBytes: bytes(g.response_store?.max_size, DEFAULTS.responseStoreSize),
       ttlMs: ms(g.response_store?.ttl, DEFAULTS.responseStoreTtl),
     },
+    retries: {
+      maxAttempts: given(g.retries?.max_attempts) ?? DEFAULTS.retries.maxAttempts,
+      backoffMs: ms(g.retries?.backoff, DEFAULTS.retries.backoff),
+      maxBackoffMs: ms(g.retries?.max_backoff, DEFAULTS.retries.maxBackoff),
+      maxRetryAfterMs: ms(g.retries?.max_retry_after, DEFAULTS.retries.maxRetryAfter),
+    },
   };
 }
 
@@ -328,12 +334,16 @@ function normalizeProvider(
   const azure = azureSettings(type, entry, baseUrl, error);
   if (azure === null) return undefined;
   if (azure?.form === 'classic' && baseUrl !== undefined) baseUrl = classicEndpoint(baseUrl);
+  const apiKeys = providerKeys(entry, error);
+  if (apiKeys === undefined) return undefined;
   const timeouts = given(entry.timeouts);
   return {
     name,
     type,
     baseUrl: (baseUrl ?? '').replace(/\/+$/, ''),
     apiKey: given(entry.api_key) || undefined,
+    apiKeys,
+    maxAttempts: given(entry.max_attempts),
     headers: Object.fromEntries(
       entries(given(entry.headers)).filter((h): h is [string, string] => typeof h[1] === 'string' && h[1] !== ''),
     ),
@@ -415,6 +425,31 @@ function checkDeployments(
       if (model !== undefined) check(fb.provider, model, ['models', route.pattern, 'fallbacks', index]);
     });
   }
+}
+
+/**
+ * A provider's pool of keys (`api_keys`), which excludes a single `api_key`. Entries left empty (an unset
+ * `${VAR}`) are dropped; a pool with none left is an error, as the client's key would then pass through
+ * unannounced. Problems never quote a key.
+ */
+function providerKeys(entry: ProviderEntry, error: (key: string | undefined, message: string, fix?: string) => void): string[] | undefined {
+  const single = given(entry.api_key) || undefined;
+  const pool = given(entry.api_keys);
+  if (pool === undefined) return [];
+  if (single !== undefined) {
+    error('api_keys', 'api_key and api_keys are both set', 'put every key in api_keys and remove api_key');
+    return undefined;
+  }
+  const keys = pool.filter((k): k is string => typeof k === 'string' && k.trim() !== '');
+  if (keys.length === 0) {
+    error('api_keys', 'api_keys lists no key (empty, or every variable in it is unset)', "list at least one key, or remove api_keys to pass the client's own key through");
+    return undefined;
+  }
+  if (new Set(keys).size !== keys.length) {
+    error('api_keys', 'api_keys lists the same key twice', 'list each key once');
+    return undefined;
+  }
+  return keys;
 }
 
 /**

@@ -107,6 +107,17 @@ const responseStoreSection = z.object({
   ttl: optional(duration).describe('How long a response stays referable by id (default 1h)'),
 });
 
+const retriesSection = z.object({
+  max_attempts: optional(positiveInt).describe(
+    'Attempts per provider, the first included, for a failure worth another try: 408, 429, 500, 502, 503, 504, 529, a reset connection or a connect timeout; 1 never retries (default 3)',
+  ),
+  backoff: optional(duration).describe('Ceiling of the first wait before a retry; each later ceiling doubles, the wait is random below it (default 500ms)'),
+  max_backoff: optional(duration).describe('Longest wait between two attempts without a Retry-After (default 8s)'),
+  max_retry_after: optional(duration).describe(
+    "Longest Retry-After the gateway waits out before retrying; a longer one goes to the route's fallback, or back to the client with its Retry-After (default 30s)",
+  ),
+});
+
 const gatewaySection = z.object({
   host: optional(z.string().min(1)).describe('Address to listen on (default 127.0.0.1)'),
   port: optional(z.int().min(0).max(65535)).describe('Port to listen on (default 8080; 0 picks a free port)'),
@@ -157,6 +168,9 @@ const gatewaySection = z.object({
   response_store: optional(responseStoreSection).describe(
     'Responses the gateway translated for /v1/responses clients, kept in memory only so that item_reference and previous_response_id can refer to them',
   ),
+  retries: optional(retriesSection).describe(
+    'How failed upstream calls are retried before the first byte reaches the client; a provider may set its own max_attempts',
+  ),
   embedded_defaults: optional(z.boolean()).describe(
     'Add the built-in openai/anthropic providers and gpt-*/claude-* routes unless overridden (default true)',
   ),
@@ -183,7 +197,11 @@ const providerEntry = z.object({
   base_url: optional(
     z.string().refine(isHttpUrl, { error: 'base_url must be an http:// or https:// URL; e.g. http://127.0.0.1:11434/v1' }),
   ),
-  api_key: optional(z.string()).describe("Key sent upstream; when unset the client's own key passes through"),
+  api_key: optional(z.string()).describe("Key sent upstream; when unset (and api_keys too) the client's own key passes through"),
+  api_keys: optional(z.array(z.string().nullable())).describe(
+    'Several keys sent upstream in turn (round-robin) instead of api_key: a key answered 429 rests for its Retry-After while the others serve, a key answered 401/403 is taken out',
+  ),
+  max_attempts: optional(positiveInt).describe('Attempts per request on this provider, the first included (default gateway.retries.max_attempts)'),
   headers: optional(z.record(z.string().min(1), z.string().nullable())).describe(
     'Extra headers sent on every upstream request; an empty value (e.g. an unset ${VAR:-}) sends no header',
   ),

@@ -39,6 +39,18 @@ export interface GatewaySettings {
   /** Output tokens assumed when reserving budget for a request without max_tokens. */
   defaultOutputCap: number;
   responseStore: ResponseStoreSettings;
+  retries: RetrySettings;
+}
+
+/** How failed upstream calls are retried (a provider may set its own maxAttempts). */
+export interface RetrySettings {
+  /** Attempts per provider, the first included. */
+  maxAttempts: number;
+  /** Ceiling of the first backoff wait; later ceilings double up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Longest Retry-After waited out. */
+  maxRetryAfterMs: number;
 }
 
 /** The in-memory store of responses translated for /v1/responses clients (never written to disk). */
@@ -76,8 +88,12 @@ export interface ProviderConfig {
   type: ProviderType;
   /** Without a trailing slash; empty for mock providers without one. */
   baseUrl: string;
-  /** undefined: the client's own key passes through. */
+  /** undefined (and no apiKeys): the client's own key passes through. */
   apiKey: string | undefined;
+  /** A pool of keys (`api_keys`) used round-robin, resting on 429 and taken out on 401/403; empty when unset. */
+  apiKeys: readonly string[];
+  /** Attempts per request on this provider; undefined: gateway.retries.maxAttempts. */
+  maxAttempts: number | undefined;
   headers: Readonly<Record<string, string>>;
   upstreamTimeoutMs: number;
   connectTimeoutMs: number;

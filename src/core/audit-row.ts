@@ -61,6 +61,8 @@ export interface RequestRow {
   errorMessage?: string | null;
   /** The first-choice provider when another one (a fallback) took the call; null when the first choice did. */
   fallbackFrom?: string | null;
+  /** Upstream requests the call took, retries and fallbacks included (0: none was sent); null in older rows. */
+  attempts?: number | null;
   /** The routing rule that chose the model (`background`, `thinking`, `long_context`, `web_search`, `vision`); null when none did. */
   routeRule?: string | null;
   /**

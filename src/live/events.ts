@@ -35,6 +35,7 @@ export function logEntryOf(row: RequestRow): LogEntry {
   if (row.dropped !== null) entry.dropped = row.dropped.split(',');
   if (row.adjusted !== undefined && row.adjusted !== null) entry.adjusted = row.adjusted.split(',');
   if (row.fallbackFrom) entry.fallbackFrom = row.fallbackFrom;
+  if (row.attempts !== undefined && row.attempts !== null && row.attempts > 1) entry.attempts = row.attempts;
   if (row.errorMessage) entry.errorMessage = oneLine(row.errorMessage, LOG_MESSAGE_CHARS);
   return entry;
 }
@@ -54,6 +55,7 @@ export function requestDetailOf(row: RequestRow): RequestDetail {
     agent: row.agent,
     provider: row.provider,
     fallbackFrom: row.fallbackFrom ?? null,
+    attempts: row.attempts ?? null,
     model: row.model,
     upstreamModel: row.upstreamModel,
     routeRule: row.routeRule ?? null,

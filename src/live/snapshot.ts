@@ -124,6 +124,8 @@ export interface LogEntry {
   adjusted?: string[];
   /** The first-choice provider when a fallback (`provider`) took the call instead. */
   fallbackFrom?: string;
+  /** Upstream requests the call took when more than one (retries, other keys, fallbacks). */
+  attempts?: number;
   /** What went wrong, in words (secrets masked), cut to a line; the request detail has all of it. */
   errorMessage?: string;
 }
@@ -136,6 +138,8 @@ export interface RequestDetail {
   provider: string | null;
   /** The first-choice provider when a fallback took the call. */
   fallbackFrom: string | null;
+  /** Upstream requests the call took, retries and fallbacks included; null in rows older than the count. */
+  attempts: number | null;
   /** The model the client asked for, and the one sent upstream. */
   model: string;
   upstreamModel: string | null;

@@ -34,6 +34,9 @@ export interface RequestObservation {
   streamEvents: number;
 }
 
+/** How an attempt with a pooled provider key ended. */
+export type KeyOutcome = 'ok' | 'rate_limited' | 'refused' | 'error';
+
 export type BudgetWindow = 'hourly' | 'daily' | 'total';
 export type BreakerGaugeState = 'closed' | 'half_open' | 'open';
 
@@ -42,7 +45,12 @@ export interface GaugeReadings {
   /** What is left of each window that has a limit. */
   budgets: Iterable<{ agent: string; window: BudgetWindow; remainingUsd: number }>;
   breakers: Iterable<{ key: string; state: BreakerGaugeState }>;
+  /** Each key of the providers' key pools, by fingerprint. */
+  keys?: Iterable<{ provider: string; key: string; state: KeyGaugeState }>;
 }
+
+export type KeyGaugeState = 'ready' | 'resting' | 'removed';
+const KEY_STATE_VALUE: Readonly<Record<KeyGaugeState, number>> = { ready: 0, resting: 1, removed: 2 };
 
 const BREAKER_VALUE: Readonly<Record<BreakerGaugeState, number>> = { closed: 0, half_open: 1, open: 2 };
 
@@ -60,6 +68,10 @@ export class GatewayMetrics {
   private readonly rateLimited: client.Counter<'agent'>;
   private readonly inFlight: client.Gauge;
   private readonly streamEvents: client.Counter<'agent'>;
+  private readonly keyRequests: client.Counter<'provider' | 'key' | 'outcome'>;
+  private readonly keyState: client.Gauge<'provider' | 'key'>;
+  /** The series of each provider key and outcome, looked up once: no label object per request. */
+  private readonly keySeries = new Map<string, Map<string, Partial<Record<KeyOutcome, client.Counter.Internal>>>>();
 
   constructor(options: { maxLabelValues: number; collectDefaults?: boolean; gauges?: () => GaugeReadings }) {
     this.agents = new LabelCap(options.maxLabelValues);
@@ -88,6 +100,19 @@ export class GatewayMetrics {
     this.rateLimited = new client.Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['agent'], registers });
     this.inFlight = new client.Gauge({ name: 'ai_gateway_in_flight_requests', help: 'Requests being proxied now.', registers });
     this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Stream events (start, deltas, usage, finish) read from upstream streams.', labelNames: ['agent'], registers });
+    this.keyRequests = new client.Counter({
+      name: 'ai_gateway_provider_key_requests_total',
+      help: "Upstream attempts per key of a provider's key pool, by outcome (ok, rate_limited, refused, error); a key is named by the first 12 hex digits of its SHA-256.",
+      labelNames: ['provider', 'key', 'outcome'],
+      registers,
+    });
+    this.keyState = new client.Gauge({
+      name: 'ai_gateway_provider_key_state',
+      help: "Each key of a provider's key pool: 0 ready, 1 resting after a 429, 2 taken out after a 401/403; named by its fingerprint.",
+      labelNames: ['provider', 'key'],
+      registers,
+      ...(read ? { collect: () => this.showKeys(read().keys ?? []) } : {}),
+    });
     if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
   }
 
@@ -119,6 +144,15 @@ export class GatewayMetrics {
     if (o.streamEvents) this.streamEvents.inc({ agent }, o.streamEvents);
   }
 
+  /** One attempt with a pooled key; `fingerprint` is the key's hash prefix, never the key. */
+  keyAttempt(provider: string, fingerprint: string, outcome: KeyOutcome): void {
+    let keys = this.keySeries.get(provider);
+    if (keys === undefined) this.keySeries.set(provider, (keys = new Map()));
+    let outcomes = keys.get(fingerprint);
+    if (outcomes === undefined) keys.set(fingerprint, (outcomes = {}));
+    (outcomes[outcome] ??= this.keyRequests.labels({ provider, key: fingerprint, outcome })).inc();
+  }
+
   rateLimitHit(agent: string): void {
     this.rateLimited.inc({ agent: this.agents.fold(agent) });
   }
@@ -138,6 +172,11 @@ export class GatewayMetrics {
   private showBreakers(breakers: GaugeReadings['breakers']): void {
     this.breakerState.reset();
     for (const { key, state } of breakers) this.breakerState.set({ key }, BREAKER_VALUE[state]);
+  }
+
+  private showKeys(keys: NonNullable<GaugeReadings['keys']>): void {
+    this.keyState.reset();
+    for (const { provider, key, state } of keys) this.keyState.set({ provider, key }, KEY_STATE_VALUE[state]);
   }
 
   render(): Promise<string> {

@@ -86,6 +86,8 @@ export class RequestContext {
   upstreamFormat: string | null = null;
   stream = false;
   fallbackFrom: string | null = null;
+  /** Requests sent upstream for this call, retries and fallbacks included. */
+  attempts = 0;
   /** The routing rule that chose the model (`background`, `thinking`…); null when the request's own model was routed. */
   routeRule: string | null = null;
   /** The provider was called: the call counts, and whatever it cost is owed. */

@@ -2,10 +2,12 @@
  * What the proxy pipeline needs from the rest of the gateway, as small interfaces. The runtime wires the
  * real controls, router, meter and store behind them; tests can wire simpler ones.
  */
-import type { Clock } from '../core/clock.js';
+import type { Clock, Timers } from '../core/clock.js';
 import type { GatewayError } from '../core/errors.js';
 import type { Usage } from '../core/usage.js';
 import type { ProviderAdapter } from '../providers/provider.js';
+import type { KeyPool } from '../providers/key-pool.js';
+import type { RetryPolicy } from '../providers/retry.js';
 import type { IdentifyOptions } from './steps/identify.js';
 import type { ModelCapabilities, ModelPrice } from '../metering/index.js';
 import type { RequestRow } from '../core/audit-row.js';
@@ -120,6 +122,13 @@ export interface ProxySettings extends IdentifyOptions {
   strictTranslation(agent: string): boolean;
   /** Output cap assumed for budget reservations when the request sets none. */
   defaultOutputCap: number;
+  /** How calls to a provider are retried (gateway.retries with the provider's own max_attempts). */
+  retry(provider: string): RetryPolicy;
+}
+
+/** The providers' key pools (api_keys): a provider's pool, or undefined when it has none. */
+export interface KeyPools {
+  pool(provider: string): KeyPool | undefined;
 }
 
 /** The side routes' view of the config: where pass-through goes and which model names exist. */
@@ -134,6 +143,7 @@ export interface Directory {
 
 /** Where the pipeline says what went wrong inside it (a bug, an upstream's unusable usage). */
 export interface Log {
+  info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
 }
@@ -149,6 +159,11 @@ export interface Redaction {
 /** Everything the pipeline is given: its ports, its settings and its clock. */
 export interface PipelineDeps {
   clock: Clock;
+  /** Where retry waits are scheduled (tests drive them by hand). */
+  timers: Timers;
+  /** [0, 1), for the jitter of retry waits. */
+  random: () => number;
+  keys: KeyPools;
   log: Log;
   settings: () => ProxySettings;
   router: Router;

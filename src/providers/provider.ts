@@ -14,7 +14,10 @@ export interface ProviderSpec {
   name: string;
   type: ProviderType;
   baseUrl: string;
-  /** Absent: the client's own key is passed through. */
+  /**
+   * The provider's single key. The caller of `send` picks the key of each attempt (`UpstreamRequest.key`): a key
+   * of the provider's pool (api_keys), else this one, else the client's own.
+   */
   apiKey?: string | undefined;
   headers: Record<string, string>;
   connectTimeoutMs: number;
@@ -51,8 +54,11 @@ export interface UpstreamRequest {
   /** The model sent upstream, for providers that put it in the URL (Azure deployments); absent for pass-through. */
   model?: string | undefined;
   clientHeaders: IncomingHttpHeaders;
-  /** The client's key when it is not one of our virtual keys (passed through when the provider has none). */
-  clientKey?: string | undefined;
+  /**
+   * The key sent upstream, chosen by the caller for this attempt: one of the provider's own (its key pool), or the
+   * client's when the provider has none and it is not one of the gateway's virtual keys. Absent: no key is sent.
+   */
+  key?: string | undefined;
   signal: AbortSignal;
 }
 

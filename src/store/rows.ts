@@ -42,6 +42,7 @@ export interface RequestDbRow {
   fallback_from: string | null;
   is_call: number | null;
   cost_reasoning: number | null;
+  attempts: number | null;
   route_rule: string | null;
 }
 
@@ -81,6 +82,7 @@ export const REQUEST_COLUMNS = [
   'fallback_from',
   'is_call',
   'cost_reasoning',
+  'attempts',
   'route_rule',
 ] as const satisfies readonly (keyof RequestDbRow)[];
 
@@ -129,6 +131,7 @@ export function toDbRow(r: RequestRow): RequestDbRow {
     fallback_from: r.fallbackFrom ?? null,
     is_call: r.isCall === undefined ? null : r.isCall ? 1 : 0,
     cost_reasoning: finiteOrNull(r.costReasoning ?? null),
+    attempts: r.attempts === undefined || r.attempts === null ? null : count(r.attempts),
     route_rule: r.routeRule ?? null,
   };
 }
@@ -169,6 +172,7 @@ export function fromDbRow(d: RequestDbRow): RequestRow {
     fallbackFrom: d.fallback_from,
     ...(d.is_call === null ? {} : { isCall: d.is_call === 1 }),
     costReasoning: d.cost_reasoning,
+    attempts: d.attempts,
     routeRule: d.route_rule,
   };
 }

@@ -98,6 +98,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE requests ADD COLUMN is_call INTEGER;
   `,
+  // 6: how many upstream attempts a call took (retries and fallbacks included).
+  `
+  ALTER TABLE requests ADD COLUMN attempts INTEGER;
+  `,
   // 7: which routing rule chose the model (background, thinking, long_context, web_search, vision).
   `
   ALTER TABLE requests ADD COLUMN route_rule TEXT;

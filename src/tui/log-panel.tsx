@@ -39,6 +39,7 @@ export function tokenFlow(e: LogEntry): string {
 export function logFlags(e: LogEntry): string {
   const flags: string[] = [];
   if (e.stream) flags.push('stream');
+  if (e.attempts !== undefined) flags.push(`attempts:${e.attempts}`);
   if (e.dropped && e.dropped.length > 0) flags.push(`drop:${e.dropped.join(',')}`);
   if (e.adjusted && e.adjusted.length > 0) flags.push(`adj:${e.adjusted.join(',')}`);
   return flags.join('  ');

@@ -62,7 +62,12 @@ export function RequestDetailView(props: RequestDetailProps) {
       d.upstreamFormat && d.upstreamFormat !== d.clientFormat ? `${d.clientFormat} → ${d.upstreamFormat}` : d.clientFormat,
       d.path ?? undefined,
     ].filter((p): p is string => p !== undefined && p !== '');
-    const times = [d.ttfbMs === null ? 'ttfb —' : `ttfb ${formatLatency(d.ttfbMs)}`, `latency ${formatLatency(d.latencyMs)}`, d.stream ? 'streamed' : 'not streamed'];
+    const times = [
+      d.ttfbMs === null ? 'ttfb —' : `ttfb ${formatLatency(d.ttfbMs)}`,
+      `latency ${formatLatency(d.latencyMs)}`,
+      d.stream ? 'streamed' : 'not streamed',
+      d.attempts === null ? undefined : `${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}`,
+    ].filter((p): p is string => p !== undefined);
     const priced = [d.cost.priceVersion ? `prices ${d.cost.priceVersion}` : undefined, d.cost.estimated ? 'estimated: the provider reported no usage' : undefined].filter(
       (p): p is string => p !== undefined,
     );

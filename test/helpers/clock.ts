@@ -47,6 +47,12 @@ export class ManualTimers implements Timers {
   get pending(): number {
     return this.queue.size;
   }
+  /** Milliseconds until the next timer falls due; undefined when none is pending. */
+  nextIn(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.queue.values()) at = Math.min(at ?? Infinity, t.at);
+    return at === undefined ? undefined : Math.max(0, at - this.clock.monotonic());
+  }
   /** Moves the clock forward by `ms`, running every timer that falls due, in time order. */
   advance(ms: number): void {
     const end = this.clock.monotonic() + ms;

@@ -53,7 +53,11 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   writeFileSync(configPath, yaml);
   const result = parseConfigText(yaml, { file: configPath, env: options.env ?? {}, baseDir: dir, checkPolicyCondition });
   if (!result.config) throw new Error(`test config invalid:\n${result.errors.map((e) => e.message).join('\n')}`);
-  const config = { ...result.config, gateway: { ...result.config.gateway, port: 0, host: options.host ?? '127.0.0.1' } };
+  const parsed = result.config;
+  // A test that says nothing of retries gets one attempt per provider, so scripted failures reach it one for one;
+  // tests of retries configure gateway.retries (or a provider's max_attempts) themselves.
+  const retries = options.yaml.includes('retries:') ? parsed.gateway.retries : { ...parsed.gateway.retries, maxAttempts: 1 };
+  const config = { ...parsed, gateway: { ...parsed.gateway, retries, port: 0, host: options.host ?? '127.0.0.1' } };
   const logs: string[] = [];
   const redactor = new Redactor();
   const logger = new Logger({ format: 'json', level: 'debug', sink: { write: (l) => logs.push(l) }, redactor });

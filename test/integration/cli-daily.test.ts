@@ -211,7 +211,7 @@ describe('client commands against a running gateway', () => {
     expect(coder).toMatch(/^coder\s+active\s+gpt-priced\s+152\s+0\s+1\.8k\/1\.2k\s+\$1\.84 \/ \$5\s+\$1\.84 \/ \$20\s+\$1\.84 \+unpriced$/);
     expect(status.stdout.split('\n').find((l) => l.startsWith('idle'))).toMatch(/\$0\s+\$0\s+\$0 \/ \$3$/);
     const logs = await runCli(['logs', '--agent', 'coder', '--limit', '1', '--url', gw.url], { cwd });
-    expect(logs.stdout).toMatch(/^\d{2}:\d{2}:\d{2} coder\s+gpt-priced\s+200\s+12→8\s+\$0\.92\s+\d+(ms|\.\ds|s)$/m);
+    expect(logs.stdout).toMatch(/^\d{2}:\d{2}:\d{2} coder\s+fo\s+gpt-priced\s+200\s+12→8\s+\$0\.92\s+\d+(ms|\.\ds|s)$/m);
     const budget = await runCli(['budget', 'coder', '--url', gw.url], { cwd });
     expect(budget.stdout).toBe('coder\n  hourly  $1.84 of $5\n  daily   $1.84 of $20\n  total   $1.84 of no limit\n');
   });

@@ -69,6 +69,8 @@ function config(fake: FakeUpstream): string {
     '  path: ./audit.db',
     'gateway:',
     '  embedded_defaults: false',
+    // One attempt, so the scripted 500 reaches the client as the logs below expect.
+    '  retries: { max_attempts: 1 }',
   ].join('\n');
 }
 

@@ -19,6 +19,7 @@ import { authorized } from '../../src/server/admin-routes.js';
 import { startGateway, checkPolicyCondition, type RunningGateway } from '../../src/app/gateway.js';
 import { Logger } from '../../src/observe/logger.js';
 import { Redactor } from '../../src/observe/redact.js';
+import { keyFingerprint } from '../../src/providers/key-pool.js';
 import { App } from '../../src/tui/app.js';
 import { createDashboardStore } from '../../src/tui/dashboard-store.js';
 import { startFakeAnthropic, startFakeOpenAI, scenarioDirective, type FakeUpstream, type Scenario } from '../fakes/index.js';
@@ -34,6 +35,9 @@ const SECRETS = {
   adminToken: `adm-PLANTED${tag}token`,
   /** A client's own key, passed through to a provider that has none. */
   clientKey: `sk-client-PLANTED${tag}own`,
+  /** The keys of a provider's key pool (api_keys). */
+  poolKeyA: `sk-proj-PLANTED${tag}poolA`,
+  poolKeyB: `sk-proj-PLANTED${tag}poolB`,
 };
 
 describe('planted secrets appear in no output', () => {
@@ -53,6 +57,8 @@ describe('planted secrets appear in no output', () => {
         R_KEY: SECRETS.researcherKey,
         C_KEY: SECRETS.coderKey,
         ADMIN: SECRETS.adminToken,
+        POOL_A: SECRETS.poolKeyA,
+        POOL_B: SECRETS.poolKeyB,
       },
       yaml: [
         'gateway: { embedded_defaults: false, admin_token: "${ADMIN}" }',
@@ -61,10 +67,12 @@ describe('planted secrets appear in no output', () => {
         `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: "\${OPENAI_KEY}" }`,
         `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: "\${ANTHROPIC_KEY}" }`,
         `  byok: { type: openai, base_url: ${openai.baseURL} }`,
+        `  fp: { type: openai, base_url: ${openai.baseURL}, api_keys: ["\${POOL_A}", "\${POOL_B}"] }`,
         'models:',
         '  "gpt-*": fo',
         '  "claude-*": fa',
         '  "own-*": { provider: byok, model: gpt-4o-mini }',
+        '  "pool-*": { provider: fp, model: gpt-4o-mini }',
         'agents:',
         '  researcher: { keys: ["${R_KEY}"], budget: { max_cost_per_hour: 5 } }',
         '  coder: { keys: ["${C_KEY}"], circuit_breaker: { error_threshold: 2 } }',
@@ -109,6 +117,10 @@ describe('planted secrets appear in no output', () => {
       send(gw.url, '/v1/files', { headers: { authorization: `Bearer ${SECRETS.researcherKey}` } }),
     ];
     responses.push(...(await Promise.all(calls)));
+    // The key pool, one call at a time: each key serves once, then an upstream 401 quoting a key takes out the key
+    // it came on, the request moves to the other key, which the same 401 takes out too (two loud log lines).
+    const echoPool: Scenario = { kind: 'error', status: 401, message: `Incorrect API key provided: ${SECRETS.poolKeyA}.` };
+    for (const scenario of ['text', 'text', echoPool] as const) responses.push(await openaiChat(SECRETS.researcherKey, 'pool-model', false, scenario));
     // Management API: with the token, with a wrong one, with none.
     const admin = { authorization: `Bearer ${SECRETS.adminToken}` };
     responses.push(await send(gw.url, '/api/agents/researcher/pause', { headers: admin, body: JSON.stringify({ reason: 'secrets test' }) }));
@@ -141,6 +153,10 @@ describe('planted secrets appear in no output', () => {
     expect(openai.requests.some((r) => r.headers.authorization === `Bearer ${SECRETS.openaiKey}`)).toBe(true);
     expect(anthropic.requests.some((r) => r.headers['x-api-key'] === SECRETS.anthropicKey)).toBe(true);
     expect(openai.requests.some((r) => r.headers.authorization === `Bearer ${SECRETS.clientKey}`)).toBe(true);
+    expect(openai.requests.filter((r) => r.headers.authorization === `Bearer ${SECRETS.poolKeyA}`)).toHaveLength(2);
+    expect(openai.requests.filter((r) => r.headers.authorization === `Bearer ${SECRETS.poolKeyB}`)).toHaveLength(2);
+    expect(responses.slice(20, 23).map((r) => r.status)).toEqual([200, 200, 502]);
+    expect(gw.logs.filter((l) => l.includes('refused key'))).toHaveLength(2);
     expect(gw.rows().some((r) => r.agent === 'researcher')).toBe(true);
     expect(gw.rows().some((r) => r.agent === 'coder')).toBe(true);
     expect(responses.filter((r) => r.status === 401).length).toBeGreaterThanOrEqual(5);
@@ -199,6 +215,9 @@ describe('planted secrets appear in no output', () => {
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toContain('ai_gateway_');
     expect(leaks('metrics', metrics)).toEqual([]);
+    // Per-key counters name each pooled key by its fingerprint.
+    expect(metrics).toContain(`ai_gateway_provider_key_requests_total{provider="fp",key="${keyFingerprint(SECRETS.poolKeyA)}",outcome="ok"} 1`);
+    expect(metrics).toContain(`ai_gateway_provider_key_requests_total{provider="fp",key="${keyFingerprint(SECRETS.poolKeyB)}",outcome="refused"} 1`);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import type { GatewayConfig } from '../../config/types.js';
 import type { ProxySettings } from '../../pipeline/ports.js';
+import type { RetryPolicy } from '../../providers/retry.js';
 import type { IdentifyOptions } from '../../pipeline/steps/identify.js';
 
 export type PipelineSettings = ProxySettings & IdentifyOptions & { maxResponseBytes: number };
@@ -19,7 +20,17 @@ export function pipelineSettings(config: GatewayConfig, maxResponseBytes?: numbe
     virtualKeys: virtualKeysOf(config),
     unknownAgents: g.unknownAgents,
     isKnownAgent: (id: string) => config.agents.has(id),
+    retry: retryPolicies(config),
   };
+}
+
+/** Each provider's retry policy, built once per config: the gateway's, with the provider's own max_attempts. */
+function retryPolicies(config: GatewayConfig): (provider: string) => RetryPolicy {
+  const r = config.gateway.retries;
+  const gateway: RetryPolicy = { maxAttempts: r.maxAttempts, baseDelayMs: r.backoffMs, maxDelayMs: r.maxBackoffMs, maxRetryAfterMs: r.maxRetryAfterMs };
+  const own = new Map<string, RetryPolicy>();
+  for (const p of config.providers.values()) if (p.maxAttempts !== undefined) own.set(p.name, { ...gateway, maxAttempts: p.maxAttempts });
+  return (provider) => own.get(provider) ?? gateway;
 }
 
 function virtualKeysOf(config: GatewayConfig): Map<string, string> {

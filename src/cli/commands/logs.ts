@@ -28,7 +28,9 @@ export async function runLogs(flags: LogsFlags): Promise<void> {
 /** One request per line, spelled as the dashboard's log panel spells it. */
 function line(e: LogEntry): string {
   const outcome = e.errorCode ? `${e.status} ${e.errorCode}` : String(e.status);
-  const flags = [e.stream ? 'stream' : '', e.estimated ? 'estimated' : '', e.dropped?.length ? `dropped: ${e.dropped.join(',')}` : '', e.adjusted?.length ? `adjusted: ${e.adjusted.join(',')}` : ''].filter(Boolean).join(' ');
+  const flags = [e.stream ? 'stream' : '', e.estimated ? 'estimated' : '', e.attempts ? `attempts: ${e.attempts}` : '', e.dropped?.length ? `dropped: ${e.dropped.join(',')}` : '', e.adjusted?.length ? `adjusted: ${e.adjusted.join(',')}` : ''].filter(Boolean).join(' ');
   const tokens = `${formatTokens(e.tokensIn).padStart(5)}→${formatTokens(e.tokensOut).padEnd(5)}`;
-  return `${formatClockTime(e.ts)} ${e.agent.padEnd(12)} ${e.model.padEnd(20)} ${outcome.padEnd(24)} ${tokens} ${formatCost(e.costUsd).padStart(9)} ${formatLatency(e.latencyMs).padStart(6)} ${flags}`.trimEnd();
+  // The provider that answered, after the first choice it stood in for: `first↩fallback`.
+  const provider = e.fallbackFrom ? `${e.fallbackFrom}↩${e.provider}` : e.provider || '—';
+  return `${formatClockTime(e.ts)} ${e.agent.padEnd(12)} ${provider.padEnd(16)} ${e.model.padEnd(20)} ${outcome.padEnd(24)} ${tokens} ${formatCost(e.costUsd).padStart(9)} ${formatLatency(e.latencyMs).padStart(6)} ${flags}`.trimEnd();
 }

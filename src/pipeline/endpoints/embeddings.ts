@@ -13,6 +13,7 @@ import { readOpenAIUsage } from '../../wire/openai-chat/index.js';
 import type { RequestContext } from '../context.js';
 import type { Step } from '../step.js';
 import { admitSideCall, BYTES_PER_TOKEN_ESTIMATE, priceOf, sideCallHoldUsd } from '../steps/admit.js';
+import { sideCallKey } from '../steps/forward.js';
 import { identifyCaller } from '../steps/identify.js';
 import { readJson } from '../steps/read-body.js';
 import { readUpstreamText } from '../steps/relay-json.js';
@@ -43,15 +44,22 @@ function routeEmbeddings(ctx: RequestContext): void {
 async function forwardEmbeddings(ctx: RequestContext): Promise<void> {
   const target = ctx.targets[0]!;
   const name = target.provider.spec.name;
-  const upstream = await target.provider.send({
-    endpoint: '/embeddings',
-    method: 'POST',
-    body: target.upstreamModel === ctx.model ? ctx.bodyText : JSON.stringify({ ...(ctx.json as object), model: target.upstreamModel }),
-    model: target.upstreamModel,
-    clientHeaders: ctx.req.headers,
-    clientKey: ctx.identity!.clientKey,
-    signal: ctx.abort.signal,
-  });
+  const key = sideCallKey(ctx, target.provider);
+  const upstream = await target.provider
+    .send({
+      endpoint: '/embeddings',
+      method: 'POST',
+      body: target.upstreamModel === ctx.model ? ctx.bodyText : JSON.stringify({ ...(ctx.json as object), model: target.upstreamModel }),
+      model: target.upstreamModel,
+      clientHeaders: ctx.req.headers,
+      key: key.secret,
+      signal: ctx.abort.signal,
+    })
+    .catch((err: unknown) => {
+      key.done(undefined);
+      throw err;
+    });
+  key.done(upstream.status, upstream.headers);
   ctx.upstreamCalled = true;
   ctx.ttfbMs = ctx.elapsed();
   const headers = { 'content-type': upstream.headers['content-type'] ?? 'application/json', 'x-request-id': ctx.endpoint.requestId };

@@ -8,12 +8,13 @@ import { Readable, Transform } from 'node:stream';
 import type httpProxy from 'http-proxy-3';
 import { GatewayError } from '../../core/errors.js';
 import { transportDetail } from '../../providers/http-upstream.js';
-import type { ProviderAdapter } from '../../providers/provider.js';
+import { flattenHeaders, type ProviderAdapter } from '../../providers/provider.js';
 import { readOpenAIUsage } from '../../wire/openai-chat/index.js';
 import type { RequestContext } from '../context.js';
 import { sendError } from '../respond.js';
 import type { Step } from '../step.js';
 import { admitSideCall, BYTES_PER_TOKEN_ESTIMATE, sideCallHoldUsd } from '../steps/admit.js';
+import { sideCallKey } from '../steps/forward.js';
 import { identifyCaller } from '../steps/identify.js';
 import { parseJsonBody, readBody } from '../steps/read-body.js';
 import { ByteTail } from '../steps/usage-tail.js';
@@ -81,9 +82,8 @@ function v1Path(ctx: RequestContext): string {
 }
 
 /** The client's credentials out, the provider's in; a priced answer comes uncompressed so its usage can be read. */
-function rewriteHeaders(ctx: RequestContext, provider: ProviderAdapter): void {
+function rewriteHeaders(ctx: RequestContext, provider: ProviderAdapter, key: string | undefined): void {
   const headers = ctx.req.headers;
-  const key = provider.spec.apiKey ?? ctx.identity!.clientKey;
   delete headers['x-api-key'];
   delete headers['x-goog-api-key'];
   delete headers.authorization;
@@ -99,7 +99,8 @@ function rewriteHeaders(ctx: RequestContext, provider: ProviderAdapter): void {
 
 async function relayPassthrough(ctx: RequestContext): Promise<void> {
   const provider = ctx.passthrough!;
-  rewriteHeaders(ctx, provider);
+  const key = sideCallKey(ctx, provider);
+  rewriteHeaders(ctx, provider, key.secret);
   const base = provider.spec.type === 'anthropic' ? `${provider.spec.baseUrl}/v1` : provider.spec.baseUrl;
   const tail = new ByteTail();
   let bytesIn = 0;
@@ -113,6 +114,7 @@ async function relayPassthrough(ctx: RequestContext): Promise<void> {
   taps.set(ctx.req, (response) => {
     // The answer goes out under the gateway's request id (the one in the audit), not the provider's.
     response.headers['x-request-id'] = ctx.endpoint.requestId;
+    key.done(response.statusCode, flattenHeaders(response.headers));
     ctx.upstreamCalled = true;
     ctx.ttfbMs = ctx.elapsed();
     response.on('data', (chunk: Buffer) => tail.push(chunk));
@@ -121,6 +123,7 @@ async function relayPassthrough(ctx: RequestContext): Promise<void> {
   await new Promise<void>((resolve) => {
     ctx.res.on('close', () => resolve());
     proxy.web(ctx.req, ctx.res, { target: base, buffer: input }, (err: unknown) => {
+      key.done(undefined);
       const mapped = new GatewayError('upstream_unreachable', `provider ${provider.spec.name} is unreachable (${transportDetail(err)})`);
       ctx.error = mapped;
       ctx.status = mapped.status;

@@ -41,6 +41,7 @@ export function rowFacts(ctx: RequestContext): RowFacts {
     // An upstream may quote the client's own key back; the audit keeps it masked like the configured ones.
     errorMessage: error === undefined ? null : ctx.deps.redaction.withKey(error.message, ctx.identity?.clientKey),
     fallbackFrom: ctx.fallbackFrom,
+    attempts: ctx.attempts,
     routeRule: ctx.routeRule,
   };
 }

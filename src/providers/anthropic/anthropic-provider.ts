@@ -21,7 +21,7 @@ export class AnthropicProvider implements ProviderAdapter {
       accept: req.clientHeaders.accept ?? 'application/json',
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
-    const key = this.spec.apiKey ?? req.clientKey;
+    const key = req.key;
     if (key) headers['x-api-key'] = key;
     return this.upstream.request(`/v1${req.endpoint}`, req.method, headers, req.body, req.signal);
   }

@@ -27,7 +27,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
       accept: req.clientHeaders.accept ?? 'application/json',
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
-    const key = this.spec.apiKey ?? req.clientKey;
+    const key = req.key;
     if (key) Object.assign(headers, this.authHeaders(key));
     const call = this.upstreamCall(req);
     return this.upstream.request(call.path, req.method, headers, call.body, req.signal);

@@ -125,6 +125,26 @@ describe('GatewayMetrics', () => {
     expect(samplesOf(parsePrometheusText(text), 'ai_gateway_budget_remaining_usd').map((s) => [s.labels.agent, s.value])).toEqual([['ok', 2]]);
   });
 
+  it('counts attempts per pooled key and outcome, and shows each key’s state when scraped, by fingerprint', async () => {
+    const keys: GaugeReadings['keys'] = [
+      { provider: 'openai', key: '3f2a9c0d11be', state: 'resting' },
+      { provider: 'openai', key: '77aa01c2d3e4', state: 'removed' },
+      { provider: 'openai', key: '0b1c2d3e4f5a', state: 'ready' },
+    ];
+    const m = new GatewayMetrics({ maxLabelValues: 5, collectDefaults: false, gauges: () => ({ budgets: [], breakers: [], keys }) });
+    m.keyAttempt('openai', '3f2a9c0d11be', 'ok');
+    m.keyAttempt('openai', '3f2a9c0d11be', 'ok');
+    m.keyAttempt('openai', '3f2a9c0d11be', 'rate_limited');
+    m.keyAttempt('openai', '77aa01c2d3e4', 'refused');
+    const f = await scrape(m);
+    expect(sampleValue(f, 'ai_gateway_provider_key_requests_total', { provider: 'openai', key: '3f2a9c0d11be', outcome: 'ok' })).toBe(2);
+    expect(sampleValue(f, 'ai_gateway_provider_key_requests_total', { provider: 'openai', key: '3f2a9c0d11be', outcome: 'rate_limited' })).toBe(1);
+    expect(sampleValue(f, 'ai_gateway_provider_key_requests_total', { provider: 'openai', key: '77aa01c2d3e4', outcome: 'refused' })).toBe(1);
+    expect(sampleValue(f, 'ai_gateway_provider_key_state', { provider: 'openai', key: '3f2a9c0d11be' })).toBe(1);
+    expect(sampleValue(f, 'ai_gateway_provider_key_state', { provider: 'openai', key: '77aa01c2d3e4' })).toBe(2);
+    expect(sampleValue(f, 'ai_gateway_provider_key_state', { provider: 'openai', key: '0b1c2d3e4f5a' })).toBe(0);
+  });
+
   it('maps breaker states to 0/1/2 when scraped and tracks requests in flight', async () => {
     let breakers: GaugeReadings['breakers'] = [
       { key: 'openai', state: 'open' },

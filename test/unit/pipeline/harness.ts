@@ -12,7 +12,9 @@ import type { Admission, AdmissionRequest, BreakerGate, Controls, PipelineDeps, 
 import type { ProviderAdapter, UpstreamRequest, UpstreamResponse } from '../../../src/providers/provider.js';
 import { priceFromOverride } from '../../../src/metering/index.js';
 import type { WireFormat } from '../../../src/wire/codec.js';
-import { FakeClock } from '../../helpers/clock.js';
+import { KeyPools } from '../../../src/providers/key-pool.js';
+import type { RetryPolicy } from '../../../src/providers/retry.js';
+import { FakeClock, ManualTimers } from '../../helpers/clock.js';
 
 export const PRICE = priceFromOverride('m', { input: 1, output: 2 });
 
@@ -167,6 +169,11 @@ class MemoryResponses {
 
 export interface Harness {
   clock: FakeClock;
+  timers: ManualTimers;
+  /** Key pools by provider name: `keys.apply([{ name, apiKeys }])` gives a provider keys of its own. */
+  keys: KeyPools;
+  /** The retry policy every provider gets (tests change it in place). */
+  retry: RetryPolicy;
   controls: FakeControls;
   records: RequestRecord[];
   logged: string[];
@@ -178,6 +185,10 @@ export interface Harness {
 
 export function harness(): Harness {
   const clock = new FakeClock();
+  const timers = new ManualTimers(clock);
+  const keys = new KeyPools(clock);
+  // One attempt unless a test asks for retries; the jitter source returns 0.5: each backoff wait is half its ceiling.
+  const retry: RetryPolicy = { maxAttempts: 1, baseDelayMs: 400, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 };
   const controls = new FakeControls();
   const records: RequestRecord[] = [];
   const logged: string[] = [];
@@ -189,7 +200,10 @@ export function harness(): Harness {
   const routes: Record<string, string[]> = { 'gpt-test': ['openai'], 'claude-test': ['anthropic'], 'gpt-fallback': ['openai', 'backup'] };
   const deps: PipelineDeps = {
     clock,
-    log: { warn: (m) => logged.push(m), error: (m) => logged.push(m) },
+    timers,
+    random: () => 0.5,
+    keys,
+    log: { info: (m) => logged.push(m), warn: (m) => logged.push(m), error: (m) => logged.push(m) },
     settings: () => ({
       maxBodyBytes: 10_000,
       maxResponseBytes: 100_000,
@@ -198,6 +212,7 @@ export function harness(): Harness {
       virtualKeys: new Map(),
       unknownAgents: 'allow',
       isKnownAgent: () => true,
+      retry: () => retry,
     }),
     router: {
       taskRules: () => undefined,
@@ -214,7 +229,7 @@ export function harness(): Harness {
     redaction: { known: (t) => t.split('sk-provider-secret').join('sk-…[redacted]'), withKey: (t) => t },
     responses: new MemoryResponses(),
   };
-  return { clock, controls, records, logged, providers, routes, deps };
+  return { clock, timers, keys, retry, controls, records, logged, providers, routes, deps };
 }
 
 export interface Exchange {

@@ -16,7 +16,6 @@ function spec(type: ProviderType, over: Partial<ProviderSpec> = {}): ProviderSpe
     name: `${type}-1`,
     type,
     baseUrl: 'http://127.0.0.1:9/v1',
-    apiKey: 'sk-test',
     headers: {},
     connectTimeoutMs: 1000,
     headersTimeoutMs: 1000,
@@ -49,7 +48,8 @@ afterEach(async () => {
 });
 
 async function send(provider: { send: OpenAICompatibleProvider['send']; close(): Promise<void> }, endpoint: string): Promise<void> {
-  const res = await provider.send({ endpoint, method: 'POST', body: '{}', clientHeaders: {}, signal: new AbortController().signal });
+  // The caller picks the key of each attempt (a pooled provider key or the client's own).
+  const res = await provider.send({ endpoint, method: 'POST', body: '{}', clientHeaders: {}, key: 'sk-test', signal: new AbortController().signal });
   res.body.resume();
   await new Promise((resolve) => res.body.once('close', resolve));
   await provider.close();

@@ -46,6 +46,7 @@ describe('BatchedAuditWriter', () => {
       status: 504,
       errorMessage: 'the provider sent no first byte within 60 s',
       fallbackFrom: 'openai',
+      attempts: 3,
       routeRule: 'thinking',
     });
     const sparse = makeRow({
@@ -62,6 +63,7 @@ describe('BatchedAuditWriter', () => {
       priceVersion: null,
       ttfbMs: null,
       estimated: false,
+      attempts: null,
       routeRule: null,
     });
     store.sink.record(full);

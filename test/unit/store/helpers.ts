@@ -72,6 +72,7 @@ export function makeRow(partial: Partial<RequestRow> = {}): RequestRow {
     costCacheWrite: 0.0000375,
     costOutput: 0.00075,
     costReasoning: 0.000075,
+    attempts: 1,
     priceVersion: 'genai-prices@0.1.8',
     estimated: false,
     latencyMs: 420,

@@ -50,6 +50,7 @@ const DETAIL: RequestDetail = {
   agent: 'researcher',
   provider: 'anthropic',
   fallbackFrom: 'flaky',
+  attempts: 3,
   model: 'claude-sonnet-4-5',
   upstreamModel: 'claude-sonnet-4-5-20250929',
   clientFormat: 'openai-chat',
@@ -72,7 +73,7 @@ const DETAIL: RequestDetail = {
 describe('log lines', () => {
   it('name the provider, and mark a fallback with the provider it stood in for', async () => {
     const snapshot = sampleSnapshot();
-    snapshot.recent.push(entry({ id: 'fb', ts: T0 - 500, agent: 'summarizer', provider: 'sim-openai', fallbackFrom: 'flaky', model: 'gpt-4.1-mini' }));
+    snapshot.recent.push(entry({ id: 'fb', ts: T0 - 500, agent: 'summarizer', provider: 'sim-openai', fallbackFrom: 'flaky', model: 'gpt-4.1-mini', attempts: 3 }));
     app = await renderApp({ snapshot, columns: 150, rows: 30 });
     const rows = logRows(app.lastFrame());
     expect(rows[0]).toMatch(/summarizer +flaky↩sim-openai +gpt-4\.1-mini +200/);
@@ -81,6 +82,12 @@ describe('log lines', () => {
     app.unmount();
     app = await renderApp({ snapshot, columns: 120, rows: 30 });
     expect(logRows(app.lastFrame())[0]).toMatch(/summarizer ↩sim-ope… gpt-4\.1-mi… 200/);
+    // The upstream requests it took (retries and the fallback) are flagged when more than one.
+    app.unmount();
+    app = await renderApp({ snapshot, columns: 220, rows: 30 });
+    const wide = logRows(app.lastFrame());
+    expect(wide[0]).toMatch(/120ms +attempts:3$/);
+    expect(wide.find((r) => r.includes('researcher'))).not.toContain('attempts');
   });
 
   it('fold a run of the same rejection into one line with its count, and show the error text of failures', async () => {
@@ -176,7 +183,7 @@ describe('request detail', () => {
     expect(f).toMatch(/id +r4 .* agent researcher/);
     expect(f).toMatch(/route +anthropic \(fallback for flaky\) · model claude-sonnet-4-5 → claude-sonnet-4-5-20250929 · openai-chat → anthropic-messages · \/v1\/chat\/completions/);
     expect(f).toMatch(/status +200/);
-    expect(f).toMatch(/time +ttfb 310ms · latency 820ms · streamed/);
+    expect(f).toMatch(/time +ttfb 310ms · latency 820ms · streamed · 3 attempts/);
     expect(f).toMatch(/tokens +input 1,000 · cache read 200 · cache write 0 · output 340 \(reasoning 100\)/);
     expect(f).toMatch(/cost +\$0\.0087 = input \$0\.003 \+ cache read \$0\.0006 \+ output \$0\.0051 \(reasoning \$0\.0015\)/);
     expect(f).toMatch(/priced +prices genai-prices@0\.1\.8/);
