@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { checkPolicyCondition } from '../../src/app/gateway.js';
+import { parseConfigText } from '../../src/config/index.js';
 import { REGISTERED_PROVIDER_TYPES } from '../../src/providers/registry.js';
 import { startFakeAnthropic, startFakeAzure, startFakeGemini, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { ROOT } from '../helpers/cli.js';
@@ -19,14 +21,21 @@ interface Example {
 }
 
 /** The fenced YAML blocks of the README's "## Providers" section that start with `# example <type>: <model>`. */
-function readmeExamples(): Example[] {
+/** Every fenced YAML block of the README's "## Providers" section. */
+function providerSectionYaml(): string[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const start = readme.indexOf('\n## Providers\n');
   const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end);
+  return readme
+    .slice(start, end)
+    .split('```yaml\n')
+    .slice(1)
+    .map((block) => block.slice(0, block.indexOf('```')));
+}
+
+function readmeExamples(): Example[] {
   const examples: Example[] = [];
-  for (const block of section.split('```yaml\n').slice(1)) {
-    const text = block.slice(0, block.indexOf('```'));
+  for (const text of providerSectionYaml()) {
     const head = /^# example ([a-z-]+): (\S+)\n/.exec(text);
     if (head) examples.push({ type: head[1]!, model: head[2]!, config: parse(text) as Record<string, unknown> });
   }
@@ -70,6 +79,17 @@ function onFakes(example: Example): string {
 }
 
 describe('README provider examples', () => {
+  it('every config block of the section (retries, key pools, routing rules included) is valid as written', () => {
+    const env = { OPENAI_API_KEY: 'k1', ANTHROPIC_API_KEY: 'k2', GEMINI_API_KEY: 'k3', AZURE_OPENAI_API_KEY: 'k4', OPENAI_KEY_1: 'k5', OPENAI_KEY_2: 'k6' };
+    const blocks = providerSectionYaml();
+    expect(blocks.length).toBeGreaterThanOrEqual(9);
+    for (const text of blocks) {
+      const result = parseConfigText(text, { file: 'README.md', env, baseDir: ROOT, checkPolicyCondition });
+      expect(result.errors.map((e) => e.message), text).toEqual([]);
+      expect(result.warnings.map((e) => e.message), text).toEqual([]);
+    }
+  });
+
   it('has one example per provider type the gateway builds', () => {
     const covered = new Set(examples.map((e) => e.type));
     expect([...REGISTERED_PROVIDER_TYPES].filter((t) => !covered.has(t))).toEqual([]);

@@ -110,7 +110,7 @@ describe('Azure adapter', () => {
     const up = await recordingUpstream();
     const provider = createProvider(spec(up.baseUrl, { ...classic, apiVersion: '2025-04-01-preview' }), { clock: new FakeClock() });
     for (const endpoint of ['/chat/completions', '/responses']) {
-      const res = await provider.send({ endpoint, method: 'POST', model: 'gpt-4o', body: '{"model":"gpt-4o","input":"hi"}', clientHeaders: {}, signal: new AbortController().signal });
+      const res = await provider.send({ endpoint, method: 'POST', model: 'gpt-4o', body: '{"model":"gpt-4o","input":"hi"}', clientHeaders: {}, key: 'azure-key-1', signal: new AbortController().signal });
       res.body.resume();
       await new Promise((resolve) => res.body.once('close', resolve));
     }
