@@ -10,7 +10,7 @@ import type { RequestContext } from '../context.js';
 import type { RouteTarget } from '../ports.js';
 import type { Step } from '../step.js';
 import { admitSideCall } from '../steps/admit.js';
-import { sideCallKey } from '../steps/forward.js';
+import { sendSideCall } from '../steps/forward.js';
 import { identifyCaller } from '../steps/identify.js';
 import { readJson } from '../steps/read-body.js';
 import { readUpstreamText } from '../steps/relay-json.js';
@@ -73,21 +73,7 @@ async function countUpstream(ctx: RequestContext, target: RouteTarget, endpoint:
   ctx.provider = target.provider.spec.name;
   ctx.upstreamModel = target.upstreamModel;
   ctx.upstreamFormat = target.provider.format;
-  const key = sideCallKey(ctx, target.provider);
-  const upstream = await target.provider
-    .send({
-      endpoint,
-      method: 'POST',
-      body,
-      clientHeaders: ctx.req.headers,
-      key: key.secret,
-      signal: ctx.abort.signal,
-    })
-    .catch((err: unknown) => {
-      key.done(undefined);
-      throw err;
-    });
-  key.done(upstream.status, upstream.headers);
+  const upstream = await sendSideCall(ctx, target.provider, { endpoint, method: 'POST', body });
   ctx.upstreamCalled = true;
   ctx.ttfbMs = ctx.elapsed();
   const raw = await readUpstreamText(upstream, ctx.settings.maxResponseBytes, target.provider.spec.name);

@@ -13,7 +13,7 @@ import { readOpenAIUsage } from '../../wire/openai-chat/index.js';
 import type { RequestContext } from '../context.js';
 import type { Step } from '../step.js';
 import { admitSideCall, BYTES_PER_TOKEN_ESTIMATE, priceOf, sideCallHoldUsd } from '../steps/admit.js';
-import { sideCallKey } from '../steps/forward.js';
+import { sendSideCall } from '../steps/forward.js';
 import { identifyCaller } from '../steps/identify.js';
 import { readJson } from '../steps/read-body.js';
 import { readUpstreamText } from '../steps/relay-json.js';
@@ -44,22 +44,12 @@ function routeEmbeddings(ctx: RequestContext): void {
 async function forwardEmbeddings(ctx: RequestContext): Promise<void> {
   const target = ctx.targets[0]!;
   const name = target.provider.spec.name;
-  const key = sideCallKey(ctx, target.provider);
-  const upstream = await target.provider
-    .send({
-      endpoint: '/embeddings',
-      method: 'POST',
-      body: target.upstreamModel === ctx.model ? ctx.bodyText : JSON.stringify({ ...(ctx.json as object), model: target.upstreamModel }),
-      model: target.upstreamModel,
-      clientHeaders: ctx.req.headers,
-      key: key.secret,
-      signal: ctx.abort.signal,
-    })
-    .catch((err: unknown) => {
-      key.done(undefined);
-      throw err;
-    });
-  key.done(upstream.status, upstream.headers);
+  const upstream = await sendSideCall(ctx, target.provider, {
+    endpoint: '/embeddings',
+    method: 'POST',
+    body: target.upstreamModel === ctx.model ? ctx.bodyText : JSON.stringify({ ...(ctx.json as object), model: target.upstreamModel }),
+    model: target.upstreamModel,
+  });
   ctx.upstreamCalled = true;
   ctx.ttfbMs = ctx.elapsed();
   const headers = { 'content-type': upstream.headers['content-type'] ?? 'application/json', 'x-request-id': ctx.endpoint.requestId };

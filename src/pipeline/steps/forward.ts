@@ -14,7 +14,7 @@
 import { GatewayError } from '../../core/errors.js';
 import type { PoolKey } from '../../providers/key-pool.js';
 import { transportDetail } from '../../providers/http-upstream.js';
-import { upstreamFormatFor, type ProviderAdapter, type UpstreamResponse } from '../../providers/provider.js';
+import { upstreamFormatFor, type ProviderAdapter, type UpstreamRequest, type UpstreamResponse } from '../../providers/provider.js';
 import { isRetryableStatus, isRetryableTransport, retryAfterMs, retryVerdict, waitFor, type RetryVerdict } from '../../providers/retry.js';
 import { codecFor } from '../../wire/index.js';
 import type { RequestContext } from '../context.js';
@@ -243,4 +243,19 @@ export function sideCallKey(ctx: RequestContext, provider: ProviderAdapter): Sid
     secret: key.secret,
     done: (status, headers) => pool.report(key, status, headers === undefined ? undefined : retryAfterMs(headers, ctx.deps.clock.now())),
   };
+}
+
+/** A side call sent once with the key `sideCallKey` picks, the pool told how it went. */
+export async function sendSideCall(
+  ctx: RequestContext,
+  provider: ProviderAdapter,
+  request: Omit<UpstreamRequest, 'clientHeaders' | 'key' | 'signal'>,
+): Promise<UpstreamResponse> {
+  const key = sideCallKey(ctx, provider);
+  const upstream = await provider.send({ ...request, clientHeaders: ctx.req.headers, key: key.secret, signal: ctx.abort.signal }).catch((err: unknown) => {
+    key.done(undefined);
+    throw err;
+  });
+  key.done(upstream.status, upstream.headers);
+  return upstream;
 }

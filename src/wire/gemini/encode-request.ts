@@ -27,6 +27,7 @@ import { parseDataUrl } from '../shared/media.js';
 import { pathFor } from '../shared/paths.js';
 import { OPENAI_TOOL_NAME_MAX, upstreamToolName } from '../shared/tool-names.js';
 import { THINKING_BUDGET } from '../anthropic-messages/encode-request.js';
+import { modelTurnParts } from './model-parts.js';
 import { toGeminiSchema } from './schema.js';
 import type {
   GeminiContent,
@@ -260,46 +261,21 @@ function userPart(part: UserPart, names: Map<string, string>, policy: FieldPolic
 }
 
 function assistantParts(content: AssistantPart[], policy: FieldPolicy, at: string): (GeminiPart | JsonObject)[] {
-  const out: (GeminiPart | JsonObject)[] = [];
-  let signature: string | undefined;
-  const add = (part: GeminiPart | JsonObject): void => {
-    out.push(signature === undefined ? part : { ...part, thoughtSignature: signature });
-    signature = undefined;
-  };
-  for (const part of content) {
+  return modelTurnParts(content, (part) => {
     switch (part.type) {
-      case 'text':
-        if (part.text !== '' || signature !== undefined) add({ text: part.text });
-        break;
-      case 'thinking': {
-        // An empty signature (an unsigned thinking block as an Anthropic client replays it) is no signature.
-        const sig = part.signature === '' ? undefined : part.signature;
-        if (part.text === '' && sig === undefined) break;
-        if (part.text === '' && sig !== undefined) {
-          if (signature !== undefined) add({ text: '' });
-          signature = sig;
-        } else {
-          add({ text: part.text, thought: true, ...(sig === undefined ? {} : { thoughtSignature: sig }) });
-        }
-        break;
-      }
       case 'redacted-thinking':
         policy.hint(`${at}.redacted_thinking`);
-        break;
+        return undefined;
       case 'tool-call':
-        add({ functionCall: { name: upstreamToolName(part, GEMINI_TOOL_NAME_MAX), args: part.input } });
-        break;
+        return { functionCall: { name: upstreamToolName(part, GEMINI_TOOL_NAME_MAX), args: part.input } };
       case 'web-search':
         policy.hint(`${at}.web_search`);
-        break;
+        return undefined;
       case 'foreign':
-        if (part.format === FORMAT && isObject(part.raw)) add(part.raw);
-        else throw policy.reject(at, `\`${part.label}\` content has no Gemini equivalent`);
-        break;
+        if (part.format === FORMAT && isObject(part.raw)) return part.raw;
+        throw policy.reject(at, `\`${part.label}\` content has no Gemini equivalent`);
       default:
-        assertNever(part);
+        return assertNever(part);
     }
-  }
-  if (signature !== undefined) add({ text: '' });
-  return out;
+  });
 }
