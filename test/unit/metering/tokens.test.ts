@@ -16,6 +16,23 @@ describe('estimateTokens', () => {
     expect(n).toBeLessThan(7000);
   });
 
+  it('counts a long prompt in slices, close to the whole count, letting other work run in between', async () => {
+    const text = Array.from({ length: 40_000 }, (_, i) => `word${i % 97} said: "${i}".`).join(' ');
+    expect(text.length).toBeGreaterThan(500_000);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const ticks = (async () => {
+      for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+    })();
+    const n = await estimateTokens(text);
+    clearInterval(ticker);
+    await ticks;
+    const whole = encode(text).length;
+    // At most one token apart per 32 KB slice.
+    expect(Math.abs(n - whole)).toBeLessThanOrEqual(Math.ceil(text.length / 32_768));
+    expect(turns).toBeGreaterThan(0);
+  });
+
   it('counts special-token strings in user text as text instead of throwing', async () => {
     expect(await estimateTokens('say <|endoftext|> please')).toBeGreaterThan(3);
   });
