@@ -433,8 +433,8 @@ function render(scenario: ContentScenario, facts: Facts, env: RenderEnv): Respon
 }
 
 function renderError(scenario: ScenarioOf<'error'>): ResponsePlan {
+  // Google sends no Retry-After header: the wait is only in the body's RetryInfo (a scenario may add headers).
   const headers: Record<string, string> = { ...(scenario.headers ?? {}) };
-  if (scenario.retryAfter !== undefined) headers['retry-after'] = String(scenario.retryAfter);
   const details: JsonValue[] | undefined =
     scenario.status === 429
       ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${scenario.retryAfter ?? 30}s` }]

@@ -333,6 +333,34 @@ describe('other clients → Gemini fake', () => {
     expect(contents[1]!.parts[0]!['thoughtSignature']).toBe('skip_thought_signature_validator');
   });
 
+  it('retries: a retryDelay only in Gemini’s 429 body, past the cap, sends the call to the fallback at once', async () => {
+    const retrying = await startTestGateway({
+      yaml: [
+        'gateway:',
+        '  embedded_defaults: false',
+        '  retries: { max_attempts: 3, backoff: 1ms, max_retry_after: 30s }',
+        'providers:',
+        `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: ${OPENAI_PROVIDER_KEY} }`,
+        geminiProviderYaml(gemini.baseURL),
+        'models:',
+        '  "gemini-*": { provider: gemini, fallbacks: [{ provider: fo, model: gpt-4o-mini }] }',
+      ].join('\n'),
+    });
+    try {
+      gemini.queueScenarios({ kind: 'error', status: 429, retryAfter: 37 });
+      const client = new GoogleGenAI({ apiKey: 'client-gemini-key', httpOptions: { baseUrl: `${retrying.url}/agents/gretry` } });
+      const res = await client.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' });
+      expect(res.text).toBe(DEFAULT_TEXT);
+      // Waiting 37 s is past the 30 s cap: no second try on Gemini, the fallback answers.
+      expect(gemini.requests).toHaveLength(1);
+      expect(gemini.requests[0]!.headers['retry-after']).toBeUndefined();
+      const [row] = await agentRows(retrying, 'gretry');
+      expect(row).toMatchObject({ status: 200, provider: 'fo', fallback_from: 'gemini', attempts: 2 });
+    } finally {
+      await retrying.stop();
+    }
+  });
+
   it('errors: Gemini’s 429 RESOURCE_EXHAUSTED reaches an OpenAI client as a 429, with the retry delay', async () => {
     const name = agent('oge');
     gemini.queueScenarios({ kind: 'error', status: 429 });

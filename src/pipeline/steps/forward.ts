@@ -115,7 +115,8 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
     const status = response.status;
     const error = await readError(ctx, target, response);
     failed = error;
-    const askedMs = retryAfterMs(response.headers, deps.clock.now());
+    // Gemini says how long to wait only in its error body (RetryInfo.retryDelay), which the codec read.
+    const askedMs = retryAfterMs(response.headers, deps.clock.now()) ?? (error.retryAfter === undefined ? undefined : error.retryAfter * 1000);
     if (key !== undefined) pool!.report(key, status, askedMs);
     // The breakers' own rule decides what is the provider's fault (5xx); a 4xx means the provider answered.
     const providerFault = deps.controls.providerFailed(status);
