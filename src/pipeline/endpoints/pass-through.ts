@@ -114,7 +114,10 @@ async function relayPassthrough(ctx: RequestContext): Promise<void> {
   taps.set(ctx.req, (response) => {
     // The answer goes out under the gateway's request id (the one in the audit), not the provider's.
     response.headers['x-request-id'] = ctx.endpoint.requestId;
-    key.done(response.statusCode, flattenHeaders(response.headers));
+    // A pass-through path may be one the key has no scope for (an admin or organization endpoint): its 403 says
+    // nothing about the key's use for model calls, so it must not take the key out of the pool.
+    const status = response.statusCode === 403 ? undefined : response.statusCode;
+    key.done(status, flattenHeaders(response.headers));
     ctx.upstreamCalled = true;
     ctx.ttfbMs = ctx.elapsed();
     response.on('data', (chunk: Buffer) => tail.push(chunk));
