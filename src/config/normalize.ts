@@ -323,7 +323,9 @@ function normalizeProvider(
     // e.g. "ollama" never silently sends local traffic to a cloud API.
     if (name === type && type !== 'azure') baseUrl = OFFICIAL_BASE_URLS[type];
     else {
-      const example = type === 'azure' ? 'https://RESOURCE.openai.azure.com (or …/openai/v1)' : 'http://127.0.0.1:11434/v1 for Ollama';
+      // An OpenAI-type provider not named openai is usually a local server; the other types have one public API.
+      const example =
+        type === 'azure' ? 'https://RESOURCE.openai.azure.com (or …/openai/v1)' : type === 'openai' ? 'http://127.0.0.1:11434/v1 for Ollama' : OFFICIAL_BASE_URLS[type];
       error('base_url', `provider "${name}" needs a base_url`, `add base_url, e.g. ${example}`);
       return undefined;
     }

@@ -5,6 +5,15 @@ import { formatProblem, parseConfigText } from '../../../src/config/index.js';
 const parse = (text: string) => parseConfigText(text, { file: 'gateway.yaml', env: {} });
 const problems = (text: string) => parse(text).errors.map((p) => ({ path: p.path, message: p.message, line: p.line }));
 
+describe('a provider without base_url', () => {
+  it('is told the URL its type speaks: a local server for openai, the public API for gemini and anthropic', () => {
+    const hint = (type: string) => parse(`providers:\n  p: { type: ${type} }\n`).errors.map(formatProblem)[0];
+    expect(hint('openai')).toContain('e.g. http://127.0.0.1:11434/v1 for Ollama');
+    expect(hint('gemini')).toContain('e.g. https://generativelanguage.googleapis.com/v1beta');
+    expect(hint('anthropic')).toContain('e.g. https://api.anthropic.com');
+  });
+});
+
 describe('providers of type azure', () => {
   it('reads the classic form (a pasted /openai dropped), the v1 form and an api-version in base_url', () => {
     const r = parse(
