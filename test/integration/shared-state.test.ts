@@ -1,0 +1,357 @@
+/**
+ * Shared state across gateway processes, end to end: a private redis-server, one fake OpenAI with exact prices,
+ * three built-CLI gateways on one config (`shared_state.on_outage: open`) and a fourth that fails closed, each with
+ * its own SQLite audit file. The audit rows of all files are the oracle for money: spend is shared through Redis,
+ * never summed from one process's own file.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
+import { ensureBuilt } from '../helpers/cli.js';
+import { spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
+import { redisSkipReason, startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
+
+const skip = redisSkipReason() ?? ensureBuilt();
+if (skip) console.warn(`shared-state tests skipped: ${skip}`);
+
+/** $1 per 1M input tokens, $1000 per 1M output tokens; every reply reports 12 in, 20 out. */
+const MODEL = 'gpt-shared';
+const USAGE = { input: 12, output: 20 };
+const CALL_USD = (USAGE.input * 1 + USAGE.output * 1000) / 1e6; // 0.020012
+const MAX_TOKENS = USAGE.output;
+/**
+ * A hold is the body's bytes at the input rate plus 20 output tokens (about $0.0201). Holds are granted while spend
+ * plus open holds is under the limit, so a fifth call may start at $0.0804 and end at $0.10006: the allowed overshoot.
+ */
+const TOTAL_BUDGET = 0.1;
+
+interface AgentView {
+  id: string;
+  status: string;
+  costHourUsd: number;
+  costTodayUsd: number;
+  costTotalUsd: number;
+  budget: { hourly: number | null; daily: number | null; total: number | null };
+}
+
+interface SharedStateView {
+  status: 'up' | 'down';
+  onOutage: 'open' | 'closed';
+  since?: unknown;
+}
+
+interface Reply {
+  status: number;
+  json: Record<string, unknown>;
+}
+
+interface Instance {
+  name: string;
+  config: string;
+  db: string;
+  proc: SpawnedGateway;
+}
+
+/** Audit rows of one SQLite file (read-write, so a WAL left by a killed process is recovered as the gateway would). */
+function auditRows(db: string): { agent: string; status: number; error_code: string | null; cost_usd: number | null }[] {
+  const conn = new Database(db);
+  try {
+    return conn.prepare('SELECT agent, status, error_code, cost_usd FROM requests ORDER BY rowid').all() as ReturnType<typeof auditRows>;
+  } finally {
+    conn.close();
+  }
+}
+
+function rowsOf(instances: readonly Instance[], agent: string): ReturnType<typeof auditRows> {
+  return instances.flatMap((i) => auditRows(i.db)).filter((r) => r.agent === agent);
+}
+
+function costOf(rows: ReturnType<typeof auditRows>): number {
+  return rows.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0);
+}
+
+async function chat(url: string, agent: string, format: 'openai' | 'anthropic' = 'openai'): Promise<Reply> {
+  const res =
+    format === 'openai'
+      ? await fetch(`${url}/agents/${agent}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' },
+          body: JSON.stringify({ model: MODEL, max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: 'hi' }] }),
+        })
+      : await fetch(`${url}/agents/${agent}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': 'sk-client', 'anthropic-version': '2023-06-01' },
+          body: JSON.stringify({ model: 'claude-shared', max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+function errorCode(r: Reply): unknown {
+  return (r.json.error as { code?: unknown } | undefined)?.code;
+}
+
+async function statusOf(url: string): Promise<{ agents: Map<string, AgentView>; sharedState: SharedStateView | undefined }> {
+  const body = (await (await fetch(`${url}/api/status`)).json()) as { agents: AgentView[]; sharedState?: SharedStateView };
+  return { agents: new Map(body.agents.map((a) => [a.id, a])), sharedState: body.sharedState };
+}
+
+async function agentOf(url: string, id: string): Promise<AgentView> {
+  const a = (await statusOf(url)).agents.get(id);
+  if (a === undefined) throw new Error(`no agent ${id} in ${url}/api/status`);
+  return a;
+}
+
+async function ready(url: string): Promise<{ status: number; json: { shared_state?: { status: string; on_outage: string; since?: unknown } } }> {
+  const res = await fetch(`${url}/health/ready`);
+  return { status: res.status, json: (await res.json()) as { shared_state?: { status: string; on_outage: string; since?: unknown } } };
+}
+
+async function admin(url: string, method: 'POST' | 'PUT', path: string, body: unknown): Promise<number> {
+  const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Polls `check` until it holds; fails with the last reason after `timeoutMs`. Returns the elapsed milliseconds. */
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean, stepMs = 20): Promise<number> {
+  const started = performance.now();
+  const deadline = started + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return performance.now() - started;
+    } catch (err) {
+      last = err;
+    }
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last instanceof Error ? ` (${last.message})` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
+
+describe.skipIf(skip !== undefined)('the private Redis of these tests', () => {
+  it('keeps its data across a restart, as a production Redis does', async () => {
+    const redis = await startPrivateRedis();
+    try {
+      await redis.client().set('kept', 'across restarts');
+      await redis.restart();
+      expect(await redis.client().get('kept')).toBe('across restarts');
+    } finally {
+      await redis.cleanup();
+    }
+  });
+});
+
+describe.skipIf(skip !== undefined)('shared state across gateway processes (built CLI, real Redis)', () => {
+  let redis: PrivateRedis;
+  let fake: FakeUpstream;
+  let dir: string;
+  /** a, b, c share one config (fail open); d fails closed. */
+  const open: Instance[] = [];
+  let closed: Instance;
+  const all = (): Instance[] => [...open, closed];
+
+  function writeConfig(name: string, onOutage: 'open' | 'closed', prefix: string): string {
+    const path = join(dir, name);
+    writeFileSync(
+      path,
+      [
+        'gateway: { embedded_defaults: false }',
+        'shared_state:',
+        `  redis: ${redis.url}`,
+        `  prefix: ${prefix}`,
+        `  on_outage: ${onOutage}`,
+        'providers:',
+        `  fo: { type: openai, base_url: ${fake.baseURL}, api_key: sk-shared-provider-0001 }`,
+        'models:',
+        '  "gpt-*": fo',
+        '  "claude-*": fo',
+        'prices:',
+        `  ${MODEL}: { input: 1, output: 1000 }`,
+        '  claude-shared: { input: 1, output: 1000 }',
+        'agents:',
+        `  budgeted: { budget: { max_cost_total: ${TOTAL_BUDGET} } }`,
+        '  limited: { rate_limit: 6/min }',
+        '  held: {}',
+        '  spender: {}',
+        '  outage: {}',
+      ].join('\n'),
+    );
+    return path;
+  }
+
+  async function spawnInstance(name: string, config: string, db: string): Promise<Instance> {
+    const proc = await spawnGateway({ cwd: dir, config, db });
+    return { name, config, db, proc };
+  }
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    fake = await startFakeOpenAI({ recordResponses: false, scenario: { kind: 'text', usage: USAGE } });
+    dir = mkdtempSync(join(tmpdir(), 'ai-gateway-shared-'));
+    const prefix = `ai-gateway-test-${randomBytes(4).toString('hex')}`;
+    const openConfig = writeConfig('open.yaml', 'open', prefix);
+    const closedConfig = writeConfig('closed.yaml', 'closed', prefix);
+    const started = await Promise.all([
+      ...['a', 'b', 'c'].map((n) => spawnInstance(n, openConfig, join(dir, `${n}.db`))),
+      spawnInstance('d', closedConfig, join(dir, 'd.db')),
+    ]);
+    open.push(...started.slice(0, 3));
+    closed = started[3]!;
+  }, 30_000);
+
+  afterAll(async () => {
+    const procs = [...open, ...(closed ? [closed] : [])].map((i) => i.proc);
+    for (const p of procs) p.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    await fake?.close();
+    await redis?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('60 concurrent requests over three instances overshoot a shared total budget by at most one call', async () => {
+    const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(open[i % 3]!.proc.url, 'budgeted')));
+    const ok = replies.filter((r) => r.status === 200);
+    const refused = replies.filter((r) => r.status !== 200);
+    for (const r of refused) expect([r.status, errorCode(r)]).toEqual([429, 'budget_exceeded']);
+    // Holds are atomic in Redis: one process alone admits five (the fifth is the allowed overshoot); three that
+    // did not share would admit fifteen.
+    expect(ok.length).toBeGreaterThanOrEqual(4);
+    expect(ok.length).toBeLessThanOrEqual(5);
+
+    await until('every reply has its audit row', 5000, () => rowsOf(open, 'budgeted').length === 60);
+    const rows = rowsOf(open, 'budgeted');
+    const spent = costOf(rows);
+    expect(rows.filter((r) => r.status === 200)).toHaveLength(ok.length);
+    expect(rows.filter((r) => r.status === 429 && r.error_code === 'budget_exceeded')).toHaveLength(refused.length);
+    expect(spent).toBeCloseTo(ok.length * CALL_USD, 9);
+    expect(spent).toBeLessThanOrEqual(TOTAL_BUDGET + CALL_USD + 1e-12);
+
+    // Every instance shows the whole shared spend, not its own share of it.
+    for (const i of open) await until(`${i.name} shows the shared spend`, 2000, async () => close((await agentOf(i.proc.url, 'budgeted')).costTotalUsd, spent));
+  });
+
+  it('a 6/min rate limit is one token bucket for all instances: exactly 6 of 24 concurrent requests pass', async () => {
+    const replies = await Promise.all(Array.from({ length: 24 }, (_, i) => chat(open[i % 3]!.proc.url, 'limited')));
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(6);
+    const limited = replies.filter((r) => r.status !== 200);
+    expect(limited).toHaveLength(18);
+    for (const r of limited) expect([r.status, errorCode(r)]).toEqual([429, 'rate_limit_exceeded']);
+    await until('every reply has its audit row', 5000, () => rowsOf(open, 'limited').length === 24);
+    expect(rowsOf(open, 'limited').filter((r) => r.error_code === 'rate_limit_exceeded')).toHaveLength(18);
+  });
+
+  it('a pause, a resume and a budget change on one instance reach every other within a second', async () => {
+    const [a, b, c] = open as [Instance, Instance, Instance];
+    expect((await chat(b.proc.url, 'held')).status).toBe(200);
+
+    expect(await admin(a.proc.url, 'POST', '/api/agents/held/pause', { reason: 'shared pause' })).toBe(200);
+    for (const other of [b, c, closed]) {
+      await until(`${other.name} refuses the paused agent`, 1000, async () => {
+        const r = await chat(other.proc.url, 'held');
+        return r.status === 403 && errorCode(r) === 'agent_paused';
+      });
+      expect((await agentOf(other.proc.url, 'held')).status).toBe('paused');
+    }
+
+    expect(await admin(c.proc.url, 'POST', '/api/agents/held/resume', {})).toBe(200);
+    for (const other of [a, b, closed]) {
+      await until(`${other.name} sees the resume`, 1000, async () => (await agentOf(other.proc.url, 'held')).status !== 'paused');
+      expect((await chat(other.proc.url, 'held')).status).toBe(200);
+    }
+
+    expect(await admin(b.proc.url, 'PUT', '/api/agents/held/budget', { total: 7.5 })).toBe(200);
+    for (const other of [a, c, closed]) {
+      await until(`${other.name} sees the budget change`, 1000, async () => (await agentOf(other.proc.url, 'held')).budget.total === 7.5);
+    }
+  });
+
+  it('an instance killed with SIGKILL and restarted on its own file reports the shared spend, neither doubled nor lost', async () => {
+    for (let i = 0; i < 9; i++) expect((await chat(open[i % 3]!.proc.url, 'spender')).status).toBe(200);
+    // The batched writer flushes every 50 ms: wait until every reply is a row, so the kill loses none.
+    await until('nine spender rows', 5000, () => rowsOf(open, 'spender').length === 9);
+    const spent = costOf(rowsOf(open, 'spender'));
+    expect(spent).toBeCloseTo(9 * CALL_USD, 9);
+    for (const i of open) await until(`${i.name} shows $${spent}`, 2000, async () => close((await agentOf(i.proc.url, 'spender')).costTotalUsd, spent));
+
+    const c = open[2]!;
+    c.proc.kill('SIGKILL');
+    await c.proc.exited;
+    // Its own file holds only a third of the spend; the shared total comes from Redis.
+    expect(costOf(auditRows(c.db).filter((r) => r.agent === 'spender'))).toBeCloseTo(3 * CALL_USD, 9);
+    c.proc = (await spawnInstance('c', c.config, c.db)).proc;
+    const after = await agentOf(c.proc.url, 'spender');
+    expect(after.costTotalUsd).toBeCloseTo(spent, 9);
+    expect(after.costTodayUsd).toBeCloseTo(spent, 9);
+    expect(after.costHourUsd).toBeCloseTo(spent, 9);
+
+    // One more call through the restarted instance: everyone agrees on the new total, nothing was replayed twice.
+    expect((await chat(c.proc.url, 'spender')).status).toBe(200);
+    await until('ten spender rows', 5000, () => rowsOf(open, 'spender').length === 10);
+    const total = costOf(rowsOf(open, 'spender'));
+    expect(total).toBeCloseTo(10 * CALL_USD, 9);
+    for (const i of open) await until(`${i.name} shows $${total}`, 2000, async () => close((await agentOf(i.proc.url, 'spender')).costTotalUsd, total));
+  });
+
+  it('a Redis outage: fail-open serves on local limits, fail-closed refuses with 503 and audits it; after the restart spends agree again', async () => {
+    const [a, b] = open as [Instance, Instance, Instance];
+    expect((await chat(a.proc.url, 'outage')).status).toBe(200);
+    for (const i of all()) {
+      const r = await ready(i.proc.url);
+      expect(r.status).toBe(200);
+      expect(r.json.shared_state).toMatchObject({ status: 'up', on_outage: i === closed ? 'closed' : 'open' });
+    }
+
+    await redis.stop();
+    for (const i of all()) {
+      await until(`${i.name} flags the shared state down`, 5000, async () => (await ready(i.proc.url)).json.shared_state?.status === 'down');
+    }
+    for (const i of open) {
+      const r = await ready(i.proc.url);
+      expect(r.status).toBe(200);
+      expect(r.json.shared_state).toMatchObject({ status: 'down', on_outage: 'open' });
+      expect(r.json.shared_state?.since).toBeDefined();
+      expect((await statusOf(i.proc.url)).sharedState).toMatchObject({ status: 'down', onOutage: 'open' });
+      expect(i.proc.stderr()).toMatch(/"level":"error".*shared state/i);
+    }
+    const closedReady = await ready(closed.proc.url);
+    expect(closedReady.status).toBe(503);
+    expect(closedReady.json.shared_state).toMatchObject({ status: 'down', on_outage: 'closed' });
+    expect((await statusOf(closed.proc.url)).sharedState).toMatchObject({ status: 'down', onOutage: 'closed' });
+
+    // Fail-open: both instances keep answering and spending.
+    for (const i of [a, b, a, b]) expect((await chat(i.proc.url, 'outage')).status).toBe(200);
+    // Fail-closed: refused in the client's own format, and each refusal is an audit row.
+    const refusedOpenAI = await chat(closed.proc.url, 'outage');
+    expect(refusedOpenAI.status).toBe(503);
+    expect(refusedOpenAI.json.error).toMatchObject({ code: 'shared_state_unavailable' });
+    const refusedAnthropic = await chat(closed.proc.url, 'outage', 'anthropic');
+    expect(refusedAnthropic.status).toBe(503);
+    expect(refusedAnthropic.json.type).toBe('error');
+    await until('the refusals are audited', 5000, () => auditRows(closed.db).filter((r) => r.error_code === 'shared_state_unavailable').length === 2);
+    expect(auditRows(closed.db).filter((r) => r.agent === 'outage').map((r) => [r.status, r.cost_usd ?? 0])).toEqual([
+      [503, 0],
+      [503, 0],
+    ]);
+
+    await redis.start();
+    for (const i of all()) {
+      await until(`${i.name} flags the shared state up again`, 8000, async () => {
+        const r = await ready(i.proc.url);
+        return r.status === 200 && r.json.shared_state?.status === 'up';
+      }, 50);
+      expect((await statusOf(i.proc.url)).sharedState).toMatchObject({ status: 'up' });
+    }
+    // The outage-time spend reached Redis: every instance shows the sum of every file's rows.
+    await until('five outage calls audited', 5000, () => rowsOf(all(), 'outage').filter((r) => r.status === 200).length === 5);
+    const spent = costOf(rowsOf(all(), 'outage'));
+    expect(spent).toBeCloseTo(5 * CALL_USD, 9);
+    for (const i of all()) await until(`${i.name} shows $${spent}`, 3000, async () => close((await agentOf(i.proc.url, 'outage')).costTotalUsd, spent));
+    expect((await chat(closed.proc.url, 'outage')).status).toBe(200);
+  });
+});
