@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
-import { ensureBuilt } from '../helpers/cli.js';
+import { ensureBuilt, runCli } from '../helpers/cli.js';
 import { spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
 import { redisSkipReason, startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
 
@@ -116,6 +116,12 @@ async function admin(url: string, method: 'POST' | 'PUT', path: string, body: un
   return res.status;
 }
 
+/** The state of breaker `key` in GET /api/breakers ('closed' when it is not listed). */
+async function breakerState(url: string, key: string): Promise<string> {
+  const body = (await (await fetch(`${url}/api/breakers`)).json()) as { breakers: { key: string; state: string }[] };
+  return body.breakers.find((b) => b.key === key)?.state ?? 'closed';
+}
+
 /** Polls `check` until it holds; fails with the last reason after `timeoutMs`. Returns the elapsed milliseconds. */
 async function until(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean, stepMs = 20): Promise<number> {
   const started = performance.now();
@@ -161,7 +167,8 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     writeFileSync(
       path,
       [
-        'gateway: { embedded_defaults: false }',
+        // One attempt per call: each scripted failure is one failure the breaker counts.
+        'gateway: { embedded_defaults: false, retries: { max_attempts: 1 } }',
         'shared_state:',
         `  redis: ${redis.url}`,
         `  prefix: ${prefix}`,
@@ -180,6 +187,8 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
         '  held: {}',
         '  spender: {}',
         '  outage: {}',
+        '  fragile:',
+        '    circuit_breaker: { error_threshold: 3, window: 60s, reset_timeout: 60s, half_open_requests: 1 }',
       ].join('\n'),
     );
     return path;
@@ -246,11 +255,12 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     expect(rowsOf(open, 'limited').filter((r) => r.error_code === 'rate_limit_exceeded')).toHaveLength(18);
   });
 
-  it('a pause, a resume and a budget change on one instance reach every other within a second', async () => {
+  it('a pause (CLI), a resume and a budget change (API) on one instance reach every other within a second', async () => {
     const [a, b, c] = open as [Instance, Instance, Instance];
     expect((await chat(b.proc.url, 'held')).status).toBe(200);
 
-    expect(await admin(a.proc.url, 'POST', '/api/agents/held/pause', { reason: 'shared pause' })).toBe(200);
+    const paused = await runCli(['pause', 'held', '--url', a.proc.url, '--reason', 'shared pause'], { cwd: dir });
+    expect([paused.status, paused.stderr]).toEqual([0, '']);
     for (const other of [b, c, closed]) {
       await until(`${other.name} refuses the paused agent`, 1000, async () => {
         const r = await chat(other.proc.url, 'held');
@@ -269,6 +279,27 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     for (const other of [a, c, closed]) {
       await until(`${other.name} sees the budget change`, 1000, async () => (await agentOf(other.proc.url, 'held')).budget.total === 7.5);
     }
+  });
+
+  it('a breaker opened by failures through one instance fails fast on the others; a reset on one closes it everywhere', async () => {
+    const [a, b, c] = open as [Instance, Instance, Instance];
+    const sent = fake.requests.length;
+    fake.queueScenarios({ kind: 'error', status: 500 }, { kind: 'error', status: 500 }, { kind: 'error', status: 500 });
+    for (let i = 0; i < 3; i++) expect((await chat(a.proc.url, 'fragile')).status).toBe(500);
+    expect(fake.requests).toHaveLength(sent + 3);
+    for (const other of [b, c, closed]) {
+      await until(`${other.name} sees the breaker open`, 1000, async () => (await breakerState(other.proc.url, 'fragile:fo')) === 'open');
+      const r = await chat(other.proc.url, 'fragile');
+      expect([r.status, errorCode(r)]).toEqual([503, 'circuit_open']);
+    }
+    expect(fake.requests).toHaveLength(sent + 3);
+
+    expect(await admin(c.proc.url, 'POST', '/api/breakers/fragile:fo/reset', {})).toBe(200);
+    for (const other of [a, b, closed]) {
+      await until(`${other.name} sees the reset`, 1000, async () => (await breakerState(other.proc.url, 'fragile:fo')) === 'closed');
+    }
+    expect((await chat(b.proc.url, 'fragile')).status).toBe(200);
+    expect(fake.requests).toHaveLength(sent + 4);
   });
 
   it('an instance killed with SIGKILL and restarted on its own file reports the shared spend, neither doubled nor lost', async () => {
