@@ -10,7 +10,7 @@ import { listen } from '../server/gateway-server.js';
 import type { Retention } from '../store/index.js';
 import { loadConfigOffThread } from './config-loader.js';
 import { secretsOf } from './running-config.js';
-import type { GatewayOptions, GatewayParts } from './wiring.js';
+import { restoreFromStore, type GatewayOptions, type GatewayParts } from './wiring.js';
 import { messageOf } from '../core/errors.js';
 
 const TICK_MS = 1000;
@@ -27,9 +27,12 @@ export class GatewayLifecycle {
   /** Binds the socket and starts the timers; on a failure to bind, the store is closed and its lock released. */
   static async start(p: GatewayParts, options: Pick<GatewayOptions, 'configPath' | 'adjustConfig'>): Promise<GatewayLifecycle> {
     const { gateway } = p.running.config();
+    // Shared spend is read before the first request; without Redis, this instance's own audit file stands in.
+    if (p.shared !== undefined && !(await p.shared.start())) restoreFromStore(p.store, p.controls, { spend: true, counters: false });
     const bound = await listen(p.server, gateway.port, gateway.host).catch((err: unknown) => {
       p.store.close();
       p.lock?.release();
+      void p.shared?.stop();
       throw err;
     });
     p.running.boundTo(bound.address, bound.port);
@@ -86,6 +89,11 @@ export class GatewayLifecycle {
       const banner = `config ${file} was not applied: ${messageOf(err)}`;
       return refuse(banner, 'config reload rejected by the controls', { error: banner });
     }
+    // on_outage applies live; a new Redis address or prefix would split this instance from its fleet mid-run.
+    const sharedBefore = p.running.config().sharedState;
+    if (next.sharedState.redis !== sharedBefore.redis || next.sharedState.prefix !== sharedBefore.prefix) {
+      p.logger.warn('shared_state.redis and shared_state.prefix apply at the next start');
+    }
     const retired = p.providers.apply(next);
     p.keys.apply(next.providers.values());
     p.meter.reconfigure(next);
@@ -118,6 +126,7 @@ export class GatewayLifecycle {
     this.watcher?.close();
     await drainServer(p.server);
     await p.inFlight.drained(DRAIN_TIMEOUT_MS);
+    await p.shared?.stop();
     await p.providers.closeAll();
     await p.alerter.close();
     p.store.close();

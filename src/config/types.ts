@@ -236,6 +236,15 @@ export interface AlertSettings {
   bell: boolean;
 }
 
+/** Limits shared by several instances through Redis (shared_state). */
+export interface SharedStateSettings {
+  /** redis:// URL; undefined: this process keeps its limits alone. */
+  redis: string | undefined;
+  prefix: string;
+  /** What an instance does while Redis does not answer. */
+  onOutage: 'open' | 'closed';
+}
+
 export interface GatewayConfig {
   gateway: GatewaySettings;
   storage: StorageSettings;
@@ -253,4 +262,5 @@ export interface GatewayConfig {
   policies: readonly PolicyConfig[];
   metrics: MetricsSettings;
   alerts: AlertSettings;
+  sharedState: SharedStateSettings;
 }

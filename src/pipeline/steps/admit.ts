@@ -26,11 +26,11 @@ export interface Hold {
 }
 
 /** The step for chat-style requests: admitted under the hold of their dearest target, or refused with a GatewayError. */
-export function admit(ctx: RequestContext): void {
+export async function admit(ctx: RequestContext): Promise<void> {
   const request = ctx.request!;
   const hold = holdFor(ctx.agent, ctx.targets, request, requestBytes(ctx), ctx.settings, ctx.deps.meter);
   ctx.hold = hold;
-  const admission = ctx.deps.controls.admit(hold.request);
+  const admission = await ctx.deps.controls.admit(hold.request);
   ctx.admission = admission;
   // A budget guard counts a stream's tokens once its bytes no longer prove it fits: load the tokenizer while
   // the upstream answers, and only for requests whose dollars are limited.
@@ -38,8 +38,8 @@ export function admit(ctx: RequestContext): void {
 }
 
 /** Side calls (count_tokens, embeddings, pass-through) are admitted under the same controls with their own hold. */
-export function admitSideCall(ctx: RequestContext, request: Omit<AdmissionRequest, 'agent'>): void {
-  ctx.admission = ctx.deps.controls.admit({ ...request, agent: ctx.agent });
+export async function admitSideCall(ctx: RequestContext, request: Omit<AdmissionRequest, 'agent'>): Promise<void> {
+  ctx.admission = await ctx.deps.controls.admit({ ...request, agent: ctx.agent });
 }
 
 /** The budget hold of a side call: its dearest cost from a true bound of its input, or null when unpriced. */
