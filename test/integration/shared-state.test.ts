@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
+import { scenarioDirective, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 import { spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
 import { redisSkipReason, startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
@@ -39,9 +39,12 @@ interface AgentView {
 }
 
 interface SharedStateView {
-  status: 'up' | 'down';
+  status: 'connecting' | 'up' | 'down';
   onOutage: 'open' | 'closed';
-  since?: unknown;
+  /** Epoch ms of the last change. */
+  since: number;
+  /** Settlements made while Redis was down, not yet written to it. */
+  pending: number;
 }
 
 interface Reply {
@@ -74,18 +77,18 @@ function costOf(rows: ReturnType<typeof auditRows>): number {
   return rows.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0);
 }
 
-async function chat(url: string, agent: string, format: 'openai' | 'anthropic' = 'openai'): Promise<Reply> {
+async function chat(url: string, agent: string, format: 'openai' | 'anthropic' = 'openai', text = 'hi'): Promise<Reply> {
   const res =
     format === 'openai'
       ? await fetch(`${url}/agents/${agent}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' },
-          body: JSON.stringify({ model: MODEL, max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: 'hi' }] }),
+          body: JSON.stringify({ model: MODEL, max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: text }] }),
         })
       : await fetch(`${url}/agents/${agent}/v1/messages`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-api-key': 'sk-client', 'anthropic-version': '2023-06-01' },
-          body: JSON.stringify({ model: 'claude-shared', max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: 'hi' }] }),
+          body: JSON.stringify({ model: 'claude-shared', max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: text }] }),
         });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
@@ -95,8 +98,8 @@ function errorCode(r: Reply): unknown {
 }
 
 async function statusOf(url: string): Promise<{ agents: Map<string, AgentView>; sharedState: SharedStateView | undefined }> {
-  const body = (await (await fetch(`${url}/api/status`)).json()) as { agents: AgentView[]; sharedState?: SharedStateView };
-  return { agents: new Map(body.agents.map((a) => [a.id, a])), sharedState: body.sharedState };
+  const body = (await (await fetch(`${url}/api/status`)).json()) as { gateway: { sharedState?: SharedStateView }; agents: AgentView[] };
+  return { agents: new Map(body.agents.map((a) => [a.id, a])), sharedState: body.gateway.sharedState };
 }
 
 async function agentOf(url: string, id: string): Promise<AgentView> {
@@ -187,6 +190,9 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
         '  held: {}',
         '  spender: {}',
         '  outage: {}',
+        // One open hold (about $0.0201) takes all of it.
+        '  leased: { budget: { max_cost_total: 0.02 } }',
+        '  quiet: {}',
         '  fragile:',
         '    circuit_breaker: { error_threshold: 3, window: 60s, reset_timeout: 60s, half_open_requests: 1 }',
       ].join('\n'),
@@ -283,12 +289,17 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
 
   it('a breaker opened by failures through one instance fails fast on the others; a reset on one closes it everywhere', async () => {
     const [a, b, c] = open as [Instance, Instance, Instance];
+    // b and d have used the breaker (so /api/breakers lists it); c has not.
+    for (const warm of [a, b, closed]) expect((await chat(warm.proc.url, 'fragile')).status).toBe(200);
     const sent = fake.requests.length;
     fake.queueScenarios({ kind: 'error', status: 500 }, { kind: 'error', status: 500 }, { kind: 'error', status: 500 });
     for (let i = 0; i < 3; i++) expect((await chat(a.proc.url, 'fragile')).status).toBe(500);
     expect(fake.requests).toHaveLength(sent + 3);
-    for (const other of [b, c, closed]) {
+    expect(await breakerState(a.proc.url, 'fragile:fo')).toBe('open');
+    for (const other of [b, closed]) {
       await until(`${other.name} sees the breaker open`, 1000, async () => (await breakerState(other.proc.url, 'fragile:fo')) === 'open');
+    }
+    for (const other of [b, c, closed]) {
       const r = await chat(other.proc.url, 'fragile');
       expect([r.status, errorCode(r)]).toEqual([503, 'circuit_open']);
     }
@@ -329,6 +340,29 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     for (const i of open) await until(`${i.name} shows $${total}`, 2000, async () => close((await agentOf(i.proc.url, 'spender')).costTotalUsd, total));
   });
 
+  it('the holds of a killed instance stop counting once its lease lapses (15 s), and the instance comes back', async () => {
+    const [a, , c] = open as [Instance, Instance, Instance];
+    const sent = fake.requests.length;
+    // The provider never answers this one: c holds the whole budget when it dies.
+    const hung = chat(c.proc.url, 'leased', 'openai', `hi ${scenarioDirective('timeout_before_headers')}`).catch(() => undefined);
+    await fake.waitForRequests(sent + 1, 5000);
+    const refused = await chat(a.proc.url, 'leased');
+    expect([refused.status, errorCode(refused)]).toEqual([429, 'budget_exceeded']);
+    c.proc.kill('SIGKILL');
+    await c.proc.exited;
+    await hung;
+    const waited = await until('a admits once the dead instance\'s hold lapsed', 20_000, async () => (await chat(a.proc.url, 'leased')).status === 200, 250);
+    expect(waited).toBeLessThan(20_000);
+    c.proc = (await spawnInstance('c', c.config, c.db)).proc;
+    // Now the spend itself ($0.020012) has used the budget up, on every instance.
+    for (const i of open) {
+      await until(`${i.name} refuses leased`, 2000, async () => {
+        const r = await chat(i.proc.url, 'leased');
+        return r.status === 429 && errorCode(r) === 'budget_exceeded';
+      });
+    }
+  }, 40_000);
+
   it('a Redis outage: fail-open serves on local limits, fail-closed refuses with 503 and audits it; after the restart spends agree again', async () => {
     const [a, b] = open as [Instance, Instance, Instance];
     expect((await chat(a.proc.url, 'outage')).status).toBe(200);
@@ -346,7 +380,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
       const r = await ready(i.proc.url);
       expect(r.status).toBe(200);
       expect(r.json.shared_state).toMatchObject({ status: 'down', on_outage: 'open' });
-      expect(r.json.shared_state?.since).toBeDefined();
+      expect(Date.parse(String(r.json.shared_state?.since))).toBeGreaterThan(Date.now() - 10_000);
       expect((await statusOf(i.proc.url)).sharedState).toMatchObject({ status: 'down', onOutage: 'open' });
       expect(i.proc.stderr()).toMatch(/"level":"error".*shared state/i);
     }
@@ -355,8 +389,21 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     expect(closedReady.json.shared_state).toMatchObject({ status: 'down', on_outage: 'closed' });
     expect((await statusOf(closed.proc.url)).sharedState).toMatchObject({ status: 'down', onOutage: 'closed' });
 
-    // Fail-open: both instances keep answering and spending.
+    // Fail-open: both instances keep answering and spending, under their own limits, which still hold the
+    // last shared spend (the budget used up in the first test stays used up).
     for (const i of [a, b, a, b]) expect((await chat(i.proc.url, 'outage')).status).toBe(200);
+    const exhausted = await chat(a.proc.url, 'budgeted');
+    expect([exhausted.status, errorCode(exhausted)]).toEqual([429, 'budget_exceeded']);
+    // A pause made during the outage waits for Redis and then reaches the others.
+    expect(await admin(b.proc.url, 'POST', '/api/agents/quiet/pause', { reason: 'paused while Redis was down' })).toBe(200);
+    expect((await chat(b.proc.url, 'quiet')).status).toBe(403);
+    // An instance started while Redis is down starts (fail-open), says so, and serves.
+    const c = open[2]!;
+    c.proc.kill('SIGTERM');
+    await c.proc.exited;
+    c.proc = (await spawnInstance('c', c.config, c.db)).proc;
+    expect((await ready(c.proc.url)).json.shared_state).toMatchObject({ status: 'down', on_outage: 'open' });
+    expect((await chat(c.proc.url, 'outage')).status).toBe(200);
     // Fail-closed: refused in the client's own format, and each refusal is an audit row.
     const refusedOpenAI = await chat(closed.proc.url, 'outage');
     expect(refusedOpenAI.status).toBe(503);
@@ -379,10 +426,13 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
       expect((await statusOf(i.proc.url)).sharedState).toMatchObject({ status: 'up' });
     }
     // The outage-time spend reached Redis: every instance shows the sum of every file's rows.
-    await until('five outage calls audited', 5000, () => rowsOf(all(), 'outage').filter((r) => r.status === 200).length === 5);
+    await until('six outage calls audited', 5000, () => rowsOf(all(), 'outage').filter((r) => r.status === 200).length === 6);
     const spent = costOf(rowsOf(all(), 'outage'));
-    expect(spent).toBeCloseTo(5 * CALL_USD, 9);
+    expect(spent).toBeCloseTo(6 * CALL_USD, 9);
     for (const i of all()) await until(`${i.name} shows $${spent}`, 3000, async () => close((await agentOf(i.proc.url, 'outage')).costTotalUsd, spent));
     expect((await chat(closed.proc.url, 'outage')).status).toBe(200);
+    for (const i of all()) {
+      await until(`${i.name} sees the pause made during the outage`, 3000, async () => (await agentOf(i.proc.url, 'quiet')).status === 'paused');
+    }
   });
 });
