@@ -47,6 +47,10 @@ export interface PrivateRedis {
   stop(options?: { crash?: boolean }): Promise<void>;
   /** Starts it again on the same port and directory; resolves once it answers PING. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and commands get no answer, as with a hung host. */
+  freeze(): void;
+  /** Lets a frozen server run again (SIGCONT); it then answers what it received meanwhile. */
+  thaw(): void;
   /** stop() then start(). */
   restart(): Promise<void>;
   /** Stops the server, closes test clients and removes the directory. */
@@ -146,6 +150,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const stop = async (options: { crash?: boolean } = {}): Promise<void> => {
     const proc = child;
     if (proc === undefined) return;
+    proc.kill('SIGCONT'); // a frozen server could not act on SIGTERM
     // SIGTERM is Redis' own shutdown: it syncs the append-only file and exits 0.
     proc.kill(options.crash ? 'SIGKILL' : 'SIGTERM');
     const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
@@ -170,6 +175,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     },
     stop,
     start: launch,
+    freeze() {
+      if (child === undefined) throw new Error('redis-server is not running');
+      child.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
     async restart() {
       await stop();
       await launch();

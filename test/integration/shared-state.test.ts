@@ -93,6 +93,18 @@ async function chat(url: string, agent: string, format: 'openai' | 'anthropic' =
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** A streamed chat; resolves with the status once the whole stream has arrived. */
+async function streamChat(url: string, agent: string, text: string): Promise<number> {
+  const res = await fetch(`${url}/agents/${agent}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' },
+    body: JSON.stringify({ model: MODEL, max_tokens: MAX_TOKENS, stream: true, messages: [{ role: 'user', content: text }] }),
+  });
+  const body = await res.text();
+  if (res.status === 200 && !body.includes('data: [DONE]')) throw new Error(`stream ended early:\n${body}`);
+  return res.status;
+}
+
 function errorCode(r: Reply): unknown {
   return (r.json.error as { code?: unknown } | undefined)?.code;
 }
@@ -142,6 +154,18 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
 }
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
+
+/** Waits until every instance reports `usd` as the agent's total spend; on timeout, fails showing what each reports. */
+async function allShow(instances: readonly Instance[], agent: string, usd: number, timeoutMs = 3000): Promise<void> {
+  const shown = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(await Promise.all(instances.map(async (i) => [i.name, (await agentOf(i.proc.url, agent)).costTotalUsd] as const)));
+  try {
+    await until(`every instance shows $${usd} for ${agent}`, timeoutMs, async () => Object.values(await shown()).every((v) => close(v, usd)));
+  } catch {
+    const last = await shown();
+    expect(last, `${agent}: spend per instance (audit rows of every file sum to $${usd})`).toEqual(Object.fromEntries(instances.map((i) => [i.name, usd])));
+  }
+}
 
 describe.skipIf(skip !== undefined)('the private Redis of these tests', () => {
   it('keeps its data across a restart, as a production Redis does', async () => {
@@ -193,6 +217,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
         // One open hold (about $0.0201) takes all of it.
         '  leased: { budget: { max_cost_total: 0.02 } }',
         '  quiet: {}',
+        '  frozen: {}',
         '  fragile:',
         '    circuit_breaker: { error_threshold: 3, window: 60s, reset_timeout: 60s, half_open_requests: 1 }',
       ].join('\n'),
@@ -248,7 +273,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     expect(spent).toBeLessThanOrEqual(TOTAL_BUDGET + CALL_USD + 1e-12);
 
     // Every instance shows the whole shared spend, not its own share of it.
-    for (const i of open) await until(`${i.name} shows the shared spend`, 2000, async () => close((await agentOf(i.proc.url, 'budgeted')).costTotalUsd, spent));
+    await allShow(open, 'budgeted', spent, 2000);
   });
 
   it('a 6/min rate limit is one token bucket for all instances: exactly 6 of 24 concurrent requests pass', async () => {
@@ -319,7 +344,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     await until('nine spender rows', 5000, () => rowsOf(open, 'spender').length === 9);
     const spent = costOf(rowsOf(open, 'spender'));
     expect(spent).toBeCloseTo(9 * CALL_USD, 9);
-    for (const i of open) await until(`${i.name} shows $${spent}`, 2000, async () => close((await agentOf(i.proc.url, 'spender')).costTotalUsd, spent));
+    await allShow(open, 'spender', spent, 2000);
 
     const c = open[2]!;
     c.proc.kill('SIGKILL');
@@ -337,7 +362,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     await until('ten spender rows', 5000, () => rowsOf(open, 'spender').length === 10);
     const total = costOf(rowsOf(open, 'spender'));
     expect(total).toBeCloseTo(10 * CALL_USD, 9);
-    for (const i of open) await until(`${i.name} shows $${total}`, 2000, async () => close((await agentOf(i.proc.url, 'spender')).costTotalUsd, total));
+    await allShow(open, 'spender', total, 2000);
   });
 
   it('the holds of a killed instance stop counting once its lease lapses (15 s), and the instance comes back', async () => {
@@ -362,6 +387,36 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
       });
     }
   }, 40_000);
+
+  it('a hung Redis (SIGSTOP): requests still answer, the flag goes down, and once it answers again no call is counted twice', async () => {
+    const [a] = open as [Instance, Instance, Instance];
+    // One call through each instance first, as in a gateway that has been running: its scripts are loaded in Redis.
+    for (const i of open) expect((await chat(i.proc.url, 'frozen')).status).toBe(200);
+    const sent = fake.requests.length;
+    // Nine streams of 0.75 to 1.25 s; Redis freezes shortly before they end, so their settlements are sent to a
+    // Redis that takes them in but answers only once it runs again (the client gives up on them after its timeout).
+    const streams = Array.from({ length: 9 }, (_, i) =>
+      streamChat(open[i % 3]!.proc.url, 'frozen', `hi ${scenarioDirective({ kind: 'text', chunks: 2, delayMs: 150 + 50 * (i % 3), usage: USAGE })}`),
+    );
+    await fake.waitForRequests(sent + 9, 5000);
+    await new Promise((r) => setTimeout(r, 600)); // the freeze has to fall inside the streams: a moment, not a poll
+    redis.freeze();
+    expect(await Promise.all(streams)).toEqual(Array.from({ length: 9 }, () => 200));
+    // A new call is not stuck behind the hung Redis for longer than its command timeout.
+    const t0 = performance.now();
+    expect((await chat(a.proc.url, 'frozen')).status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(3000);
+    for (const i of all()) await until(`${i.name} flags the hung Redis`, 5000, async () => (await ready(i.proc.url)).json.shared_state?.status === 'down');
+    const refused = await chat(closed.proc.url, 'frozen');
+    expect([refused.status, errorCode(refused)]).toEqual([503, 'shared_state_unavailable']);
+
+    redis.thaw();
+    for (const i of all()) await until(`${i.name} flags Redis up again`, 8000, async () => (await ready(i.proc.url)).json.shared_state?.status === 'up', 50);
+    await until('thirteen frozen calls audited', 5000, () => rowsOf(all(), 'frozen').filter((r) => r.status === 200).length === 13);
+    const spent = costOf(rowsOf(all(), 'frozen'));
+    expect(spent).toBeCloseTo(13 * CALL_USD, 9);
+    await allShow(all(), 'frozen', spent);
+  });
 
   it('a Redis outage: fail-open serves on local limits, fail-closed refuses with 503 and audits it; after the restart spends agree again', async () => {
     const [a, b] = open as [Instance, Instance, Instance];
@@ -411,7 +466,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     const refusedAnthropic = await chat(closed.proc.url, 'outage', 'anthropic');
     expect(refusedAnthropic.status).toBe(503);
     expect(refusedAnthropic.json.type).toBe('error');
-    await until('the refusals are audited', 5000, () => auditRows(closed.db).filter((r) => r.error_code === 'shared_state_unavailable').length === 2);
+    await until('the refusals are audited', 5000, () => auditRows(closed.db).filter((r) => r.agent === 'outage' && r.error_code === 'shared_state_unavailable').length === 2);
     expect(auditRows(closed.db).filter((r) => r.agent === 'outage').map((r) => [r.status, r.cost_usd ?? 0])).toEqual([
       [503, 0],
       [503, 0],
@@ -429,7 +484,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     await until('six outage calls audited', 5000, () => rowsOf(all(), 'outage').filter((r) => r.status === 200).length === 6);
     const spent = costOf(rowsOf(all(), 'outage'));
     expect(spent).toBeCloseTo(6 * CALL_USD, 9);
-    for (const i of all()) await until(`${i.name} shows $${spent}`, 3000, async () => close((await agentOf(i.proc.url, 'outage')).costTotalUsd, spent));
+    await allShow(all(), 'outage', spent);
     expect((await chat(closed.proc.url, 'outage')).status).toBe(200);
     for (const i of all()) {
       await until(`${i.name} sees the pause made during the outage`, 3000, async () => (await agentOf(i.proc.url, 'quiet')).status === 'paused');
