@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { messageOf } from '../../core/errors.js';
-import { ADMIT, EXTEND, SETTLE, SET_HELD, SPEND } from './scripts.js';
+import { ADMIT, EXTEND, SEED, SETTLE, SET_HELD, SPEND } from './scripts.js';
 
 /** Nano-dollar limits per window, null when the window has none. */
 export interface NanoLimits {
@@ -219,6 +219,11 @@ export class RedisStore {
     await this.run(SET_HELD, agent, day, [now, this.instance, nanos]);
   }
 
+  /** Puts back an agent's spend that Redis lost; true when it did (the key was gone). */
+  async seed(agent: string, now: number, day: string, spend: { hour: number; day: number | null; total: number }): Promise<boolean> {
+    return (await this.run(SEED, agent, day, [now, spend.hour, spend.day ?? -1, spend.total])) === 1;
+  }
+
   async overrides(): Promise<Map<string, string>> {
     return new Map(Object.entries(await this.guard(() => this.redis.hgetall(this.key('overrides')))));
   }
@@ -303,7 +308,7 @@ export class RedisStore {
       }
       try {
         const reply = await this.redis.evalsha(sha, keys.length, ...keys, ...args);
-        if (script === ADMIT || script === SETTLE) await this.redis.sadd(this.key('agents'), agent);
+        if (script === ADMIT || script === SETTLE || script === SEED) await this.redis.sadd(this.key('agents'), agent);
         return reply;
       } catch (err) {
         // A restarted Redis without its script cache: load it again.
