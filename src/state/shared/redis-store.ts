@@ -129,15 +129,18 @@ export class RedisStore {
     return this.up;
   }
 
-  /** Connects both connections; resolves false (and keeps retrying in the background) when Redis does not answer. */
-  async connect(): Promise<boolean> {
-    const first = await this.redis.connect().then(
-      () => true,
-      () => false,
+  /**
+   * Connects both connections; resolves undefined when Redis answers, else why not (it keeps trying in the
+   * background).
+   */
+  async connect(): Promise<string | undefined> {
+    const failure = await this.redis.connect().then(
+      () => undefined,
+      (err: unknown) => messageOf(err),
     );
     void this.sub.connect().catch(() => undefined);
     void this.sub.subscribe(this.channel).catch(() => undefined);
-    return first;
+    return failure;
   }
 
   async close(): Promise<void> {

@@ -99,9 +99,9 @@ export class SharedControls {
 
   /** Connects and takes the shared state; false when Redis does not answer (it keeps trying in the background). */
   async start(): Promise<boolean> {
-    const up = await this.o.store.connect();
-    if (up) await this.resync();
-    else this.markDown('Redis does not answer');
+    const failure = await this.o.store.connect();
+    if (failure === undefined) await this.resync();
+    else this.markDown(failure);
     this.schedule();
     return this.synced;
   }
