@@ -98,7 +98,11 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const { store, lock } = openAudit(options);
   const bus = new EventBus<GatewayEvents>();
   // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
-  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls, keys, shared) });
+  const metrics = new GatewayMetrics({
+    maxLabelValues: config.metrics.maxLabelValues,
+    gauges: () => gaugeReadings(controls, keys, shared),
+    sharedState: config.sharedState.redis !== undefined,
+  });
   const live = new LiveState(clock, startedAt);
   const providers = new ProviderSet({ clock, mockBehaviour: options.mockBehaviour });
   providers.apply(config);

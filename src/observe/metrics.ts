@@ -72,11 +72,11 @@ export class GatewayMetrics {
   private readonly streamEvents: client.Counter<'agent'>;
   private readonly keyRequests: client.Counter<'provider' | 'key' | 'outcome'>;
   private readonly keyState: client.Gauge<'provider' | 'key'>;
-  private readonly sharedUp: client.Gauge;
   /** The series of each provider key and outcome, looked up once: no label object per request. */
   private readonly keySeries = new Map<string, Map<string, Partial<Record<KeyOutcome, client.Counter.Internal>>>>();
 
-  constructor(options: { maxLabelValues: number; collectDefaults?: boolean; gauges?: () => GaugeReadings }) {
+  /** @param options.sharedState instances share state through Redis: export whether it answers. */
+  constructor(options: { maxLabelValues: number; collectDefaults?: boolean; gauges?: () => GaugeReadings; sharedState?: boolean }) {
     this.agents = new LabelCap(options.maxLabelValues);
     this.models = new LabelCap(options.maxLabelValues);
     const registers = [this.registry];
@@ -116,12 +116,15 @@ export class GatewayMetrics {
       registers,
       ...(read ? { collect: () => this.showKeys(read().keys ?? []) } : {}),
     });
-    this.sharedUp = new client.Gauge({
-      name: 'ai_gateway_shared_state_up',
-      help: 'With shared_state: 1 while Redis answers and this instance takes shared decisions, 0 while it does not. Absent without shared_state.',
-      registers,
-      ...(read ? { collect: () => this.showShared(read().sharedStateUp) } : {}),
-    });
+    if (options.sharedState === true) {
+      // An unlabelled gauge always has a sample, so it exists only where there is shared state to report.
+      new client.Gauge({
+        name: 'ai_gateway_shared_state_up',
+        help: '1 while Redis answers and this instance takes shared decisions, 0 while it does not (shared_state).',
+        registers,
+        ...(read ? { collect(this: client.Gauge) { this.set(read().sharedStateUp ?? 0); } } : {}),
+      });
+    }
     if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
   }
 
@@ -186,11 +189,6 @@ export class GatewayMetrics {
   private showKeys(keys: NonNullable<GaugeReadings['keys']>): void {
     this.keyState.reset();
     for (const { provider, key, state } of keys) this.keyState.set({ provider, key }, KEY_STATE_VALUE[state]);
-  }
-
-  private showShared(up: number | undefined): void {
-    this.sharedUp.reset();
-    if (up !== undefined) this.sharedUp.set(up);
   }
 
   render(): Promise<string> {
