@@ -98,7 +98,11 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const { store, lock } = openAudit(options);
   const bus = new EventBus<GatewayEvents>();
   // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
-  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls, keys) });
+  const metrics = new GatewayMetrics({
+    maxLabelValues: config.metrics.maxLabelValues,
+    gauges: () => gaugeReadings(controls, keys, shared),
+    sharedState: config.sharedState.redis !== undefined,
+  });
   const live = new LiveState(clock, startedAt);
   const providers = new ProviderSet({ clock, mockBehaviour: options.mockBehaviour });
   providers.apply(config);
@@ -316,7 +320,7 @@ function requestIds(): () => string {
 }
 
 /** What /metrics shows of budgets, breakers and pooled keys at the moment of a scrape. */
-function gaugeReadings(controls: GatewayControls, keys: KeyPools): GaugeReadings {
+function gaugeReadings(controls: GatewayControls, keys: KeyPools, shared: SharedControls | undefined): GaugeReadings {
   const budgets: { agent: string; window: 'hourly' | 'daily' | 'total'; remainingUsd: number }[] = [];
   const left = (limit: number, spent: number): number => Math.max(0, limit - spent);
   for (const a of controls.registry.snapshot()) {
@@ -324,7 +328,12 @@ function gaugeReadings(controls: GatewayControls, keys: KeyPools): GaugeReadings
     if (a.budget.daily !== null) budgets.push({ agent: a.id, window: 'daily', remainingUsd: left(a.budget.daily, a.spend.todayUsd) });
     if (a.budget.total !== null) budgets.push({ agent: a.id, window: 'total', remainingUsd: left(a.budget.total, a.spend.totalUsd) });
   }
-  return { budgets, breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })), keys: keys.states() };
+  return {
+    budgets,
+    breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })),
+    keys: keys.states(),
+    sharedStateUp: shared === undefined ? undefined : shared.view().status === 'up' ? 1 : 0,
+  };
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */

@@ -342,10 +342,9 @@ const metricsSection = z.object({
 });
 
 const sharedStateSection = z.object({
-  redis: z
-    .string()
-    .refine((v) => v === '' || /^rediss?:\/\//.test(v), { error: 'redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379 or ${REDIS_URL}' })
-    .describe('Redis that instances share budgets, rate limits, pauses and breakers through; absent or empty: this process alone'),
+  redis: optional(
+    z.string().refine((v) => v === '' || /^rediss?:\/\//.test(v), { error: 'redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379 or ${REDIS_URL}' }),
+  ).describe('Redis that instances share budgets, rate limits, pauses and breakers through; absent or empty: this process alone'),
   prefix: optional(z.string().min(1).regex(/^[A-Za-z0-9_.:-]+$/, { error: 'prefix may hold letters, digits and _ . : -' })).describe(
     'Namespace of the keys, so several fleets can share one Redis (default ai-gateway)',
   ),

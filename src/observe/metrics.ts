@@ -47,6 +47,8 @@ export interface GaugeReadings {
   breakers: Iterable<{ key: string; state: BreakerGaugeState }>;
   /** Each key of the providers' key pools, by fingerprint. */
   keys?: Iterable<{ provider: string; key: string; state: KeyGaugeState }>;
+  /** Whether Redis answers (1) or not (0), when instances share state through it; absent otherwise. */
+  sharedStateUp?: number | undefined;
 }
 
 export type KeyGaugeState = 'ready' | 'resting' | 'removed';
@@ -73,7 +75,8 @@ export class GatewayMetrics {
   /** The series of each provider key and outcome, looked up once: no label object per request. */
   private readonly keySeries = new Map<string, Map<string, Partial<Record<KeyOutcome, client.Counter.Internal>>>>();
 
-  constructor(options: { maxLabelValues: number; collectDefaults?: boolean; gauges?: () => GaugeReadings }) {
+  /** @param options.sharedState instances share state through Redis: export whether it answers. */
+  constructor(options: { maxLabelValues: number; collectDefaults?: boolean; gauges?: () => GaugeReadings; sharedState?: boolean }) {
     this.agents = new LabelCap(options.maxLabelValues);
     this.models = new LabelCap(options.maxLabelValues);
     const registers = [this.registry];
@@ -113,6 +116,15 @@ export class GatewayMetrics {
       registers,
       ...(read ? { collect: () => this.showKeys(read().keys ?? []) } : {}),
     });
+    if (options.sharedState === true) {
+      // An unlabelled gauge always has a sample, so it exists only where there is shared state to report.
+      new client.Gauge({
+        name: 'ai_gateway_shared_state_up',
+        help: '1 while Redis answers and this instance takes shared decisions, 0 while it does not (shared_state).',
+        registers,
+        ...(read ? { collect(this: client.Gauge) { this.set(read().sharedStateUp ?? 0); } } : {}),
+      });
+    }
     if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
   }
 

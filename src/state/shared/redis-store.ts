@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { messageOf } from '../../core/errors.js';
-import { ADMIT, EXTEND, SETTLE, SET_HELD, SPEND } from './scripts.js';
+import { ADMIT, EXTEND, SEED, SETTLE, SET_HELD, SPEND } from './scripts.js';
 
 /** Nano-dollar limits per window, null when the window has none. */
 export interface NanoLimits {
@@ -129,15 +129,18 @@ export class RedisStore {
     return this.up;
   }
 
-  /** Connects both connections; resolves false (and keeps retrying in the background) when Redis does not answer. */
-  async connect(): Promise<boolean> {
-    const first = await this.redis.connect().then(
-      () => true,
-      () => false,
+  /**
+   * Connects both connections; resolves undefined when Redis answers, else why not (it keeps trying in the
+   * background).
+   */
+  async connect(): Promise<string | undefined> {
+    const failure = await this.redis.connect().then(
+      () => undefined,
+      (err: unknown) => messageOf(err),
     );
     void this.sub.connect().catch(() => undefined);
     void this.sub.subscribe(this.channel).catch(() => undefined);
-    return first;
+    return failure;
   }
 
   async close(): Promise<void> {
@@ -217,6 +220,11 @@ export class RedisStore {
   /** Sets this instance's holds for an agent to what it knows it holds. */
   async setHeld(agent: string, now: number, day: string, nanos: number): Promise<void> {
     await this.run(SET_HELD, agent, day, [now, this.instance, nanos]);
+  }
+
+  /** Puts back an agent's spend that Redis lost; true when it did (the key was gone). */
+  async seed(agent: string, now: number, day: string, spend: { hour: number; day: number | null; total: number }): Promise<boolean> {
+    return (await this.run(SEED, agent, day, [now, spend.hour, spend.day ?? -1, spend.total])) === 1;
   }
 
   async overrides(): Promise<Map<string, string>> {
@@ -303,7 +311,7 @@ export class RedisStore {
       }
       try {
         const reply = await this.redis.evalsha(sha, keys.length, ...keys, ...args);
-        if (script === ADMIT || script === SETTLE) await this.redis.sadd(this.key('agents'), agent);
+        if (script === ADMIT || script === SETTLE || script === SEED) await this.redis.sadd(this.key('agents'), agent);
         return reply;
       } catch (err) {
         // A restarted Redis without its script cache: load it again.

@@ -217,3 +217,26 @@ local nanos = tonumber(ARGV[3])
 if nanos > 0 then redis.call('HSET', KEYS[6], ARGV[2], nanos) else redis.call('HDEL', KEYS[6], ARGV[2]) end
 return 1
 `;
+
+/**
+ * Puts an agent's last known spend back into a Redis that lost it (restarted without persistence): only when its
+ * lifetime key is gone, so of several instances seeding at once, the first wins and the others change nothing.
+ * The hour's sum comes back as one settlement at `now`. ARGV: now, hour, day (-1 when the day has changed since),
+ * total. Returns 1 when it seeded.
+ */
+export const SEED = `${COMMON}
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local hour, day, total = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('SET', KEYS[1], total)
+if day > 0 then
+  redis.call('SET', KEYS[2], day)
+  redis.call('PEXPIRE', KEYS[2], ${49 * 3_600_000})
+end
+if hour > 0 then
+  local id = redis.call('INCR', KEYS[10])
+  redis.call('ZADD', KEYS[3], now, id)
+  redis.call('HSET', KEYS[4], id, hour)
+  redis.call('SET', KEYS[5], hour)
+end
+return 1
+`;

@@ -79,6 +79,8 @@ export class SharedControls {
   private readonly pending = new Map<string, PendingSpend>();
   /** Overrides made while Redis did not answer: written when it answers again, before reading the others'. */
   private readonly pendingOverrides = new Map<string, AgentOverride>();
+  /** The last spend read from Redis per agent, with its day: put back if Redis comes back without its data. */
+  private readonly lastRead = new Map<string, { spend: NanoSpend; day: string }>();
   /** What this instance holds in Redis per agent (its open shared reservations). */
   private readonly holding = new Map<string, number>();
   private timer: unknown;
@@ -97,9 +99,9 @@ export class SharedControls {
 
   /** Connects and takes the shared state; false when Redis does not answer (it keeps trying in the background). */
   async start(): Promise<boolean> {
-    const up = await this.o.store.connect();
-    if (up) await this.resync();
-    else this.markDown('Redis does not answer');
+    const failure = await this.o.store.connect();
+    if (failure === undefined) await this.resync();
+    else this.markDown(failure);
     this.schedule();
     return this.synced;
   }
@@ -285,6 +287,7 @@ export class SharedControls {
   }
 
   private mirror(agent: string, spend: NanoSpend): void {
+    this.lastRead.set(agent, { spend, day: this.day(this.o.clock.now()).key });
     this.o.ledger.mirror(agent, spend);
     this.o.registry.sync(agent);
   }
@@ -322,9 +325,15 @@ export class SharedControls {
     const wasDown = this.status === 'down';
     try {
       await store.heartbeat(this.o.clock.now());
-      const flushed = await this.flushPending();
       const now = this.o.clock.now();
       const day = this.day(now).key;
+      let seeded = 0;
+      for (const [agent, last] of this.lastRead) {
+        const sameDay = last.day === day;
+        if (await store.seed(agent, now, day, { hour: last.spend.hour, day: sameDay ? last.spend.day : null, total: last.spend.total })) seeded++;
+      }
+      if (seeded > 0) this.o.log.error(`shared state: Redis came back without the spend of ${seeded} agents; put back from this instance's last reading`, { seeded });
+      const flushed = await this.flushPending();
       for (const [agent, nanos] of this.holding) await store.setHeld(agent, now, day, nanos);
       for (const [agent, o] of [...this.pendingOverrides]) {
         await store.saveOverride(agent, JSON.stringify(o));

@@ -145,6 +145,16 @@ describe('GatewayMetrics', () => {
     expect(sampleValue(f, 'ai_gateway_provider_key_state', { provider: 'openai', key: '0b1c2d3e4f5a' })).toBe(0);
   });
 
+  it('shows whether shared state answers, and no series at all without shared state', async () => {
+    let up = 1;
+    const m = new GatewayMetrics({ maxLabelValues: 5, collectDefaults: false, sharedState: true, gauges: () => ({ budgets: [], breakers: [], sharedStateUp: up }) });
+    expect(sampleValue(await scrape(m), 'ai_gateway_shared_state_up', {})).toBe(1);
+    up = 0;
+    expect(sampleValue(await scrape(m), 'ai_gateway_shared_state_up', {})).toBe(0);
+    const alone = new GatewayMetrics({ maxLabelValues: 5, collectDefaults: false, gauges: () => ({ budgets: [], breakers: [] }) });
+    expect(samplesOf(parsePrometheusText(await alone.render()), 'ai_gateway_shared_state_up')).toEqual([]);
+  });
+
   it('maps breaker states to 0/1/2 when scraped and tracks requests in flight', async () => {
     let breakers: GaugeReadings['breakers'] = [
       { key: 'openai', state: 'open' },
