@@ -6,7 +6,7 @@
  * except under CI, where a missing server is an install failure and fails loudly.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,8 +51,8 @@ export interface PrivateRedis {
   freeze(): void;
   /** Lets a frozen server run again (SIGCONT); it then answers what it received meanwhile. */
   thaw(): void;
-  /** stop() then start(). */
-  restart(): Promise<void>;
+  /** stop() then start(); `wipe` deletes its data in between, as a Redis without persistence comes back. */
+  restart(options?: { wipe?: boolean }): Promise<void>;
   /** Stops the server, closes test clients and removes the directory. */
   cleanup(): Promise<void>;
 }
@@ -182,8 +182,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     thaw() {
       child?.kill('SIGCONT');
     },
-    async restart() {
+    async restart(options: { wipe?: boolean } = {}) {
       await stop();
+      if (options.wipe) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
       await launch();
     },
     async cleanup() {

@@ -218,6 +218,8 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
         '  leased: { budget: { max_cost_total: 0.02 } }',
         '  quiet: {}',
         '  frozen: {}',
+        '  blip: {}',
+        '  wiped: {}',
         '  fragile:',
         '    circuit_breaker: { error_threshold: 3, window: 60s, reset_timeout: 60s, half_open_requests: 1 }',
       ].join('\n'),
@@ -388,6 +390,16 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     }
   }, 40_000);
 
+  it('a pause announced while the subscriber connections were cut (a network blip) still reaches every instance', async () => {
+    const [a, b, c] = open as [Instance, Instance, Instance];
+    const killed = await redis.client().call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    expect(killed).toBe(4);
+    expect(await admin(a.proc.url, 'POST', '/api/agents/blip/pause', { reason: 'during a blip' })).toBe(200);
+    for (const other of [b, c, closed]) {
+      await until(`${other.name} sees the pause`, 5000, async () => (await agentOf(other.proc.url, 'blip')).status === 'paused');
+    }
+  });
+
   it('a hung Redis (SIGSTOP): requests still answer, the flag goes down, and once it answers again no call is counted twice', async () => {
     const [a] = open as [Instance, Instance, Instance];
     // One call through each instance first, as in a gateway that has been running: its scripts are loaded in Redis.
@@ -437,7 +449,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
       expect(r.json.shared_state).toMatchObject({ status: 'down', on_outage: 'open' });
       expect(Date.parse(String(r.json.shared_state?.since))).toBeGreaterThan(Date.now() - 10_000);
       expect((await statusOf(i.proc.url)).sharedState).toMatchObject({ status: 'down', onOutage: 'open' });
-      expect(i.proc.stderr()).toMatch(/"level":"error".*shared state/i);
+      expect(i.proc.stderr()).toMatch(/"level":"error","msg":"shared state unreachable: Redis does not answer/);
     }
     const closedReady = await ready(closed.proc.url);
     expect(closedReady.status).toBe(503);
@@ -452,8 +464,10 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     // A pause made during the outage waits for Redis and then reaches the others.
     expect(await admin(b.proc.url, 'POST', '/api/agents/quiet/pause', { reason: 'paused while Redis was down' })).toBe(200);
     expect((await chat(b.proc.url, 'quiet')).status).toBe(403);
-    // An instance started while Redis is down starts (fail-open), says so, and serves.
+    // An instance stopped during the outage keeps (writes) what it served meanwhile; one started during it starts
+    // (fail-open), says so, and serves.
     const c = open[2]!;
+    expect((await chat(c.proc.url, 'outage')).status).toBe(200);
     c.proc.kill('SIGTERM');
     await c.proc.exited;
     c.proc = (await spawnInstance('c', c.config, c.db)).proc;
@@ -480,14 +494,41 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
       }, 50);
       expect((await statusOf(i.proc.url)).sharedState).toMatchObject({ status: 'up' });
     }
-    // The outage-time spend reached Redis: every instance shows the sum of every file's rows.
-    await until('six outage calls audited', 5000, () => rowsOf(all(), 'outage').filter((r) => r.status === 200).length === 6);
-    const spent = costOf(rowsOf(all(), 'outage'));
-    expect(spent).toBeCloseTo(6 * CALL_USD, 9);
-    await allShow(all(), 'outage', spent);
     expect((await chat(closed.proc.url, 'outage')).status).toBe(200);
     for (const i of all()) {
       await until(`${i.name} sees the pause made during the outage`, 3000, async () => (await agentOf(i.proc.url, 'quiet')).status === 'paused');
+    }
+    // The outage-time spend reached Redis: every instance shows the sum of every file's rows.
+    await until('eight outage calls audited', 5000, () => rowsOf(all(), 'outage').filter((r) => r.status === 200).length === 8);
+    const spent = costOf(rowsOf(all(), 'outage'));
+    expect(spent).toBeCloseTo(8 * CALL_USD, 9);
+    await allShow(all(), 'outage', spent);
+  });
+
+  it('a Redis that comes back empty (no persistence) gets spend, pauses and budgets put back: nothing resets', async () => {
+    const agents = ['budgeted', 'spender', 'leased'];
+    expect(await admin(open[0]!.proc.url, 'POST', '/api/agents/wiped/pause', {})).toBe(200);
+    expect(await admin(open[0]!.proc.url, 'PUT', '/api/agents/wiped/budget', { daily: 4.25 })).toBe(200);
+    for (const i of all()) await until(`${i.name} sees the pause`, 1000, async () => (await agentOf(i.proc.url, 'wiped')).status === 'paused');
+    const before = await statusOf(open[0]!.proc.url);
+    const restartedAt = Date.now();
+    await redis.restart({ wipe: true });
+    for (const i of all()) {
+      await until(`${i.name} noticed the restart and resynced`, 8000, async () => {
+        const shared = (await ready(i.proc.url)).json.shared_state;
+        return shared?.status === 'up' && Date.parse(String(shared.since)) >= restartedAt;
+      }, 50);
+    }
+    for (const agent of agents) await allShow(all(), agent, before.agents.get(agent)!.costTotalUsd);
+    // The figures come from Redis, not from what each instance last showed: a new call adds to them everywhere.
+    const spender = before.agents.get('spender')!.costTotalUsd;
+    expect((await chat(open[1]!.proc.url, 'spender')).status).toBe(200);
+    await allShow(all(), 'spender', spender + CALL_USD);
+    for (const i of all()) {
+      const r = await chat(i.proc.url, 'budgeted');
+      expect([i.name, r.status, errorCode(r)]).toEqual([i.name, 429, 'budget_exceeded']);
+      expect((await agentOf(i.proc.url, 'wiped')).status).toBe('paused');
+      expect((await agentOf(i.proc.url, 'wiped')).budget.daily).toBe(4.25);
     }
   });
 });
