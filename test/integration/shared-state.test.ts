@@ -396,7 +396,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     expect(killed).toBe(4);
     expect(await admin(a.proc.url, 'POST', '/api/agents/blip/pause', { reason: 'during a blip' })).toBe(200);
     for (const other of [b, c, closed]) {
-      await until(`${other.name} sees the pause`, 5000, async () => (await agentOf(other.proc.url, 'blip')).status === 'paused');
+      await until(`${other.name} sees the pause`, 3000, async () => (await agentOf(other.proc.url, 'blip')).status === 'paused');
     }
   });
 
