@@ -80,8 +80,10 @@ export function secretsOf(config: GatewayConfig): (string | undefined)[] {
 function redisSecrets(url: string | undefined): (string | undefined)[] {
   if (url === undefined) return [];
   try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password === '' ? [] : [url, password];
+    const parsed = new URL(url);
+    if (parsed.password === '') return [];
+    // As written, decoded, percent-encoded, and the normalised URL an error message may quote.
+    return [url, decodeURIComponent(parsed.password), parsed.password, parsed.href];
   } catch {
     return [url];
   }

@@ -17,7 +17,7 @@ import type { MockBehaviour } from '../providers/mock/mock-provider.js';
 import { KeyPools, type KeyEvent } from '../providers/key-pool.js';
 import { loadSqliteNativeBinding } from '../runtime/sea.js';
 import { Alerter } from '../alerts/alerter.js';
-import { localDayKey } from '../control/index.js';
+import { localDayKey, usdToNanos } from '../control/index.js';
 import { MemoryResponseStore } from '../state/response-store.js';
 import { RedisStore } from '../state/shared/redis-store.js';
 import { SharedControls } from '../state/shared/shared-controls.js';
@@ -110,7 +110,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   keys.apply(config.providers.values());
   // The controls tell shared state about overrides and breakers only once both exist (the getter runs later).
   const controls = controlsFor(clock, config, store, bus, metrics, () => shared);
-  const shared = sharedFor(options, controls, running);
+  const shared = sharedFor(options, controls, running, store);
   controls.shared = shared;
   // With shared state, spend comes from Redis (lifecycle.ts reads the audit file's only when Redis does not answer).
   restoreFromStore(store, controls, { spend: shared === undefined, counters: true });
@@ -166,7 +166,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
 }
 
 /** Shared limits over Redis when shared_state names one; they connect when the gateway starts. */
-function sharedFor(options: GatewayOptions, controls: GatewayControls, running: RunningConfig): SharedControls | undefined {
+function sharedFor(options: GatewayOptions, controls: GatewayControls, running: RunningConfig, audit: WritableStore): SharedControls | undefined {
   const settings = options.config.sharedState;
   if (settings.redis === undefined) return undefined;
   const clock = options.clock ?? systemClock;
@@ -187,6 +187,7 @@ function sharedFor(options: GatewayOptions, controls: GatewayControls, running: 
     // Read live, so a reload can switch between refusing and serving on during an outage.
     onOutage: () => running.config().sharedState.onOutage,
     log: options.logger,
+    history: () => spendHistory(audit, controls),
   });
   return shared;
 }
@@ -334,6 +335,18 @@ function gaugeReadings(controls: GatewayControls, keys: KeyPools, shared: Shared
     keys: keys.states(),
     sharedStateUp: shared === undefined ? undefined : shared.view().status === 'up' ? 1 : 0,
   };
+}
+
+/** Each agent's spend in this instance's audit history, in nano-dollars: the rolling hour, today and lifetime. */
+function spendHistory(store: WritableStore, controls: GatewayControls): { agent: string; hour: number; day: number; total: number }[] {
+  const { hourFrom, dayFrom } = controls.ledger.windowStarts();
+  const points = store.queries.spendPoints(hourFrom);
+  return store.queries.agentSpend(dayFrom).map((s) => ({
+    agent: s.agent,
+    hour: points.filter((p) => p.agent === s.agent).reduce((sum, p) => sum + usdToNanos(p.costUsd ?? 0), 0),
+    day: usdToNanos(s.since.costUsd),
+    total: usdToNanos(s.lifetime.costUsd),
+  }));
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */
