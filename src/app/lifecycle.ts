@@ -26,8 +26,10 @@ export class GatewayLifecycle {
 
   /** Binds the socket and starts the timers; on a failure to bind, the store is closed and its lock released. */
   static async start(p: GatewayParts, options: Pick<GatewayOptions, 'configPath' | 'adjustConfig'>): Promise<GatewayLifecycle> {
-    const { gateway } = p.running.config();
+    const { gateway, tracing } = p.running.config();
+    await p.tracing.open(tracing);
     const bound = await listen(p.server, gateway.port, gateway.host).catch((err: unknown) => {
+      void p.tracing.close();
       p.store.close();
       p.lock?.release();
       throw err;
@@ -93,6 +95,7 @@ export class GatewayLifecycle {
     p.running.apply(next);
     p.redactor.setSecrets(secretsOf(next));
     p.running.banner = undefined;
+    if (p.tracing.changedBy(next.tracing)) p.logger.warn('tracing settings changed; restart the gateway to apply them', { file });
     // Replaced upstream pools close once their in-flight requests are done (undici's close waits for them).
     for (const provider of retired) void provider.close();
     p.logger.info('config reloaded', { file });
@@ -119,6 +122,8 @@ export class GatewayLifecycle {
     await drainServer(p.server);
     await p.inFlight.drained(DRAIN_TIMEOUT_MS);
     await p.providers.closeAll();
+    // After the drain: the spans of the last requests are exported before the process goes.
+    await p.tracing.close();
     await p.alerter.close();
     p.store.close();
     p.lock?.release();

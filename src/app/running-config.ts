@@ -73,5 +73,5 @@ export class RunningConfig {
 
 /** Every secret of a config, for the redactor. A webhook URL carries its token in the path: it is a secret like a key. */
 export function secretsOf(config: GatewayConfig): (string | undefined)[] {
-  return [config.gateway.adminToken, config.alerts.webhook, ...[...config.providers.values()].flatMap((p) => [p.apiKey, ...p.apiKeys]), ...[...config.agents.values()].flatMap((a) => a.keys)];
+  return [config.gateway.adminToken, config.alerts.webhook, ...[...config.providers.values()].flatMap((p) => [p.apiKey, ...p.apiKeys]), ...[...config.agents.values()].flatMap((a) => a.keys), ...Object.values(config.tracing?.headers ?? {})];
 }

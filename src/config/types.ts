@@ -236,6 +236,17 @@ export interface AlertSettings {
   bell: boolean;
 }
 
+/** OpenTelemetry traces, exported over OTLP/HTTP; absent from the config when tracing is off. */
+export interface TracingSettings {
+  /** The collector's OTLP/HTTP traces URL. */
+  endpoint: string;
+  serviceName: string;
+  /** Sent to the collector with every export (credentials: kept out of logs like every other secret). */
+  headers: Readonly<Record<string, string>>;
+  /** Prompt and completion text go into the spans. */
+  captureContent: boolean;
+}
+
 export interface GatewayConfig {
   gateway: GatewaySettings;
   storage: StorageSettings;
@@ -253,4 +264,6 @@ export interface GatewayConfig {
   policies: readonly PolicyConfig[];
   metrics: MetricsSettings;
   alerts: AlertSettings;
+  /** Undefined: tracing is off. */
+  tracing?: TracingSettings | undefined;
 }

@@ -22,6 +22,7 @@ export async function runSteps(ctx: RequestContext, steps: readonly Step[]): Pro
     await meter(ctx);
     settle(ctx);
   } finally {
+    ctx.trace.end(ctx);
     ctx.close();
   }
 }
