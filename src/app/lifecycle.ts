@@ -27,7 +27,7 @@ export class GatewayLifecycle {
   /** Binds the socket and starts the timers; on a failure to bind, the store is closed and its lock released. */
   static async start(p: GatewayParts, options: Pick<GatewayOptions, 'configPath' | 'adjustConfig'>): Promise<GatewayLifecycle> {
     const { gateway, tracing } = p.running.config();
-    await p.tracing.open(tracing);
+    await p.tracing.open(tracing, p.logger);
     const bound = await listen(p.server, gateway.port, gateway.host).catch((err: unknown) => {
       void p.tracing.close();
       p.store.close();

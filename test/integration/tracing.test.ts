@@ -64,11 +64,11 @@ function yaml(tracing: readonly string[] | undefined, gateway: readonly string[]
   ].join('\n');
 }
 
-async function gateway(options: { capture?: boolean; tracing?: boolean; gateway?: readonly string[] } = {}): Promise<TestGateway> {
+async function gateway(options: { capture?: boolean; tracing?: boolean; gateway?: readonly string[]; endpoint?: string } = {}): Promise<TestGateway> {
   const tracing =
     options.tracing === false
       ? undefined
-      : [`otlp_endpoint: ${collector.endpoint}`, 'service_name: gw-under-test', 'headers: { authorization: "Bearer ${OTEL_TOKEN}" }', ...(options.capture ? ['capture_content: true'] : [])];
+      : [`otlp_endpoint: ${options.endpoint ?? collector.endpoint}`, 'service_name: gw-under-test', 'headers: { authorization: "Bearer ${OTEL_TOKEN}" }', ...(options.capture ? ['capture_content: true'] : [])];
   const gw = await startTestGateway({ env: { OTEL_TOKEN: COLLECTOR_TOKEN }, yaml: yaml(tracing, options.gateway) });
   defer(() => gw.stop());
   return gw;
@@ -218,6 +218,18 @@ describe('request traces over OTLP/HTTP', () => {
     }
     const whole = spans.find((s) => s.attributes['gen_ai.request.stream'] === false)!;
     expect(JSON.parse(whole.attributes['gen_ai.system_instructions'] as string)).toEqual([{ type: 'text', content: 'be brief' }]);
+  });
+
+  it('a collector that refuses the export: one warning in the log, without the credential; the request is unaffected', async () => {
+    const gw = await gateway({ endpoint: collector.endpoint.replace('/v1/traces', '/v1/metrics') });
+    const answer = await openaiClient(gw).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0]!.message.content).toBe(ANSWER);
+    await gw.stop();
+    expect(collector.spans).toHaveLength(0);
+    expect(collector.requests.length).toBeGreaterThan(0);
+    expect(collector.requests.every((r) => r.status === 404 && r.headers.authorization === `Bearer ${COLLECTOR_TOKEN}`)).toBe(true);
+    expect(gw.logs.filter((l) => l.includes('trace export failed'))).toHaveLength(1);
+    expect(gw.logs.join('\n')).not.toContain(COLLECTOR_TOKEN);
   });
 
   it('tracing off: nothing reaches the collector, and the client traceparent and tracestate reach the provider unchanged', async () => {

@@ -6,14 +6,15 @@
  * (JSON). Loaded only when tracing is configured (app/adapters/tracing.ts imports this module on demand).
  */
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TracingSettings } from '../../config/types.js';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, messageOf } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
+import type { LogFields } from '../../pipeline/ports.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { AttemptSpan, RequestTrace, StreamSpan, TraceSpan, Tracing } from '../../pipeline/ports.js';
 import { rowFacts } from '../../pipeline/steps/record.js';
@@ -31,8 +32,15 @@ export interface OtelTracing {
 /** Upper bound of one export and of the flush at shutdown, so an unreachable collector cannot hold a stop. */
 const EXPORT_TIMEOUT_MS = 5_000;
 
-export function openOtelTracing(settings: TracingSettings): OtelTracing {
-  const exporter = new OTLPTraceExporter({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMillis: EXPORT_TIMEOUT_MS });
+/** Where export trouble is told: once when exports start failing, once when they work again. */
+export interface ExportLog {
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+}
+
+export function openOtelTracing(settings: TracingSettings, log: ExportLog): OtelTracing {
+  const otlp = new OTLPTraceExporter({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMillis: EXPORT_TIMEOUT_MS });
+  const exporter = new ReportingExporter(otlp, settings.endpoint, log);
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: VERSION }),
     spanProcessors: [new BatchSpanProcessor({ exporter, exportTimeoutMillis: EXPORT_TIMEOUT_MS })],
@@ -42,8 +50,46 @@ export function openOtelTracing(settings: TracingSettings): OtelTracing {
   const capture = settings.captureContent;
   return {
     tracing: { start: (ctx) => new OtelRequestTrace(tracer, propagator, ctx, capture) },
-    shutdown: () => provider.shutdown(),
+    // A stop never fails on the collector's account: what went wrong was logged, and the spans are lost either way.
+    shutdown: () =>
+      provider.shutdown().catch((err: unknown) => {
+        if (!exporter.failing) log.warn('trace export at shutdown failed; the last spans are lost', { endpoint: settings.endpoint, error: messageOf(err) });
+      }),
   };
+}
+
+/**
+ * The OTLP exporter, telling the log when exports start and stop failing (the SDK itself only tells its global
+ * diagnostic logger, which the gateway leaves alone). The collector's headers are secrets the log redacts.
+ */
+class ReportingExporter implements SpanExporter {
+  /** The last export failed. */
+  failing = false;
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly endpoint: string,
+    private readonly log: ExportLog,
+  ) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      const failed = result.code !== ExportResultCode.SUCCESS;
+      if (failed && !this.failing) {
+        this.log.warn('trace export failed; spans are dropped until the collector answers', { endpoint: this.endpoint, spans: spans.length, error: result.error?.message });
+      } else if (!failed && this.failing) this.log.info('trace export works again', { endpoint: this.endpoint });
+      this.failing = failed;
+      done(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
 }
 
 /** The error.type of a failure: the gateway's error code, else the error's class name. */

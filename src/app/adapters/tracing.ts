@@ -7,7 +7,7 @@ import type { TracingSettings } from '../../config/types.js';
 import { NO_TRACING } from '../../pipeline/no-tracing.js';
 import type { RequestTrace, Tracing } from '../../pipeline/ports.js';
 import type { RequestContext } from '../../pipeline/context.js';
-import type { OtelTracing } from './otel-tracing.js';
+import type { ExportLog, OtelTracing } from './otel-tracing.js';
 
 export class GatewayTracing implements Tracing {
   private active: Tracing = NO_TRACING;
@@ -19,11 +19,11 @@ export class GatewayTracing implements Tracing {
   }
 
   /** Starts exporting when the config asks for it. */
-  async open(settings: TracingSettings | undefined): Promise<void> {
+  async open(settings: TracingSettings | undefined, log: ExportLog): Promise<void> {
     this.settings = settings;
     if (settings === undefined) return;
     const { openOtelTracing } = await import('./otel-tracing.js');
-    this.otel = openOtelTracing(settings);
+    this.otel = openOtelTracing(settings, log);
     this.active = this.otel.tracing;
   }
 
