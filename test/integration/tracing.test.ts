@@ -4,11 +4,13 @@
  * reading the collector: the stop is what flushes the batched spans, so every test also proves that shutdown
  * exports what is pending.
  */
+import { writeFileSync } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { startFakeCollector, type CollectedSpan, type FakeCollector } from '../fakes/otlp-collector.js';
+import { readConfig } from '../../src/config/index.js';
 import { agentRows, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { deferAfterEach } from './fakes-gateway.js';
 
@@ -54,6 +56,7 @@ function yaml(tracing: readonly string[] | undefined, gateway: readonly string[]
     `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: sk-ant-provider-Tr4c3d0002 }`,
     'models:',
     '  "gpt-*": fo',
+    '  "text-embedding-*": fo',
     '  "claude-*": fa',
     'prices:',
     '  gpt-4o-mini: { input: 1, output: 2 }',
@@ -218,6 +221,45 @@ describe('request traces over OTLP/HTTP', () => {
     }
     const whole = spans.find((s) => s.attributes['gen_ai.request.stream'] === false)!;
     expect(JSON.parse(whole.attributes['gen_ai.system_instructions'] as string)).toEqual([{ type: 'text', content: 'be brief' }]);
+  });
+
+  it('side calls: an embeddings call and a pass-through call each get a request span and an attempt whose context goes upstream', async () => {
+    const gw = await gateway();
+    await openaiClient(gw).embeddings.create({ model: 'text-embedding-3-small', input: 'hi' });
+    const traceparent = `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`;
+    const res = await fetch(`${gw.url}/agents/tracer/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client', traceparent, tracestate: 'vendor=abc' },
+      body: JSON.stringify({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say hello', max_tokens: 20 }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const spans = await spansAfterStop(gw);
+    const embeddings = only(spans, 'embeddings text-embedding-3-small');
+    expect(embeddings.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai', 'http.response.status_code': 200 });
+    const pass = only(spans, 'passthrough gpt-3.5-turbo-instruct');
+    expect(pass.traceId).toBe(CLIENT_TRACE);
+    expect(pass.attributes['gen_ai.operation.name']).toBeUndefined();
+    const attempts = childrenOf(spans, pass).filter((s) => s.name === 'upstream attempt 1');
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]!.attributes['http.response.status_code']).toBe(200);
+    const [embedCall, passCall] = openai.requests;
+    expect(embedCall!.headers.traceparent).toBe(`00-${embeddings.traceId}-${only(childrenOf(spans, embeddings), 'upstream attempt 1').spanId}-01`);
+    // The client's own context was replaced by the attempt's (its tracestate kept, as the propagator carries it).
+    expect(passCall!.headers.traceparent).toBe(`00-${CLIENT_TRACE}-${attempts[0]!.spanId}-01`);
+    expect(passCall!.headers.tracestate).toBe('vendor=abc');
+  });
+
+  it('a reload that changes tracing says a restart applies it, and keeps exporting as started', async () => {
+    const gw = await gateway();
+    writeFileSync(gw.configPath, `${yaml([`otlp_endpoint: ${collector.endpoint}`, 'capture_content: true'])}\nstorage:\n  path: ${JSON.stringify(gw.dbPath)}\n`);
+    const next = readConfig({ path: gw.configPath, env: {} });
+    expect(next.errors).toEqual([]);
+    expect(gw.gateway.reload(next)).toBe(true);
+    expect(gw.logs.filter((l) => l.includes('tracing settings changed; restart the gateway to apply them'))).toHaveLength(1);
+    await openaiClient(gw).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] });
+    const spans = await spansAfterStop(gw);
+    expect(only(spans, 'chat gpt-4o-mini').attributes['gen_ai.input.messages']).toBeUndefined();
   });
 
   it('a collector that refuses the export: one warning in the log, without the credential; the request is unaffected', async () => {
