@@ -137,12 +137,11 @@ async function relayPassthrough(ctx: RequestContext): Promise<void> {
       const mapped = new GatewayError('upstream_unreachable', `provider ${provider.spec.name} is unreachable (${transportDetail(err)})`);
       ctx.error = mapped;
       ctx.status = mapped.status;
-      span.end(mapped);
       sendError(ctx.res, mapped, ctx.endpoint.wire, ctx.endpoint.requestId);
       resolve();
     });
   });
-  span.end();
+  span.end(ctx.error);
   ctx.bytesIn = ctx.body?.length ?? bytesIn;
   ctx.bytesOut = tail.bytes;
   meterPassthrough(ctx, provider, tail);
