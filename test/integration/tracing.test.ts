@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
+import { GoogleGenAI } from '@google/genai';
+import { startFakeAnthropic, startFakeGemini, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { startFakeCollector, type CollectedSpan, type FakeCollector } from '../fakes/otlp-collector.js';
 import { readConfig } from '../../src/config/index.js';
 import { agentRows, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -25,21 +26,25 @@ const CLIENT_SPAN = 'b7ad6b7169203331';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
+let gemini: FakeUpstream;
 let collector: FakeCollector;
 const defer = deferAfterEach();
 
 beforeAll(async () => {
   openai = await startFakeOpenAI();
   anthropic = await startFakeAnthropic();
+  gemini = await startFakeGemini({ apiKey: 'gemini-provider-key-Tr4c3d0003' });
 });
 
 afterAll(async () => {
-  await Promise.all([openai?.close(), anthropic?.close()]);
+  await Promise.all([openai?.close(), anthropic?.close(), gemini?.close()]);
 });
 
 beforeEach(async () => {
   openai.reset();
   anthropic.reset();
+  gemini.reset();
+  gemini.setScenario({ kind: 'text', text: ANSWER, usage: USAGE });
   openai.setScenario({ kind: 'text', text: ANSWER, usage: USAGE });
   anthropic.setScenario({ kind: 'text', text: ANSWER, usage: { ...USAGE, cacheRead: 7, cacheWrite: 3 } });
   collector = await startFakeCollector();
@@ -54,10 +59,12 @@ function yaml(tracing: readonly string[] | undefined, gateway: readonly string[]
     'providers:',
     `  fo: { type: openai, base_url: ${openai.baseURL}, api_key: sk-provider-openai-Tr4c3d0001 }`,
     `  fa: { type: anthropic, base_url: ${anthropic.url}, api_key: sk-ant-provider-Tr4c3d0002 }`,
+    `  fg: { type: gemini, base_url: ${gemini.baseURL}, api_key: gemini-provider-key-Tr4c3d0003 }`,
     'models:',
     '  "gpt-*": fo',
     '  "text-embedding-*": fo',
     '  "claude-*": fa',
+    '  "gemini-*": fg',
     'prices:',
     '  gpt-4o-mini: { input: 1, output: 2 }',
     '  claude-haiku-4-5: { input: 1, output: 2, cache_read: 0.1, cache_write: 1.25 }',
@@ -262,6 +269,17 @@ describe('request traces over OTLP/HTTP', () => {
     expect(only(spans, 'chat gpt-4o-mini').attributes['gen_ai.input.messages']).toBeUndefined();
   });
 
+  it('a Gemini client to a Gemini provider: generate_content on gcp.gemini, the context carried upstream', async () => {
+    const gw = await gateway();
+    const ai = new GoogleGenAI({ apiKey: 'client-gemini-key', httpOptions: { baseUrl: `${gw.url}/agents/tracer` } });
+    expect((await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })).text).toBe(ANSWER);
+    const spans = await spansAfterStop(gw);
+    const request = only(spans, 'generate_content gemini-2.5-flash');
+    expect(request.attributes).toMatchObject({ 'gen_ai.operation.name': 'generate_content', 'gen_ai.provider.name': 'gcp.gemini', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 });
+    const attempt = only(childrenOf(spans, request), 'upstream attempt 1');
+    expect(gemini.lastRequest!.headers.traceparent).toBe(`00-${request.traceId}-${attempt.spanId}-01`);
+  });
+
   it('a collector that refuses the export: one warning in the log, without the credential; the request is unaffected', async () => {
     const gw = await gateway({ endpoint: collector.endpoint.replace('/v1/traces', '/v1/metrics') });
     const answer = await openaiClient(gw).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
@@ -283,6 +301,9 @@ describe('request traces over OTLP/HTTP', () => {
     expect(openai.lastRequest!.headers).toMatchObject({ traceparent, tracestate: 'vendor=abc' });
     expect(anthropic.lastRequest!.headers.traceparent).toBe(traceparent);
     expect(anthropic.lastRequest!.headers.tracestate).toBeUndefined();
+    const ai = new GoogleGenAI({ apiKey: 'client-gemini-key', httpOptions: { baseUrl: `${gw.url}/agents/tracer`, headers: { traceparent } } });
+    await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' });
+    expect(gemini.lastRequest!.headers.traceparent).toBe(traceparent);
     await gw.stop();
     expect(collector.requests).toHaveLength(0);
   });
