@@ -27,13 +27,14 @@ export class GatewayLifecycle {
   /** Binds the socket and starts the timers; on a failure to bind, the store is closed and its lock released. */
   static async start(p: GatewayParts, options: Pick<GatewayOptions, 'configPath' | 'adjustConfig'>): Promise<GatewayLifecycle> {
     const { gateway, tracing } = p.running.config();
-    await p.tracing.open(tracing, p.logger);
-    const bound = await listen(p.server, gateway.port, gateway.host).catch((err: unknown) => {
+    const failed = (err: unknown): never => {
       void p.tracing.close();
       p.store.close();
       p.lock?.release();
       throw err;
-    });
+    };
+    await p.tracing.open(tracing, p.logger).catch(failed);
+    const bound = await listen(p.server, gateway.port, gateway.host).catch(failed);
     p.running.boundTo(bound.address, bound.port);
     const exposed = p.running.exposure();
     if (exposed !== undefined) p.logger.warn(exposed);

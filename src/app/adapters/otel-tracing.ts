@@ -49,7 +49,7 @@ export function openOtelTracing(settings: TracingSettings, log: ExportLog): Otel
   const propagator = new W3CTraceContextPropagator();
   const capture = settings.captureContent;
   return {
-    tracing: { start: (ctx) => new OtelRequestTrace(tracer, propagator, ctx, capture) },
+    tracing: { start: (ctx) => new OtelRequestTrace(tracer, propagator, ctx, capture, log) },
     // A stop never fails on the collector's account: what went wrong was logged, and the spans are lost either way.
     shutdown: () =>
       provider.shutdown().catch((err: unknown) => {
@@ -211,6 +211,7 @@ class OtelRequestTrace implements RequestTrace {
     private readonly propagator: W3CTraceContextPropagator,
     ctx: RequestContext,
     private readonly capture: boolean,
+    private readonly log: ExportLog,
   ) {
     const parent = propagator.extract(ROOT_CONTEXT, ctx.req.headers, defaultTextMapGetter);
     // SERVER: the span is the gateway's side of the client's call; the upstream attempts are its CLIENT children.
@@ -256,6 +257,17 @@ class OtelRequestTrace implements RequestTrace {
   }
 
   end(ctx: RequestContext): void {
+    // A trace never fails its request: a mistake here is logged, and the span still ends.
+    try {
+      this.complete(ctx);
+    } catch (err) {
+      this.log.warn('request trace could not be completed', { request_id: ctx.endpoint.requestId, error: messageOf(err) });
+    } finally {
+      this.span.end();
+    }
+  }
+
+  private complete(ctx: RequestContext): void {
     const row = rowFacts(ctx);
     const target = ctx.targets.find((t) => t.provider.spec.name === ctx.provider)?.provider ?? ctx.passthrough;
     const shape = requestSpan({
@@ -284,7 +296,6 @@ class OtelRequestTrace implements RequestTrace {
     if (this.firstEventMs !== undefined) span.setAttribute(ATTR.timeToFirstChunk, this.firstEventMs / 1000);
     if (this.capture) this.captureContent(ctx);
     if (shape.failed) span.setStatus(ctx.error === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message: ctx.error.kind });
-    span.end();
   }
 
   /** Prompt and completion text, only with capture_content. */
