@@ -126,8 +126,9 @@ export default {
     ),
     importsOnly(
       'state',
-      ['core', 'pipeline'],
-      'In-memory state behind a pipeline port: it implements the port, nothing more.',
+      ['core', 'pipeline', 'control'],
+      'State behind the ports: the in-memory Responses store implements a pipeline port, and the shared state keeps ' +
+        'the controls\' decisions in Redis for every instance; neither knows the server, the store or the wiring.',
     ),
     {
       name: 'no-circular',

@@ -10,7 +10,7 @@ import { listen } from '../server/gateway-server.js';
 import type { Retention } from '../store/index.js';
 import { loadConfigOffThread } from './config-loader.js';
 import { secretsOf } from './running-config.js';
-import type { GatewayOptions, GatewayParts } from './wiring.js';
+import { restoreFromStore, type GatewayOptions, type GatewayParts } from './wiring.js';
 import { messageOf } from '../core/errors.js';
 
 const TICK_MS = 1000;
@@ -27,10 +27,13 @@ export class GatewayLifecycle {
   /** Binds the socket and starts the timers; on a failure to bind, the store is closed and its lock released. */
   static async start(p: GatewayParts, options: Pick<GatewayOptions, 'configPath' | 'adjustConfig'>): Promise<GatewayLifecycle> {
     const { gateway, tracing } = p.running.config();
+    // Shared spend is read before the first request; without Redis, this instance's own audit file stands in.
+    if (p.shared !== undefined && !(await p.shared.start())) restoreFromStore(p.store, p.controls, { spend: true, counters: false });
     const failed = (err: unknown): never => {
       void p.tracing.close();
       p.store.close();
       p.lock?.release();
+      void p.shared?.stop();
       throw err;
     };
     await p.tracing.open(tracing, p.logger).catch(failed);
@@ -89,6 +92,11 @@ export class GatewayLifecycle {
       const banner = `config ${file} was not applied: ${messageOf(err)}`;
       return refuse(banner, 'config reload rejected by the controls', { error: banner });
     }
+    // on_outage applies live; a new Redis address or prefix would split this instance from its fleet mid-run.
+    const sharedBefore = p.running.config().sharedState;
+    if (next.sharedState.redis !== sharedBefore.redis || next.sharedState.prefix !== sharedBefore.prefix) {
+      p.logger.warn('shared_state.redis and shared_state.prefix apply at the next start');
+    }
     const retired = p.providers.apply(next);
     p.keys.apply(next.providers.values());
     p.meter.reconfigure(next);
@@ -122,6 +130,7 @@ export class GatewayLifecycle {
     this.watcher?.close();
     await drainServer(p.server);
     await p.inFlight.drained(DRAIN_TIMEOUT_MS);
+    await p.shared?.stop();
     await p.providers.closeAll();
     // After the drain: the spans of the last requests are exported before the process goes.
     await p.tracing.close();

@@ -19,6 +19,8 @@ import { loadSqliteNativeBinding } from '../runtime/sea.js';
 import { Alerter } from '../alerts/alerter.js';
 import { localDayKey } from '../control/index.js';
 import { MemoryResponseStore } from '../state/response-store.js';
+import { RedisStore } from '../state/shared/redis-store.js';
+import { SharedControls } from '../state/shared/shared-controls.js';
 import { ProviderSet } from './providers.js';
 import { PriceMeter } from './meter.js';
 import { ConfigRouter } from './adapters/router.js';
@@ -81,6 +83,8 @@ export interface GatewayParts {
   inFlight: InFlightRequests;
   /** Request traces: off until the lifecycle opens them from the config's `tracing:` section. */
   tracing: GatewayTracing;
+  /** Limits shared with other instances through Redis; undefined unless shared_state is configured. */
+  shared: SharedControls | undefined;
   /** Aborted when shutdown begins: live log streams end, readiness says so, keep-alive sockets are let go. */
   shutdown: AbortController;
   server: Server;
@@ -97,14 +101,18 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const { store, lock } = openAudit(options);
   const bus = new EventBus<GatewayEvents>();
   // The gauges read the controls when scraped (the controls are built below, before any scrape can come).
-  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls, keys) });
+  const metrics = new GatewayMetrics({ maxLabelValues: config.metrics.maxLabelValues, gauges: () => gaugeReadings(controls, keys, shared) });
   const live = new LiveState(clock, startedAt);
   const providers = new ProviderSet({ clock, mockBehaviour: options.mockBehaviour });
   providers.apply(config);
   const keys = new KeyPools(clock, (event) => keyEvent(event, logger, metrics));
   keys.apply(config.providers.values());
-  const controls = controlsFor(clock, config, store, bus, metrics);
-  restoreFromStore(store, controls);
+  // The controls tell shared state about overrides and breakers only once both exist (the getter runs later).
+  const controls = controlsFor(clock, config, store, bus, metrics, () => shared);
+  const shared = sharedFor(options, controls, running);
+  controls.shared = shared;
+  // With shared state, spend comes from Redis (lifecycle.ts reads the audit file's only when Redis does not answer).
+  restoreFromStore(store, controls, { spend: shared === undefined, counters: true });
   live.restoreLastErrors(store.queries.lastErrors());
   const queries = new RequestQueries({ clock, store, live, dayStart: () => controls.ledger.windowStarts().dayFrom });
   const actions = new ControlActions(controls, clock);
@@ -118,6 +126,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
     configBanner: () => running.banner,
     exposureWarning: () => running.exposure(),
     storageBanner: () => store.sink.trouble(),
+    sharedState: () => shared?.view(),
   };
   // Quitting from the dashboard does nothing until the gateway has started and can stop (startGateway sets it).
   const dashboard = new InProcessDashboardSource(snapshotDeps, actions, queries, () => Promise.resolve());
@@ -148,13 +157,39 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
     tracing,
   });
   const admin = managementApi({ clock, adminToken: () => running.config().gateway.adminToken, snapshot: () => buildSnapshot(snapshotDeps), store, bus, actions, controls, queries, closing: shutdown.signal });
-  const handlers = serverHandlers({ clock, logger, startedAt, newId, running, store, metrics, recorder, admin, proxy, inFlight, closing: shutdown.signal });
+  const handlers = serverHandlers({ clock, logger, startedAt, newId, running, store, metrics, recorder, admin, proxy, inFlight, shared, closing: shutdown.signal });
   const server = createGatewayServer(handlers, {
     maxHeaderBytes: config.gateway.maxHeaderSizeBytes,
     headersTimeoutMs: options.clientTimeouts?.headersMs ?? 30_000,
     requestTimeoutMs: options.clientTimeouts?.requestMs ?? 300_000,
   });
-  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, keys, meter, controls, queries, actions, dashboard, alerter, inFlight, tracing, shutdown, server };
+  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, keys, meter, controls, queries, actions, dashboard, alerter, inFlight, shared, tracing, shutdown, server };
+}
+
+/** Shared limits over Redis when shared_state names one; they connect when the gateway starts. */
+function sharedFor(options: GatewayOptions, controls: GatewayControls, running: RunningConfig): SharedControls | undefined {
+  const settings = options.config.sharedState;
+  if (settings.redis === undefined) return undefined;
+  const clock = options.clock ?? systemClock;
+  let shared: SharedControls | undefined = undefined;
+  const store = new RedisStore({
+    url: settings.redis,
+    prefix: settings.prefix,
+    onStatus: (up, why) => shared?.onStoreStatus(up, why),
+    onEvent: (event) => shared?.onEvent(event),
+  });
+  shared = new SharedControls({
+    store,
+    registry: controls.registry,
+    ledger: controls.ledger,
+    breakers: controls.breakers,
+    clock,
+    timers: options.timers ?? systemTimers,
+    // Read live, so a reload can switch between refusing and serving on during an outage.
+    onOutage: () => running.config().sharedState.onOutage,
+    log: options.logger,
+  });
+  return shared;
 }
 
 /** A pooled key's attempt: counted per key, and one loud line when the upstream refused the key and it is taken out. */
@@ -192,16 +227,34 @@ function openAudit(options: GatewayOptions): { store: WritableStore; lock: DbLoc
 }
 
 /** The controls, reporting their state changes as control events and their refusals as metrics. */
-function controlsFor(clock: Clock, config: GatewayConfig, store: WritableStore, bus: EventBus<GatewayEvents>, metrics: GatewayMetrics): GatewayControls {
+function controlsFor(
+  clock: Clock,
+  config: GatewayConfig,
+  store: WritableStore,
+  bus: EventBus<GatewayEvents>,
+  metrics: GatewayMetrics,
+  shared: () => SharedControls | undefined,
+): GatewayControls {
+  const local = new SqliteControlPersistence(store.overrides);
   return new GatewayControls({
     clock,
     config,
-    persistence: new SqliteControlPersistence(store.overrides),
+    // Overrides stay in this instance's audit file and, when instances share state, go to Redis for the others.
+    persistence: {
+      loadOverrides: () => local.loadOverrides(),
+      saveOverride: (o) => {
+        local.saveOverride(o);
+        shared()?.saveOverride(o);
+      },
+    },
     onControlEvent: (event) => {
       const stored = storedFromRegistry(event);
       if (stored) bus.emit('control', stored);
     },
-    onBreakerTransition: (t) => bus.emit('control', storedFromBreaker(t)),
+    onBreakerTransition: (t) => {
+      bus.emit('control', storedFromBreaker(t));
+      shared()?.onBreakerTransition(t);
+    },
     onRateLimited: (agent) => metrics.rateLimitHit(agent),
   });
 }
@@ -268,7 +321,7 @@ function requestIds(): () => string {
 }
 
 /** What /metrics shows of budgets, breakers and pooled keys at the moment of a scrape. */
-function gaugeReadings(controls: GatewayControls, keys: KeyPools): GaugeReadings {
+function gaugeReadings(controls: GatewayControls, keys: KeyPools, shared: SharedControls | undefined): GaugeReadings {
   const budgets: { agent: string; window: 'hourly' | 'daily' | 'total'; remainingUsd: number }[] = [];
   const left = (limit: number, spent: number): number => Math.max(0, limit - spent);
   for (const a of controls.registry.snapshot()) {
@@ -276,22 +329,27 @@ function gaugeReadings(controls: GatewayControls, keys: KeyPools): GaugeReadings
     if (a.budget.daily !== null) budgets.push({ agent: a.id, window: 'daily', remainingUsd: left(a.budget.daily, a.spend.todayUsd) });
     if (a.budget.total !== null) budgets.push({ agent: a.id, window: 'total', remainingUsd: left(a.budget.total, a.spend.totalUsd) });
   }
-  return { budgets, breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })), keys: keys.states() };
+  return {
+    budgets,
+    breakers: controls.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })),
+    keys: keys.states(),
+    sharedStateUp: shared === undefined ? undefined : shared.view().status === 'up' ? 1 : 0,
+  };
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */
-function restoreFromStore(store: WritableStore, controls: GatewayControls): void {
+export function restoreFromStore(store: WritableStore, controls: GatewayControls, what: { spend: boolean; counters: boolean }): void {
   const { hourFrom, dayFrom } = controls.ledger.windowStarts();
   const spend = store.queries.agentSpend(dayFrom);
-  const points = store.queries.spendPoints(hourFrom);
+  const points = what.spend ? store.queries.spendPoints(hourFrom) : [];
   controls.registry.restore({
-    aggregates: spend.map((s) => ({
+    aggregates: !what.spend ? [] : spend.map((s) => ({
       agent: s.agent,
       totalUsd: s.lifetime.costUsd,
       todayUsd: s.since.costUsd,
       lastHour: points.filter((p) => p.agent === s.agent && p.costUsd !== null).map((p) => ({ ts: p.ts, agent: p.agent, costUsd: p.costUsd ?? 0 })),
     })),
-    counters: spend.map((s) => ({
+    counters: !what.counters ? [] : spend.map((s) => ({
       agent: s.agent,
       calls: s.lifetime.calls,
       errors: s.lifetime.errors,

@@ -236,6 +236,11 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
     policies,
     metrics: { maxLabelValues: given(file.metrics?.max_label_values) ?? DEFAULTS.maxLabelValues },
     alerts: normalizeAlerts(file),
+    sharedState: {
+      redis: given(file.shared_state?.redis) || undefined,
+      prefix: given(file.shared_state?.prefix) ?? 'ai-gateway',
+      onOutage: given(file.shared_state?.on_outage) ?? 'open',
+    },
     tracing: normalizeTracing(file),
   };
   return { config: problems.some((p) => p.severity === 'error') ? undefined : config, problems };

@@ -341,6 +341,18 @@ const metricsSection = z.object({
   max_label_values: optional(positiveInt).describe('Distinct agent/model label values before new ones become "other" (default 200)'),
 });
 
+const sharedStateSection = z.object({
+  redis: optional(
+    z.string().refine((v) => v === '' || /^rediss?:\/\//.test(v), { error: 'redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379 or ${REDIS_URL}' }),
+  ).describe('Redis that instances share budgets, rate limits, pauses and breakers through; absent or empty: this process alone'),
+  prefix: optional(z.string().min(1).regex(/^[A-Za-z0-9_.:-]+$/, { error: 'prefix may hold letters, digits and _ . : -' })).describe(
+    'Namespace of the keys, so several fleets can share one Redis (default ai-gateway)',
+  ),
+  on_outage: optional(z.enum(['open', 'closed'])).describe(
+    'When Redis does not answer: open (default) goes on with each instance\'s own limits, closed refuses proxy requests with 503',
+  ),
+});
+
 const alertsSection = z.object({
   budget_thresholds: optional(
     z.array(z.number().gt(0, { error: 'a threshold is a fraction of the budget above 0' }).lte(1, { error: 'a threshold is a fraction of the budget, at most 1 (100%)' })),
@@ -387,6 +399,7 @@ export const gatewayFileSchema = z.object({
   policies: optional(z.array(policyEntry)),
   metrics: optional(metricsSection),
   alerts: optional(alertsSection).describe('Where budget thresholds and `alert` policies reach a person'),
+  shared_state: optional(sharedStateSection).describe('Several instances sharing one set of limits, through Redis'),
   tracing: optional(tracingSection).describe('OpenTelemetry traces of proxied requests, exported over OTLP/HTTP; off unless otlp_endpoint is set'),
   audit: optional(auditSection).describe('Older format: log_file is the same as storage.jsonl'),
   dashboard: z.unknown().describe('Older format; ignored').optional(),

@@ -236,6 +236,15 @@ export interface AlertSettings {
   bell: boolean;
 }
 
+/** Limits shared by several instances through Redis (shared_state). */
+export interface SharedStateSettings {
+  /** redis:// URL; undefined: this process keeps its limits alone. */
+  redis: string | undefined;
+  prefix: string;
+  /** What an instance does while Redis does not answer. */
+  onOutage: 'open' | 'closed';
+}
+
 /** OpenTelemetry traces, exported over OTLP/HTTP; absent from the config when tracing is off. */
 export interface TracingSettings {
   /** The collector's OTLP/HTTP traces URL. */
@@ -264,6 +273,7 @@ export interface GatewayConfig {
   policies: readonly PolicyConfig[];
   metrics: MetricsSettings;
   alerts: AlertSettings;
+  sharedState: SharedStateSettings;
   /** Undefined: tracing is off. */
   tracing?: TracingSettings | undefined;
 }

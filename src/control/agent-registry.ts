@@ -8,10 +8,10 @@ import {
   rateLimitedError,
   stillOverBudgetError,
 } from './admission-errors.js';
-import { checkBudgetLimits, type BudgetLedger, type BudgetLimitsView, type Reservation } from './budget-ledger.js';
+import { checkBudgetLimits, type BudgetDenial, type BudgetLedger, type BudgetLimitsView, type Reservation } from './budget-ledger.js';
 import { PolicyEngine, type PolicyFiring } from './policy/engine.js';
 import type { PolicyVariables } from './policy/variables.js';
-import { rateLimitSettings } from './rate-limit-spec.js';
+import { rateLimitSettings, type RateLimitSettings } from './rate-limit-spec.js';
 import { RateLimiter } from './rate-limiter.js';
 import type {
   AdmissionTicket,
@@ -28,6 +28,7 @@ import {
   type Actor,
   type AgentDefaults,
   type AgentInput,
+  type AgentOverride,
   type BudgetLimits,
   type BudgetPatch,
   type ControlPersistence,
@@ -143,35 +144,101 @@ export class AgentRegistry {
 
   /** Admission: pause, deny policies, throttles, rate limit, then a budget reservation. */
   admit(id: string, req: AdmitRequest): AdmitResult {
+    const refused = this.precheck(id, req);
+    if (refused !== null) return this.denied(refused);
     const e = this.entry(id, true);
-    this.refresh(e);
-    const free = req.estimatedCostUsd === 0;
-    if (e.pause !== null && !(e.pause.kind === 'budget' && free)) {
-      const denial = e.pause.kind === 'budget' ? this.ledger.check(id) : null;
-      if (denial !== null) return this.denied(budgetExceededError(id, denial, this.ledger.timeZone, this.clock.now()));
-      if (e.pause.kind !== 'budget') return this.denied(agentPausedError(id, e.pause));
-    }
-    if (e.denying !== null) return this.denied(policyDeniedError(id, e.denying));
-    for (const [policy, bucket] of e.throttles) {
-      const t = bucket.tryTake(1);
-      if (!t.ok) return this.denied(rateLimitedError(id, `the rate set by policy '${policy}'`, t.retryAfterSeconds));
-    }
     let tokensTaken = 0;
     if (e.rate !== null) {
       const r = e.rate.tryTake(req.estimatedTokens ?? 0);
-      if (!r.ok) {
-        const what = r.limit === 'requests' ? `its rate limit of ${e.rate.spec}` : 'its tokens-per-minute limit';
-        return this.denied(rateLimitedError(id, what, r.retryAfterSeconds));
-      }
+      if (!r.ok) return this.denied(this.rateDenied(id, r.limit, r.retryAfterSeconds));
       tokensTaken = r.tokensTaken;
     }
     const res = this.ledger.reserve(id, req.estimatedCostUsd);
     if (!res.ok) {
       e.rate?.settleTokens(tokensTaken, 0);
       this.refresh(e);
-      return this.denied(budgetExceededError(id, res, this.ledger.timeZone, this.clock.now()));
+      return this.denied(this.budgetDenied(id, res));
     }
-    return { ok: true, ticket: this.ticket(e, res.reservation, tokensTaken) };
+    const rate = e.rate;
+    return {
+      ok: true,
+      ticket: this.ticketFor(id, res.reservation, {
+        settle: (actual) => rate?.settleTokens(tokensTaken, actual),
+        giveBack: () => rate?.settleTokens(tokensTaken, 0),
+      }),
+    };
+  }
+
+  /**
+   * The checks that stay with each instance when limits are shared: pause, deny policies and throttles. Null
+   * when the request may go on to the rate limit and the budget.
+   */
+  precheck(id: string, req: AdmitRequest): GatewayError | null {
+    const e = this.entry(id, true);
+    this.refresh(e);
+    const free = req.estimatedCostUsd === 0;
+    if (e.pause !== null && !(e.pause.kind === 'budget' && free)) {
+      const denial = e.pause.kind === 'budget' ? this.ledger.check(id) : null;
+      if (denial !== null) return this.budgetDenied(id, denial);
+      if (e.pause.kind !== 'budget') return agentPausedError(id, e.pause);
+    }
+    if (e.denying !== null) return policyDeniedError(id, e.denying);
+    for (const [policy, bucket] of e.throttles) {
+      const t = bucket.tryTake(1);
+      if (!t.ok) return rateLimitedError(id, `the rate set by policy '${policy}'`, t.retryAfterSeconds);
+    }
+    return null;
+  }
+
+  /** The agent's rate limit as buckets (requests, and tokens per minute when set); null when it has none. */
+  rateLimitOf(id: string): RateLimitSettings | null {
+    return this.entry(id, true).rate?.current ?? null;
+  }
+
+  rateDenied(id: string, limit: 'requests' | 'tokens', retryAfterSeconds: number): GatewayError {
+    const rate = this.entry(id, true).rate;
+    const what = limit === 'requests' ? `its rate limit of ${rate?.spec ?? 'requests'}` : 'its tokens-per-minute limit';
+    return rateLimitedError(id, what, retryAfterSeconds);
+  }
+
+  budgetDenied(id: string, denial: BudgetDenial): GatewayError {
+    return budgetExceededError(id, denial, this.ledger.timeZone, this.clock.now());
+  }
+
+  /** Re-checks an agent's budget pause and policies, e.g. after its spend was read from a shared store. */
+  sync(id: string): void {
+    this.refresh(this.entry(id, false));
+  }
+
+  /** Manual and policy pauses and run-time budgets, as persisted: what a shared store is seeded with. */
+  overrides(): AgentOverride[] {
+    return [...this.entries.values()]
+      .filter((e) => (e.pause !== null && e.pause.kind !== 'budget') || Object.keys(e.budgetOverride).length > 0)
+      .map((e) => this.override(e));
+  }
+
+  /**
+   * Takes an override another instance made (a pause, a resume, a new budget): applied and announced to this
+   * instance's listeners like a local change, but not saved again.
+   */
+  applyOverride(o: AgentOverride): void {
+    const e = this.entry(o.agent, false);
+    const oldBudget = this.ledger.limits(o.agent);
+    const before = JSON.stringify(e.budgetOverride);
+    e.budgetOverride = { ...o.budget };
+    this.applyLimits(e);
+    const newBudget = this.ledger.limits(o.agent);
+    if (before !== JSON.stringify(e.budgetOverride)) {
+      this.emit({ type: 'budget_changed', agent: o.agent, actor: o.pause?.actor ?? 'shared', old: oldBudget, new: newBudget, at: this.clock.now() });
+    }
+    const pause = o.pause !== null && o.pause.kind !== 'budget' ? o.pause : null;
+    const current = e.pause !== null && e.pause.kind !== 'budget' ? e.pause : null;
+    if (JSON.stringify(pause) !== JSON.stringify(current) && !(pause === null && current === null)) {
+      const old = e.pause;
+      e.pause = pause;
+      this.emit({ type: 'pause_changed', agent: o.agent, actor: pause?.actor ?? 'shared', old, new: pause, at: this.clock.now() });
+    }
+    this.refresh(e);
   }
 
   pause(id: string, by: { actor: Actor; reason?: string | undefined }): PauseState {
@@ -240,7 +307,12 @@ export class AgentRegistry {
     return this.snap(e);
   }
 
-  private ticket(e: Entry, reservation: Reservation, tokensTaken: number): AdmissionTicket {
+  /**
+   * The ticket of an admitted call over its budget hold. `tokens` settles the tokens-per-minute bucket: with the
+   * real count when the call ends, or gives the estimate back when it never reached the provider.
+   */
+  ticketFor(id: string, reservation: Reservation, tokens: { settle(actual: number): void; giveBack(): void }): AdmissionTicket {
+    const e = this.entry(id, true);
     let done = false;
     return {
       agent: e.id,
@@ -253,7 +325,7 @@ export class AgentRegistry {
           // Settling releases the hold before it can refuse a cost that is no amount of money.
           reservation.settle(o.costUsd);
         } finally {
-          e.rate?.settleTokens(tokensTaken, o.tokensIn + o.tokensOut);
+          tokens.settle(o.tokensIn + o.tokensOut);
           e.counters.record(this.clock.now(), o.ok, o.tokensIn, o.tokensOut);
           this.refresh(e);
         }
@@ -262,14 +334,14 @@ export class AgentRegistry {
         if (done) return;
         done = true;
         reservation.release();
-        e.rate?.settleTokens(tokensTaken, 0);
+        tokens.giveBack();
       },
       standing: () => {
         if (done) return null;
         if (e.pause !== null && e.pause.kind !== 'budget') return agentPausedError(e.id, e.pause);
         if (reservation.overrun() === null) return null;
         const denial = this.ledger.check(e.id);
-        return denial === null ? null : budgetExceededError(e.id, denial, this.ledger.timeZone, this.clock.now());
+        return denial === null ? null : this.budgetDenied(e.id, denial);
       },
     };
   }
@@ -314,12 +386,16 @@ export class AgentRegistry {
   }
 
   private save(e: Entry): void {
-    this.persistence?.saveOverride({
+    this.persistence?.saveOverride(this.override(e));
+  }
+
+  private override(e: Entry): AgentOverride {
+    return {
       agent: e.id,
       pause: e.pause !== null && e.pause.kind !== 'budget' ? e.pause : null,
       budget: { ...e.budgetOverride },
       updatedAt: this.clock.now(),
-    });
+    };
   }
 
   private vars(e: Entry): PolicyVariables {

@@ -24,6 +24,8 @@ export class BreakerRegistry {
   private readonly listener: BreakerListener;
   /** Keyed by breaker key; `agent` is set for per-agent breakers. */
   private readonly breakers = new Map<string, { breaker: CircuitBreaker; agent: string | undefined }>();
+  /** States other instances reached for breakers this one has not made yet: taken on first use. */
+  private readonly adopted = new Map<string, { until: number }>();
 
   constructor(options: BreakerRegistryOptions) {
     this.clock = options.clock;
@@ -41,7 +43,21 @@ export class BreakerRegistry {
     if (found !== undefined) return found.breaker;
     const breaker = new CircuitBreaker(key, own ?? this.defaults, this.clock, this.listener);
     this.breakers.set(key, { breaker, agent: own === undefined ? undefined : agent });
+    const adopted = this.adopted.get(key);
+    if (adopted !== undefined) {
+      this.adopted.delete(key);
+      const left = adopted.until - this.clock.now();
+      if (left > 0) breaker.adopt('open', left);
+    }
     return breaker;
+  }
+
+  /** Takes a state another instance reached (shared state): applied now, or when this breaker is first used. */
+  adopt(key: string, to: 'open' | 'closed', openForMs: number): void {
+    const b = this.breakers.get(key);
+    if (b !== undefined) b.breaker.adopt(to, openForMs);
+    else if (to === 'open') this.adopted.set(key, { until: this.clock.now() + openForMs });
+    else this.adopted.delete(key);
   }
 
   get(key: string): CircuitBreaker | undefined {

@@ -17,6 +17,8 @@ class AgentBudget {
   total = 0;
   /** Sum of open reservations. */
   held = 0;
+  /** What other holders (instances sharing the budget) hold, as last read from the shared store. */
+  remoteHeld = 0;
 
   constructor(timeZone: string) {
     this.day = new LocalDaySum(timeZone);
@@ -128,7 +130,7 @@ class LedgerReservation implements Reservation {
     const b = this.budget;
     for (const w of REPORT_ORDER) {
       const limit = b.limits[w];
-      if (limit !== null && b.committed(w, now) + b.held + add > limit) return false;
+      if (limit !== null && b.committed(w, now) + b.held + b.remoteHeld + add > limit) return false;
     }
     b.held += add;
     this.heldNanos += add;
@@ -155,7 +157,7 @@ class LedgerReservation implements Reservation {
       const limit = b.limits[w];
       const before = this.admittedUnder[w];
       const lowered = limit !== null && (before === null || limit < before);
-      if (lowered && b.committed(w, now) + b.held > limit) return w;
+      if (lowered && b.committed(w, now) + b.held + b.remoteHeld > limit) return w;
     }
     return null;
   }
@@ -255,7 +257,7 @@ export class BudgetLedger {
     }
     for (const w of REPORT_ORDER) {
       const limit = b.limits[w];
-      if (limit !== null && b.committed(w, now) + b.held >= limit) return this.denial(b, w, 'reserved', now);
+      if (limit !== null && b.committed(w, now) + b.held + b.remoteHeld >= limit) return this.denial(b, w, 'reserved', now);
     }
     return null;
   }
@@ -283,8 +285,32 @@ export class BudgetLedger {
       hourUsd: nanosToUsd(b.committed('hourly', now)),
       todayUsd: nanosToUsd(b.committed('daily', now)),
       totalUsd: nanosToUsd(b.total),
-      reservedUsd: nanosToUsd(b.held),
+      reservedUsd: nanosToUsd(b.held + b.remoteHeld),
     };
+  }
+
+  /** Limits in nano-dollars, null where a window has none: what a shared store checks against. */
+  limitNanos(agent: string): Readonly<Record<BudgetWindow, number | null>> {
+    return this.budget(agent).limits;
+  }
+
+  /**
+   * Takes spend from the shared store, which is the authority when instances share budgets: the windows become
+   * its sums, and what is held there stands beside this ledger's own holds. The hour's sum is kept as one amount
+   * at `now`, so between two reads it ages out later than it would: never earlier, never under-counted.
+   */
+  mirror(agent: string, spend: { hour: number; day: number; total: number; held: number }): void {
+    const b = this.budget(agent);
+    const now = this.clock.now();
+    b.hour.reset(now, spend.hour);
+    b.day.reset(now, spend.day);
+    b.total = spend.total;
+    b.remoteHeld = Math.max(0, spend.held);
+  }
+
+  /** Forgets holds read from a shared store that no longer answers (this ledger alone decides until it does). */
+  clearRemoteHeld(): void {
+    for (const b of this.budgets.values()) b.remoteHeld = 0;
   }
 
   /** Where stored spend must start for a rebuild: the rolling hour and the current local day. */
@@ -342,7 +368,7 @@ export class BudgetLedger {
       window,
       cause,
       spentUsd: nanosToUsd(spent),
-      reservedUsd: nanosToUsd(b.held),
+      reservedUsd: nanosToUsd(b.held + b.remoteHeld),
       limitUsd: nanosToUsd(limit),
       freesAt,
       retryAfterSeconds,

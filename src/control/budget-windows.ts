@@ -34,6 +34,15 @@ export class RollingSum {
     return this.sum;
   }
 
+  /** Replaces the whole sum with one amount at `now`. */
+  reset(now: number, amount: number): void {
+    this.times.length = 0;
+    this.amounts.length = 0;
+    this.head = 0;
+    this.sum = 0;
+    this.add(now, amount);
+  }
+
   /**
    * The earliest time at which the sum falls below `threshold` if nothing more is added: `now` when it already
    * is, `null` when it never will (threshold <= 0).
@@ -152,6 +161,12 @@ export class LocalDaySum {
   total(now: number): number {
     this.roll(now);
     return this.sum;
+  }
+
+  /** Sets the sum of the day containing `now`. */
+  reset(now: number, amount: number): void {
+    this.roll(now);
+    this.sum = amount;
   }
 
   /** Epoch ms at which the current day (the one containing `now`) ends. */

@@ -4,7 +4,8 @@ import type { Actor, BreakerSettings } from './types.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-export type TransitionReason = 'failures' | 'reset_timeout' | 'probe_failed' | 'probes_succeeded' | 'manual';
+/** `shared`: another instance sharing breaker state opened or closed it. */
+export type TransitionReason = 'failures' | 'reset_timeout' | 'probe_failed' | 'probes_succeeded' | 'manual' | 'shared';
 
 export interface BreakerTransition {
   key: string;
@@ -115,6 +116,21 @@ export class CircuitBreaker {
   reset(actor: Actor): void {
     this.failures = [];
     this.transition('closed', 'manual', actor);
+  }
+
+  /** Takes the state another instance reached: open for `openForMs` more, or closed. */
+  adopt(to: 'open' | 'closed', openForMs: number): void {
+    this.failures = [];
+    if (to === 'open') {
+      this.openedAt = this.clock.monotonic() - Math.max(0, this.settings.resetTimeoutMs - openForMs);
+      if (this.current === 'open') return;
+    }
+    this.transition(to, 'shared', 'shared');
+  }
+
+  /** How long an open breaker still fails fast, in ms; 0 unless open. */
+  openForMs(): number {
+    return this.current === 'open' ? Math.max(0, this.openedAt + this.settings.resetTimeoutMs - this.clock.monotonic()) : 0;
   }
 
   updateSettings(settings: BreakerSettings): void {

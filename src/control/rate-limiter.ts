@@ -27,6 +27,11 @@ export class RateLimiter {
     return this.settings.spec;
   }
 
+  /** The buckets' settings, for a limiter that keeps them elsewhere (a shared store). */
+  get current(): RateLimitSettings {
+    return this.settings;
+  }
+
   tryTake(estimatedTokens = 0): RateDecision {
     const tokensTaken = this.tokens === null ? 0 : Math.max(0, Math.ceil(estimatedTokens));
     if (this.tokens !== null) {

@@ -16,6 +16,8 @@ export type ErrorKind =
   | 'circuit_open'
   /** The audit store cannot take more rows (its disk refuses writes), so nothing new is admitted. */
   | 'audit_unavailable'
+  /** Limits are shared through Redis, Redis does not answer, and the gateway is set to refuse meanwhile. */
+  | 'shared_state_unavailable'
   | 'upstream_timeout'
   | 'upstream_unreachable'
   | 'upstream_error'
@@ -36,6 +38,7 @@ const DEFAULT_STATUS: Record<ErrorKind, number> = {
   policy_denied: 403,
   circuit_open: 503,
   audit_unavailable: 503,
+  shared_state_unavailable: 503,
   upstream_timeout: 504,
   upstream_unreachable: 502,
   upstream_error: 502,

@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { AgentSnapshot, BreakerSnapshot, BudgetPatch } from '../control/index.js';
 import { VERSION } from '../core/version.js';
-import type { AgentStatus, BreakerStatus, DashboardActions, DashboardSnapshot, DashboardSource, LogEntry, RequestDetail, UsageReport } from './snapshot.js';
+import type { AgentStatus, BreakerStatus, DashboardActions, DashboardSnapshot, DashboardSource, LogEntry, RequestDetail, SharedStateStatus, UsageReport } from './snapshot.js';
 import type { LiveState } from './live-state.js';
 import { dashboardControlEvent } from './events.js';
 
@@ -44,6 +44,8 @@ export interface SnapshotDeps {
   exposureWarning: () => string | undefined;
   /** Set while the audit store refuses writes (rows held in memory; at the limit, new requests get 503). */
   storageBanner: () => string | undefined;
+  /** Whether Redis answers, when limits are shared through it. */
+  sharedState?: (() => SharedStateStatus | undefined) | undefined;
 }
 
 export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
@@ -60,6 +62,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
   const banner = d.configBanner();
   const exposure = d.exposureWarning();
   const storage = d.storageBanner();
+  const shared = d.sharedState?.();
   return {
     gateway: {
       version: VERSION,
@@ -75,6 +78,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
       ...(banner ? { configBanner: banner } : {}),
       ...(exposure ? { exposureWarning: exposure } : {}),
       ...(storage ? { storageBanner: storage } : {}),
+      ...(shared ? { sharedState: shared } : {}),
     },
     agents,
     breakers,

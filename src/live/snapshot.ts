@@ -37,6 +37,19 @@ export interface GatewayInfo {
   exposureWarning?: string;
   /** Set while the audit store refuses writes; at its limit new requests are refused (503). */
   storageBanner?: string;
+  /** Set when instances share limits through Redis (shared_state): whether Redis answers. */
+  sharedState?: SharedStateStatus;
+}
+
+export interface SharedStateStatus {
+  status: 'connecting' | 'up' | 'down';
+  onOutage: 'open' | 'closed';
+  /** Epoch ms of the last change of status. */
+  since: number;
+  /** Why Redis is down, while it is. */
+  reason?: string;
+  /** Settlements made while Redis was down, waiting to be written to it. */
+  pending: number;
 }
 
 export interface AgentStatus {

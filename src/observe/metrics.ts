@@ -47,6 +47,8 @@ export interface GaugeReadings {
   breakers: Iterable<{ key: string; state: BreakerGaugeState }>;
   /** Each key of the providers' key pools, by fingerprint. */
   keys?: Iterable<{ provider: string; key: string; state: KeyGaugeState }>;
+  /** Whether Redis answers (1) or not (0), when instances share state through it; absent otherwise. */
+  sharedStateUp?: number | undefined;
 }
 
 export type KeyGaugeState = 'ready' | 'resting' | 'removed';
@@ -70,6 +72,7 @@ export class GatewayMetrics {
   private readonly streamEvents: client.Counter<'agent'>;
   private readonly keyRequests: client.Counter<'provider' | 'key' | 'outcome'>;
   private readonly keyState: client.Gauge<'provider' | 'key'>;
+  private readonly sharedUp: client.Gauge;
   /** The series of each provider key and outcome, looked up once: no label object per request. */
   private readonly keySeries = new Map<string, Map<string, Partial<Record<KeyOutcome, client.Counter.Internal>>>>();
 
@@ -112,6 +115,12 @@ export class GatewayMetrics {
       labelNames: ['provider', 'key'],
       registers,
       ...(read ? { collect: () => this.showKeys(read().keys ?? []) } : {}),
+    });
+    this.sharedUp = new client.Gauge({
+      name: 'ai_gateway_shared_state_up',
+      help: 'With shared_state: 1 while Redis answers and this instance takes shared decisions, 0 while it does not. Absent without shared_state.',
+      registers,
+      ...(read ? { collect: () => this.showShared(read().sharedStateUp) } : {}),
     });
     if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
   }
@@ -177,6 +186,11 @@ export class GatewayMetrics {
   private showKeys(keys: NonNullable<GaugeReadings['keys']>): void {
     this.keyState.reset();
     for (const { provider, key, state } of keys) this.keyState.set({ provider, key }, KEY_STATE_VALUE[state]);
+  }
+
+  private showShared(up: number | undefined): void {
+    this.sharedUp.reset();
+    if (up !== undefined) this.sharedUp.set(up);
   }
 
   render(): Promise<string> {

@@ -85,8 +85,11 @@ export interface BreakerGate {
 }
 
 export interface Controls {
-  /** Paused? Denied by policy? Rate limited? Budget? Throws GatewayError, or returns the budget hold. */
-  admit(request: AdmissionRequest): Admission;
+  /**
+   * Paused? Denied by policy? Rate limited? Budget? Throws (or rejects with) a GatewayError, or returns the budget
+   * hold; a promise when limits are shared with other instances.
+   */
+  admit(request: AdmissionRequest): Admission | Promise<Admission>;
   breaker(agent: string, provider: string): BreakerGate;
   /** The breakers' own rule: whether an upstream status or error is the provider's failure (5xx, timeout, unreachable). */
   providerFailed(outcome: number | GatewayError): boolean;

@@ -18,6 +18,8 @@ export interface ServerHandlers {
   edge(): EdgePolicy;
   /** Loopback callers, or callers with the admin token. */
   metricsAllowed(req: IncomingMessage): boolean;
+  /** More for /health/ready to say (whether shared state answers); undefined for nothing. */
+  readyDetail?: () => Record<string, unknown> | undefined;
   /** Why the gateway cannot take new requests now (/health/ready answers 503 with it); undefined when it can. */
   notReady(): string | undefined;
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -74,7 +76,8 @@ async function route(req: IncomingMessage, res: ServerResponse, requestId: strin
   if (match.kind === 'health') return sendJson(res, 200, h.health());
   if (match.kind === 'ready') {
     const reason = h.notReady();
-    return reason === undefined ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'unavailable', reason });
+    const detail = h.readyDetail?.();
+    return reason === undefined ? sendJson(res, 200, { status: 'ready', ...detail }) : sendJson(res, 503, { status: 'unavailable', reason, ...detail });
   }
 
   const proxy = match.kind === 'proxy' ? { endpoint: match.endpoint, agent: match.agent } : undefined;

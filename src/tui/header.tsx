@@ -85,13 +85,21 @@ export function currentAlert(snapshot: DashboardSnapshot, now: number): LiveCont
 }
 
 /**
- * Warning lines under the header, most urgent first: an audit store refusing writes, an invalid config, then the
- * newest alert.
+ * Warning lines under the header, most urgent first: an audit store refusing writes, shared state (Redis) not
+ * answering, an invalid config, then the newest alert.
  */
 export function headerBanners(snapshot: DashboardSnapshot, now: number): string[] {
   const { storageBanner, configBanner } = snapshot.gateway;
   const alert = currentAlert(snapshot, now);
-  return [storageBanner, configBanner, alert ? `alert: ${alert.detail}` : undefined].filter((b): b is string => b !== undefined && b !== '');
+  return [storageBanner, sharedBanner(snapshot), configBanner, alert ? `alert: ${alert.detail}` : undefined].filter((b): b is string => b !== undefined && b !== '');
+}
+
+function sharedBanner(snapshot: DashboardSnapshot): string | undefined {
+  const s = snapshot.gateway.sharedState;
+  if (s === undefined || s.status !== 'down') return undefined;
+  const mode = s.onOutage === 'open' ? "serving with this instance's own limits" : 'refusing proxy requests';
+  const pending = s.pending > 0 ? `; ${s.pending} settlements wait to be written` : '';
+  return `shared state down: Redis does not answer${s.reason ? ` (${s.reason})` : ''}; ${mode}${pending}`;
 }
 
 /** The environment line, as long a form as fits. */

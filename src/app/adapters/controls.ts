@@ -21,7 +21,9 @@ import {
   type ControlPersistence,
   type PolicyInput,
   type RateLimitInput,
+  type AdmissionTicket,
 } from '../../control/index.js';
+import type { SharedControls } from '../../state/shared/shared-controls.js';
 import type { Admission, AdmissionRequest, BreakerGate, Controls } from '../../pipeline/ports.js';
 
 /** Unpriced models still hold a token amount, so a spent budget blocks them; free models hold nothing. */
@@ -134,14 +136,30 @@ export class GatewayControls implements Controls {
     this.breakers.configure(DEFAULT_BREAKER, inputs.perAgentBreakers);
   }
 
-  admit(request: AdmissionRequest): Admission {
+  /** Limits shared with other instances through Redis, when shared_state is configured (set once at wiring). */
+  shared: SharedControls | undefined;
+
+  admit(request: AdmissionRequest): Admission | Promise<Admission> {
     const estimatedCostUsd = request.maxCostUsd ?? UNPRICED_HOLD_USD;
-    const result = this.registry.admit(request.agent, { estimatedCostUsd, estimatedTokens: request.tokens });
+    const input = { estimatedCostUsd, estimatedTokens: request.tokens };
+    if (this.shared !== undefined) {
+      return this.shared.admit(request.agent, input).then(
+        (ticket) => this.admission(request, ticket),
+        (err: unknown) => {
+          if (err instanceof GatewayError && err.kind === 'rate_limited') this.onRateLimited(request.agent);
+          throw err;
+        },
+      );
+    }
+    const result = this.registry.admit(request.agent, input);
     if (!result.ok) {
       if (result.error.kind === 'rate_limited') this.onRateLimited(request.agent);
       throw result.error;
     }
-    const ticket = result.ticket;
+    return this.admission(request, result.ticket);
+  }
+
+  private admission(request: AdmissionRequest, ticket: AdmissionTicket): Admission {
     const limits = this.ledger.limits(request.agent);
     const limited = request.maxCostUsd !== null && (limits.hourly !== null || limits.daily !== null || limits.total !== null);
     return {

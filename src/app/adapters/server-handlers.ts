@@ -16,6 +16,7 @@ import type { WritableStore } from '../../store/index.js';
 import type { InFlightRequests } from '../in-flight.js';
 import { refusalRecord } from '../../server/proxy-routes.js';
 import type { RunningConfig } from '../running-config.js';
+import type { SharedControls } from '../../state/shared/shared-controls.js';
 
 export interface ServerHandlerDeps {
   clock: Clock;
@@ -29,6 +30,8 @@ export interface ServerHandlerDeps {
   admin: AdminDeps;
   proxy: ServerHandlers['proxy'];
   inFlight: InFlightRequests;
+  /** Limits shared through Redis, when configured: readiness reports whether Redis answers. */
+  shared: SharedControls | undefined;
   /** Aborted when shutdown begins. */
   closing: AbortSignal;
 }
@@ -40,7 +43,18 @@ export function serverHandlers(d: ServerHandlerDeps): ServerHandlers {
     health: () => ({ status: 'ok', version: VERSION, uptime_seconds: Math.round((clock.now() - d.startedAt) / 1000) }),
     edge: () => running.edge(),
     metricsAllowed: (req) => metricsAuthorized(req, running.config().gateway.adminToken),
-    notReady: () => (d.closing.aborted ? 'shutting down' : store.sink.admitting() ? undefined : (store.sink.trouble() ?? 'the audit store cannot take more rows')),
+    notReady: () => {
+      if (d.closing.aborted) return 'shutting down';
+      if (!store.sink.admitting()) return store.sink.trouble() ?? 'the audit store cannot take more rows';
+      const shared = d.shared?.view();
+      if (shared !== undefined && shared.status !== 'up' && shared.onOutage === 'closed') return 'shared state (Redis) does not answer and shared_state.on_outage is closed';
+      return undefined;
+    },
+    readyDetail: () => {
+      const shared = d.shared?.view();
+      if (shared === undefined) return undefined;
+      return { shared_state: { status: shared.status, on_outage: shared.onOutage, since: new Date(shared.since).toISOString(), ...(shared.reason ? { reason: shared.reason } : {}), pending: shared.pending } };
+    },
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
     admin: (req, res, path, query) => handleAdmin(req, res, path, query, d.admin),
     proxy: async (req, res, endpoint, agent, v1Path, search, requestId) => {

@@ -25,7 +25,7 @@ async function countTokens(ctx: RequestContext): Promise<void> {
   const model = (json as { model: string }).model;
   ctx.model = model;
   const target = primaryTarget(ctx, model);
-  admitSideCall(ctx, { provider: target.provider.spec.name, model: target.upstreamModel, maxCostUsd: null, tokens: 0 });
+  await admitSideCall(ctx, { provider: target.provider.spec.name, model: target.upstreamModel, maxCostUsd: null, tokens: 0 });
   if (target.provider.format === 'anthropic-messages') {
     return countUpstream(ctx, target, '/messages/count_tokens', JSON.stringify({ ...json, model: target.upstreamModel }));
   }
@@ -40,7 +40,7 @@ async function geminiCount(ctx: RequestContext): Promise<void> {
   const model = ctx.endpoint.gemini!.model;
   ctx.model = model;
   const target = primaryTarget(ctx, model);
-  admitSideCall(ctx, { provider: target.provider.spec.name, model: target.upstreamModel, maxCostUsd: null, tokens: 0 });
+  await admitSideCall(ctx, { provider: target.provider.spec.name, model: target.upstreamModel, maxCostUsd: null, tokens: 0 });
   const json = ctx.json;
   if (target.provider.format === 'gemini') {
     return countUpstream(ctx, target, `/models/${encodeURIComponent(target.upstreamModel)}:countTokens`, JSON.stringify(json));

@@ -21,7 +21,7 @@ import { primaryTarget } from '../steps/route.js';
 import { ByteTail } from '../steps/usage-tail.js';
 
 /** Route and admit: embeddings read input only, so their tokens are at most their bytes. */
-function routeEmbeddings(ctx: RequestContext): void {
+async function routeEmbeddings(ctx: RequestContext): Promise<void> {
   const parsed = ctx.json;
   // `null`, a number or an array parse fine but are no request; reading `.model` of null would be a 500.
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('invalid_request', 'request body must be a JSON object');
@@ -32,7 +32,7 @@ function routeEmbeddings(ctx: RequestContext): void {
   if (target.provider.format !== 'openai-chat') throw new GatewayError('invalid_request', `model ${model} routes to provider ${target.provider.spec.name}, which has no embeddings endpoint`, { param: 'model' });
   const bytes = ctx.body!.length;
   const price = priceOf(ctx.deps.meter, target);
-  admitSideCall(ctx, { provider: target.provider.spec.name, model: target.upstreamModel, maxCostUsd: sideCallHoldUsd(price, bytes, 0), tokens: Math.ceil(bytes / BYTES_PER_TOKEN_ESTIMATE) });
+  await admitSideCall(ctx, { provider: target.provider.spec.name, model: target.upstreamModel, maxCostUsd: sideCallHoldUsd(price, bytes, 0), tokens: Math.ceil(bytes / BYTES_PER_TOKEN_ESTIMATE) });
   ctx.provider = target.provider.spec.name;
   ctx.upstreamModel = target.upstreamModel;
   ctx.upstreamFormat = 'openai-embeddings';

@@ -68,7 +68,7 @@ async function admitPassthrough(ctx: RequestContext): Promise<void> {
     }
   }
   const body = ctx.body;
-  admitSideCall(ctx, {
+  await admitSideCall(ctx, {
     provider: provider.spec.name,
     model: ctx.model,
     maxCostUsd: body === undefined ? null : sideCallHoldUsd(ctx.price, body.length, outputCap),

@@ -26,10 +26,10 @@ export interface Hold {
 }
 
 /** The step for chat-style requests: admitted under the hold of their dearest target, or refused with a GatewayError. */
-export function admit(ctx: RequestContext): void {
+export async function admit(ctx: RequestContext): Promise<void> {
   const span = ctx.trace.admission();
   try {
-    admitRequest(ctx);
+    await admitRequest(ctx);
     span.end();
   } catch (err) {
     span.end(err);
@@ -37,11 +37,11 @@ export function admit(ctx: RequestContext): void {
   }
 }
 
-function admitRequest(ctx: RequestContext): void {
+async function admitRequest(ctx: RequestContext): Promise<void> {
   const request = ctx.request!;
   const hold = holdFor(ctx.agent, ctx.targets, request, requestBytes(ctx), ctx.settings, ctx.deps.meter);
   ctx.hold = hold;
-  const admission = ctx.deps.controls.admit(hold.request);
+  const admission = await ctx.deps.controls.admit(hold.request);
   ctx.admission = admission;
   // A budget guard counts a stream's tokens once its bytes no longer prove it fits: load the tokenizer while
   // the upstream answers, and only for requests whose dollars are limited.
@@ -49,10 +49,10 @@ function admitRequest(ctx: RequestContext): void {
 }
 
 /** Side calls (count_tokens, embeddings, pass-through) are admitted under the same controls with their own hold. */
-export function admitSideCall(ctx: RequestContext, request: Omit<AdmissionRequest, 'agent'>): void {
+export async function admitSideCall(ctx: RequestContext, request: Omit<AdmissionRequest, 'agent'>): Promise<void> {
   const span = ctx.trace.admission();
   try {
-    ctx.admission = ctx.deps.controls.admit({ ...request, agent: ctx.agent });
+    ctx.admission = await ctx.deps.controls.admit({ ...request, agent: ctx.agent });
     span.end();
   } catch (err) {
     span.end(err);

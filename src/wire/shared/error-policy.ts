@@ -80,6 +80,7 @@ export function classifyError(error: GatewayError): ErrorCase {
     case 'circuit_open':
       return 'circuit_open';
     case 'audit_unavailable':
+    case 'shared_state_unavailable':
       return 'unavailable';
     case 'upstream_timeout':
       return 'timeout';

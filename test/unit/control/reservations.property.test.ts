@@ -140,7 +140,9 @@ describe('reservations: held money returns to exactly 0', () => {
           // The pipeline's shape: admission inside try, settlement after, a finally that abandons.
           let admission: Admission | undefined;
           try {
-            admission = controls.admit({ agent: r.agent, provider: 'p', model: 'm', maxCostUsd: r.hold, tokens: 10 });
+            const admitted = controls.admit({ agent: r.agent, provider: 'p', model: 'm', maxCostUsd: r.hold, tokens: 10 });
+            if (admitted instanceof Promise) throw new Error('controls without shared state admit synchronously');
+            admission = admitted;
             admission.extend(r.extend);
             if (r.outcome === 'throw-before-settle') throw new Error('a bug between admission and settlement');
             settleRequest(

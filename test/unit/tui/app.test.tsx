@@ -89,6 +89,18 @@ describe('dashboard at 120 columns', () => {
     expect(app.lastFrame()).not.toContain('audit database refuses writes');
   });
 
+  it('shows a banner while shared state (Redis) does not answer, and drops it when it does again', async () => {
+    const snapshot = sampleSnapshot();
+    snapshot.gateway.sharedState = { status: 'down', onOutage: 'open', since: snapshot.gateway.now, reason: 'connect ECONNREFUSED 10.0.0.5:6379', pending: 3 };
+    app = await renderApp({ snapshot, columns: 160, rows: 30 });
+    expect(app.lastFrame()).toContain(
+      "! shared state down: Redis does not answer (connect ECONNREFUSED 10.0.0.5:6379); serving with this instance's own limits; 3 settlements wait to be written",
+    );
+    app.source.update((s) => ({ ...s, gateway: { ...s.gateway, sharedState: { status: 'up', onOutage: 'open', since: s.gateway.now, pending: 0 } } }));
+    await app.tick(100);
+    expect(app.lastFrame()).not.toContain('shared state down');
+  });
+
   it('counts the retry countdown down with the injected clock', async () => {
     app = await renderApp({ columns: 120, rows: 30 });
     app.clock.advance(5000);

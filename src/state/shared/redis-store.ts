@@ -1,0 +1,354 @@
+/**
+ * The gateway's shared state in Redis: budget windows, holds and token buckets through the Lua scripts of
+ * scripts.ts, run-time overrides and breaker states in hashes, and changes announced on one pub/sub channel.
+ * It tells whether Redis answers (`up`) and fails fast when it does not: no command waits in an offline queue,
+ * so an outage reaches the caller at once and the caller falls back (shared-controls.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { messageOf } from '../../core/errors.js';
+import { ADMIT, EXTEND, SEED, SETTLE, SET_HELD, SPEND } from './scripts.js';
+
+/** Nano-dollar limits per window, null when the window has none. */
+export interface NanoLimits {
+  total: number | null;
+  daily: number | null;
+  hourly: number | null;
+}
+
+/** A bucket as Redis keeps it: its capacity and refill per second. */
+export interface BucketSpec {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+/** Spend of one agent in nano-dollars. */
+export interface NanoSpend {
+  hour: number;
+  day: number;
+  total: number;
+  held: number;
+}
+
+export type SharedAdmit =
+  | { ok: true; spend: NanoSpend }
+  | { ok: false; kind: 'rate'; limit: 'requests' | 'tokens'; retryAfterMs: number }
+  | {
+      ok: false;
+      kind: 'budget';
+      window: 'total' | 'daily' | 'hourly';
+      cause: 'spent' | 'reserved';
+      spent: number;
+      held: number;
+      limit: number;
+      freesAt: number | null;
+    };
+
+export interface AdmitArgs {
+  now: number;
+  /** `YYYY-MM-DD` of the local day `now` falls in, and the epoch ms at which it ends. */
+  day: string;
+  dayEnd: number;
+  hold: number;
+  limits: NanoLimits;
+  requests: BucketSpec | null;
+  tokens: BucketSpec | null;
+  tokenCount: number;
+}
+
+export interface SettleArgs {
+  now: number;
+  day: string;
+  hold: number;
+  cost: number;
+  tokens: BucketSpec | null;
+  /** Real tokens minus the tokens taken at admission. */
+  tokenDiff: number;
+}
+
+/** A change announced to every instance. `from` is the announcing instance, which ignores its own messages. */
+export type SharedEvent =
+  | { type: 'override'; agent: string; from: string }
+  | { type: 'breaker'; key: string; state: 'open' | 'closed'; openForMs: number; from: string };
+
+export interface StoredBreaker {
+  state: 'open';
+  /** Epoch ms at which the opening lapses into half-open. */
+  until: number;
+}
+
+export interface RedisStoreOptions {
+  url: string;
+  prefix: string;
+  /** Called when Redis starts or stops answering. */
+  onStatus: (up: boolean, why: string) => void;
+  onEvent: (event: SharedEvent) => void;
+  /** How long an instance's holds outlive its last heartbeat. */
+  leaseMs?: number | undefined;
+}
+
+const WINDOWS = ['total', 'daily', 'hourly'] as const;
+const DAY_TTL_MS = 49 * 3_600_000;
+/** A Redis that stops answering fails the command after this long instead of holding the request. */
+const COMMAND_TIMEOUT_MS = 1000;
+
+export class RedisStore {
+  /** This process among the instances sharing the store. */
+  readonly instance = randomUUID();
+  private readonly redis: Redis;
+  private readonly sub: Redis;
+  private readonly prefix: string;
+  private readonly leaseMs: number;
+  private readonly shas = new Map<string, string>();
+  private up = false;
+  private closed = false;
+
+  constructor(private readonly options: RedisStoreOptions) {
+    this.prefix = options.prefix;
+    this.leaseMs = options.leaseMs ?? 15_000;
+    const common = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 2000,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      // Reconnect for ever, at most every 2 s, so the instance comes back on its own when Redis does.
+      retryStrategy: (times: number) => Math.min(200 * times, 2000),
+    };
+    this.redis = new Redis(options.url, common);
+    // The subscriber waits for its commands (SUBSCRIBE is replayed on reconnect) and never times out idling.
+    this.sub = new Redis(options.url, { ...common, enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
+    this.redis.on('ready', () => this.setUp(true, 'connected'));
+    this.redis.on('close', () => this.setUp(false, 'connection closed'));
+    this.redis.on('error', (err) => this.setUp(false, messageOf(err)));
+    this.sub.on('error', () => undefined); // the command connection reports the outage
+    this.sub.on('message', (_channel, message) => this.receive(message));
+  }
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  /**
+   * Connects both connections; resolves undefined when Redis answers, else why not (it keeps trying in the
+   * background).
+   */
+  async connect(): Promise<string | undefined> {
+    const failure = await this.redis.connect().then(
+      () => undefined,
+      (err: unknown) => messageOf(err),
+    );
+    void this.sub.connect().catch(() => undefined);
+    void this.sub.subscribe(this.channel).catch(() => undefined);
+    return failure;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([this.redis.quit(), this.sub.quit()]);
+    this.redis.disconnect();
+    this.sub.disconnect();
+  }
+
+  /** Renews this instance's lease: its holds count while the lease runs. */
+  async heartbeat(now: number): Promise<void> {
+    await this.guard(async () => {
+      await this.redis.zadd(this.key('instances'), now + this.leaseMs, this.instance);
+      await this.redis.zremrangebyscore(this.key('instances'), '-inf', now - this.leaseMs);
+    });
+  }
+
+  async admit(agent: string, a: AdmitArgs): Promise<SharedAdmit> {
+    const reply = (await this.run(ADMIT, agent, a.day, [
+      a.now,
+      this.instance,
+      a.hold,
+      lim(a.limits.total),
+      lim(a.limits.daily),
+      lim(a.limits.hourly),
+      a.requests?.capacity ?? 0,
+      a.requests?.refillPerSecond ?? 0,
+      a.tokens?.capacity ?? 0,
+      a.tokens?.refillPerSecond ?? 0,
+      a.tokenCount,
+      DAY_TTL_MS,
+      a.dayEnd,
+    ])) as (number | string)[];
+    if (reply[0] === 1) return { ok: true, spend: spendOf(reply.slice(1)) };
+    if (reply[1] === 'rate') return { ok: false, kind: 'rate', limit: reply[2] === 'tokens' ? 'tokens' : 'requests', retryAfterMs: Number(reply[3]) };
+    const freesAt = Number(reply[7]);
+    return {
+      ok: false,
+      kind: 'budget',
+      window: WINDOWS[Number(reply[2]) - 1] ?? 'total',
+      cause: reply[3] === 'reserved' ? 'reserved' : 'spent',
+      spent: Number(reply[4]),
+      held: Number(reply[5]),
+      limit: Number(reply[6]),
+      freesAt: freesAt < 0 ? null : freesAt,
+    };
+  }
+
+  async extend(agent: string, now: number, day: string, add: number, limits: NanoLimits): Promise<boolean> {
+    const reply = await this.run(EXTEND, agent, day, [now, this.instance, add, lim(limits.total), lim(limits.daily), lim(limits.hourly)]);
+    return reply === 1;
+  }
+
+  async settle(agent: string, s: SettleArgs): Promise<NanoSpend> {
+    const reply = (await this.run(SETTLE, agent, s.day, [
+      s.now,
+      this.instance,
+      s.hold,
+      s.cost,
+      DAY_TTL_MS,
+      s.tokens?.capacity ?? 0,
+      s.tokens?.refillPerSecond ?? 0,
+      s.tokenDiff,
+    ])) as number[];
+    return spendOf(reply);
+  }
+
+  /** Spend of every agent the store has seen. */
+  async spendAll(now: number, day: string): Promise<Map<string, NanoSpend>> {
+    const agents = await this.guard(() => this.redis.smembers(this.key('agents')));
+    const out = new Map<string, NanoSpend>();
+    const replies = await Promise.all(agents.map((agent) => this.run(SPEND, agent, day, [now])));
+    agents.forEach((agent, i) => out.set(agent, spendOf(replies[i] as number[])));
+    return out;
+  }
+
+  /** Sets this instance's holds for an agent to what it knows it holds. */
+  async setHeld(agent: string, now: number, day: string, nanos: number): Promise<void> {
+    await this.run(SET_HELD, agent, day, [now, this.instance, nanos]);
+  }
+
+  /** Puts back an agent's spend that Redis lost; true when it did (the key was gone). */
+  async seed(agent: string, now: number, day: string, spend: { hour: number; day: number | null; total: number }): Promise<boolean> {
+    return (await this.run(SEED, agent, day, [now, spend.hour, spend.day ?? -1, spend.total])) === 1;
+  }
+
+  async overrides(): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.guard(() => this.redis.hgetall(this.key('overrides')))));
+  }
+
+  async override(agent: string): Promise<string | null> {
+    return this.guard(() => this.redis.hget(this.key('overrides'), agent));
+  }
+
+  /** Stores an agent's override and tells the other instances. */
+  async saveOverride(agent: string, json: string): Promise<void> {
+    await this.guard(async () => {
+      await this.redis.hset(this.key('overrides'), agent, json);
+      await this.publish({ type: 'override', agent, from: this.instance });
+    });
+  }
+
+  async breakers(now: number): Promise<Map<string, StoredBreaker>> {
+    const out = new Map<string, StoredBreaker>();
+    for (const [key, value] of Object.entries(await this.guard(() => this.redis.hgetall(this.key('breakers'))))) {
+      const until = Number(value);
+      if (until > now) out.set(key, { state: 'open', until });
+    }
+    return out;
+  }
+
+  /** Records a breaker that opened (until when) or closed, and tells the other instances. */
+  async saveBreaker(key: string, state: 'open' | 'closed', openForMs: number, now: number): Promise<void> {
+    await this.guard(async () => {
+      if (state === 'open') await this.redis.hset(this.key('breakers'), key, String(now + openForMs));
+      else await this.redis.hdel(this.key('breakers'), key);
+      await this.publish({ type: 'breaker', key, state, openForMs, from: this.instance });
+    });
+  }
+
+  private get channel(): string {
+    return this.key('events');
+  }
+
+  private async publish(event: SharedEvent): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify(event));
+  }
+
+  private receive(message: string): void {
+    let event: SharedEvent;
+    try {
+      event = JSON.parse(message) as SharedEvent;
+    } catch {
+      return;
+    }
+    if (event.from === this.instance) return;
+    this.options.onEvent(event);
+  }
+
+  private key(name: string): string {
+    return `${this.prefix}:${name}`;
+  }
+
+  private agentKeys(agent: string, day: string): string[] {
+    const a = `${this.prefix}:agent:${agent}`;
+    return [
+      `${a}:total`,
+      `${a}:day:${day}`,
+      `${a}:hour`,
+      `${a}:hour-amounts`,
+      `${a}:hour-sum`,
+      `${a}:held`,
+      this.key('instances'),
+      `${a}:rate:requests`,
+      `${a}:rate:tokens`,
+      this.key('settlement-seq'),
+    ];
+  }
+
+  /** Runs a script by its digest, loading it once per connection when Redis does not know it. */
+  private async run(script: string, agent: string, day: string, args: (string | number)[]): Promise<unknown> {
+    const keys = this.agentKeys(agent, day);
+    return this.guard(async () => {
+      let sha = this.shas.get(script);
+      if (sha === undefined) {
+        sha = (await this.redis.script('LOAD', script)) as string;
+        this.shas.set(script, sha);
+      }
+      try {
+        const reply = await this.redis.evalsha(sha, keys.length, ...keys, ...args);
+        if (script === ADMIT || script === SETTLE || script === SEED) await this.redis.sadd(this.key('agents'), agent);
+        return reply;
+      } catch (err) {
+        // A restarted Redis without its script cache: load it again.
+        if (!messageOf(err).startsWith('NOSCRIPT')) throw err;
+        this.shas.delete(script);
+        return this.redis.eval(script, keys.length, ...keys, ...args);
+      }
+    });
+  }
+
+  /**
+   * Runs commands and keeps `up` honest: an answer while connected means Redis is up (a hung Redis that answers
+   * again is noticed here, since its connection never closed), a failure that is not Redis refusing the command
+   * (a timeout, a closed socket) means it is down.
+   */
+  private async guard<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      const out = await f();
+      if (this.redis.status === 'ready') this.setUp(true, 'answering again');
+      return out;
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'ReplyError')) this.setUp(false, messageOf(err));
+      throw err;
+    }
+  }
+
+  private setUp(up: boolean, why: string): void {
+    if (this.closed || up === this.up) return;
+    this.up = up;
+    this.options.onStatus(up, why);
+  }
+}
+
+function lim(nanos: number | null): number {
+  return nanos === null ? -1 : nanos;
+}
+
+function spendOf(v: readonly (number | string)[]): NanoSpend {
+  return { hour: Number(v[0]), day: Number(v[1]), total: Number(v[2]), held: Number(v[3]) };
+}

@@ -1,0 +1,242 @@
+/**
+ * Shared limits against a real Redis, with two "instances" in one process (two stores, two registries) on one
+ * fake clock: the Lua scripts' windows, holds, leases and buckets, and the announcements between instances.
+ * The multi-process cases (SIGKILL, Redis restarts) are in shared-state.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentRegistry, BreakerRegistry, BudgetLedger, type AdmissionTicket } from '../../src/control/index.js';
+import { GatewayError } from '../../src/core/errors.js';
+import { RedisStore } from '../../src/state/shared/redis-store.js';
+import { SharedControls } from '../../src/state/shared/shared-controls.js';
+import { FakeClock, ManualTimers } from '../helpers/clock.js';
+import { startRedis, type PrivateRedis } from '../helpers/redis.js';
+
+let redis: PrivateRedis;
+let prefixes = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const BREAKER = { errorThreshold: 2, windowMs: 60_000, resetTimeoutMs: 30_000, halfOpenRequests: 1 };
+
+interface Instance {
+  shared: SharedControls;
+  registry: AgentRegistry;
+  ledger: BudgetLedger;
+  breakers: BreakerRegistry;
+  logs: string[];
+}
+
+/** Instances sharing one prefix of the private Redis, on one fake clock. */
+async function fleet(
+  n: number,
+  agent: { budget?: { total?: number; hourly?: number }; rateLimit?: { spec: string; tpm?: number } },
+  clock = new FakeClock('2026-12-06T12:00:00Z'),
+): Promise<{ instances: Instance[]; clock: FakeClock; timers: ManualTimers; close: () => Promise<void> }> {
+  const timers = new ManualTimers(clock);
+  const prefix = `t${process.pid}-${prefixes++}`;
+  const instances: Instance[] = [];
+  for (let i = 0; i < n; i++) {
+    const ledger = new BudgetLedger({ clock, timeZone: 'UTC' });
+    const registry = new AgentRegistry({ clock, ledger, agents: [{ id: 'a', ...agent }] });
+    const breakers = new BreakerRegistry({ clock, defaults: BREAKER, onTransition: (t) => shared.onBreakerTransition(t) });
+    const logs: string[] = [];
+    const store = new RedisStore({
+      url: redis.url,
+      prefix,
+      onStatus: (up, why) => shared.onStoreStatus(up, why),
+      onEvent: (e) => shared.onEvent(e),
+    });
+    // The callbacks above run only once the instance has started, after this line.
+    const shared: SharedControls = new SharedControls({
+      store,
+      registry,
+      ledger,
+      breakers,
+      clock,
+      timers,
+      onOutage: () => 'open',
+      log: { info: (m) => logs.push(m), error: (m) => logs.push(m) },
+    });
+    expect(await shared.start()).toBe(true);
+    instances.push({ shared, registry, ledger, breakers, logs });
+  }
+  return { instances, clock, timers, close: async () => void (await Promise.all(instances.map((i) => i.shared.stop()))) };
+}
+
+async function admit(i: Instance, usd: number, tokens = 0): Promise<AdmissionTicket | GatewayError> {
+  try {
+    return await i.shared.admit('a', { estimatedCostUsd: usd, estimatedTokens: tokens });
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+}
+
+/** Settlement goes to Redis a microtask after finish, then answers: wait for the mirror to move. */
+async function settled(i: Instance, totalUsd: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (Math.abs(i.ledger.spend('a').totalUsd - totalUsd) > 1e-12) {
+    if (Date.now() > deadline) throw new Error(`spend stayed at ${i.ledger.spend('a').totalUsd}, expected ${totalUsd}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('shared budgets', () => {
+  it('60 concurrent holds across two instances overshoot the total budget by at most one request', async () => {
+    const { instances, timers, close } = await fleet(2, { budget: { total: 1 } });
+    try {
+      const results = await Promise.all(Array.from({ length: 60 }, (_, k) => admit(instances[k % 2]!, 0.03)));
+      const admitted = results.filter((r): r is AdmissionTicket => !(r instanceof GatewayError));
+      const refused = results.filter((r): r is GatewayError => r instanceof GatewayError);
+      // Holds are upper bounds: 0.03 each, so 34 fit under $1 (33 × 0.03 = 0.99 leaves room for one more).
+      expect(admitted).toHaveLength(34);
+      expect(refused.every((e) => e.kind === 'budget_exceeded')).toBe(true);
+      expect(refused[0]!.message).toContain('held by requests in flight');
+      for (const t of admitted) t.finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.03 });
+      // Each instance reads what the other settled on its next second.
+      await new Promise((r) => setTimeout(r, 100));
+      timers.advance(1000);
+      await settled(instances[0]!, 1.02);
+      await settled(instances[1]!, 1.02);
+      const after = await admit(instances[1]!, 0.03);
+      expect(after).toBeInstanceOf(GatewayError);
+      expect((after as GatewayError).message).toContain('has spent its lifetime budget: $1.02 of $1.00');
+    } finally {
+      await close();
+    }
+  });
+
+  it('the rolling hour forgets a settlement 60 minutes later, exactly like the local ledger', async () => {
+    const { instances, clock, close } = await fleet(2, { budget: { hourly: 0.1 } });
+    try {
+      const t = await admit(instances[0]!, 0.1);
+      (t as AdmissionTicket).finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.1 });
+      await settled(instances[0]!, 0.1);
+      clock.advance(30 * 60_000);
+      const refused = await admit(instances[1]!, 0.01);
+      expect((refused as GatewayError).kind).toBe('budget_exceeded');
+      // Spent at 12:00, so room comes back at 13:00: 30 minutes from now.
+      expect((refused as GatewayError).message).toContain('Room frees up in 30 min (2026-12-06T13:00:00.000Z)');
+      clock.advance(30 * 60_000 - 1);
+      expect(await admit(instances[1]!, 0.01)).toBeInstanceOf(GatewayError);
+      clock.advance(1);
+      const ok = await admit(instances[1]!, 0.01);
+      expect(ok).not.toBeInstanceOf(GatewayError);
+      expect(instances[1]!.ledger.spend('a')).toMatchObject({ hourUsd: 0, totalUsd: 0.1 });
+    } finally {
+      await close();
+    }
+  });
+
+  it("an instance that stops renewing its lease stops holding room: its holds go when the lease ends", async () => {
+    const { instances, clock, close } = await fleet(2, { budget: { total: 1 } });
+    try {
+      expect(await admit(instances[0]!, 1)).not.toBeInstanceOf(GatewayError);
+      // The other instance sees the hold: no room left.
+      expect(((await admit(instances[1]!, 0.2)) as GatewayError).message).toContain('held by requests in flight');
+      // Instance 0 dies without settling (no more heartbeats); instance 1 keeps renewing its own.
+      clock.advance(10_000);
+      await (instances[1]!.shared as unknown as { o: { store: RedisStore } }).o.store.heartbeat(clock.now());
+      clock.advance(6_000);
+      expect(await admit(instances[1]!, 0.2)).not.toBeInstanceOf(GatewayError);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a cost that no hold covered (estimate too low) still reaches every instance, in integer nano-dollars', async () => {
+    const { instances, close } = await fleet(2, {});
+    try {
+      const t = (await admit(instances[0]!, 0.000001)) as AdmissionTicket;
+      t.finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.000123457 });
+      await settled(instances[0]!, 0.000123457);
+      await instances[1]!.shared.admit('a', { estimatedCostUsd: 0 });
+      await until(() => instances[1]!.ledger.spend('a').totalUsd === 0.000123457, 'the other instance to read the spend');
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('shared rate limits', () => {
+  it('6/min lets exactly 6 through across three instances, then refills on the clock', async () => {
+    const { instances, clock, close } = await fleet(3, { rateLimit: { spec: '6/min' } });
+    try {
+      const results = await Promise.all(Array.from({ length: 12 }, (_, k) => admit(instances[k % 3]!, 0)));
+      const refused = results.filter((r): r is GatewayError => r instanceof GatewayError);
+      expect(results.length - refused.length).toBe(6);
+      expect(refused.every((e) => e.kind === 'rate_limited' && e.retryAfter === 10)).toBe(true);
+      clock.advance(10_000);
+      expect(await admit(instances[2]!, 0)).not.toBeInstanceOf(GatewayError);
+      expect(await admit(instances[0]!, 0)).toBeInstanceOf(GatewayError);
+    } finally {
+      await close();
+    }
+  });
+
+  it('tokens per minute are taken from the estimate and corrected by the real count', async () => {
+    const { instances, close } = await fleet(2, { rateLimit: { spec: '1000/min', tpm: 1000 } });
+    try {
+      const t = (await admit(instances[0]!, 0, 900)) as AdmissionTicket;
+      expect(((await admit(instances[1]!, 0, 200)) as GatewayError).message).toContain('tokens-per-minute');
+      // The call used 100 tokens, not 900: 800 come back.
+      t.finish({ ok: true, tokensIn: 60, tokensOut: 40, costUsd: 0 });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await admit(instances[1]!, 0, 850)).not.toBeInstanceOf(GatewayError);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('announcements', () => {
+  it('a pause and a new budget made on one instance reach the other through pub/sub', async () => {
+    const { instances, close } = await fleet(2, { budget: { total: 5 } });
+    try {
+      const [one, two] = instances as [Instance, Instance];
+      const events: string[] = [];
+      two.registry.on((e) => events.push(e.type));
+      one.registry.pause('a', { actor: 'api', reason: 'maintenance' });
+      // The registry saves through its persistence in the gateway; here the test plays that part.
+      one.shared.saveOverride({ agent: 'a', pause: one.registry.agent('a')!.pause, budget: {}, updatedAt: 0 });
+      await until(() => two.registry.agent('a')?.pause?.reason === 'maintenance', 'the pause to arrive');
+      expect(((await admit(two, 0.01)) as GatewayError).kind).toBe('agent_paused');
+      one.shared.saveOverride({ agent: 'a', pause: null, budget: { total: 7 }, updatedAt: 0 });
+      await until(() => two.registry.agent('a')?.pause === null && two.ledger.limits('a').total === 7, 'the resume and the budget');
+      expect(events).toEqual(['pause_changed', 'budget_changed', 'pause_changed']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a breaker that opens on one instance opens on the other for the time it has left', async () => {
+    const { instances, clock, close } = await fleet(2, {});
+    try {
+      const [one, two] = instances as [Instance, Instance];
+      const breaker = one.breakers.forCall('openai', 'a');
+      for (let k = 0; k < 2; k++) {
+        const d = breaker.tryAcquire();
+        if (d.ok) d.permit.failure();
+      }
+      expect(breaker.state).toBe('open');
+      await until(() => two.breakers.forCall('openai', 'a').state === 'open', 'the breaker to open on the other instance');
+      clock.advance(30_000);
+      expect(two.breakers.forCall('openai', 'a').state).toBe('half_open');
+    } finally {
+      await close();
+    }
+  });
+});
