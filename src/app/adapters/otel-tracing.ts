@@ -14,9 +14,8 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { TracingSettings } from '../../config/types.js';
 import { GatewayError, messageOf } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
-import type { LogFields } from '../../pipeline/ports.js';
 import type { RequestContext } from '../../pipeline/context.js';
-import type { AttemptSpan, RequestTrace, StreamSpan, TraceSpan, Tracing } from '../../pipeline/ports.js';
+import type { AttemptSpan, LogFields, RequestTrace, StreamSpan, TraceSpan, Tracing } from '../../pipeline/ports.js';
 import { rowFacts } from '../../pipeline/steps/record.js';
 import type { ProviderAdapter } from '../../providers/provider.js';
 import type { AssistantPart, CanonicalResponse, CanonicalStreamEvent } from '../../wire/canonical.js';
