@@ -73,7 +73,7 @@ export class RunningConfig {
 
 /** Every secret of a config, for the redactor. A webhook URL carries its token in the path: it is a secret like a key. */
 export function secretsOf(config: GatewayConfig): (string | undefined)[] {
-  return [config.gateway.adminToken, config.alerts.webhook, ...redisSecrets(config.sharedState.redis), ...[...config.providers.values()].flatMap((p) => [p.apiKey, ...p.apiKeys]), ...[...config.agents.values()].flatMap((a) => a.keys)];
+  return [config.gateway.adminToken, config.alerts.webhook, ...redisSecrets(config.sharedState.redis), ...[...config.providers.values()].flatMap((p) => [p.apiKey, ...p.apiKeys]), ...[...config.agents.values()].flatMap((a) => a.keys), ...Object.values(config.tracing?.headers ?? {})];
 }
 
 /** A Redis URL's password (and the whole URL, which carries it) never reach a log line. */

@@ -38,6 +38,7 @@ import { ConfigDirectory } from './adapters/directory.js';
 import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from '../live/events.js';
 import { InFlightRequests } from './in-flight.js';
 import { RunningConfig, secretsOf } from './running-config.js';
+import { GatewayTracing } from './adapters/tracing.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -80,6 +81,8 @@ export interface GatewayParts {
   dashboard: InProcessDashboardSource;
   alerter: Alerter;
   inFlight: InFlightRequests;
+  /** Request traces: off until the lifecycle opens them from the config's `tracing:` section. */
+  tracing: GatewayTracing;
   /** Limits shared with other instances through Redis; undefined unless shared_state is configured. */
   shared: SharedControls | undefined;
   /** Aborted when shutdown begins: live log streams end, readiness says so, keep-alive sockets are let go. */
@@ -140,6 +143,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const inFlight = new InFlightRequests();
   const newId = requestIds();
   const meter = new PriceMeter(config, clock);
+  const tracing = new GatewayTracing();
   const proxy = createProxyRoutes({
     clock,
     timers: options.timers ?? systemTimers,
@@ -154,6 +158,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
     directory: new ConfigDirectory(() => running.config(), providers),
     responses: new MemoryResponseStore(clock, () => running.config().gateway.responseStore),
     redaction: { known: (text) => redactor.redact(text), withKey: maskSecret },
+    tracing,
   });
   const admin = managementApi({ clock, adminToken: () => running.config().gateway.adminToken, snapshot: () => buildSnapshot(snapshotDeps), store, bus, actions, controls, queries, closing: shutdown.signal });
   const handlers = serverHandlers({ clock, logger, startedAt, newId, running, store, metrics, recorder, admin, proxy, inFlight, shared, closing: shutdown.signal });
@@ -162,7 +167,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
     headersTimeoutMs: options.clientTimeouts?.headersMs ?? 30_000,
     requestTimeoutMs: options.clientTimeouts?.requestMs ?? 300_000,
   });
-  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, keys, meter, controls, queries, actions, dashboard, alerter, inFlight, shared, shutdown, server };
+  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, keys, meter, controls, queries, actions, dashboard, alerter, inFlight, shared, tracing, shutdown, server };
 }
 
 /** Shared limits over Redis when shared_state names one; they connect when the gateway starts. */
