@@ -26,15 +26,18 @@ export class GatewayLifecycle {
 
   /** Binds the socket and starts the timers; on a failure to bind, the store is closed and its lock released. */
   static async start(p: GatewayParts, options: Pick<GatewayOptions, 'configPath' | 'adjustConfig'>): Promise<GatewayLifecycle> {
-    const { gateway } = p.running.config();
+    const { gateway, tracing } = p.running.config();
     // Shared spend is read before the first request; without Redis, this instance's own audit file stands in.
     if (p.shared !== undefined && !(await p.shared.start())) restoreFromStore(p.store, p.controls, { spend: true, counters: false });
-    const bound = await listen(p.server, gateway.port, gateway.host).catch((err: unknown) => {
+    const failed = (err: unknown): never => {
+      void p.tracing.close();
       p.store.close();
       p.lock?.release();
       void p.shared?.stop();
       throw err;
-    });
+    };
+    await p.tracing.open(tracing, p.logger).catch(failed);
+    const bound = await listen(p.server, gateway.port, gateway.host).catch(failed);
     p.running.boundTo(bound.address, bound.port);
     const exposed = p.running.exposure();
     if (exposed !== undefined) p.logger.warn(exposed);
@@ -101,6 +104,7 @@ export class GatewayLifecycle {
     p.running.apply(next);
     p.redactor.setSecrets(secretsOf(next));
     p.running.banner = undefined;
+    if (p.tracing.changedBy(next.tracing)) p.logger.warn('tracing settings changed; restart the gateway to apply them', { file });
     // Replaced upstream pools close once their in-flight requests are done (undici's close waits for them).
     for (const provider of retired) void provider.close();
     p.logger.info('config reloaded', { file });
@@ -128,6 +132,8 @@ export class GatewayLifecycle {
     await p.inFlight.drained(DRAIN_TIMEOUT_MS);
     await p.shared?.stop();
     await p.providers.closeAll();
+    // After the drain: the spans of the last requests are exported before the process goes.
+    await p.tracing.close();
     await p.alerter.close();
     p.store.close();
     p.lock?.release();

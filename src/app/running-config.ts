@@ -73,15 +73,17 @@ export class RunningConfig {
 
 /** Every secret of a config, for the redactor. A webhook URL carries its token in the path: it is a secret like a key. */
 export function secretsOf(config: GatewayConfig): (string | undefined)[] {
-  return [config.gateway.adminToken, config.alerts.webhook, ...redisSecrets(config.sharedState.redis), ...[...config.providers.values()].flatMap((p) => [p.apiKey, ...p.apiKeys]), ...[...config.agents.values()].flatMap((a) => a.keys)];
+  return [config.gateway.adminToken, config.alerts.webhook, ...redisSecrets(config.sharedState.redis), ...[...config.providers.values()].flatMap((p) => [p.apiKey, ...p.apiKeys]), ...[...config.agents.values()].flatMap((a) => a.keys), ...Object.values(config.tracing?.headers ?? {})];
 }
 
 /** A Redis URL's password (and the whole URL, which carries it) never reach a log line. */
 function redisSecrets(url: string | undefined): (string | undefined)[] {
   if (url === undefined) return [];
   try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password === '' ? [] : [url, password];
+    const parsed = new URL(url);
+    if (parsed.password === '') return [];
+    // As written, decoded, percent-encoded, and the normalised URL an error message may quote.
+    return [url, decodeURIComponent(parsed.password), parsed.password, parsed.href];
   } catch {
     return [url];
   }

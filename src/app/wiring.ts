@@ -17,7 +17,7 @@ import type { MockBehaviour } from '../providers/mock/mock-provider.js';
 import { KeyPools, type KeyEvent } from '../providers/key-pool.js';
 import { loadSqliteNativeBinding } from '../runtime/sea.js';
 import { Alerter } from '../alerts/alerter.js';
-import { localDayKey } from '../control/index.js';
+import { localDayKey, usdToNanos } from '../control/index.js';
 import { MemoryResponseStore } from '../state/response-store.js';
 import { RedisStore } from '../state/shared/redis-store.js';
 import { SharedControls } from '../state/shared/shared-controls.js';
@@ -38,6 +38,7 @@ import { ConfigDirectory } from './adapters/directory.js';
 import { storedFromBreaker, storedFromRegistry, type GatewayEvents } from '../live/events.js';
 import { InFlightRequests } from './in-flight.js';
 import { RunningConfig, secretsOf } from './running-config.js';
+import { GatewayTracing } from './adapters/tracing.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -80,6 +81,8 @@ export interface GatewayParts {
   dashboard: InProcessDashboardSource;
   alerter: Alerter;
   inFlight: InFlightRequests;
+  /** Request traces: off until the lifecycle opens them from the config's `tracing:` section. */
+  tracing: GatewayTracing;
   /** Limits shared with other instances through Redis; undefined unless shared_state is configured. */
   shared: SharedControls | undefined;
   /** Aborted when shutdown begins: live log streams end, readiness says so, keep-alive sockets are let go. */
@@ -110,7 +113,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   keys.apply(config.providers.values());
   // The controls tell shared state about overrides and breakers only once both exist (the getter runs later).
   const controls = controlsFor(clock, config, store, bus, metrics, () => shared);
-  const shared = sharedFor(options, controls, running);
+  const shared = sharedFor(options, controls, running, store);
   controls.shared = shared;
   // With shared state, spend comes from Redis (lifecycle.ts reads the audit file's only when Redis does not answer).
   restoreFromStore(store, controls, { spend: shared === undefined, counters: true });
@@ -140,6 +143,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const inFlight = new InFlightRequests();
   const newId = requestIds();
   const meter = new PriceMeter(config, clock);
+  const tracing = new GatewayTracing();
   const proxy = createProxyRoutes({
     clock,
     timers: options.timers ?? systemTimers,
@@ -154,6 +158,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
     directory: new ConfigDirectory(() => running.config(), providers),
     responses: new MemoryResponseStore(clock, () => running.config().gateway.responseStore),
     redaction: { known: (text) => redactor.redact(text), withKey: maskSecret },
+    tracing,
   });
   const admin = managementApi({ clock, adminToken: () => running.config().gateway.adminToken, snapshot: () => buildSnapshot(snapshotDeps), store, bus, actions, controls, queries, closing: shutdown.signal });
   const handlers = serverHandlers({ clock, logger, startedAt, newId, running, store, metrics, recorder, admin, proxy, inFlight, shared, closing: shutdown.signal });
@@ -162,11 +167,11 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
     headersTimeoutMs: options.clientTimeouts?.headersMs ?? 30_000,
     requestTimeoutMs: options.clientTimeouts?.requestMs ?? 300_000,
   });
-  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, keys, meter, controls, queries, actions, dashboard, alerter, inFlight, shared, shutdown, server };
+  return { clock, logger, redactor, running, lock, store, bus, metrics, providers, keys, meter, controls, queries, actions, dashboard, alerter, inFlight, shared, tracing, shutdown, server };
 }
 
 /** Shared limits over Redis when shared_state names one; they connect when the gateway starts. */
-function sharedFor(options: GatewayOptions, controls: GatewayControls, running: RunningConfig): SharedControls | undefined {
+function sharedFor(options: GatewayOptions, controls: GatewayControls, running: RunningConfig, audit: WritableStore): SharedControls | undefined {
   const settings = options.config.sharedState;
   if (settings.redis === undefined) return undefined;
   const clock = options.clock ?? systemClock;
@@ -187,6 +192,7 @@ function sharedFor(options: GatewayOptions, controls: GatewayControls, running: 
     // Read live, so a reload can switch between refusing and serving on during an outage.
     onOutage: () => running.config().sharedState.onOutage,
     log: options.logger,
+    history: () => spendHistory(audit, controls),
   });
   return shared;
 }
@@ -334,6 +340,18 @@ function gaugeReadings(controls: GatewayControls, keys: KeyPools, shared: Shared
     keys: keys.states(),
     sharedStateUp: shared === undefined ? undefined : shared.view().status === 'up' ? 1 : 0,
   };
+}
+
+/** Each agent's spend in this instance's audit history, in nano-dollars: the rolling hour, today and lifetime. */
+function spendHistory(store: WritableStore, controls: GatewayControls): { agent: string; hour: number; day: number; total: number }[] {
+  const { hourFrom, dayFrom } = controls.ledger.windowStarts();
+  const points = store.queries.spendPoints(hourFrom);
+  return store.queries.agentSpend(dayFrom).map((s) => ({
+    agent: s.agent,
+    hour: points.filter((p) => p.agent === s.agent).reduce((sum, p) => sum + usdToNanos(p.costUsd ?? 0), 0),
+    day: usdToNanos(s.since.costUsd),
+    total: usdToNanos(s.lifetime.costUsd),
+  }));
 }
 
 /** Budgets, counters and pause state come back from the audit history and the overrides table. */

@@ -40,6 +40,7 @@ export const DEFAULTS = {
   ratePer: '1m',
   alertThresholds: [0.5, 0.8, 1],
   alertWebhookTimeout: '5s',
+  tracingServiceName: 'ai-gateway',
   retries: {
     maxAttempts: 3,
     /** The first backoff wait is random below this; each later one's ceiling doubles. */

@@ -28,6 +28,7 @@ import type {
   ProviderType,
   RateLimitConfig,
   RoutingRules,
+  TracingSettings,
 } from './types.js';
 import { parseDuration, parseRateLimit, parseRatePeriod, parseSize, type BareUnit } from './units.js';
 import { messageOf } from '../core/errors.js';
@@ -240,8 +241,21 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
       prefix: given(file.shared_state?.prefix) ?? 'ai-gateway',
       onOutage: given(file.shared_state?.on_outage) ?? 'open',
     },
+    tracing: normalizeTracing(file),
   };
   return { config: problems.some((p) => p.severity === 'error') ? undefined : config, problems };
+}
+
+function normalizeTracing(file: GatewayFile): TracingSettings | undefined {
+  const t = given(file.tracing);
+  const endpoint = given(t?.otlp_endpoint);
+  if (endpoint === undefined || endpoint === '') return undefined;
+  return {
+    endpoint,
+    serviceName: given(t?.service_name) ?? DEFAULTS.tracingServiceName,
+    headers: Object.fromEntries(entries(given(t?.headers)).filter((h): h is [string, string] => typeof h[1] === 'string' && h[1] !== '')),
+    captureContent: given(t?.capture_content) ?? false,
+  };
 }
 
 function normalizeAlerts(file: GatewayFile): AlertSettings {

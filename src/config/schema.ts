@@ -365,6 +365,19 @@ const alertsSection = z.object({
   bell: optional(z.boolean()).describe('Ring the terminal bell and show a banner in the dashboard (default true)'),
 });
 
+const tracingSection = z.object({
+  otlp_endpoint: optional(
+    z.string().refine((v) => v === '' || isHttpUrl(v), { error: 'otlp_endpoint must be an http:// or https:// URL, e.g. http://127.0.0.1:4318/v1/traces' }),
+  ).describe('OTLP/HTTP traces URL of a collector (e.g. http://127.0.0.1:4318/v1/traces); setting it turns tracing on'),
+  service_name: optional(z.string().min(1)).describe('service.name of the exported spans (default ai-gateway)'),
+  headers: optional(z.record(z.string().min(1), z.string().nullable())).describe(
+    'Headers sent to the collector with every export (e.g. authorization: "Bearer ${OTEL_TOKEN}"); never logged',
+  ),
+  capture_content: optional(z.boolean()).describe(
+    'Export prompt and completion text as gen_ai.input.messages / gen_ai.output.messages (default false: no content leaves)',
+  ),
+});
+
 /** Older agent-gateway format: audit.log_file maps to storage.jsonl. */
 const auditSection = z.object({
   log_file: optional(z.string().min(1)),
@@ -387,6 +400,7 @@ export const gatewayFileSchema = z.object({
   metrics: optional(metricsSection),
   alerts: optional(alertsSection).describe('Where budget thresholds and `alert` policies reach a person'),
   shared_state: optional(sharedStateSection).describe('Several instances sharing one set of limits, through Redis'),
+  tracing: optional(tracingSection).describe('OpenTelemetry traces of proxied requests, exported over OTLP/HTTP; off unless otlp_endpoint is set'),
   audit: optional(auditSection).describe('Older format: log_file is the same as storage.jsonl'),
   dashboard: z.unknown().describe('Older format; ignored').optional(),
 });

@@ -245,6 +245,17 @@ export interface SharedStateSettings {
   onOutage: 'open' | 'closed';
 }
 
+/** OpenTelemetry traces, exported over OTLP/HTTP; absent from the config when tracing is off. */
+export interface TracingSettings {
+  /** The collector's OTLP/HTTP traces URL. */
+  endpoint: string;
+  serviceName: string;
+  /** Sent to the collector with every export (credentials: kept out of logs like every other secret). */
+  headers: Readonly<Record<string, string>>;
+  /** Prompt and completion text go into the spans. */
+  captureContent: boolean;
+}
+
 export interface GatewayConfig {
   gateway: GatewaySettings;
   storage: StorageSettings;
@@ -263,4 +274,6 @@ export interface GatewayConfig {
   metrics: MetricsSettings;
   alerts: AlertSettings;
   sharedState: SharedStateSettings;
+  /** Undefined: tracing is off. */
+  tracing?: TracingSettings | undefined;
 }

@@ -142,9 +142,12 @@ export class AgentRegistry {
     this.tick();
   }
 
-  /** Admission: pause, deny policies, throttles, rate limit, then a budget reservation. */
-  admit(id: string, req: AdmitRequest): AdmitResult {
-    const refused = this.precheck(id, req);
+  /**
+   * Admission: pause, deny policies, throttles, rate limit, then a budget reservation. `prechecked`: the caller
+   * already ran `precheck` (a throttle's token must not be taken twice).
+   */
+  admit(id: string, req: AdmitRequest, prechecked = false): AdmitResult {
+    const refused = prechecked ? null : this.precheck(id, req);
     if (refused !== null) return this.denied(refused);
     const e = this.entry(id, true);
     let tokensTaken = 0;
@@ -171,13 +174,14 @@ export class AgentRegistry {
 
   /**
    * The checks that stay with each instance when limits are shared: pause, deny policies and throttles. Null
-   * when the request may go on to the rate limit and the budget.
+   * when the request may go on to the rate limit and the budget. `budgetPause: false` leaves a budget pause to
+   * whoever keeps the budget (a shared store, which knows exactly when room frees up).
    */
-  precheck(id: string, req: AdmitRequest): GatewayError | null {
+  precheck(id: string, req: AdmitRequest, budgetPause = true): GatewayError | null {
     const e = this.entry(id, true);
     this.refresh(e);
     const free = req.estimatedCostUsd === 0;
-    if (e.pause !== null && !(e.pause.kind === 'budget' && free)) {
+    if (e.pause !== null && !(e.pause.kind === 'budget' && (free || !budgetPause))) {
       const denial = e.pause.kind === 'budget' ? this.ledger.check(id) : null;
       if (denial !== null) return this.budgetDenied(id, denial);
       if (e.pause.kind !== 'budget') return agentPausedError(id, e.pause);
@@ -208,6 +212,11 @@ export class AgentRegistry {
   /** Re-checks an agent's budget pause and policies, e.g. after its spend was read from a shared store. */
   sync(id: string): void {
     this.refresh(this.entry(id, false));
+  }
+
+  /** An agent's manual or policy pause and run-time budget, as persisted. */
+  overrideOf(id: string): AgentOverride {
+    return this.override(this.entry(id, false));
   }
 
   /** Manual and policy pauses and run-time budgets, as persisted: what a shared store is seeded with. */

@@ -10,7 +10,7 @@ import type { ProviderAdapter } from '../providers/provider.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
 import type { WireFormat } from '../wire/codec.js';
 import type { GeminiTarget } from '../wire/index.js';
-import type { Admission, PipelineDeps, ProxySettings, RouteTarget } from './ports.js';
+import type { Admission, PipelineDeps, ProxySettings, RequestTrace, RouteTarget } from './ports.js';
 import type { Hold } from './steps/admit.js';
 import type { Attempt } from './steps/forward.js';
 import type { Identity } from './steps/identify.js';
@@ -54,6 +54,8 @@ export class RequestContext {
   /** Headers every answer of this request carries. */
   readonly headers: Record<string, string>;
   readonly meter = new UsageMeter();
+  /** The request's trace (a shared no-op when tracing is off). */
+  readonly trace: RequestTrace;
 
   identity: Identity | undefined;
   body: Buffer | undefined;
@@ -78,6 +80,8 @@ export class RequestContext {
   /** The price of what answered (or is about to); undefined leaves the call unpriced, never a silent $0. */
   price: ModelPrice | undefined;
   metered: MeteredUsage | undefined;
+  /** What the call cost, once settled; undefined when unpriced or never answered. */
+  costUsd: number | undefined;
 
   // What the row says, filled in as the request goes.
   provider: string | null = null;
@@ -117,6 +121,7 @@ export class RequestContext {
     this.settings = deps.settings();
     this.headers = { 'x-request-id': endpoint.requestId };
     res.on('close', this.onClose);
+    this.trace = deps.tracing.start(this);
   }
 
   /** The agent the request is for; `default` until it is identified. */

@@ -11,7 +11,8 @@ import type { RetryPolicy } from '../providers/retry.js';
 import type { IdentifyOptions } from './steps/identify.js';
 import type { ModelCapabilities, ModelPrice } from '../metering/index.js';
 import type { RequestRow } from '../core/audit-row.js';
-import type { AssistantPart, CanonicalMessage, TextPart } from '../wire/canonical.js';
+import type { AssistantPart, CanonicalMessage, CanonicalResponse, CanonicalStreamEvent, TextPart } from '../wire/canonical.js';
+import type { RequestContext } from './context.js';
 
 /** One place a request can go: a provider and the model name it knows. */
 export interface RouteTarget {
@@ -177,6 +178,57 @@ export interface PipelineDeps {
   redaction: Redaction;
   /** What /v1/responses clients may refer to of the answers the gateway translated for them. */
   responses: ResponseStore;
+  /** Where each request's trace goes (OpenTelemetry when configured); NO_TRACING (pipeline/no-tracing.ts) when off. */
+  tracing: Tracing;
+}
+
+/**
+ * Request traces. The pipeline opens one RequestTrace per request and its phases as they happen; everything the
+ * request span says (model, usage, cost, status) is read from the context when it ends, so with tracing off the
+ * hot path builds no attributes at all.
+ */
+export interface Tracing {
+  /** The trace of a request that just arrived: a child of the client's `traceparent` when it sent one. */
+  start(ctx: RequestContext): RequestTrace;
+}
+
+/** A span the pipeline opens and closes around one phase. */
+export interface TraceSpan {
+  /** Ends the span; a thrown error (or GatewayError) marks it failed. */
+  end(error?: unknown): void;
+}
+
+/** One upstream call (an attempt of a target: retries and fallbacks each get their own). */
+export interface AttemptSpan extends TraceSpan {
+  /**
+   * The W3C trace context the upstream call carries (traceparent, tracestate): this attempt as the parent, or with
+   * tracing off the client's own headers unchanged; undefined when there is none.
+   */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** The upstream answered with this HTTP status (an error status does not end the span). */
+  answered(status: number): void;
+  /** The gateway tries again after `waitMs` (the next attempt is a sibling span). */
+  retrying(waitMs: number): void;
+}
+
+export interface StreamSpan extends TraceSpan {
+  /** The first event went out to the client. */
+  firstEvent(): void;
+}
+
+export interface RequestTrace {
+  /** Pause, policy, rate limit and budget check. */
+  admission(): TraceSpan;
+  /** Attempt `n` of the request (1-based, retries and fallbacks counted) to a provider. */
+  attempt(n: number, provider: ProviderAdapter): AttemptSpan;
+  /** Relaying a streamed answer to the client. */
+  stream(): StreamSpan;
+  /** Set only when prompt and completion text are captured: sees every canonical event of a streamed answer. */
+  readonly onStreamEvent: ((event: CanonicalStreamEvent) => void) | undefined;
+  /** A whole (non-streamed) answer, as decoded from the upstream. */
+  answered(response: CanonicalResponse): void;
+  /** The request has ended, settled and recorded: the request span is completed from the context. */
+  end(ctx: RequestContext): void;
 }
 
 /** One output item of a stored response, as canonical content (so it can be replayed to any provider). */

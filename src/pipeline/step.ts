@@ -22,6 +22,10 @@ export async function runSteps(ctx: RequestContext, steps: readonly Step[]): Pro
     await meter(ctx);
     settle(ctx);
   } finally {
-    ctx.close();
+    try {
+      ctx.trace.end(ctx);
+    } finally {
+      ctx.close();
+    }
   }
 }

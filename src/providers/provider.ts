@@ -59,6 +59,8 @@ export interface UpstreamRequest {
    * client's when the provider has none and it is not one of the gateway's virtual keys. Absent: no key is sent.
    */
   key?: string | undefined;
+  /** W3C trace context headers (traceparent, tracestate) the call carries, or undefined for none. */
+  trace?: Readonly<Record<string, string>> | undefined;
   signal: AbortSignal;
 }
 

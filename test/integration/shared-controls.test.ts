@@ -3,6 +3,7 @@
  * fake clock: the Lua scripts' windows, holds, leases and buckets, and the announcements between instances.
  * The multi-process cases (SIGKILL, Redis restarts) are in shared-state.test.ts.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentRegistry, BreakerRegistry, BudgetLedger, type AdmissionTicket } from '../../src/control/index.js';
 import { GatewayError } from '../../src/core/errors.js';
@@ -36,6 +37,7 @@ async function fleet(
   n: number,
   agent: { budget?: { total?: number; hourly?: number }; rateLimit?: { spec: string; tpm?: number } },
   clock = new FakeClock('2026-12-06T12:00:00Z'),
+  leaseMs?: number,
 ): Promise<{ instances: Instance[]; clock: FakeClock; timers: ManualTimers; close: () => Promise<void> }> {
   const timers = new ManualTimers(clock);
   const prefix = `t${process.pid}-${prefixes++}`;
@@ -50,6 +52,7 @@ async function fleet(
       prefix,
       onStatus: (up, why) => shared.onStoreStatus(up, why),
       onEvent: (e) => shared.onEvent(e),
+      leaseMs,
     });
     // The callbacks above run only once the instance has started, after this line.
     const shared: SharedControls = new SharedControls({
@@ -120,12 +123,15 @@ describe('shared budgets', () => {
   });
 
   it('the rolling hour forgets a settlement 60 minutes later, exactly like the local ledger', async () => {
-    const { instances, clock, close } = await fleet(2, { budget: { hourly: 0.1 } });
+    const { instances, clock, timers, close } = await fleet(2, { budget: { hourly: 0.1 } });
     try {
       const t = await admit(instances[0]!, 0.1);
       (t as AdmissionTicket).finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.1 });
       await settled(instances[0]!, 0.1);
-      clock.advance(30 * 60_000);
+      clock.advance(30 * 60_000 - 1000);
+      // Instance 1 reads the spend and pauses the agent for its budget; the refusal still says exactly when.
+      timers.advance(1000); // moves the clock too: 12:30 now
+      await until(() => instances[1]!.registry.agent('a')?.pause?.kind === 'budget', 'the budget pause');
       const refused = await admit(instances[1]!, 0.01);
       expect((refused as GatewayError).kind).toBe('budget_exceeded');
       // Spent at 12:00, so room comes back at 13:00: 30 minutes from now.
@@ -141,16 +147,17 @@ describe('shared budgets', () => {
     }
   });
 
-  it("an instance that stops renewing its lease stops holding room: its holds go when the lease ends", async () => {
-    const { instances, clock, close } = await fleet(2, { budget: { total: 1 } });
+  it("an instance that stops renewing its lease stops holding room: its holds go when the lease ends, on Redis's clock", async () => {
+    // Leases run on Redis's own clock (instances' clocks may differ): a short one, waited out for real.
+    const { instances, clock, close } = await fleet(2, { budget: { total: 1 } }, undefined, 400);
     try {
       expect(await admit(instances[0]!, 1)).not.toBeInstanceOf(GatewayError);
-      // The other instance sees the hold: no room left.
+      // The other instance sees the hold: no room left, whatever its own clock says.
+      clock.advance(3_600_000);
       expect(((await admit(instances[1]!, 0.2)) as GatewayError).message).toContain('held by requests in flight');
-      // Instance 0 dies without settling (no more heartbeats); instance 1 keeps renewing its own.
-      clock.advance(10_000);
+      // Instance 0 dies without settling (no more heartbeats); instance 1 renews its own lease.
+      await new Promise((r) => setTimeout(r, 500));
       await (instances[1]!.shared as unknown as { o: { store: RedisStore } }).o.store.heartbeat(clock.now());
-      clock.advance(6_000);
       expect(await admit(instances[1]!, 0.2)).not.toBeInstanceOf(GatewayError);
     } finally {
       await close();
@@ -165,6 +172,55 @@ describe('shared budgets', () => {
       await settled(instances[0]!, 0.000123457);
       await instances[1]!.shared.admit('a', { estimatedCostUsd: 0 });
       await until(() => instances[1]!.ledger.spend('a').totalUsd === 0.000123457, 'the other instance to read the spend');
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('unanswered and waiting settlements', () => {
+  /** Redis stops answering writes for a while (a slow or stuck server) and then answers again. */
+  async function stall(ms: number): Promise<void> {
+    const admin = new Redis(redis.url);
+    await admin.call('CLIENT', 'PAUSE', String(ms), 'WRITE');
+    admin.disconnect();
+  }
+
+  it('a settlement whose answer was lost is sent again and applied once', async () => {
+    const { instances, timers, close } = await fleet(1, {});
+    try {
+      const [one] = instances as [Instance];
+      const t = (await admit(one, 1)) as AdmissionTicket;
+      await stall(1500);
+      t.finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 1 });
+      // The command times out after 1 s while Redis still holds it, then runs it when the pause ends.
+      await until(() => one.shared.view().status === 'down', 'the outage to be noticed');
+      expect(one.logs.some((l) => l.startsWith('shared state unreachable'))).toBe(true);
+      await new Promise((r) => setTimeout(r, 700));
+      timers.advance(1000);
+      await until(() => one.shared.view().status === 'up', 'the resync');
+      expect(one.ledger.spend('a').totalUsd).toBe(1);
+      expect(one.shared.view().pending).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a call admitted during an outage that ends after it still reaches Redis', async () => {
+    const { instances, timers, close } = await fleet(2, {});
+    try {
+      const [one, two] = instances as [Instance, Instance];
+      await stall(1300);
+      const t = (await admit(one, 0.5)) as AdmissionTicket; // admitted under this instance's own limits
+      expect(one.shared.view().status).toBe('down');
+      await new Promise((r) => setTimeout(r, 500));
+      timers.advance(1000);
+      await until(() => one.shared.view().status === 'up', 'the resync');
+      t.finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.5 });
+      timers.advance(1000);
+      await until(() => one.shared.view().pending === 0 && one.ledger.spend('a').totalUsd === 0.5, 'the spend to be written');
+      timers.advance(1000);
+      await until(() => two.ledger.spend('a').totalUsd === 0.5, `the other instance to read it (${JSON.stringify([two.shared.view(), two.ledger.spend('a')])})`);
     } finally {
       await close();
     }

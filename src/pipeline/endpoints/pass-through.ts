@@ -82,8 +82,13 @@ function v1Path(ctx: RequestContext): string {
 }
 
 /** The client's credentials out, the provider's in; a priced answer comes uncompressed so its usage can be read. */
-function rewriteHeaders(ctx: RequestContext, provider: ProviderAdapter, key: string | undefined): void {
+function rewriteHeaders(ctx: RequestContext, provider: ProviderAdapter, key: string | undefined, trace: Readonly<Record<string, string>> | undefined): void {
   const headers = ctx.req.headers;
+  // The upstream call is a child of the gateway's attempt span (tracing off: the client's own context, unchanged).
+  if (trace !== undefined) {
+    delete headers.tracestate;
+    Object.assign(headers, trace);
+  }
   delete headers['x-api-key'];
   delete headers['x-goog-api-key'];
   delete headers.authorization;
@@ -100,7 +105,8 @@ function rewriteHeaders(ctx: RequestContext, provider: ProviderAdapter, key: str
 async function relayPassthrough(ctx: RequestContext): Promise<void> {
   const provider = ctx.passthrough!;
   const key = sideCallKey(ctx, provider);
-  rewriteHeaders(ctx, provider, key.secret);
+  const span = ctx.trace.attempt(ctx.attempts, provider);
+  rewriteHeaders(ctx, provider, key.secret, span.headers);
   const base = provider.spec.type === 'anthropic' ? `${provider.spec.baseUrl}/v1` : provider.spec.baseUrl;
   const tail = new ByteTail();
   let bytesIn = 0;
@@ -118,6 +124,7 @@ async function relayPassthrough(ctx: RequestContext): Promise<void> {
     // nothing about the key's use for model calls, so it must not take the key out of the pool.
     const status = response.statusCode === 403 ? undefined : response.statusCode;
     key.done(status, flattenHeaders(response.headers));
+    span.answered(response.statusCode ?? 0);
     ctx.upstreamCalled = true;
     ctx.ttfbMs = ctx.elapsed();
     response.on('data', (chunk: Buffer) => tail.push(chunk));
@@ -134,6 +141,7 @@ async function relayPassthrough(ctx: RequestContext): Promise<void> {
       resolve();
     });
   });
+  span.end(ctx.error);
   ctx.bytesIn = ctx.body?.length ?? bytesIn;
   ctx.bytesOut = tail.bytes;
   meterPassthrough(ctx, provider, tail);

@@ -27,6 +27,17 @@ export interface Hold {
 
 /** The step for chat-style requests: admitted under the hold of their dearest target, or refused with a GatewayError. */
 export async function admit(ctx: RequestContext): Promise<void> {
+  const span = ctx.trace.admission();
+  try {
+    await admitRequest(ctx);
+    span.end();
+  } catch (err) {
+    span.end(err);
+    throw err;
+  }
+}
+
+async function admitRequest(ctx: RequestContext): Promise<void> {
   const request = ctx.request!;
   const hold = holdFor(ctx.agent, ctx.targets, request, requestBytes(ctx), ctx.settings, ctx.deps.meter);
   ctx.hold = hold;
@@ -39,7 +50,14 @@ export async function admit(ctx: RequestContext): Promise<void> {
 
 /** Side calls (count_tokens, embeddings, pass-through) are admitted under the same controls with their own hold. */
 export async function admitSideCall(ctx: RequestContext, request: Omit<AdmissionRequest, 'agent'>): Promise<void> {
-  ctx.admission = await ctx.deps.controls.admit({ ...request, agent: ctx.agent });
+  const span = ctx.trace.admission();
+  try {
+    ctx.admission = await ctx.deps.controls.admit({ ...request, agent: ctx.agent });
+    span.end();
+  } catch (err) {
+    span.end(err);
+    throw err;
+  }
 }
 
 /** The budget hold of a side call: its dearest cost from a true bound of its input, or null when unpriced. */

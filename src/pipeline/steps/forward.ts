@@ -89,12 +89,14 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
     }
     counted++;
     ctx.attempts++;
+    const span = ctx.trace.attempt(ctx.attempts, target.provider);
     const started = deps.clock.monotonic();
     let response: UpstreamResponse;
     try {
-      response = await send(ctx, target, key?.secret ?? target.provider.spec.apiKey ?? ctx.identity!.clientKey);
+      response = await send(ctx, target, key?.secret ?? target.provider.spec.apiKey ?? ctx.identity!.clientKey, span.headers);
     } catch (err) {
       if (!(err instanceof GatewayError) || (err.kind !== 'upstream_timeout' && err.kind !== 'upstream_unreachable')) {
+        span.end(err);
         breaker.abandon();
         throw err;
       }
@@ -102,18 +104,25 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
       if (key !== undefined) pool!.report(key, undefined, undefined);
       failed = err;
       const verdict = retryVerdict({ retryable: isRetryableTransport(err), attempt: counted, askedMs: undefined, policy, random: deps.random });
+      if (verdict.retry) span.retrying(verdict.waitMs);
+      span.end(err);
       if (!verdict.retry) return { error: err, fallback: true };
       waitMs = verdict.waitMs;
       logRetry(ctx, name, `failed (${transportDetail(err.cause)})`, counted, policy.maxAttempts, waitMs);
       continue;
     }
     const ttfbMs = deps.clock.monotonic() - started;
+    span.answered(response.status);
     if (response.status < 400) {
+      span.end();
       if (key !== undefined) pool!.report(key, response.status, undefined);
       return { target, breaker, response, ttfbMs };
     }
     const status = response.status;
-    const error = await readError(ctx, target, response);
+    const error = await readError(ctx, target, response).catch((err: unknown) => {
+      span.end(err);
+      throw err;
+    });
     failed = error;
     // Gemini says how long to wait only in its error body (RetryInfo.retryDelay), which the codec read.
     const askedMs = retryAfterMs(response.headers, deps.clock.now()) ?? (error.retryAfter === undefined ? undefined : error.retryAfter * 1000);
@@ -124,6 +133,8 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
     else breaker.success();
     // A key's own trouble (rate limited, refused) is no fault of the request: another ready key takes it at once.
     if (pool !== undefined && (status === 429 || status === 401 || status === 403) && handOvers > 0 && pool.ready()) {
+      span.retrying(0);
+      span.end(error);
       logRetry(ctx, name, `answered ${status}`, counted, policy.maxAttempts, 0, 'trying the next key');
       handOvers--;
       counted--;
@@ -140,6 +151,8 @@ async function tryTarget(ctx: RequestContext, target: RouteTarget): Promise<Atte
       else if (wake > policy.maxRetryAfterMs) verdict = { retry: false, reason: 'too_long' };
       else waitMs = Math.max(verdict.waitMs, wake);
     } else if (verdict.retry) waitMs = verdict.waitMs;
+    if (verdict.retry) span.retrying(waitMs);
+    span.end(error);
     if (verdict.retry) {
       logRetry(ctx, name, `answered ${status}`, counted, policy.maxAttempts, waitMs);
       continue;
@@ -175,7 +188,7 @@ function logRetry(ctx: RequestContext, provider: string, what: string, attempt: 
 }
 
 /** Builds the body for one target (translation differs per target format) and sends it. */
-function send(ctx: RequestContext, target: RouteTarget, key: string | undefined): Promise<UpstreamResponse> {
+function send(ctx: RequestContext, target: RouteTarget, key: string | undefined, trace: UpstreamRequest['trace']): Promise<UpstreamResponse> {
   const wire = ctx.endpoint.wire;
   const upstreamFormat = upstreamFormatFor(target.provider, wire);
   ctx.trying(target, upstreamFormat);
@@ -193,6 +206,7 @@ function send(ctx: RequestContext, target: RouteTarget, key: string | undefined)
     model: target.upstreamModel,
     clientHeaders: ctx.req.headers,
     key,
+    trace,
     signal: ctx.abort.signal,
   });
 }
@@ -250,13 +264,17 @@ export function sideCallKey(ctx: RequestContext, provider: ProviderAdapter): Sid
 export async function sendSideCall(
   ctx: RequestContext,
   provider: ProviderAdapter,
-  request: Omit<UpstreamRequest, 'clientHeaders' | 'key' | 'signal'>,
+  request: Omit<UpstreamRequest, 'clientHeaders' | 'key' | 'trace' | 'signal'>,
 ): Promise<UpstreamResponse> {
   const key = sideCallKey(ctx, provider);
-  const upstream = await provider.send({ ...request, clientHeaders: ctx.req.headers, key: key.secret, signal: ctx.abort.signal }).catch((err: unknown) => {
+  const span = ctx.trace.attempt(ctx.attempts, provider);
+  const upstream = await provider.send({ ...request, clientHeaders: ctx.req.headers, key: key.secret, trace: span.headers, signal: ctx.abort.signal }).catch((err: unknown) => {
     key.done(undefined);
+    span.end(err);
     throw err;
   });
   key.done(upstream.status, upstream.headers);
+  span.answered(upstream.status);
+  span.end();
   return upstream;
 }

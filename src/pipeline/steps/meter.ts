@@ -5,7 +5,7 @@
  * Pure apart from the injected tokenizer.
  */
 import { ZERO_USAGE, type Usage, type UsageGaps } from '../../core/usage.js';
-import type { AssistantPart, CanonicalStreamEvent, CanonicalResponse } from '../../wire/canonical.js';
+import type { AssistantPart, CanonicalStreamEvent, CanonicalResponse, StopReason } from '../../wire/canonical.js';
 import { reportedPart } from '../../wire/shared/usage.js';
 import type { RequestContext } from '../context.js';
 
@@ -27,12 +27,17 @@ export class UsageMeter {
   readonly rejected: string[] = [];
   finished = false;
   events = 0;
+  /** The model the upstream says answered, when it said. */
+  model: string | undefined;
+  /** Why the answer ended, once it did. */
+  stopReason: StopReason | undefined;
   private settled: Promise<MeteredUsage> | undefined;
 
   observe(event: CanonicalStreamEvent): void {
     this.events++;
     switch (event.type) {
       case 'start':
+        if (event.model !== undefined) this.model = event.model;
         if (event.usage) this.merge(event.usage);
         break;
       case 'usage':
@@ -41,6 +46,7 @@ export class UsageMeter {
       case 'finish':
         // Zeros standing in for usage the upstream never sent are not a report (pitfall 7).
         this.mergeReport(event.usage, event.usageGaps);
+        this.stopReason = event.stopReason;
         this.finished = true;
         break;
       case 'text-delta':
@@ -59,6 +65,8 @@ export class UsageMeter {
   }
 
   observeResponse(response: CanonicalResponse): void {
+    this.model = response.model;
+    this.stopReason = response.stopReason;
     this.mergeReport(response.usage, response.usageGaps);
     // Kept only when the output must be estimated: a complete report needs no text.
     if (response.usageGaps?.output === true) for (const part of response.content) this.add(textOf(part));

@@ -85,6 +85,7 @@ export async function relayJson(ctx: RequestContext): Promise<void> {
     restore: restorerFor(request, upstreamFormat, clientFormat),
   });
   ctx.meter.observeResponse(out.response);
+  ctx.trace.answered(out.response);
   // A Responses client may refer to a translated answer later: its items are kept as they are sent.
   if (clientFormat === 'openai-responses' && upstreamFormat !== clientFormat) {
     const id = responsesId(out.clientResponse.id);

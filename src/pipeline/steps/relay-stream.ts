@@ -18,7 +18,7 @@ import { createSseFramer, createSseReader } from '../../wire/sse.js';
 import { isMalformedUpstream } from '../../wire/shared/malformed.js';
 import { transportError } from '../../providers/http-upstream.js';
 import type { RequestContext } from '../context.js';
-import type { StoredItem } from '../ports.js';
+import type { StoredItem, StreamSpan } from '../ports.js';
 import { BYTES_PER_TOKEN_ESTIMATE, inputBoundFor } from './admit.js';
 import { countFailure } from './forward.js';
 import type { UsageMeter } from './meter.js';
@@ -46,6 +46,8 @@ export interface StreamRelayOptions {
   estimatedInputTokens?: number | undefined;
   /** Writes the response head; called just before the first byte goes to the client. */
   begin: () => void;
+  /** Sees every canonical event of the answer (set only when a trace captures its content). */
+  onEvent?: ((event: CanonicalStreamEvent) => void) | undefined;
 }
 
 export interface StreamRelayResult {
@@ -178,6 +180,7 @@ class StreamRelay {
   private readonly observe = (part: CanonicalStreamEvent): void => {
     if (part.type !== 'error' && part.type !== 'start') this.sawContent = true;
     this.o.meter.observe(part);
+    this.o.onEvent?.(part);
     if (part.type === 'finish') this.terminal = true;
     if (part.type === 'error') {
       this.terminal = true;
@@ -218,10 +221,21 @@ class StreamRelay {
 
 /** The step for a streamed answer: relayed chunk by chunk under the stream guard, the breaker told how it went. */
 export async function relayStreamed(ctx: RequestContext): Promise<void> {
+  const span = ctx.trace.stream();
+  try {
+    await relayTraced(ctx, span);
+    span.end(ctx.error);
+  } catch (err) {
+    span.end(err);
+    throw err;
+  }
+}
+
+async function relayTraced(ctx: RequestContext, span: StreamSpan): Promise<void> {
   const attempt = ctx.attempt!;
   const keep = ctx.endpoint.wire === 'openai-responses' && ctx.upstreamFormat !== ctx.endpoint.wire;
   const items: StoredItem[] = [];
-  const result = await relayStream(await streamOptions(ctx, keep ? items : undefined));
+  const result = await relayStream(await streamOptions(ctx, keep ? items : undefined, span));
   if (result.failedBeforeStart && result.error) {
     // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
     countFailure(ctx, result.error);
@@ -242,7 +256,7 @@ export async function relayStreamed(ctx: RequestContext): Promise<void> {
 /** Never called: a guard whose request holds no limited dollars does not count tokens. */
 const noCounter: TokenCounter = () => 0;
 
-async function streamOptions(ctx: RequestContext, items: StoredItem[] | undefined): Promise<StreamRelayOptions> {
+async function streamOptions(ctx: RequestContext, items: StoredItem[] | undefined, span: StreamSpan): Promise<StreamRelayOptions> {
   const { target, response } = ctx.attempt!;
   const request = ctx.request!;
   const upstreamFormat = ctx.upstreamFormat as WireFormat;
@@ -278,7 +292,11 @@ async function streamOptions(ctx: RequestContext, items: StoredItem[] | undefine
     map: restore ? (event) => restoreToolNameInEvent(event, restore) : undefined,
     // OpenAI upstreams report input only at the end; Anthropic clients expect it in message_start.
     estimatedInputTokens: translating ? Math.ceil(ctx.bodyText.length / BYTES_PER_TOKEN_ESTIMATE) : undefined,
-    begin: () => ctx.res.writeHead(200, { ...ctx.headers, ...STREAM_HEADERS }),
+    begin: () => {
+      span.firstEvent();
+      ctx.res.writeHead(200, { ...ctx.headers, ...STREAM_HEADERS });
+    },
+    onEvent: ctx.trace.onStreamEvent,
   };
 }
 

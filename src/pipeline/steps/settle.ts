@@ -27,7 +27,7 @@ export interface RequestOutcome {
 /** The step: settles the request from its context and records its row. */
 export function settle(ctx: RequestContext): void {
   const row = rowFacts(ctx);
-  settleRequest(ctx.deps.recorder, {
+  ctx.costUsd = settleRequest(ctx.deps.recorder, {
     admission: ctx.admission,
     upstreamCalled: ctx.upstreamCalled,
     ok: row.status < 400 || row.errorCode === 'client_closed',
@@ -35,7 +35,7 @@ export function settle(ctx: RequestContext): void {
     price: ctx.price,
     streamEvents: ctx.meter.events,
     row,
-  });
+  })?.totalUsd;
 }
 
 /** Settles the hold exactly once and records the row, even when settling throws. Returns the cost billed. */

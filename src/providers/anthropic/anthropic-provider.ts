@@ -17,6 +17,7 @@ export class AnthropicProvider implements ProviderAdapter {
     const headers: Record<string, string> = {
       'anthropic-version': DEFAULT_ANTHROPIC_VERSION,
       ...forwardableHeaders(req.clientHeaders, 'anthropic'),
+      ...req.trace,
       ...this.spec.headers,
       accept: req.clientHeaders.accept ?? 'application/json',
     };

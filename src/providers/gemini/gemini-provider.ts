@@ -18,7 +18,7 @@ export class GeminiProvider implements ProviderAdapter {
   }
 
   send(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const headers: Record<string, string> = { ...this.spec.headers, accept: req.clientHeaders.accept ?? 'application/json' };
+    const headers: Record<string, string> = { ...req.trace, ...this.spec.headers, accept: req.clientHeaders.accept ?? 'application/json' };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     if (req.key) headers['x-goog-api-key'] = req.key;
     return this.upstream.request(req.endpoint, req.method, headers, req.body, req.signal);

@@ -23,6 +23,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
   send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const headers: Record<string, string> = {
       ...forwardableHeaders(req.clientHeaders, 'openai'),
+      ...req.trace,
       ...this.spec.headers,
       accept: req.clientHeaders.accept ?? 'application/json',
     };

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { messageOf } from '../../core/errors.js';
-import { ADMIT, EXTEND, SEED, SETTLE, SET_HELD, SPEND } from './scripts.js';
+import { ADMIT, EXTEND, LEASE, SEED, SETTLE, SET_HELD, SPEND } from './scripts.js';
 
 /** Nano-dollar limits per window, null when the window has none. */
 export interface NanoLimits {
@@ -56,7 +56,14 @@ export interface AdmitArgs {
   tokenCount: number;
 }
 
+/** Who sent a settlement and its number: sent again under the same id, it is not applied twice. */
+export interface SettleId {
+  writer: string;
+  number: number;
+}
+
 export interface SettleArgs {
+  id: SettleId;
   now: number;
   day: string;
   hold: number;
@@ -70,6 +77,12 @@ export interface SettleArgs {
 export type SharedEvent =
   | { type: 'override'; agent: string; from: string }
   | { type: 'breaker'; key: string; state: 'open' | 'closed'; openForMs: number; from: string };
+
+/** An agent's run-time changes as stored: its pause and its budget patch, each JSON, each absent until set. */
+export interface StoredOverride {
+  pause: string | null;
+  budget: string | null;
+}
 
 export interface StoredBreaker {
   state: 'open';
@@ -102,6 +115,9 @@ export class RedisStore {
   private readonly shas = new Map<string, string>();
   private up = false;
   private closed = false;
+  /** Counts connections: each one is a new writer of settlements, numbering from 1. */
+  private generation = 0;
+  private number = 0;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.prefix = options.prefix;
@@ -118,7 +134,11 @@ export class RedisStore {
     this.redis = new Redis(options.url, common);
     // The subscriber waits for its commands (SUBSCRIBE is replayed on reconnect) and never times out idling.
     this.sub = new Redis(options.url, { ...common, enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
-    this.redis.on('ready', () => this.setUp(true, 'connected'));
+    this.redis.on('ready', () => {
+      this.generation++;
+      this.number = 0;
+      this.setUp(true, 'connected');
+    });
     this.redis.on('close', () => this.setUp(false, 'connection closed'));
     this.redis.on('error', (err) => this.setUp(false, messageOf(err)));
     this.sub.on('error', () => undefined); // the command connection reports the outage
@@ -150,11 +170,23 @@ export class RedisStore {
     this.sub.disconnect();
   }
 
-  /** Renews this instance's lease: its holds count while the lease runs. */
+  /** Renews this instance's lease: its holds count while the lease runs (on Redis's clock). */
   async heartbeat(now: number): Promise<void> {
+    await this.run(LEASE, '', '', [now, this.instance, this.leaseMs]);
+  }
+
+  /** The id of the next settlement, taken just before it is sent (settlements go out in the order of their ids). */
+  nextSettleId(): SettleId {
+    return { writer: `${this.instance}.${this.generation}`, number: ++this.number };
+  }
+
+  /** Forgets this instance's earlier writers, once every settlement they may not have applied was sent again. */
+  async forgetOldWriters(): Promise<void> {
+    const current = `${this.instance}.${this.generation}`;
     await this.guard(async () => {
-      await this.redis.zadd(this.key('instances'), now + this.leaseMs, this.instance);
-      await this.redis.zremrangebyscore(this.key('instances'), '-inf', now - this.leaseMs);
+      const fields = await this.redis.hkeys(this.key('applied'));
+      const old = fields.filter((f) => f.startsWith(`${this.instance}.`) && f !== current);
+      if (old.length > 0) await this.redis.hdel(this.key('applied'), ...old);
     });
   }
 
@@ -204,6 +236,8 @@ export class RedisStore {
       s.tokens?.capacity ?? 0,
       s.tokens?.refillPerSecond ?? 0,
       s.tokenDiff,
+      s.id.writer,
+      s.id.number,
     ])) as number[];
     return spendOf(reply);
   }
@@ -227,28 +261,40 @@ export class RedisStore {
     return (await this.run(SEED, agent, day, [now, spend.hour, spend.day ?? -1, spend.total])) === 1;
   }
 
-  async overrides(): Promise<Map<string, string>> {
-    return new Map(Object.entries(await this.guard(() => this.redis.hgetall(this.key('overrides')))));
+  /** Every agent's stored pause and budget. */
+  async overrides(): Promise<Map<string, StoredOverride>> {
+    const [pauses, budgets] = await this.guard(() => Promise.all([this.redis.hgetall(this.key('pauses')), this.redis.hgetall(this.key('budgets'))]));
+    const out = new Map<string, StoredOverride>();
+    for (const agent of new Set([...Object.keys(pauses), ...Object.keys(budgets)])) out.set(agent, { pause: pauses[agent] ?? null, budget: budgets[agent] ?? null });
+    return out;
   }
 
-  async override(agent: string): Promise<string | null> {
-    return this.guard(() => this.redis.hget(this.key('overrides'), agent));
+  async override(agent: string): Promise<StoredOverride> {
+    const [pause, budget] = await this.guard(() => Promise.all([this.redis.hget(this.key('pauses'), agent), this.redis.hget(this.key('budgets'), agent)]));
+    return { pause, budget };
   }
 
-  /** Stores an agent's override and tells the other instances. */
-  async saveOverride(agent: string, json: string): Promise<void> {
+  /**
+   * Stores what changed of an agent's overrides (its pause, its budget, or both: the other stays as another
+   * instance may have set it) and tells the other instances.
+   */
+  async saveOverride(agent: string, change: { pause?: string; budget?: string }): Promise<void> {
     await this.guard(async () => {
-      await this.redis.hset(this.key('overrides'), agent, json);
+      if (change.pause !== undefined) await this.redis.hset(this.key('pauses'), agent, change.pause);
+      if (change.budget !== undefined) await this.redis.hset(this.key('budgets'), agent, change.budget);
       await this.publish({ type: 'override', agent, from: this.instance });
     });
   }
 
   async breakers(now: number): Promise<Map<string, StoredBreaker>> {
     const out = new Map<string, StoredBreaker>();
+    const lapsed: string[] = [];
     for (const [key, value] of Object.entries(await this.guard(() => this.redis.hgetall(this.key('breakers'))))) {
       const until = Number(value);
       if (until > now) out.set(key, { state: 'open', until });
+      else lapsed.push(key);
     }
+    if (lapsed.length > 0) await this.guard(() => this.redis.hdel(this.key('breakers'), ...lapsed));
     return out;
   }
 
@@ -297,6 +343,7 @@ export class RedisStore {
       `${a}:rate:requests`,
       `${a}:rate:tokens`,
       this.key('settlement-seq'),
+      this.key('applied'),
     ];
   }
 
@@ -324,8 +371,8 @@ export class RedisStore {
 
   /**
    * Runs commands and keeps `up` honest: an answer while connected means Redis is up (a hung Redis that answers
-   * again is noticed here, since its connection never closed), a failure that is not Redis refusing the command
-   * (a timeout, a closed socket) means it is down.
+   * again is noticed here, since its connection never closed); any failure means it is down, a refusal too (out
+   * of memory, read-only replica): shared decisions need Redis to take writes.
    */
   private async guard<T>(f: () => Promise<T>): Promise<T> {
     try {
@@ -333,7 +380,7 @@ export class RedisStore {
       if (this.redis.status === 'ready') this.setUp(true, 'answering again');
       return out;
     } catch (err) {
-      if (!(err instanceof Error && err.name === 'ReplyError')) this.setUp(false, messageOf(err));
+      this.setUp(false, messageOf(err));
       throw err;
     }
   }

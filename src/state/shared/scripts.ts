@@ -12,10 +12,12 @@
  *   4 hamt     hash     settlement id -> nanos
  *   5 hsum     string   sum of hamt
  *   6 held     hash     instance id -> nanos held by its open reservations
- *   7 alive    zset     instance id -> lease end (ms): holds of an instance that stopped renewing are dropped
+ *   7 alive    zset     instance id -> lease end (Redis's own clock, ms): holds of an instance that stopped
+ *                       renewing are dropped, whatever the instances' clocks say
  *   8 rlreq    hash     request bucket {t = tokens, ts = last refill}
  *   9 rltpm    hash     tokens-per-minute bucket
  *  10 seq      string   settlement id counter
+ *  11 applied  hash     writer (an instance's connection) -> the last settlement number it applied
  */
 
 const COMMON = `
@@ -41,13 +43,19 @@ local function num(key)
   return tonumber(redis.call('GET', key)) or 0
 end
 
+local function redisNow()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
 -- Sum of live instances' holds; holds of instances whose lease ended are removed.
 local function held()
   local h = redis.call('HGETALL', KEYS[6])
   local sum = 0
+  local rnow = redisNow()
   for i = 1, #h, 2 do
     local lease = tonumber(redis.call('ZSCORE', KEYS[7], h[i]))
-    if lease ~= nil and lease > now then
+    if lease ~= nil and lease > rnow then
       sum = sum + tonumber(h[i + 1])
     else
       redis.call('HDEL', KEYS[6], h[i])
@@ -77,8 +85,8 @@ end
 
 local function store(key, t, ts, cap, rate)
   redis.call('HSET', key, 't', tostring(t), 'ts', tostring(ts))
-  -- An untouched bucket is full again after cap/rate seconds; then its key can go.
-  redis.call('PEXPIRE', key, math.ceil(cap / rate * 1000) + 60000)
+  -- An untouched bucket is full again once it refilled from its level (a debt included); then its key can go.
+  redis.call('PEXPIRE', key, math.ceil((cap - t) / rate * 1000) + 60000)
 end
 
 local function spend(heldSum)
@@ -130,12 +138,14 @@ if hold > 0 then
       if limit >= 0 and used >= limit then
         local freesAt = -1
         if pass == 1 and w == 3 then
-          -- The rolling hour frees when enough of its oldest settlements have aged out.
+          -- The rolling hour frees when enough of its oldest settlements have aged out. The walk stops after
+          -- 1000 of them (a busy agent at its limit must not hold Redis): then the time given is a lower bound.
           local s = c[3]
-          local rows = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+          local rows = redis.call('ZRANGE', KEYS[3], 0, 999, 'WITHSCORES')
           for i = 1, #rows, 2 do
             s = s - (tonumber(redis.call('HGET', KEYS[4], rows[i])) or 0)
-            if s < limit then freesAt = tonumber(rows[i + 1]) + HOUR break end
+            freesAt = tonumber(rows[i + 1]) + HOUR
+            if s < limit then break end
           end
         elseif pass == 1 and w == 2 and limit > 0 then
           freesAt = dayEnd
@@ -174,7 +184,11 @@ return 1
 /**
  * Settlement: the hold goes, the real cost is committed to every window, the tokens bucket is corrected by the
  * difference between the real and the estimated tokens. ARGV: now, instance, hold, cost, dayTtlMs, tpmCap,
- * tpmRate, tokenDiff. Returns {hour, day, total, held}.
+ * tpmRate, tokenDiff, writer, number. Returns {hour, day, total, held}.
+ *
+ * Applied at most once: a writer (one connection of one instance) numbers its settlements in the order it sends
+ * them, and Redis runs one connection's commands in that order, so a number at or below the writer's last is one
+ * already applied. A settlement whose reply was lost is sent again under its first writer and number.
  */
 export const SETTLE = `${COMMON}
 local instance = ARGV[2]
@@ -183,6 +197,9 @@ local cost = tonumber(ARGV[4])
 local dayTtl = tonumber(ARGV[5])
 local tpmCap, tpmRate = tonumber(ARGV[6]), tonumber(ARGV[7])
 local diff = tonumber(ARGV[8])
+local writer, number = ARGV[9], tonumber(ARGV[10])
+if number <= (tonumber(redis.call('HGET', KEYS[11], writer)) or 0) then return spend(held()) end
+redis.call('HSET', KEYS[11], writer, number)
 if hold > 0 then
   local left = redis.call('HINCRBY', KEYS[6], instance, -hold)
   if left <= 0 then redis.call('HDEL', KEYS[6], instance) end
@@ -201,6 +218,14 @@ if tpmCap > 0 and diff ~= 0 then
   store(KEYS[9], math.min(tpmCap, t - diff), ts, tpmCap, tpmRate)
 end
 return spend(held())
+`;
+
+/** Renews an instance's lease on its holds, on Redis's clock. ARGV: now (unused), instance, leaseMs. */
+export const LEASE = `${COMMON}
+local rnow = redisNow()
+redis.call('ZADD', KEYS[7], rnow + tonumber(ARGV[3]), ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', rnow - tonumber(ARGV[3]))
+return 1
 `;
 
 /** Spend of one agent: {hour, day, total, held}. ARGV: now. */

@@ -25,7 +25,7 @@ import {
   type BudgetWindow,
   type Reservation,
 } from '../../control/index.js';
-import type { BucketSpec, NanoLimits, NanoSpend, RedisStore, SharedEvent } from './redis-store.js';
+import type { BucketSpec, NanoLimits, NanoSpend, RedisStore, SettleArgs, SharedEvent, StoredOverride } from './redis-store.js';
 
 export type SharedStatus = 'connecting' | 'up' | 'down';
 
@@ -56,6 +56,8 @@ export interface SharedControlsOptions {
   log: SharedLog;
   /** Called when the status changes (dashboard, metrics). */
   onStatus?: ((view: SharedStateView) => void) | undefined;
+  /** This instance's own audit history per agent, in nano-dollars: what an empty Redis is seeded with. */
+  history?: (() => { agent: string; hour: number; day: number; total: number }[]) | undefined;
 }
 
 const SYNC_EVERY_MS = 1000;
@@ -64,8 +66,17 @@ const MINUTE_MS = 60_000;
 
 interface PendingSpend {
   agent: string;
+  /** When it counts in the rolling hour: the end of its minute, so it never leaves the hour early. */
   at: number;
+  /** The local day it was spent on. */
+  day: string;
   nanos: number;
+}
+
+/** A settlement sent whose answer never came: sent again under its id, so Redis applies it at most once. */
+interface Unanswered {
+  agent: string;
+  args: SettleArgs;
 }
 
 export class SharedControls {
@@ -77,6 +88,10 @@ export class SharedControls {
   private resyncing: Promise<void> | undefined;
   /** Spend settled while Redis did not answer, per agent and minute. */
   private readonly pending = new Map<string, PendingSpend>();
+  /** Settlements sent without an answer, in the order they were sent. */
+  private unanswered: Unanswered[] = [];
+  /** The pause and budget last written or read per agent, so a change writes only the part that changed. */
+  private readonly known = new Map<string, { pause: string; budget: string }>();
   /** Overrides made while Redis did not answer: written when it answers again, before reading the others'. */
   private readonly pendingOverrides = new Map<string, AgentOverride>();
   /** The last spend read from Redis per agent, with its day: put back if Redis comes back without its data. */
@@ -92,7 +107,7 @@ export class SharedControls {
   }
 
   view(): SharedStateView {
-    const view: SharedStateView = { status: this.status, onOutage: this.o.onOutage(), since: this.since, pending: this.pending.size };
+    const view: SharedStateView = { status: this.status, onOutage: this.o.onOutage(), since: this.since, pending: this.pending.size + this.unanswered.length };
     if (this.reason !== undefined) view.reason = this.reason;
     return view;
   }
@@ -109,7 +124,11 @@ export class SharedControls {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
-    if (this.o.store.isUp) await this.flushPending().catch(() => undefined);
+    if (this.synced) await this.flushPending().catch(() => undefined);
+    const left = this.pending.size + this.unanswered.length;
+    if (left > 0) {
+      this.o.log.error(`shared state: stopping with ${left} settlements Redis never took; they stay in this instance's audit file but not in the shared budget`, { pending: left });
+    }
     await this.o.store.close();
   }
 
@@ -126,11 +145,18 @@ export class SharedControls {
       return;
     }
     void this.o.store.override(event.agent).then(
-      (json) => {
-        if (json !== null) this.o.registry.applyOverride(JSON.parse(json) as AgentOverride);
-      },
+      (stored) => this.apply(event.agent, stored),
       () => undefined,
     );
+  }
+
+  /** Takes an agent's stored pause and budget; a part never stored stays as this instance has it. */
+  private apply(agent: string, stored: StoredOverride): void {
+    const current = this.o.registry.overrideOf(agent);
+    const pause = stored.pause === null ? current.pause : (JSON.parse(stored.pause) as AgentOverride['pause']);
+    const budget = stored.budget === null ? current.budget : (JSON.parse(stored.budget) as AgentOverride['budget']);
+    this.known.set(agent, { pause: JSON.stringify(pause), budget: JSON.stringify(budget) });
+    this.o.registry.applyOverride({ agent, pause, budget, updatedAt: this.o.clock.now() });
   }
 
   /** A pause, resume or budget change made here: stored in Redis and announced, or kept until Redis answers. */
@@ -139,7 +165,20 @@ export class SharedControls {
       this.pendingOverrides.set(o.agent, o);
       return;
     }
-    this.o.store.saveOverride(o.agent, JSON.stringify(o)).catch(() => this.pendingOverrides.set(o.agent, o));
+    this.write(o).catch(() => this.pendingOverrides.set(o.agent, o));
+  }
+
+  /** Writes the parts of an override that changed since this instance last wrote or read them. */
+  private async write(o: AgentOverride): Promise<void> {
+    const pause = JSON.stringify(o.pause);
+    const budget = JSON.stringify(o.budget);
+    const known = this.known.get(o.agent);
+    const change: { pause?: string; budget?: string } = {};
+    if (known?.pause !== pause) change.pause = pause;
+    if (known?.budget !== budget) change.budget = budget;
+    if (change.pause === undefined && change.budget === undefined) return;
+    await this.o.store.saveOverride(o.agent, change);
+    this.known.set(o.agent, { pause, budget });
   }
 
   /** A breaker here opened or closed by itself or by hand: the other instances take the same state. */
@@ -155,8 +194,9 @@ export class SharedControls {
    */
   async admit(agent: string, req: AdmitRequest): Promise<AdmissionTicket> {
     const reg = this.o.registry;
-    if (!this.synced) return this.admitAlone(agent, req);
-    const refused = reg.precheck(agent, req);
+    if (!this.synced) return this.admitAlone(agent, req, false);
+    // A budget pause is Redis's to answer: it knows when the rolling hour frees up, this instance's mirror does not.
+    const refused = reg.precheck(agent, req, false);
     if (refused !== null) throw refused;
     const rate = reg.rateLimitOf(agent);
     const hold = usdToNanos(req.estimatedCostUsd);
@@ -164,6 +204,8 @@ export class SharedControls {
     const limits = this.limits(agent);
     const now = this.o.clock.now();
     const day = this.day(now);
+    // Known before the call: if its answer is lost, the resync still sets this instance's holds for the agent.
+    if (!this.holding.has(agent)) this.holding.set(agent, 0);
     let result;
     try {
       result = await this.o.store.admit(agent, {
@@ -178,7 +220,7 @@ export class SharedControls {
       });
     } catch {
       // Redis stopped answering between the check and the call (the store marked it down).
-      return this.admitAlone(agent, req);
+      return this.admitAlone(agent, req, true);
     }
     if (!result.ok) {
       if (result.kind === 'rate') throw reg.rateDenied(agent, result.limit, Math.max(1, Math.ceil(result.retryAfterMs / 1000 - 1e-9)));
@@ -195,51 +237,70 @@ export class SharedControls {
     }
     this.mirror(agent, result.spend);
     this.hold(agent, hold);
-    const reservation = new SharedReservation(this, agent, hold, limits);
+    const reservation = new SharedReservation(this, agent, hold);
     return reg.ticketFor(agent, reservation, {
       settle: (actual) => reservation.tokens(bucket(rate?.tokens ?? undefined), actual - tokenCount),
       giveBack: () => reservation.tokens(bucket(rate?.tokens ?? undefined), -tokenCount),
     });
   }
 
-  /** Settles a shared reservation in Redis; while Redis does not answer, the spend waits here. */
+  /**
+   * Settles a shared reservation in Redis: `held` is what Redis holds for it. While Redis does not answer the
+   * spend waits here; during a resync it waits for the resync, whose hold count it is part of.
+   */
   settle(agent: string, held: number, cost: number, tokens: BucketSpec | null, tokenDiff: number): void {
+    if (this.resyncing !== undefined) {
+      void this.resyncing.then(() => this.settle(agent, held, cost, tokens, tokenDiff));
+      return;
+    }
     this.hold(agent, -held);
     const now = this.o.clock.now();
     if (!this.synced) {
-      this.keep(agent, cost, now);
+      // The resync sets this instance's holds to what it still holds, so only the cost waits.
+      this.keep(agent, cost, now, true);
       return;
     }
-    this.o.store.settle(agent, { now, day: this.day(now).key, hold: held, cost, tokens, tokenDiff }).then(
+    const args: SettleArgs = { id: this.o.store.nextSettleId(), now, day: this.day(now).key, hold: held, cost, tokens, tokenDiff };
+    this.o.store.settle(agent, args).then(
       (spend) => this.mirror(agent, spend),
-      () => this.keep(agent, cost, now),
+      () => {
+        // Maybe applied, maybe not: sent again under its id after the resync, which also sets the holds.
+        this.unanswered.push({ agent, args: { ...args, hold: 0, tokens: null, tokenDiff: 0 } });
+        if (!this.synced) this.o.ledger.record(agent, nanosToUsd(cost));
+      },
     );
   }
 
-  extendShared(agent: string, add: number, limits: NanoLimits): Promise<boolean> {
+  /** Grows a reservation's hold in Redis; false when Redis refused (no room) or is not being asked. */
+  async extendShared(agent: string, add: number): Promise<boolean> {
+    if (!this.synced || this.resyncing !== undefined) return false;
     const now = this.o.clock.now();
-    return this.o.store.extend(agent, now, this.day(now).key, add, limits).then((granted) => {
-      if (granted) this.hold(agent, add);
-      return granted;
-    });
+    const granted = await this.o.store.extend(agent, now, this.day(now).key, add, this.limits(agent));
+    if (granted) this.hold(agent, add);
+    return granted;
   }
 
   get ledger(): BudgetLedger {
     return this.o.ledger;
   }
 
+  /** True while decisions are taken in Redis. */
+  get isSynced(): boolean {
+    return this.synced && this.resyncing === undefined;
+  }
+
   /**
    * Without Redis: `closed` refuses, `open` admits under this instance's own limits, and the call's cost waits to
    * be written to Redis.
    */
-  private admitAlone(agent: string, req: AdmitRequest): AdmissionTicket {
+  private admitAlone(agent: string, req: AdmitRequest, prechecked: boolean): AdmissionTicket {
     if (this.o.onOutage() === 'closed') {
       throw new GatewayError('shared_state_unavailable', `The gateway's shared state (Redis) does not answer, and this gateway is set to refuse requests until it does (shared_state.on_outage: closed). Retry shortly.`, {
         retryAfter: 1,
         code: 'shared_state_unavailable',
       });
     }
-    const result = this.o.registry.admit(agent, req);
+    const result = this.o.registry.admit(agent, req, prechecked);
     if (!result.ok) throw result.error;
     const ticket = result.ticket;
     let done = false;
@@ -261,19 +322,20 @@ export class SharedControls {
     };
   }
 
-  private keep(agent: string, nanos: number, at: number, countHere = true): void {
+  /** Keeps spend Redis has not taken, summed per agent and minute; `countHere`: the local ledger has not seen it. */
+  private keep(agent: string, nanos: number, now: number, countHere: boolean): void {
     if (nanos <= 0) return;
-    const minute = at - (at % MINUTE_MS);
-    const key = `${agent}\u0000${minute}`;
+    const at = now - (now % MINUTE_MS) + MINUTE_MS - 1;
+    const key = `${agent}\u0000${at}`;
     const p = this.pending.get(key);
     if (p !== undefined) p.nanos += nanos;
-    else this.pending.set(key, { agent, at: minute, nanos });
+    else this.pending.set(key, { agent, at, day: this.day(now).key, nanos });
     // The ledger counts it now, so this instance's own limits see it while Redis does not answer.
-    if (countHere && !this.synced) this.o.ledger.record(agent, nanosToUsd(nanos));
+    if (countHere) this.o.ledger.record(agent, nanosToUsd(nanos));
   }
 
   private hold(agent: string, delta: number): void {
-    if (delta !== 0) this.holding.set(agent, Math.max(0, (this.holding.get(agent) ?? 0) + delta));
+    this.holding.set(agent, Math.max(0, (this.holding.get(agent) ?? 0) + delta));
   }
 
   private limits(agent: string): NanoLimits {
@@ -327,37 +389,65 @@ export class SharedControls {
       await store.heartbeat(this.o.clock.now());
       const now = this.o.clock.now();
       const day = this.day(now).key;
-      let seeded = 0;
-      for (const [agent, last] of this.lastRead) {
-        const sameDay = last.day === day;
-        if (await store.seed(agent, now, day, { hour: last.spend.hour, day: sameDay ? last.spend.day : null, total: last.spend.total })) seeded++;
-      }
-      if (seeded > 0) this.o.log.error(`shared state: Redis came back without the spend of ${seeded} agents; put back from this instance's last reading`, { seeded });
+      const seeded = await this.seed(now, day);
       const flushed = await this.flushPending();
+      await store.forgetOldWriters();
       for (const [agent, nanos] of this.holding) await store.setHeld(agent, now, day, nanos);
+      const stored = await store.overrides();
       for (const [agent, o] of [...this.pendingOverrides]) {
-        await store.saveOverride(agent, JSON.stringify(o));
+        // A change made here during the outage wins over what Redis holds for the same part.
+        const s = stored.get(agent);
+        if (s !== undefined) this.known.set(agent, { pause: s.pause ?? 'null', budget: s.budget ?? '{}' });
+        await this.write(o);
         this.pendingOverrides.delete(agent);
       }
-      const overrides = await store.overrides();
       // Seeds Redis with this instance's own overrides the first time the fleet shares state.
-      for (const o of this.o.registry.overrides()) if (!overrides.has(o.agent)) await store.saveOverride(o.agent, JSON.stringify(o));
-      for (const json of overrides.values()) this.o.registry.applyOverride(JSON.parse(json) as AgentOverride);
+      for (const o of this.o.registry.overrides()) if (!stored.has(o.agent)) await this.write(o);
+      for (const [agent, o] of await store.overrides()) this.apply(agent, o);
       for (const [key, b] of await store.breakers(now)) this.o.breakers.adopt(key, 'open', b.until - now);
       await this.pullSpend();
       this.synced = true;
       this.setStatus('up', undefined);
+      if (seeded > 0) this.o.log.error(`shared state: Redis had no spend for ${seeded} agents; put back from this instance's last reading`, { seeded });
       if (wasDown) this.o.log.info(`shared state reachable again: Redis answers; ${flushed} pending settlements written, spend resynced`, { flushed });
     } catch (err) {
       this.markDown(messageOf(err));
     }
   }
 
+  /**
+   * Puts spend back into a Redis that has none for an agent: from this instance's last reading after an outage,
+   * or, the first time the fleet shares state, from this instance's own audit history.
+   */
+  private async seed(now: number, day: string): Promise<number> {
+    let seeded = 0;
+    const readings = this.lastRead.size > 0 ? [...this.lastRead] : (this.o.history?.() ?? []).map((h) => [h.agent, { spend: { ...h, held: 0 }, day }] as const);
+    for (const [agent, last] of readings) {
+      if (last.spend.total <= 0) continue;
+      const spend = { hour: last.spend.hour, day: last.day === day ? last.spend.day : null, total: last.spend.total };
+      if (await this.o.store.seed(agent, now, day, spend)) seeded++;
+    }
+    return seeded;
+  }
+
+  /** Sends again what went unanswered, then what waited; an entry leaves the queue before it is sent. */
   private async flushPending(): Promise<number> {
     let n = 0;
+    while (this.unanswered.length > 0) {
+      const u = this.unanswered[0]!;
+      await this.o.store.settle(u.agent, u.args);
+      this.unanswered.shift();
+      n++;
+    }
     for (const [key, p] of [...this.pending]) {
-      await this.o.store.settle(p.agent, { now: p.at, day: this.day(p.at).key, hold: 0, cost: p.nanos, tokens: null, tokenDiff: 0 });
       this.pending.delete(key);
+      const args: SettleArgs = { id: this.o.store.nextSettleId(), now: p.at, day: p.day, hold: 0, cost: p.nanos, tokens: null, tokenDiff: 0 };
+      try {
+        await this.o.store.settle(p.agent, args);
+      } catch (err) {
+        this.unanswered.push({ agent: p.agent, args });
+        throw err;
+      }
       n++;
     }
     return n;
@@ -381,6 +471,8 @@ export class SharedControls {
     try {
       if (this.synced) {
         if (this.ticks++ % HEARTBEAT_EVERY === 0) await this.o.store.heartbeat(this.o.clock.now());
+        // Calls admitted during an outage may finish after it: their spend is written here.
+        if (this.pending.size + this.unanswered.length > 0) await this.flushPending();
         await this.pullSpend();
       } else if (this.status === 'down' && this.resyncing === undefined) {
         // A Redis that hung without closing its socket is noticed answering again here.
@@ -394,25 +486,27 @@ export class SharedControls {
 
 /**
  * A budget hold taken in Redis. `extend` answers at once from this instance's mirror of the shared spend and asks
- * Redis behind it; when Redis refuses, `overrun` ends the stream at its next chunk.
+ * Redis behind it; when Redis refuses, `overrun` ends the stream at its next chunk. `held` is the hold this
+ * request counts against its own cost; `inRedis`, the part of it Redis holds (an extension granted while Redis
+ * was not asked is this instance's alone).
  */
 class SharedReservation implements Reservation {
   private held: number;
+  private inRedis: number;
   private done = false;
   private refused = false;
   private tokenBucket: BucketSpec | null = null;
   private tokenDiff = 0;
-  private cost = 0;
-  private readonly admittedUnder: NanoLimits;
+  private readonly admittedUnder: Readonly<Record<BudgetWindow, number | null>>;
 
   constructor(
     private readonly shared: SharedControls,
     readonly agent: string,
     hold: number,
-    private readonly limits: NanoLimits,
   ) {
     this.held = hold;
-    this.admittedUnder = { ...limits };
+    this.inRedis = hold;
+    this.admittedUnder = { ...shared.ledger.limitNanos(agent) };
   }
 
   get heldUsd(): number {
@@ -427,19 +521,21 @@ class SharedReservation implements Reservation {
     if (this.done || this.refused) return false;
     const add = usdToNanos(additionalUsd);
     if (add === 0) return true;
-    const spend = this.shared.ledger.spend(this.agent);
-    const limits = this.shared.ledger.limitNanos(this.agent);
-    const used = { total: usdToNanos(spend.totalUsd), daily: usdToNanos(spend.todayUsd), hourly: usdToNanos(spend.hourUsd) };
-    const heldAll = usdToNanos(spend.reservedUsd);
+    const { used, heldAll, limits } = this.standing();
     for (const w of WINDOWS) {
       const limit = limits[w];
       if (limit !== null && used[w] + heldAll + add > limit) return false;
     }
-    this.shared.extendShared(this.agent, add, this.limits).then(
+    this.held += add;
+    this.shared.extendShared(this.agent, add).then(
       (granted) => {
-        if (granted && !this.done) this.held += add;
-        else if (granted) this.shared.settle(this.agent, add, 0, null, 0);
-        else this.refused = true;
+        if (!granted) {
+          // Redis was asked and found no room: the stream ends at its next chunk.
+          if (this.shared.isSynced) this.refused = true;
+          return;
+        }
+        if (!this.done) this.inRedis += add;
+        else this.shared.settle(this.agent, add, 0, null, 0); // settled meanwhile: give the extension back
       },
       () => undefined,
     );
@@ -456,9 +552,9 @@ class SharedReservation implements Reservation {
     if (this.done) return;
     this.done = true;
     const valid = Number.isFinite(realCostUsd) && realCostUsd >= 0;
-    this.cost = valid ? usdToNanos(realCostUsd) : 0;
+    const cost = valid ? usdToNanos(realCostUsd) : 0;
     // The ticket reports the real token count right after this returns: one Redis call carries both.
-    queueMicrotask(() => this.shared.settle(this.agent, this.held, this.cost, this.tokenBucket, this.tokenDiff));
+    queueMicrotask(() => this.shared.settle(this.agent, this.inRedis, cost, this.tokenBucket, this.tokenDiff));
     if (!valid) throw new GatewayError('internal', `refusing to settle a cost of ${String(realCostUsd)} USD`);
   }
 
@@ -468,27 +564,30 @@ class SharedReservation implements Reservation {
 
   overrun(): BudgetWindow | null {
     if (this.done) return null;
-    if (this.refused) return firstLimited(this.shared.ledger.limitNanos(this.agent));
-    const limits = this.shared.ledger.limitNanos(this.agent);
-    const spend = this.shared.ledger.spend(this.agent);
-    const used = { total: usdToNanos(spend.totalUsd), daily: usdToNanos(spend.todayUsd), hourly: usdToNanos(spend.hourUsd) };
-    const heldAll = usdToNanos(spend.reservedUsd);
+    const { used, heldAll, limits } = this.standing();
+    if (this.refused) return WINDOWS.find((w) => limits[w] !== null) ?? 'total';
     for (const w of WINDOWS) {
       const limit = limits[w];
-      const before = this.admittedUnder[WINDOW_KEY[w]];
+      const before = this.admittedUnder[w];
       const lowered = limit !== null && (before === null || limit < before);
       if (lowered && used[w] + heldAll > limit) return w;
     }
     return null;
   }
+
+  /** The agent's spend and holds as this instance last read them, with its limits now, in nanos. */
+  private standing(): { used: Record<BudgetWindow, number>; heldAll: number; limits: Readonly<Record<BudgetWindow, number | null>> } {
+    const ledger = this.shared.ledger;
+    const spend = ledger.spend(this.agent);
+    return {
+      used: { total: usdToNanos(spend.totalUsd), daily: usdToNanos(spend.todayUsd), hourly: usdToNanos(spend.hourUsd) },
+      heldAll: usdToNanos(spend.reservedUsd),
+      limits: ledger.limitNanos(this.agent),
+    };
+  }
 }
 
 const WINDOWS: readonly BudgetWindow[] = ['total', 'daily', 'hourly'];
-const WINDOW_KEY = { total: 'total', daily: 'daily', hourly: 'hourly' } as const satisfies Record<BudgetWindow, keyof NanoLimits>;
-
-function firstLimited(limits: Readonly<Record<BudgetWindow, number | null>>): BudgetWindow {
-  return WINDOWS.find((w) => limits[w] !== null) ?? 'total';
-}
 
 function bucket(settings: { capacity: number; refillPerSecond: number } | null | undefined): BucketSpec | null {
   return settings === undefined || settings === null ? null : { capacity: settings.capacity, refillPerSecond: settings.refillPerSecond };

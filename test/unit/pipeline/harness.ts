@@ -7,6 +7,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { GatewayError } from '../../../src/core/errors.js';
 import { RequestContext } from '../../../src/pipeline/context.js';
+import { NO_TRACING } from '../../../src/pipeline/no-tracing.js';
 import { chat, countTokens, embeddings } from '../../../src/pipeline/endpoints/index.js';
 import type { Admission, AdmissionRequest, BreakerGate, Controls, PipelineDeps, RequestRecord, RouteTarget, StoredItem, StoredResponse } from '../../../src/pipeline/ports.js';
 import type { ProviderAdapter, UpstreamRequest, UpstreamResponse } from '../../../src/providers/provider.js';
@@ -228,6 +229,7 @@ export function harness(): Harness {
     directory: { passthroughRule: () => 'all', passthroughProvider: () => providers.openai, modelIds: () => Object.keys(routes).sort() },
     redaction: { known: (t) => t.split('sk-provider-secret').join('sk-…[redacted]'), withKey: (t) => t },
     responses: new MemoryResponses(),
+    tracing: NO_TRACING,
   };
   return { clock, timers, keys, retry, controls, records, logged, providers, routes, deps };
 }
