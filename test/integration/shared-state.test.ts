@@ -2,7 +2,8 @@
  * Shared state across gateway processes, end to end: a private redis-server, one fake OpenAI with exact prices,
  * three built-CLI gateways on one config (`shared_state.on_outage: open`) and a fourth that fails closed, each with
  * its own SQLite audit file. The audit rows of all files are the oracle for money: spend is shared through Redis,
- * never summed from one process's own file.
+ * never summed from one process's own file. The tests share the processes and run in order, each on its own agents;
+ * the outage and empty-Redis tests also check that the budget the first test used up stays used up.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -49,6 +50,7 @@ interface SharedStateView {
 
 interface Reply {
   status: number;
+  headers: Headers;
   json: Record<string, unknown>;
 }
 
@@ -90,7 +92,7 @@ async function chat(url: string, agent: string, format: 'openai' | 'anthropic' =
           headers: { 'content-type': 'application/json', 'x-api-key': 'sk-client', 'anthropic-version': '2023-06-01' },
           body: JSON.stringify({ model: 'claude-shared', max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: text }] }),
         });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
 }
 
 /** A streamed chat; resolves with the status once the whole stream has arrived. */
@@ -131,6 +133,14 @@ async function admin(url: string, method: 'POST' | 'PUT', path: string, body: un
   return res.status;
 }
 
+/** The ai_gateway_shared_state_up sample of an instance's /metrics. */
+async function upGauge(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = /^ai_gateway_shared_state_up (\S+)$/m.exec(text);
+  if (!m) throw new Error('no ai_gateway_shared_state_up in /metrics');
+  return Number(m[1]);
+}
+
 /** The state of breaker `key` in GET /api/breakers ('closed' when it is not listed). */
 async function breakerState(url: string, key: string): Promise<string> {
   const body = (await (await fetch(`${url}/api/breakers`)).json()) as { breakers: { key: string; state: string }[] };
@@ -152,6 +162,9 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** The Anthropic error type of a 503 the gateway itself answers (as for an unavailable audit store). */
+const ANTHROPIC_UNAVAILABLE = 'api_error';
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
 
@@ -451,6 +464,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
       expect(Date.parse(String(r.json.shared_state?.since))).toBeGreaterThan(Date.now() - 10_000);
       expect((await statusOf(i.proc.url)).sharedState).toMatchObject({ status: 'down', onOutage: 'open' });
       expect(i.proc.stderr()).toMatch(/"level":"error","msg":"shared state unreachable: Redis does not answer/);
+      expect(await upGauge(i.proc.url)).toBe(0);
     }
     const closedReady = await ready(closed.proc.url);
     expect(closedReady.status).toBe(503);
@@ -475,10 +489,13 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     // Fail-closed: refused in the client's own format, and each refusal is an audit row.
     const refusedOpenAI = await chat(closed.proc.url, 'outage');
     expect(refusedOpenAI.status).toBe(503);
+    expect(refusedOpenAI.headers.get('retry-after')).toBe('1');
+    expect(Object.keys(refusedOpenAI.json)).toEqual(['error']);
     expect(refusedOpenAI.json.error).toMatchObject({ code: 'shared_state_unavailable' });
     const refusedAnthropic = await chat(closed.proc.url, 'outage', 'anthropic');
     expect(refusedAnthropic.status).toBe(503);
-    expect(refusedAnthropic.json.type).toBe('error');
+    expect(refusedAnthropic.json).toMatchObject({ type: 'error', error: { type: ANTHROPIC_UNAVAILABLE } });
+    expect(await upGauge(closed.proc.url)).toBe(0);
     await until('the refusals are audited', 5000, () => auditRows(closed.db).filter((r) => r.agent === 'outage' && r.error_code === 'shared_state_unavailable').length === 2);
     expect(auditRows(closed.db).filter((r) => r.agent === 'outage').map((r) => [r.status, r.cost_usd ?? 0])).toEqual([
       [503, 0],
@@ -492,6 +509,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
         return r.status === 200 && r.json.shared_state?.status === 'up';
       }, 50);
       expect((await statusOf(i.proc.url)).sharedState).toMatchObject({ status: 'up' });
+      expect(await upGauge(i.proc.url)).toBe(1);
     }
     expect((await chat(closed.proc.url, 'outage')).status).toBe(200);
     for (const i of all()) {
