@@ -297,7 +297,12 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     expect(replies.filter((r) => r.status === 200)).toHaveLength(6);
     const limited = replies.filter((r) => r.status !== 200);
     expect(limited).toHaveLength(18);
-    for (const r of limited) expect([r.status, errorCode(r)]).toEqual([429, 'rate_limit_exceeded']);
+    for (const r of limited) {
+      expect([r.status, errorCode(r)]).toEqual([429, 'rate_limit_exceeded']);
+      // The shared bucket refills one request every 10 s.
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(r.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+    }
     await until('every reply has its audit row', 5000, () => rowsOf(open, 'limited').length === 24);
     expect(rowsOf(open, 'limited').filter((r) => r.error_code === 'rate_limit_exceeded')).toHaveLength(18);
   });
