@@ -112,8 +112,9 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const keys = new KeyPools(clock, (event) => keyEvent(event, logger, metrics));
   keys.apply(config.providers.values());
   // The controls tell shared state about overrides and breakers only once both exist (the getter runs later).
-  const controls = controlsFor(clock, config, store, bus, metrics, () => shared);
-  const shared = sharedFor(options, controls, running, store);
+  const localOverrides = new SqliteControlPersistence(store.overrides);
+  const controls = controlsFor(clock, config, localOverrides, bus, metrics, () => shared);
+  const shared = sharedFor(options, controls, running, store, localOverrides);
   controls.shared = shared;
   // With shared state, spend comes from Redis (lifecycle.ts reads the audit file's only when Redis does not answer).
   restoreFromStore(store, controls, { spend: shared === undefined, counters: true });
@@ -171,7 +172,13 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
 }
 
 /** Shared limits over Redis when shared_state names one; they connect when the gateway starts. */
-function sharedFor(options: GatewayOptions, controls: GatewayControls, running: RunningConfig, audit: WritableStore): SharedControls | undefined {
+function sharedFor(
+  options: GatewayOptions,
+  controls: GatewayControls,
+  running: RunningConfig,
+  audit: WritableStore,
+  localOverrides: SqliteControlPersistence,
+): SharedControls | undefined {
   const settings = options.config.sharedState;
   if (settings.redis === undefined) return undefined;
   const clock = options.clock ?? systemClock;
@@ -193,6 +200,7 @@ function sharedFor(options: GatewayOptions, controls: GatewayControls, running: 
     onOutage: () => running.config().sharedState.onOutage,
     log: options.logger,
     history: () => spendHistory(audit, controls),
+    saveLocal: (o) => localOverrides.saveOverride(o),
   });
   return shared;
 }
@@ -235,12 +243,11 @@ function openAudit(options: GatewayOptions): { store: WritableStore; lock: DbLoc
 function controlsFor(
   clock: Clock,
   config: GatewayConfig,
-  store: WritableStore,
+  local: SqliteControlPersistence,
   bus: EventBus<GatewayEvents>,
   metrics: GatewayMetrics,
   shared: () => SharedControls | undefined,
 ): GatewayControls {
-  const local = new SqliteControlPersistence(store.overrides);
   return new GatewayControls({
     clock,
     config,

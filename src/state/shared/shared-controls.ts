@@ -56,6 +56,8 @@ export interface SharedControlsOptions {
   log: SharedLog;
   /** Called when the status changes (dashboard, metrics). */
   onStatus?: ((view: SharedStateView) => void) | undefined;
+  /** Keeps an override another instance made in this instance's own store. */
+  saveLocal?: ((o: AgentOverride) => void) | undefined;
   /** This instance's own audit history per agent, in nano-dollars: what an empty Redis is seeded with. */
   history?: (() => { agent: string; hour: number; day: number; total: number }[]) | undefined;
 }
@@ -156,7 +158,10 @@ export class SharedControls {
     const pause = stored.pause === null ? current.pause : (JSON.parse(stored.pause) as AgentOverride['pause']);
     const budget = stored.budget === null ? current.budget : (JSON.parse(stored.budget) as AgentOverride['budget']);
     this.known.set(agent, { pause: JSON.stringify(pause), budget: JSON.stringify(budget) });
-    this.o.registry.applyOverride({ agent, pause, budget, updatedAt: this.o.clock.now() });
+    const o = { agent, pause, budget, updatedAt: this.o.clock.now() };
+    this.o.registry.applyOverride(o);
+    // Kept in this instance's own file too, for a start while Redis does not answer.
+    this.o.saveLocal?.(o);
   }
 
   /** A pause, resume or budget change made here: stored in Redis and announced, or kept until Redis answers. */
