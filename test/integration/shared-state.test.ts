@@ -547,6 +547,22 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
     await allShow(all(), 'stranded', costOf(rowsOf(all(), 'stranded')));
   });
 
+  it('a gateway with another prefix on the same Redis shares nothing with this fleet', async () => {
+    const other = await spawnInstance('e', writeConfig('other.yaml', 'open', `ai-gateway-other-${randomBytes(4).toString('hex')}`), join(dir, 'e.db'));
+    try {
+      expect((await ready(other.proc.url)).json.shared_state).toMatchObject({ status: 'up' });
+      expect((await agentOf(open[0]!.proc.url, 'spender')).costTotalUsd).toBeGreaterThan(0);
+      expect((await agentOf(other.proc.url, 'spender')).costTotalUsd).toBe(0);
+      // The budget this fleet used up is whole for the other one.
+      expect((await chat(other.proc.url, 'budgeted')).status).toBe(200);
+      const r = await chat(open[0]!.proc.url, 'budgeted');
+      expect([r.status, errorCode(r)]).toEqual([429, 'budget_exceeded']);
+    } finally {
+      other.proc.kill('SIGTERM');
+      await other.proc.exited;
+    }
+  });
+
   it('a Redis that comes back empty (no persistence) gets spend, pauses and budgets put back: nothing resets', async () => {
     const agents = ['budgeted', 'spender', 'leased'];
     expect(await admin(open[0]!.proc.url, 'POST', '/api/agents/wiped/pause', {})).toBe(200);
