@@ -10,16 +10,16 @@ import { GatewayError } from '../../src/core/errors.js';
 import { RedisStore } from '../../src/state/shared/redis-store.js';
 import { SharedControls } from '../../src/state/shared/shared-controls.js';
 import { FakeClock, ManualTimers } from '../helpers/clock.js';
-import { startRedis, type PrivateRedis } from '../helpers/redis.js';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
 
 let redis: PrivateRedis;
 let prefixes = 0;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startPrivateRedis();
 });
 afterAll(async () => {
-  await redis?.stop();
+  await redis?.cleanup();
 });
 
 const BREAKER = { errorThreshold: 2, windowMs: 60_000, resetTimeoutMs: 30_000, halfOpenRequests: 1 };
