@@ -21,6 +21,7 @@ import { localDayKey, usdToNanos } from '../control/index.js';
 import { MemoryResponseStore } from '../state/response-store.js';
 import { RedisStore } from '../state/shared/redis-store.js';
 import { SharedControls } from '../state/shared/shared-controls.js';
+import { settlementJournal } from './settlement-journal.js';
 import { ProviderSet } from './providers.js';
 import { PriceMeter } from './meter.js';
 import { ConfigRouter } from './adapters/router.js';
@@ -188,6 +189,7 @@ function sharedFor(
     prefix: settings.prefix,
     onStatus: (up, why) => shared?.onStoreStatus(up, why),
     onEvent: (event) => shared?.onEvent(event),
+    onSubscribed: () => void shared?.reread().catch(() => undefined),
   });
   shared = new SharedControls({
     store,
@@ -200,6 +202,7 @@ function sharedFor(
     onOutage: () => running.config().sharedState.onOutage,
     log: options.logger,
     history: () => spendHistory(audit, controls),
+    journal: options.config.storage.path === ':memory:' ? undefined : settlementJournal(options.config.storage.path),
     saveLocal: (o) => localOverrides.saveOverride(o),
   });
   return shared;

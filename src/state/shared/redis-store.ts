@@ -96,6 +96,8 @@ export interface RedisStoreOptions {
   /** Called when Redis starts or stops answering. */
   onStatus: (up: boolean, why: string) => void;
   onEvent: (event: SharedEvent) => void;
+  /** The subscription was (re)made: announcements sent while it was cut are lost, so stored state is read again. */
+  onSubscribed?: (() => void) | undefined;
   /** How long an instance's holds outlive its last heartbeat. */
   leaseMs?: number | undefined;
 }
@@ -143,6 +145,8 @@ export class RedisStore {
     this.redis.on('error', (err) => this.setUp(false, messageOf(err)));
     this.sub.on('error', () => undefined); // the command connection reports the outage
     this.sub.on('message', (_channel, message) => this.receive(message));
+    // ioredis subscribes again by itself after a reconnect; ready fires once it has.
+    this.sub.on('ready', () => options.onSubscribed?.());
   }
 
   get isUp(): boolean {

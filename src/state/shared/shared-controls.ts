@@ -56,6 +56,8 @@ export interface SharedControlsOptions {
   log: SharedLog;
   /** Called when the status changes (dashboard, metrics). */
   onStatus?: ((view: SharedStateView) => void) | undefined;
+  /** Keeps settlements Redis has not taken across a stop; without one they live in memory only. */
+  journal?: SettlementJournal | undefined;
   /** Keeps an override another instance made in this instance's own store. */
   saveLocal?: ((o: AgentOverride) => void) | undefined;
   /** This instance's own audit history per agent, in nano-dollars: what an empty Redis is seeded with. */
@@ -65,6 +67,22 @@ export interface SharedControlsOptions {
 const SYNC_EVERY_MS = 1000;
 const HEARTBEAT_EVERY = 5;
 const MINUTE_MS = 60_000;
+const JOURNAL_EVERY_MS = 200;
+
+/** Settlements Redis has not taken yet, as kept on disk across a stop (see `SettlementJournal`). */
+export interface WaitingSettlements {
+  pending: PendingSpend[];
+  unanswered: Unanswered[];
+}
+
+/**
+ * Where waiting settlements survive a stop or a crash during an outage: written (off the request path, at most
+ * every 200 ms) while any wait, emptied once Redis took them all, and read at the next start.
+ */
+export interface SettlementJournal {
+  load(): WaitingSettlements;
+  save(waiting: WaitingSettlements): Promise<void>;
+}
 
 interface PendingSpend {
   agent: string;
@@ -103,6 +121,8 @@ export class SharedControls {
   private timer: unknown;
   private ticks = 0;
   private stopped = false;
+  private journalTimer: unknown;
+  private journaling: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: SharedControlsOptions) {
     this.since = o.clock.now();
@@ -116,6 +136,9 @@ export class SharedControls {
 
   /** Connects and takes the shared state; false when Redis does not answer (it keeps trying in the background). */
   async start(): Promise<boolean> {
+    const waiting = this.o.journal?.load() ?? { pending: [], unanswered: [] };
+    for (const p of waiting.pending) this.pending.set(`${p.agent}\u0000${p.at}`, p);
+    this.unanswered.push(...waiting.unanswered);
     const failure = await this.o.store.connect();
     if (failure === undefined) await this.resync();
     else this.markDown(failure);
@@ -129,8 +152,12 @@ export class SharedControls {
     if (this.synced) await this.flushPending().catch(() => undefined);
     const left = this.pending.size + this.unanswered.length;
     if (left > 0) {
-      this.o.log.error(`shared state: stopping with ${left} settlements Redis never took; they stay in this instance's audit file but not in the shared budget`, { pending: left });
+      const kept = this.o.journal === undefined ? 'they stay in the audit file but are not in the shared budget' : 'they are written to Redis at the next start';
+      this.o.log.error(`shared state: stopping with ${left} settlements Redis has not taken; ${kept}`, { pending: left });
     }
+    if (this.journalTimer !== undefined) this.o.timers.clearTimeout(this.journalTimer);
+    await this.journaling;
+    await this.o.journal?.save(this.waiting()).catch((err: unknown) => this.o.log.error(`shared state: could not keep the waiting settlements: ${messageOf(err)}`));
     await this.o.store.close();
   }
 
@@ -152,12 +179,27 @@ export class SharedControls {
     );
   }
 
+  /**
+   * Reads every stored pause, budget and breaker opening again: an announcement sent while this instance's
+   * subscription was cut (a network blip, or Redis dropping a slow subscriber) is lost, the stored state is not.
+   */
+  async reread(): Promise<void> {
+    if (!this.isSynced) return;
+    const now = this.o.clock.now();
+    for (const [agent, o] of await this.o.store.overrides()) this.apply(agent, o);
+    for (const [key, b] of await this.o.store.breakers(now)) this.o.breakers.adopt(key, 'open', b.until - now);
+  }
+
   /** Takes an agent's stored pause and budget; a part never stored stays as this instance has it. */
   private apply(agent: string, stored: StoredOverride): void {
     const current = this.o.registry.overrideOf(agent);
     const pause = stored.pause === null ? current.pause : (JSON.parse(stored.pause) as AgentOverride['pause']);
     const budget = stored.budget === null ? current.budget : (JSON.parse(stored.budget) as AgentOverride['budget']);
-    this.known.set(agent, { pause: JSON.stringify(pause), budget: JSON.stringify(budget) });
+    const next = { pause: JSON.stringify(pause), budget: JSON.stringify(budget) };
+    const known = this.known.get(agent);
+    const unchanged = known?.pause === next.pause && known.budget === next.budget;
+    if (unchanged && JSON.stringify(current.pause) === next.pause && JSON.stringify(current.budget) === next.budget) return;
+    this.known.set(agent, next);
     const o = { agent, pause, budget, updatedAt: this.o.clock.now() };
     this.o.registry.applyOverride(o);
     // Kept in this instance's own file too, for a start while Redis does not answer.
@@ -271,6 +313,7 @@ export class SharedControls {
       () => {
         // Maybe applied, maybe not: sent again under its id after the resync, which also sets the holds.
         this.unanswered.push({ agent, args: { ...args, hold: 0, tokens: null, tokenDiff: 0 } });
+        this.journal();
         if (!this.synced) this.o.ledger.record(agent, nanosToUsd(cost));
       },
     );
@@ -335,6 +378,7 @@ export class SharedControls {
     const p = this.pending.get(key);
     if (p !== undefined) p.nanos += nanos;
     else this.pending.set(key, { agent, at, day: this.day(now).key, nanos });
+    this.journal();
     // The ledger counts it now, so this instance's own limits see it while Redis does not answer.
     if (countHere) this.o.ledger.record(agent, nanosToUsd(nanos));
   }
@@ -451,11 +495,29 @@ export class SharedControls {
         await this.o.store.settle(p.agent, args);
       } catch (err) {
         this.unanswered.push({ agent: p.agent, args });
+        this.journal();
         throw err;
       }
       n++;
     }
+    if (n > 0) this.journal();
     return n;
+  }
+
+  private waiting(): WaitingSettlements {
+    return { pending: [...this.pending.values()].map((p) => ({ ...p })), unanswered: [...this.unanswered] };
+  }
+
+  /** Writes the waiting settlements soon (once for a burst of changes), one write at a time. */
+  private journal(): void {
+    if (this.o.journal === undefined || this.journalTimer !== undefined || this.stopped) return;
+    this.journalTimer = this.o.timers.setTimeout(() => {
+      this.journalTimer = undefined;
+      const journal = this.o.journal!;
+      this.journaling = this.journaling
+        .then(() => journal.save(this.waiting()))
+        .catch((err: unknown) => this.o.log.error(`shared state: could not keep the waiting settlements: ${messageOf(err)}`));
+    }, JOURNAL_EVERY_MS);
   }
 
   private async pullSpend(): Promise<void> {
@@ -475,7 +537,10 @@ export class SharedControls {
   private async tick(): Promise<void> {
     try {
       if (this.synced) {
-        if (this.ticks++ % HEARTBEAT_EVERY === 0) await this.o.store.heartbeat(this.o.clock.now());
+        if (this.ticks++ % HEARTBEAT_EVERY === 0) {
+          await this.o.store.heartbeat(this.o.clock.now());
+          await this.reread();
+        }
         // Calls admitted during an outage may finish after it: their spend is written here.
         if (this.pending.size + this.unanswered.length > 0) await this.flushPending();
         await this.pullSpend();
