@@ -115,6 +115,8 @@ export class RedisStore {
   private readonly prefix: string;
   private readonly leaseMs: number;
   private readonly shas = new Map<string, string>();
+  private readonly keys = new Map<string, string[]>();
+  private keysDay = '';
   private up = false;
   private closed = false;
   /** Counts connections: each one is a new writer of settlements, numbering from 1. */
@@ -334,26 +336,38 @@ export class RedisStore {
     return `${this.prefix}:${name}`;
   }
 
+  /** An agent's keys for one day, made once (a fleet has a bounded number of agents; a new day starts afresh). */
   private agentKeys(agent: string, day: string): string[] {
-    const a = `${this.prefix}:agent:${agent}`;
-    return [
-      `${a}:total`,
-      `${a}:day:${day}`,
-      `${a}:hour`,
-      `${a}:hour-amounts`,
-      `${a}:hour-sum`,
-      `${a}:held`,
-      this.key('instances'),
-      `${a}:rate:requests`,
-      `${a}:rate:tokens`,
-      this.key('settlement-seq'),
-      this.key('applied'),
-    ];
+    if (day !== this.keysDay) {
+      this.keys.clear();
+      this.keysDay = day;
+    }
+    let keys = this.keys.get(agent);
+    if (keys === undefined) {
+      const a = `${this.prefix}:agent:${agent}`;
+      keys = [
+        `${a}:total`,
+        `${a}:day:${day}`,
+        `${a}:hour`,
+        `${a}:hour-amounts`,
+        `${a}:hour-sum`,
+        `${a}:held`,
+        this.key('instances'),
+        `${a}:rate:requests`,
+        `${a}:rate:tokens`,
+        this.key('settlement-seq'),
+        this.key('applied'),
+        this.key('agents'),
+      ];
+      this.keys.set(agent, keys);
+    }
+    return keys;
   }
 
   /** Runs a script by its digest, loading it once per connection when Redis does not know it. */
   private async run(script: string, agent: string, day: string, args: (string | number)[]): Promise<unknown> {
     const keys = this.agentKeys(agent, day);
+    const argv = [...args, agent];
     return this.guard(async () => {
       let sha = this.shas.get(script);
       if (sha === undefined) {
@@ -361,14 +375,12 @@ export class RedisStore {
         this.shas.set(script, sha);
       }
       try {
-        const reply = await this.redis.evalsha(sha, keys.length, ...keys, ...args);
-        if (script === ADMIT || script === SETTLE || script === SEED) await this.redis.sadd(this.key('agents'), agent);
-        return reply;
+        return await this.redis.evalsha(sha, keys.length, ...keys, ...argv);
       } catch (err) {
         // A restarted Redis without its script cache: load it again.
         if (!messageOf(err).startsWith('NOSCRIPT')) throw err;
         this.shas.delete(script);
-        return this.redis.eval(script, keys.length, ...keys, ...args);
+        return this.redis.eval(script, keys.length, ...keys, ...argv);
       }
     });
   }

@@ -18,10 +18,13 @@
  *   9 rltpm    hash     tokens-per-minute bucket
  *  10 seq      string   settlement id counter
  *  11 applied  hash     writer (an instance's connection) -> the last settlement number it applied
+ *  12 agents   set      every agent with spend or holds, for reading them all
+ * The agent's name is the last argument of every script.
  */
 
 const COMMON = `
 local now = tonumber(ARGV[1])
+local agentName = ARGV[#ARGV]
 local HOUR = 3600000
 local EPS = 1e-9
 
@@ -161,6 +164,7 @@ end
 if tpmCap > 0 then store(KEYS[9], tpmLevel - tokens, tpmTs, tpmCap, tpmRate) end
 if reqCap > 0 then store(KEYS[8], reqLevel - 1, reqTs, reqCap, reqRate) end
 if hold > 0 then redis.call('HINCRBY', KEYS[6], instance, hold) end
+redis.call('SADD', KEYS[12], agentName)
 return { 1, c[3], c[2], c[1], h + hold }
 `;
 
@@ -217,6 +221,7 @@ if tpmCap > 0 and diff ~= 0 then
   local t, ts = level(KEYS[9], tpmCap, tpmRate)
   store(KEYS[9], math.min(tpmCap, t - diff), ts, tpmCap, tpmRate)
 end
+redis.call('SADD', KEYS[12], agentName)
 return spend(held())
 `;
 
@@ -251,6 +256,7 @@ return 1
  */
 export const SEED = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SADD', KEYS[12], agentName)
 local hour, day, total = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('SET', KEYS[1], total)
 if day > 0 then

@@ -121,6 +121,7 @@ export class SharedControls {
   private timer: unknown;
   private ticks = 0;
   private stopped = false;
+  private today: { key: string; start: number; end: number } | undefined;
   private journalTimer: unknown;
   private journaling: Promise<void> = Promise.resolve();
 
@@ -282,7 +283,8 @@ export class SharedControls {
       };
       throw reg.budgetDenied(agent, denial);
     }
-    this.mirror(agent, result.spend);
+    // Only the holds moved (settled spend did not), so budget pauses need no second look.
+    this.mirror(agent, result.spend, false);
     this.hold(agent, hold);
     const reservation = new SharedReservation(this, agent, hold);
     return reg.ticketFor(agent, reservation, {
@@ -392,15 +394,20 @@ export class SharedControls {
     return { total: l.total, daily: l.daily, hourly: l.hourly };
   }
 
+  /** The local day `now` falls in; found once per day (its bounds take dozens of date formattings to find). */
   private day(now: number): { key: string; end: number } {
+    const d = this.today;
+    if (d !== undefined && now >= d.start && now < d.end) return d;
     const tz = this.o.ledger.timeZone;
-    return { key: localDayKey(now, tz), end: localDayBounds(now, tz).end };
+    const bounds = localDayBounds(now, tz);
+    this.today = { key: localDayKey(now, tz), start: bounds.start, end: bounds.end };
+    return this.today;
   }
 
-  private mirror(agent: string, spend: NanoSpend): void {
+  private mirror(agent: string, spend: NanoSpend, spent = true): void {
     this.lastRead.set(agent, { spend, day: this.day(this.o.clock.now()).key });
     this.o.ledger.mirror(agent, spend);
-    this.o.registry.sync(agent);
+    if (spent) this.o.registry.sync(agent);
   }
 
   private markDown(why: string): void {
