@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock.js';
 import type { AlertSettings } from '../config/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { ControlRecord } from '../store/index.js';
-import { type Alert, AlertGate, alertText, type AlertWindow, type SentAlert, type WindowSpend } from './alert-gate.js';
+import { ALERT_HOUR_MS, type Alert, AlertGate, alertText, type AlertWindow, type SentAlert, type WindowSpend } from './alert-gate.js';
 import { type DesktopNotifier, notifySend } from './desktop.js';
 import { postWebhook, webhookOrigin, type WebhookPayload } from './webhook.js';
 import { messageOf } from '../core/errors.js';
@@ -34,6 +34,11 @@ export interface AlerterDeps {
   address: () => string;
   post?: (url: string, payload: WebhookPayload, timeoutMs: number) => Promise<void>;
   desktop?: DesktopNotifier;
+  /**
+   * Instances sharing state: true when this instance is the first to send the alert with this id, so a team's
+   * channel gets one message, not one per instance. Absent: this instance alone decides.
+   */
+  claim?: ((id: string, ttlMs: number) => Promise<boolean>) | undefined;
 }
 
 export class Alerter {
@@ -112,11 +117,17 @@ export class Alerter {
     const webhook = settings.webhook;
     if (webhook !== undefined) {
       const payload: WebhookPayload = { text: `ai-gateway: ${text}`, content: `ai-gateway: ${text}`, alert: { ...fieldsOf(alert), gateway: this.d.address() } };
-      this.enqueue(() =>
-        this.post(webhook, payload, settings.webhookTimeoutMs).catch((err: unknown) => {
+      const claim = this.d.claim;
+      // The rule's window: an hourly rule (and a policy) may alert again an hour later, the others not for a day.
+      const ttlMs = alert.kind === 'policy' || alert.window === 'hourly' ? ALERT_HOUR_MS : 26 * ALERT_HOUR_MS;
+      const id = alert.kind === 'budget' ? `${alert.key}|${alert.threshold}` : alert.key;
+      this.enqueue(async () => {
+        // Another instance already sent it: nothing to do. A claim that fails (Redis away) sends: better twice than never.
+        if (claim !== undefined && !(await claim(id, ttlMs).catch(() => true))) return;
+        await this.post(webhook, payload, settings.webhookTimeoutMs).catch((err: unknown) => {
           this.d.logger.warn('alert webhook failed', { agent: alert.agent, to: webhookOrigin(webhook), error: messageOf(err) });
-        }),
-      );
+        });
+      });
     }
     if (settings.desktop) {
       const urgent = alert.kind === 'budget' && alert.threshold >= 1;

@@ -136,7 +136,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   };
   // Quitting from the dashboard does nothing until the gateway has started and can stop (startGateway sets it).
   const dashboard = new InProcessDashboardSource(snapshotDeps, actions, queries, () => Promise.resolve());
-  const alerter = alerterFor(clock, logger, running, controls, bus);
+  const alerter = alerterFor(clock, logger, running, controls, bus, shared);
   // Alerts sent before a restart are not sent again in the same window.
   alerter.restore(store.queries.controlEvents({ kind: 'alert', limit: 10_000 }));
   routeEvents({ bus, store, live, logger, dashboard, alerter });
@@ -274,8 +274,16 @@ function controlsFor(
   });
 }
 
-function alerterFor(clock: Clock, logger: Logger, running: RunningConfig, controls: GatewayControls, bus: EventBus<GatewayEvents>): Alerter {
+function alerterFor(
+  clock: Clock,
+  logger: Logger,
+  running: RunningConfig,
+  controls: GatewayControls,
+  bus: EventBus<GatewayEvents>,
+  shared: SharedControls | undefined,
+): Alerter {
   return new Alerter({
+    claim: shared === undefined ? undefined : (id, ttlMs) => shared.claim(id, ttlMs),
     clock,
     logger,
     settings: () => running.config().alerts,

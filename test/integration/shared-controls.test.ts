@@ -3,7 +3,11 @@
  * fake clock: the Lua scripts' windows, holds, leases and buckets, and the announcements between instances.
  * The multi-process cases (SIGKILL, Redis restarts) are in shared-state.test.ts.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { Alerter } from '../../src/alerts/alerter.js';
+import { Logger } from '../../src/observe/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentRegistry, BreakerRegistry, BudgetLedger, type AdmissionTicket } from '../../src/control/index.js';
 import { GatewayError } from '../../src/core/errors.js';
@@ -222,6 +226,49 @@ describe('unanswered and waiting settlements', () => {
       timers.advance(1000);
       await until(() => two.ledger.spend('a').totalUsd === 0.5, `the other instance to read it (${JSON.stringify([two.shared.view(), two.ledger.spend('a')])})`);
     } finally {
+      await close();
+    }
+  });
+});
+
+describe('alerts across instances', () => {
+  it('a budget threshold crossed on two instances reaches the webhook once; each instance still records it', async () => {
+    const { instances, clock, close } = await fleet(2, {});
+    const posts: string[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        posts.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    try {
+      const events: string[] = [];
+      const alerters = instances.map(
+        (i, n) =>
+          new Alerter({
+            clock,
+            logger: new Logger({ format: 'json', level: 'error', sink: { write: () => undefined } }),
+            settings: () => ({ budgetThresholds: [0.5], webhook: url, webhookTimeoutMs: 2000, desktop: false, bell: true }),
+            emit: (e) => events.push(`${n}:${e.kind}`),
+            budgetOf: () => ({ windows: { hourly: { spentUsd: 0, limitUsd: null }, daily: { spentUsd: 0, limitUsd: null }, total: { spentUsd: 6, limitUsd: 10 } }, dayKey: '' }),
+            address: () => `instance-${n}`,
+            claim: (id, ttlMs) => i.shared.claim(id, ttlMs),
+          }),
+      );
+      for (const a of alerters) a.checkBudget('a');
+      await until(() => posts.length > 0, 'the webhook POST');
+      // Both deliveries have run by now: the second found the alert claimed.
+      await new Promise((r) => setTimeout(r, 300));
+      await Promise.all(alerters.map((a) => a.close()));
+      expect(events.sort()).toEqual(['0:alert', '1:alert']);
+      expect(posts).toHaveLength(1);
+      expect(posts[0]).toContain('agent a has used');
+    } finally {
+      hook.close();
       await close();
     }
   });

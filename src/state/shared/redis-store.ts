@@ -267,6 +267,11 @@ export class RedisStore {
     return (await this.run(SEED, agent, day, [now, spend.hour, spend.day ?? -1, spend.total])) === 1;
   }
 
+  /** True for the first caller to claim `id` until `ttlMs` passes (one alert sent per fleet). */
+  async claim(id: string, ttlMs: number): Promise<boolean> {
+    return (await this.guard(() => this.redis.set(this.key(`claim:${id}`), this.instance, 'PX', ttlMs, 'NX'))) === 'OK';
+  }
+
   /** Every agent's stored pause and budget. */
   async overrides(): Promise<Map<string, StoredOverride>> {
     const [pauses, budgets] = await this.guard(() => Promise.all([this.redis.hgetall(this.key('pauses')), this.redis.hgetall(this.key('budgets'))]));

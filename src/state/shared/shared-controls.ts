@@ -321,6 +321,11 @@ export class SharedControls {
     );
   }
 
+  /** True when this instance is the fleet's first to claim `id` (an alert to send once); true as well without Redis. */
+  claim(id: string, ttlMs: number): Promise<boolean> {
+    return this.isSynced ? this.o.store.claim(id, ttlMs) : Promise.resolve(true);
+  }
+
   /** Grows a reservation's hold in Redis; false when Redis refused (no room) or is not being asked. */
   async extendShared(agent: string, add: number): Promise<boolean> {
     if (!this.synced || this.resyncing !== undefined) return false;
