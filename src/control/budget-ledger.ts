@@ -296,16 +296,32 @@ export class BudgetLedger {
 
   /**
    * Takes spend from the shared store, which is the authority when instances share budgets: the windows become
-   * its sums, and what is held there stands beside this ledger's own holds. The hour's sum is kept as one amount
-   * at `now`, so between two reads it ages out later than it would: never earlier, never under-counted.
+   * its sums, and what is held there stands beside this ledger's own holds. The rolling hour comes by minute, each
+   * stamped at its last millisecond, so it ages out at most a minute late, never early; its sum is the store's.
    */
-  mirror(agent: string, spend: { hour: number; day: number; total: number; held: number }): void {
+  mirror(agent: string, spend: { hour: number; day: number; total: number; held: number; minutes?: readonly { at: number; nanos: number }[] | undefined }): void {
     const b = this.budget(agent);
     const now = this.clock.now();
-    b.hour.reset(now, spend.hour);
+    const minutes = spend.minutes ?? [];
+    if (minutes.length === 0) b.hour.reset(now, spend.hour);
+    else {
+      // The oldest minute may be partly aged out already: the store's sum says by how much.
+      let excess = minutes.reduce((sum, m) => sum + m.nanos, 0) - spend.hour;
+      b.hour.reset(now, 0);
+      for (const m of minutes) {
+        const cut = Math.min(Math.max(0, excess), m.nanos);
+        excess -= cut;
+        b.hour.add(m.at, m.nanos - cut);
+      }
+    }
     b.day.reset(now, spend.day);
     b.total = spend.total;
     b.remoteHeld = Math.max(0, spend.held);
+  }
+
+  /** Takes what the shared store holds for an agent now (an admission moved only the holds). */
+  mirrorHeld(agent: string, held: number): void {
+    this.budget(agent).remoteHeld = Math.max(0, held);
   }
 
   /** Forgets holds read from a shared store that no longer answers (this ledger alone decides until it does). */

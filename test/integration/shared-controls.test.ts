@@ -136,6 +136,8 @@ describe('shared budgets', () => {
       // Instance 1 reads the spend and pauses the agent for its budget; the refusal still says exactly when.
       timers.advance(1000); // moves the clock too: 12:30 now
       await until(() => instances[1]!.registry.agent('a')?.pause?.kind === 'budget', 'the budget pause');
+      // Its mirror of the hour ages by minute: the 12:00 minute frees at 13:00:59.999, not an hour after it was read.
+      expect(instances[1]!.registry.agent('a')?.budgetFreesAt).toBe(Date.parse('2026-12-06T13:00:59.999Z'));
       const refused = await admit(instances[1]!, 0.01);
       expect((refused as GatewayError).kind).toBe('budget_exceeded');
       // Spent at 12:00, so room comes back at 13:00: 30 minutes from now.
@@ -145,6 +147,9 @@ describe('shared budgets', () => {
       clock.advance(1);
       const ok = await admit(instances[1]!, 0.01);
       expect(ok).not.toBeInstanceOf(GatewayError);
+      // The next reading brings the mirror's hour down to Redis's exact figure.
+      timers.advance(1000);
+      await until(() => instances[1]!.ledger.spend('a').hourUsd === 0, 'the hour to be read again');
       expect(instances[1]!.ledger.spend('a')).toMatchObject({ hourUsd: 0, totalUsd: 0.1 });
     } finally {
       await close();
@@ -169,12 +174,12 @@ describe('shared budgets', () => {
   });
 
   it('a cost that no hold covered (estimate too low) still reaches every instance, in integer nano-dollars', async () => {
-    const { instances, close } = await fleet(2, {});
+    const { instances, timers, close } = await fleet(2, {});
     try {
       const t = (await admit(instances[0]!, 0.000001)) as AdmissionTicket;
       t.finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.000123457 });
       await settled(instances[0]!, 0.000123457);
-      await instances[1]!.shared.admit('a', { estimatedCostUsd: 0 });
+      timers.advance(1000); // the other instance's next reading
       await until(() => instances[1]!.ledger.spend('a').totalUsd === 0.000123457, 'the other instance to read the spend');
     } finally {
       await close();

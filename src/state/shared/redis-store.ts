@@ -28,10 +28,13 @@ export interface NanoSpend {
   day: number;
   total: number;
   held: number;
+  /** The rolling hour by minute: each minute's spend, stamped at the minute's last millisecond. */
+  minutes?: { at: number; nanos: number }[];
 }
 
 export type SharedAdmit =
-  | { ok: true; spend: NanoSpend }
+  /** `held`: every instance's holds of the agent now, this one's included. */
+  | { ok: true; held: number }
   | { ok: false; kind: 'rate'; limit: 'requests' | 'tokens'; retryAfterMs: number }
   | {
       ok: false;
@@ -212,7 +215,7 @@ export class RedisStore {
       DAY_TTL_MS,
       a.dayEnd,
     ])) as (number | string)[];
-    if (reply[0] === 1) return { ok: true, spend: spendOf(reply.slice(1)) };
+    if (reply[0] === 1) return { ok: true, held: Number(reply[4]) };
     if (reply[1] === 'rate') return { ok: false, kind: 'rate', limit: reply[2] === 'tokens' ? 'tokens' : 'requests', retryAfterMs: Number(reply[3]) };
     const freesAt = Number(reply[7]);
     return {
@@ -363,6 +366,7 @@ export class RedisStore {
         this.key('settlement-seq'),
         this.key('applied'),
         this.key('agents'),
+        `${a}:hour-minutes`,
       ];
       this.keys.set(agent, keys);
     }
@@ -418,5 +422,8 @@ function lim(nanos: number | null): number {
 }
 
 function spendOf(v: readonly (number | string)[]): NanoSpend {
-  return { hour: Number(v[0]), day: Number(v[1]), total: Number(v[2]), held: Number(v[3]) };
+  const minutes: { at: number; nanos: number }[] = [];
+  for (let i = 4; i + 1 < v.length; i += 2) minutes.push({ at: (Number(v[i]) + 1) * 60_000 - 1, nanos: Number(v[i + 1]) });
+  minutes.sort((a, b) => a.at - b.at);
+  return { hour: Number(v[0]), day: Number(v[1]), total: Number(v[2]), held: Number(v[3]), minutes };
 }

@@ -19,6 +19,8 @@
  *  10 seq      string   settlement id counter
  *  11 applied  hash     writer (an instance's connection) -> the last settlement number it applied
  *  12 agents   set      every agent with spend or holds, for reading them all
+ *  13 minutes  hash     minute (epoch ms / 60000) -> nanos settled in it, for the last hour: lets an instance's
+ *                       mirror of the rolling hour age out minute by minute instead of all at once
  * The agent's name is the last argument of every script.
  */
 
@@ -92,9 +94,27 @@ local function store(key, t, ts, cap, rate)
   redis.call('PEXPIRE', key, math.ceil((cap - t) / rate * 1000) + 60000)
 end
 
+-- A settlement's minute, for the mirrors.
+local function addMinute(at, nanos)
+  redis.call('HINCRBY', KEYS[13], math.floor(at / 60000), nanos)
+  redis.call('PEXPIRE', KEYS[13], 2 * HOUR)
+end
+
+-- {hour, day, total, held, minute, nanos, minute, nanos…}: the minutes of the rolling hour, the aged ones dropped.
 local function spend(heldSum)
   local c = committed()
-  return { c[3], c[2], c[1], heldSum }
+  local out = { c[3], c[2], c[1], heldSum }
+  local m = redis.call('HGETALL', KEYS[13])
+  for i = 1, #m, 2 do
+    local minute = tonumber(m[i])
+    if (minute + 1) * 60000 - 1 + HOUR <= now then
+      redis.call('HDEL', KEYS[13], m[i])
+    else
+      out[#out + 1] = minute
+      out[#out + 1] = tonumber(m[i + 1])
+    end
+  end
+  return out
 end
 `;
 
@@ -213,6 +233,7 @@ if cost > 0 then
   redis.call('ZADD', KEYS[3], now, id)
   redis.call('HSET', KEYS[4], id, cost)
   redis.call('INCRBY', KEYS[5], cost)
+  addMinute(now, cost)
   redis.call('INCRBY', KEYS[2], cost)
   redis.call('PEXPIRE', KEYS[2], dayTtl)
   redis.call('INCRBY', KEYS[1], cost)
@@ -268,6 +289,7 @@ if hour > 0 then
   redis.call('ZADD', KEYS[3], now, id)
   redis.call('HSET', KEYS[4], id, hour)
   redis.call('SET', KEYS[5], hour)
+  addMinute(now, hour)
 end
 return 1
 `;

@@ -284,7 +284,7 @@ export class SharedControls {
       throw reg.budgetDenied(agent, denial);
     }
     // Only the holds moved (settled spend did not), so budget pauses need no second look.
-    this.mirror(agent, result.spend, false);
+    this.o.ledger.mirrorHeld(agent, result.held);
     this.hold(agent, hold);
     const reservation = new SharedReservation(this, agent, hold);
     return reg.ticketFor(agent, reservation, {
@@ -409,10 +409,10 @@ export class SharedControls {
     return this.today;
   }
 
-  private mirror(agent: string, spend: NanoSpend, spent = true): void {
+  private mirror(agent: string, spend: NanoSpend): void {
     this.lastRead.set(agent, { spend, day: this.day(this.o.clock.now()).key });
     this.o.ledger.mirror(agent, spend);
-    if (spent) this.o.registry.sync(agent);
+    this.o.registry.sync(agent);
   }
 
   private markDown(why: string): void {
