@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { messageOf } from '../../core/errors.js';
-import { ADMIT, EXTEND, LEASE, SEED, SETTLE, SET_HELD, SPEND } from './scripts.js';
+import { ADMIT, DAY_TTL_MS, EXTEND, LEASE, SEED, SETTLE, SET_HELD, SPEND } from './scripts.js';
 
 /** Nano-dollar limits per window, null when the window has none. */
 export interface NanoLimits {
@@ -106,7 +106,6 @@ export interface RedisStoreOptions {
 }
 
 const WINDOWS = ['total', 'daily', 'hourly'] as const;
-const DAY_TTL_MS = 49 * 3_600_000;
 /** A Redis that stops answering fails the command after this long instead of holding the request. */
 const COMMAND_TIMEOUT_MS = 1000;
 

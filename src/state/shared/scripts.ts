@@ -24,6 +24,9 @@
  * The agent's name is the last argument of every script.
  */
 
+/** A day's key outlives its day by a day, whatever the zone. */
+export const DAY_TTL_MS = 49 * 3_600_000;
+
 const COMMON = `
 local now = tonumber(ARGV[1])
 local agentName = ARGV[#ARGV]
@@ -94,8 +97,12 @@ local function store(key, t, ts, cap, rate)
   redis.call('PEXPIRE', key, math.ceil((cap - t) / rate * 1000) + 60000)
 end
 
--- A settlement's minute, for the mirrors.
-local function addMinute(at, nanos)
+-- A settlement in the rolling hour: exact (for decisions) and by minute (for the mirrors).
+local function addToHour(at, nanos)
+  local id = redis.call('INCR', KEYS[10])
+  redis.call('ZADD', KEYS[3], at, id)
+  redis.call('HSET', KEYS[4], id, nanos)
+  redis.call('INCRBY', KEYS[5], nanos)
   redis.call('HINCRBY', KEYS[13], math.floor(at / 60000), nanos)
   redis.call('PEXPIRE', KEYS[13], 2 * HOUR)
 end
@@ -229,11 +236,7 @@ if hold > 0 then
   if left <= 0 then redis.call('HDEL', KEYS[6], instance) end
 end
 if cost > 0 then
-  local id = redis.call('INCR', KEYS[10])
-  redis.call('ZADD', KEYS[3], now, id)
-  redis.call('HSET', KEYS[4], id, cost)
-  redis.call('INCRBY', KEYS[5], cost)
-  addMinute(now, cost)
+  addToHour(now, cost)
   redis.call('INCRBY', KEYS[2], cost)
   redis.call('PEXPIRE', KEYS[2], dayTtl)
   redis.call('INCRBY', KEYS[1], cost)
@@ -282,14 +285,8 @@ local hour, day, total = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('SET', KEYS[1], total)
 if day > 0 then
   redis.call('SET', KEYS[2], day)
-  redis.call('PEXPIRE', KEYS[2], ${49 * 3_600_000})
+  redis.call('PEXPIRE', KEYS[2], ${DAY_TTL_MS})
 end
-if hour > 0 then
-  local id = redis.call('INCR', KEYS[10])
-  redis.call('ZADD', KEYS[3], now, id)
-  redis.call('HSET', KEYS[4], id, hour)
-  redis.call('SET', KEYS[5], hour)
-  addMinute(now, hour)
-end
+if hour > 0 then addToHour(now, hour) end
 return 1
 `;

@@ -185,7 +185,10 @@ export class SharedControls {
    * subscription was cut (a network blip, or Redis dropping a slow subscriber) is lost, the stored state is not.
    */
   async reread(): Promise<void> {
-    if (!this.isSynced) return;
+    if (this.isSynced) await this.readStored();
+  }
+
+  private async readStored(): Promise<void> {
     const now = this.o.clock.now();
     for (const [agent, o] of await this.o.store.overrides()) this.apply(agent, o);
     for (const [key, b] of await this.o.store.breakers(now)) this.o.breakers.adopt(key, 'open', b.until - now);
@@ -464,8 +467,7 @@ export class SharedControls {
       }
       // Seeds Redis with this instance's own overrides the first time the fleet shares state.
       for (const o of this.o.registry.overrides()) if (!stored.has(o.agent)) await this.write(o);
-      for (const [agent, o] of await store.overrides()) this.apply(agent, o);
-      for (const [key, b] of await store.breakers(now)) this.o.breakers.adopt(key, 'open', b.until - now);
+      await this.readStored();
       await this.pullSpend();
       this.synced = true;
       this.setStatus('up', undefined);
