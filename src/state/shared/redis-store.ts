@@ -121,6 +121,8 @@ export class RedisStore {
   private keysDay = '';
   private up = false;
   private closed = false;
+  /** The connection's last error (ECONNREFUSED…): a failed connect only says the connection closed. */
+  private lastError: string | undefined;
   /** Counts connections: each one is a new writer of settlements, numbering from 1. */
   private generation = 0;
   private number = 0;
@@ -146,7 +148,10 @@ export class RedisStore {
       this.setUp(true, 'connected');
     });
     this.redis.on('close', () => this.setUp(false, 'connection closed'));
-    this.redis.on('error', (err) => this.setUp(false, messageOf(err)));
+    this.redis.on('error', (err) => {
+      this.lastError = messageOf(err);
+      this.setUp(false, this.lastError);
+    });
     this.sub.on('error', () => undefined); // the command connection reports the outage
     this.sub.on('message', (_channel, message) => this.receive(message));
     // ioredis subscribes again by itself after a reconnect; ready fires once it has.
@@ -164,7 +169,7 @@ export class RedisStore {
   async connect(): Promise<string | undefined> {
     const failure = await this.redis.connect().then(
       () => undefined,
-      (err: unknown) => messageOf(err),
+      (err: unknown) => this.lastError ?? messageOf(err),
     );
     void this.sub.connect().catch(() => undefined);
     void this.sub.subscribe(this.channel).catch(() => undefined);
