@@ -236,6 +236,72 @@ describe('unanswered and waiting settlements', () => {
   });
 });
 
+describe('settlements in order', () => {
+  it('admissions and settlements sent while Redis has just lost its scripts (SCRIPT FLUSH) are all taken, none skipped', async () => {
+    const { instances, close } = await fleet(1, {});
+    try {
+      const [one] = instances as [Instance];
+      const tickets: AdmissionTicket[] = [];
+      for (let k = 0; k < 40; k++) tickets.push((await admit(one, 0.01)) as AdmissionTicket);
+      const admin = new Redis(redis.url);
+      await admin.call('SCRIPT', 'FLUSH');
+      admin.disconnect();
+      // Admissions (by digest, then by the script itself) and settlements interleaved, one pair a turn.
+      const more: Promise<AdmissionTicket | GatewayError>[] = [];
+      for (const t of tickets) {
+        t.finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.01 });
+        more.push(admit(one, 0.01));
+        await new Promise((r) => setImmediate(r));
+      }
+      for (const t of await Promise.all(more)) (t as AdmissionTicket).finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.01 });
+      await settled(one, 0.8);
+      expect(one.ledger.spend('a').reservedUsd).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('a flush asked for twice', () => {
+  it('waiting spend is written once when the tick and a resync both flush it', async () => {
+    const { instances, clock, timers, close } = await fleet(2, {});
+    try {
+      const [one, two] = instances as [Instance, Instance];
+      // Thirty calls admitted while Redis does not answer, on this instance's own limits.
+      const paused = new Redis(redis.url);
+      await paused.call('CLIENT', 'PAUSE', '1300', 'WRITE');
+      paused.disconnect();
+      const tickets = [(await admit(one, 0.01)) as AdmissionTicket];
+      expect(one.shared.view().status).toBe('down');
+      for (let k = 1; k < 30; k++) tickets.push((await admit(one, 0.01)) as AdmissionTicket);
+      await new Promise((r) => setTimeout(r, 500));
+      timers.advance(1000);
+      await until(() => one.shared.view().status === 'up', 'the resync');
+      // They finish after it, a minute apart: thirty settlements wait, one per minute.
+      for (const t of tickets) {
+        clock.advance(60_000);
+        t.finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.01 });
+      }
+      expect(one.shared.view().pending).toBe(30);
+      // The tick starts writing them; a blip (down, then up) starts a resync, which flushes too.
+      timers.advance(1000);
+      one.shared.onStoreStatus(false, 'a blip');
+      one.shared.onStoreStatus(true, 'back');
+      await until(() => one.shared.view().status === 'up' && one.shared.view().pending === 0, 'both flushes');
+      // The other instance reads Redis every second: once it shows all of it, it shows no more than all of it.
+      const deadline = Date.now() + 3000;
+      while (two.ledger.spend('a').totalUsd < 0.3 - 1e-9 && Date.now() < deadline) {
+        timers.advance(1000);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(two.ledger.spend('a').totalUsd).toBeCloseTo(0.3, 12);
+      expect(one.ledger.spend('a').totalUsd).toBeCloseTo(0.3, 12);
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe('alerts across instances', () => {
   it('a budget threshold crossed on two instances reaches the webhook once; each instance still records it', async () => {
     const { instances, clock, close } = await fleet(2, {});

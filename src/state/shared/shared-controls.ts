@@ -124,6 +124,8 @@ export class SharedControls {
   private today: { key: string; start: number; end: number } | undefined;
   private journalTimer: unknown;
   private journaling: Promise<void> = Promise.resolve();
+  /** The flush running now, if any: the next one waits for it. */
+  private flushing: Promise<number> = Promise.resolve(0);
 
   constructor(private readonly o: SharedControlsOptions) {
     this.since = o.clock.now();
@@ -493,8 +495,18 @@ export class SharedControls {
     return seeded;
   }
 
-  /** Sends again what went unanswered, then what waited; an entry leaves the queue before it is sent. */
-  private async flushPending(): Promise<number> {
+  /**
+   * Sends again what went unanswered, then what waited. One flush at a time: the tick, a resync and a stop can
+   * all ask for one, and two walking the same queues would send a waiting settlement twice or drop an unanswered one.
+   */
+  private flushPending(): Promise<number> {
+    const next = this.flushing.catch(() => 0).then(() => this.flushOnce());
+    this.flushing = next;
+    return next;
+  }
+
+  /** An entry leaves its queue only once Redis took it, or (waiting spend) just before it is sent. */
+  private async flushOnce(): Promise<number> {
     let n = 0;
     while (this.unanswered.length > 0) {
       const u = this.unanswered[0]!;
