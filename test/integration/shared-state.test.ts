@@ -223,6 +223,7 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
         '  claude-shared: { input: 1, output: 1000 }',
         'agents:',
         `  budgeted: { budget: { max_cost_total: ${TOTAL_BUDGET} } }`,
+        `  stalled: { budget: { max_cost_total: ${TOTAL_BUDGET} } }`,
         '  limited: { rate_limit: 6/min }',
         '  held: {}',
         '  spender: {}',
@@ -290,6 +291,27 @@ describe.skipIf(skip !== undefined)('shared state across gateway processes (buil
 
     // Every instance shows the whole shared spend, not its own share of it.
     await allShow(open, 'budgeted', spent, 2000);
+  });
+
+  it('instances stalled for 1.5 s (SIGSTOP) in the middle of a burst do not call Redis down: the budget holds, nothing is counted twice or lost', async () => {
+    // A process starved of CPU finds Redis's answers waiting in its socket when it runs again: that is not an
+    // outage, which would put every instance on its own limits. Redis holds its answers for 300 ms, so that every
+    // admission is still waiting for one when the instances stop, and has it in the socket when they go on.
+    await redis.client().call('CLIENT', 'PAUSE', '300', 'WRITE');
+    const burst = Promise.all(Array.from({ length: 60 }, (_, i) => chat(open[i % 3]!.proc.url, 'stalled')));
+    await new Promise((r) => setTimeout(r, 100));
+    for (const i of open) i.proc.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const i of open) i.proc.kill('SIGCONT');
+    const replies = await burst;
+    const ok = replies.filter((r) => r.status === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(4);
+    expect(ok).toBeLessThanOrEqual(5);
+    for (const i of open) expect(i.proc.stderr()).not.toContain('shared state unreachable');
+    await until('every reply has its audit row', 5000, () => rowsOf(open, 'stalled').length === 60);
+    const spent = costOf(rowsOf(open, 'stalled'));
+    expect(spent).toBeCloseTo(ok * CALL_USD, 9);
+    await allShow(open, 'stalled', spent);
   });
 
   it('a 6/min rate limit is one token bucket for all instances: exactly 6 of 24 concurrent requests pass', async () => {

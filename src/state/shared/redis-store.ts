@@ -4,7 +4,7 @@
  * It tells whether Redis answers (`up`) and fails fast when it does not: no command waits in an offline queue,
  * so an outage reaches the caller at once and the caller falls back (shared-controls.ts).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { messageOf } from '../../core/errors.js';
 import { ADMIT, DAY_TTL_MS, EXTEND, LEASE, SEED, SETTLE, SET_HELD, SPEND } from './scripts.js';
@@ -108,6 +108,19 @@ export interface RedisStoreOptions {
 const WINDOWS = ['total', 'daily', 'hourly'] as const;
 /** A Redis that stops answering fails the command after this long instead of holding the request. */
 const COMMAND_TIMEOUT_MS = 1000;
+/** A command timer this late says this process, not Redis, was stalled. */
+const STALL_MS = 100;
+
+/** Each script's digest, computed here so that EVALSHA goes out at once (no SCRIPT LOAD round trip first). */
+const DIGESTS = new Map<string, string>();
+function digestOf(script: string): string {
+  let sha = DIGESTS.get(script);
+  if (sha === undefined) {
+    sha = createHash('sha1').update(script).digest('hex');
+    DIGESTS.set(script, sha);
+  }
+  return sha;
+}
 
 export class RedisStore {
   /** This process among the instances sharing the store. */
@@ -116,7 +129,6 @@ export class RedisStore {
   private readonly sub: Redis;
   private readonly prefix: string;
   private readonly leaseMs: number;
-  private readonly shas = new Map<string, string>();
   private readonly keys = new Map<string, string[]>();
   private keysDay = '';
   private up = false;
@@ -135,13 +147,12 @@ export class RedisStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 2000,
-      commandTimeout: COMMAND_TIMEOUT_MS,
       // Reconnect for ever, at most every 2 s, so the instance comes back on its own when Redis does.
       retryStrategy: (times: number) => Math.min(200 * times, 2000),
     };
     this.redis = new Redis(options.url, common);
     // The subscriber waits for its commands (SUBSCRIBE is replayed on reconnect) and never times out idling.
-    this.sub = new Redis(options.url, { ...common, enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
+    this.sub = new Redis(options.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.redis.on('ready', () => {
       this.generation++;
       this.number = 0;
@@ -251,7 +262,7 @@ export class RedisStore {
       s.tokenDiff,
       s.id.writer,
       s.id.number,
-    ])) as number[];
+    ], true)) as number[];
     return spendOf(reply);
   }
 
@@ -377,22 +388,23 @@ export class RedisStore {
     return keys;
   }
 
-  /** Runs a script by its digest, loading it once per connection when Redis does not know it. */
-  private async run(script: string, agent: string, day: string, args: (string | number)[]): Promise<unknown> {
+  /**
+   * Runs a script by its digest, written to the connection before this returns. A Redis that does not know the
+   * script (new, or restarted) ran nothing; it gets the script itself, which it then keeps.
+   *
+   * `inOrder` (settlements) sends the script itself every time: SETTLE skips a number at or below the last it
+   * applied, so settlements must reach Redis in the order their numbers were taken, and one refused with NOSCRIPT
+   * and sent again would arrive after later ones and be skipped.
+   */
+  private async run(script: string, agent: string, day: string, args: (string | number)[], inOrder = false): Promise<unknown> {
     const keys = this.agentKeys(agent, day);
     const argv = [...args, agent];
     return this.guard(async () => {
-      let sha = this.shas.get(script);
-      if (sha === undefined) {
-        sha = (await this.redis.script('LOAD', script)) as string;
-        this.shas.set(script, sha);
-      }
+      if (inOrder) return this.redis.eval(script, keys.length, ...keys, ...argv);
       try {
-        return await this.redis.evalsha(sha, keys.length, ...keys, ...argv);
+        return await this.redis.evalsha(digestOf(script), keys.length, ...keys, ...argv);
       } catch (err) {
-        // A restarted Redis without its script cache: load it again.
         if (!messageOf(err).startsWith('NOSCRIPT')) throw err;
-        this.shas.delete(script);
         return this.redis.eval(script, keys.length, ...keys, ...argv);
       }
     });
@@ -405,7 +417,7 @@ export class RedisStore {
    */
   private async guard<T>(f: () => Promise<T>): Promise<T> {
     try {
-      const out = await f();
+      const out = await answered(f());
       if (this.redis.status === 'ready') this.setUp(true, 'answering again');
       return out;
     } catch (err) {
@@ -419,6 +431,46 @@ export class RedisStore {
     this.up = up;
     this.options.onStatus(up, why);
   }
+}
+
+/**
+ * Fails with 'Command timed out' when Redis has not answered within COMMAND_TIMEOUT_MS of this process's own
+ * running time. A timer that fires late means this process stalled (starved of CPU, a long pause) while Redis
+ * may have answered, maybe with a second round trip still to make (a script Redis did not know): Redis gets its
+ * time again, at most twice. A stalled instance is not a Redis outage, and calling it one would put it on its
+ * own limits for nothing.
+ */
+function answered<T>(p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let due = performance.now() + COMMAND_TIMEOUT_MS;
+    let chances = 2;
+    const expire = (): void => {
+      const now = performance.now();
+      if (now - due > STALL_MS && chances-- > 0) {
+        due = now + COMMAND_TIMEOUT_MS;
+        timer = setTimeout(expire, COMMAND_TIMEOUT_MS);
+        return;
+      }
+      done = true;
+      reject(new Error('Command timed out'));
+    };
+    let timer = setTimeout(expire, COMMAND_TIMEOUT_MS);
+    p.then(
+      (value) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(messageOf(err)));
+      },
+    );
+  });
 }
 
 function lim(nanos: number | null): number {
