@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentRegistry, BreakerRegistry, BudgetLedger, type AdmissionTicket } from '../../src/control/index.js';
 import { GatewayError } from '../../src/core/errors.js';
 import { RedisStore } from '../../src/state/shared/redis-store.js';
-import { SharedControls } from '../../src/state/shared/shared-controls.js';
+import { SharedControls, type SharedControlsOptions } from '../../src/state/shared/shared-controls.js';
 import { FakeClock, ManualTimers } from '../helpers/clock.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
 
@@ -42,6 +42,7 @@ async function fleet(
   agent: { budget?: { total?: number; hourly?: number }; rateLimit?: { spec: string; tpm?: number } },
   clock = new FakeClock('2026-12-06T12:00:00Z'),
   leaseMs?: number,
+  extra: Pick<SharedControlsOptions, 'journal' | 'history'> = {},
 ): Promise<{ instances: Instance[]; clock: FakeClock; timers: ManualTimers; close: () => Promise<void> }> {
   const timers = new ManualTimers(clock);
   const prefix = `t${process.pid}-${prefixes++}`;
@@ -68,6 +69,7 @@ async function fleet(
       timers,
       onOutage: () => 'open',
       log: { info: (m) => logs.push(m), error: (m) => logs.push(m) },
+      ...(i === 0 ? extra : {}),
     });
     expect(await shared.start()).toBe(true);
     instances.push({ shared, registry, ledger, breakers, logs });
@@ -256,6 +258,42 @@ describe('settlements in order', () => {
       for (const t of await Promise.all(more)) (t as AdmissionTicket).finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.01 });
       await settled(one, 0.8);
       expect(one.ledger.spend('a').reservedUsd).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('settlements kept across a stop', () => {
+  const NANOS = 1e9;
+  const day = '2026-12-06';
+
+  it('kept out of order, they are sent again in the order of their numbers: none is skipped', async () => {
+    const clock = new FakeClock('2026-12-06T12:00:00Z');
+    const now = clock.now();
+    const unanswered = [6, 5].map((number) => ({
+      agent: 'a',
+      args: { id: { writer: 'stopped-instance.1', number }, now, day, hold: 0, cost: number * NANOS, tokens: null, tokenDiff: 0 },
+    }));
+    const journal = { load: () => ({ pending: [], unanswered }), save: async () => undefined };
+    const { instances, close } = await fleet(1, {}, clock, undefined, { journal });
+    try {
+      expect(instances[0]!.ledger.spend('a').totalUsd).toBe(11);
+    } finally {
+      await close();
+    }
+  });
+
+  it('an instance that served before it ever read Redis, meeting an empty one, counts that spend once', async () => {
+    // Its audit history holds the call, and so does the journal of what waits for Redis.
+    const clock = new FakeClock('2026-12-06T12:00:00Z');
+    const pending = [{ agent: 'a', at: clock.now() - 1, day, nanos: 2 * NANOS }];
+    const journal = { load: () => ({ pending, unanswered: [] }), save: async () => undefined };
+    const history = () => [{ agent: 'a', hour: 3 * NANOS, day: 3 * NANOS, total: 5 * NANOS }];
+    const { instances, close } = await fleet(1, {}, clock, undefined, { journal, history });
+    try {
+      const spend = instances[0]!.ledger.spend('a');
+      expect([spend.hourUsd, spend.todayUsd, spend.totalUsd]).toEqual([3, 3, 5]);
     } finally {
       await close();
     }

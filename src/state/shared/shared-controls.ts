@@ -67,6 +67,7 @@ export interface SharedControlsOptions {
 const SYNC_EVERY_MS = 1000;
 const HEARTBEAT_EVERY = 5;
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 const JOURNAL_EVERY_MS = 200;
 
 /** Settlements Redis has not taken yet, as kept on disk across a stop (see `SettlementJournal`). */
@@ -126,6 +127,8 @@ export class SharedControls {
   private journaling: Promise<void> = Promise.resolve();
   /** The flush running now, if any: the next one waits for it. */
   private flushing: Promise<number> = Promise.resolve(0);
+  /** Settlements sent and not answered yet: a stop waits for them. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(private readonly o: SharedControlsOptions) {
     this.since = o.clock.now();
@@ -152,7 +155,14 @@ export class SharedControls {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
+    // A resync under way may still write what waits, and settlements on their way may still fail into the
+    // unanswered queue: both end before the journal is taken, or it would keep spend Redis has (sent again at the
+    // next start) or miss spend it has not.
+    await this.resyncing;
+    await Promise.allSettled([...this.sending]);
     if (this.synced) await this.flushPending().catch(() => undefined);
+    // A call that finishes from now on waits in the journal.
+    this.synced = false;
     const left = this.pending.size + this.unanswered.length;
     if (left > 0) {
       const kept = this.o.journal === undefined ? 'they stay in the audit file but are not in the shared budget' : 'they are written to Redis at the next start';
@@ -315,7 +325,7 @@ export class SharedControls {
       return;
     }
     const args: SettleArgs = { id: this.o.store.nextSettleId(), now, day: this.day(now).key, hold: held, cost, tokens, tokenDiff };
-    this.o.store.settle(agent, args).then(
+    const sent = this.o.store.settle(agent, args).then(
       (spend) => this.mirror(agent, spend),
       () => {
         // Maybe applied, maybe not: sent again under its id after the resync, which also sets the holds.
@@ -324,6 +334,8 @@ export class SharedControls {
         if (!this.synced) this.o.ledger.record(agent, nanosToUsd(cost));
       },
     );
+    this.sending.add(sent);
+    void sent.finally(() => this.sending.delete(sent));
   }
 
   /** True when this instance is the fleet's first to claim `id` (an alert to send once); true as well without Redis. */
@@ -486,13 +498,35 @@ export class SharedControls {
    */
   private async seed(now: number, day: string): Promise<number> {
     let seeded = 0;
-    const readings = this.lastRead.size > 0 ? [...this.lastRead] : (this.o.history?.() ?? []).map((h) => [h.agent, { spend: { ...h, held: 0 }, day }] as const);
+    const readings = this.lastRead.size > 0 ? [...this.lastRead] : this.historyToSeed(now, day);
     for (const [agent, last] of readings) {
       if (last.spend.total <= 0) continue;
       const spend = { hour: last.spend.hour, day: last.day === day ? last.spend.day : null, total: last.spend.total };
       if (await this.o.store.seed(agent, now, day, spend)) seeded++;
     }
     return seeded;
+  }
+
+  /**
+   * This instance's audit history per agent, less what still waits to be written to Redis: those calls are in the
+   * history too, and the flush after the seed adds them.
+   */
+  private historyToSeed(now: number, day: string): [string, { spend: NanoSpend; day: string }][] {
+    const waiting = new Map<string, { hour: number; day: number; total: number }>();
+    const add = (agent: string, at: number, onDay: string, nanos: number): void => {
+      const w = waiting.get(agent) ?? { hour: 0, day: 0, total: 0 };
+      w.total += nanos;
+      if (onDay === day) w.day += nanos;
+      if (at > now - HOUR_MS) w.hour += nanos;
+      waiting.set(agent, w);
+    };
+    for (const p of this.pending.values()) add(p.agent, p.at, p.day, p.nanos);
+    for (const u of this.unanswered) add(u.agent, u.args.now, u.args.day, u.args.cost);
+    return (this.o.history?.() ?? []).map((h) => {
+      const w = waiting.get(h.agent) ?? { hour: 0, day: 0, total: 0 };
+      const spend = { hour: Math.max(0, h.hour - w.hour), day: Math.max(0, h.day - w.day), total: Math.max(0, h.total - w.total), held: 0 };
+      return [h.agent, { spend, day }];
+    });
   }
 
   /**
@@ -508,6 +542,9 @@ export class SharedControls {
   /** An entry leaves its queue only once Redis took it, or (waiting spend) just before it is sent. */
   private async flushOnce(): Promise<number> {
     let n = 0;
+    // Unanswered settlements can fail out of order (a stalled timer is given more time than the next one); a
+    // writer's numbers go back in order, or Redis would skip the lower one as already applied.
+    this.unanswered.sort((a, b) => (a.args.id.writer === b.args.id.writer ? a.args.id.number - b.args.id.number : a.args.id.writer < b.args.id.writer ? -1 : 1));
     while (this.unanswered.length > 0) {
       const u = this.unanswered[0]!;
       await this.o.store.settle(u.agent, u.args);
