@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentRegistry, BreakerRegistry, BudgetLedger, type AdmissionTicket } from '../../src/control/index.js';
 import { GatewayError } from '../../src/core/errors.js';
 import { RedisStore } from '../../src/state/shared/redis-store.js';
-import { SharedControls, type SharedControlsOptions } from '../../src/state/shared/shared-controls.js';
+import { SharedControls, type SharedControlsOptions, type WaitingSettlements } from '../../src/state/shared/shared-controls.js';
 import { FakeClock, ManualTimers } from '../helpers/clock.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
 
@@ -43,11 +43,18 @@ async function fleet(
   clock = new FakeClock('2026-12-06T12:00:00Z'),
   leaseMs?: number,
   extra: Pick<SharedControlsOptions, 'journal' | 'history'> = {},
-): Promise<{ instances: Instance[]; clock: FakeClock; timers: ManualTimers; close: () => Promise<void> }> {
+): Promise<{
+  instances: Instance[];
+  clock: FakeClock;
+  timers: ManualTimers;
+  close: () => Promise<void>;
+  /** Starts one more instance on the same prefix (a restart). */
+  join: (extra: Pick<SharedControlsOptions, 'journal' | 'history'>) => Promise<Instance>;
+}> {
   const timers = new ManualTimers(clock);
   const prefix = `t${process.pid}-${prefixes++}`;
   const instances: Instance[] = [];
-  for (let i = 0; i < n; i++) {
+  const join = async (options: Pick<SharedControlsOptions, 'journal' | 'history'>): Promise<Instance> => {
     const ledger = new BudgetLedger({ clock, timeZone: 'UTC' });
     const registry = new AgentRegistry({ clock, ledger, agents: [{ id: 'a', ...agent }] });
     const breakers = new BreakerRegistry({ clock, defaults: BREAKER, onTransition: (t) => shared.onBreakerTransition(t) });
@@ -69,12 +76,15 @@ async function fleet(
       timers,
       onOutage: () => 'open',
       log: { info: (m) => logs.push(m), error: (m) => logs.push(m) },
-      ...(i === 0 ? extra : {}),
+      ...options,
     });
     expect(await shared.start()).toBe(true);
-    instances.push({ shared, registry, ledger, breakers, logs });
-  }
-  return { instances, clock, timers, close: async () => void (await Promise.all(instances.map((i) => i.shared.stop()))) };
+    const instance = { shared, registry, ledger, breakers, logs };
+    instances.push(instance);
+    return instance;
+  };
+  for (let i = 0; i < n; i++) await join(i === 0 ? extra : {});
+  return { instances, clock, timers, join, close: async () => void (await Promise.all(instances.map((i) => i.shared.stop()))) };
 }
 
 async function admit(i: Instance, usd: number, tokens = 0): Promise<AdmissionTicket | GatewayError> {
@@ -294,6 +304,33 @@ describe('settlements kept across a stop', () => {
     try {
       const spend = instances[0]!.ledger.spend('a');
       expect([spend.hourUsd, spend.todayUsd, spend.totalUsd]).toEqual([3, 3, 5]);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('a crash right after a flush', () => {
+  it('the journal on disk then holds the written spend under its ids: a restart sends it again and Redis skips it', async () => {
+    const saved: WaitingSettlements[] = [];
+    const journal = { load: () => ({ pending: [], unanswered: [] }), save: async (w: WaitingSettlements) => void saved.push(structuredClone(w)) };
+    const { instances, timers, join, close } = await fleet(1, {}, undefined, undefined, { journal });
+    try {
+      const [one] = instances as [Instance];
+      const paused = new Redis(redis.url);
+      await paused.call('CLIENT', 'PAUSE', '1300', 'WRITE');
+      paused.disconnect();
+      const t = (await admit(one, 0.5)) as AdmissionTicket; // admitted during the outage
+      t.finish({ ok: true, tokensIn: 1, tokensOut: 1, costUsd: 0.5 });
+      timers.advance(200); // the journal keeps it
+      await until(() => saved.at(-1)?.pending.length === 1, 'the journal');
+      await new Promise((r) => setTimeout(r, 500));
+      timers.advance(1000);
+      await until(() => one.shared.view().status === 'up' && one.shared.view().pending === 0, 'the flush');
+      // The process dies here, before the journal is written again: a new one starts on the file as it is.
+      const onDisk = saved.at(-1)!;
+      const restarted = await join({ journal: { load: () => structuredClone(onDisk), save: async () => undefined } });
+      expect(restarted.ledger.spend('a').totalUsd).toBe(0.5);
     } finally {
       await close();
     }

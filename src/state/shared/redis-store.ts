@@ -138,6 +138,7 @@ export class RedisStore {
   /** Counts connections: each one is a new writer of settlements, numbering from 1. */
   private generation = 0;
   private number = 0;
+  private batches = 0;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.prefix = options.prefix;
@@ -204,12 +205,24 @@ export class RedisStore {
     return { writer: `${this.instance}.${this.generation}`, number: ++this.number };
   }
 
-  /** Forgets this instance's earlier writers, once every settlement they may not have applied was sent again. */
-  async forgetOldWriters(): Promise<void> {
+  /**
+   * Ids for settlements sent one after another by one flush, under a writer of their own: taken before they are
+   * kept on disk, they cannot share a writer with settlements sent meanwhile, which would pass their numbers.
+   */
+  batchIds(count: number): SettleId[] {
+    const writer = `${this.instance}.batch-${++this.batches}`;
+    return Array.from({ length: count }, (_, i) => ({ writer, number: i + 1 }));
+  }
+
+  /**
+   * Forgets this instance's earlier writers except those in `keep`: settlements of theirs still wait to be sent
+   * again, here or from the journal on disk after a crash.
+   */
+  async forgetOldWriters(keep: ReadonlySet<string>): Promise<void> {
     const current = `${this.instance}.${this.generation}`;
     await this.guard(async () => {
       const fields = await this.redis.hkeys(this.key('applied'));
-      const old = fields.filter((f) => f.startsWith(`${this.instance}.`) && f !== current);
+      const old = fields.filter((f) => f.startsWith(`${this.instance}.`) && f !== current && !keep.has(f));
       if (old.length > 0) await this.redis.hdel(this.key('applied'), ...old);
     });
   }

@@ -127,6 +127,8 @@ export class SharedControls {
   private journaling: Promise<void> = Promise.resolve();
   /** The flush running now, if any: the next one waits for it. */
   private flushing: Promise<number> = Promise.resolve(0);
+  /** The writers of the settlements the journal on disk holds: Redis keeps their numbers while it does. */
+  private journaled = new Set<string>();
   /** Settlements sent and not answered yet: a stop waits for them. */
   private readonly sending = new Set<Promise<void>>();
 
@@ -169,8 +171,7 @@ export class SharedControls {
       this.o.log.error(`shared state: stopping with ${left} settlements Redis has not taken; ${kept}`, { pending: left });
     }
     if (this.journalTimer !== undefined) this.o.timers.clearTimeout(this.journalTimer);
-    await this.journaling;
-    await this.o.journal?.save(this.waiting()).catch((err: unknown) => this.o.log.error(`shared state: could not keep the waiting settlements: ${messageOf(err)}`));
+    await this.keepJournal();
     await this.o.store.close();
   }
 
@@ -469,7 +470,7 @@ export class SharedControls {
       const day = this.day(now).key;
       const seeded = await this.seed(now, day);
       const flushed = await this.flushPending();
-      await store.forgetOldWriters();
+      await store.forgetOldWriters(new Set([...this.unanswered.map((u) => u.args.id.writer), ...this.journaled]));
       for (const [agent, nanos] of this.holding) await store.setHeld(agent, now, day, nanos);
       const stored = await store.overrides();
       for (const [agent, o] of [...this.pendingOverrides]) {
@@ -539,9 +540,22 @@ export class SharedControls {
     return next;
   }
 
-  /** An entry leaves its queue only once Redis took it, or (waiting spend) just before it is sent. */
+  /**
+   * Waiting spend gets its ids (a writer of its own, numbered in the order sent) and is kept on disk with them
+   * before anything is sent: a crash after Redis took it sends it again under the same ids, which Redis skips. An
+   * entry leaves the queue once Redis took it.
+   */
   private async flushOnce(): Promise<number> {
     let n = 0;
+    if (this.pending.size > 0) {
+      const waiting = [...this.pending.values()];
+      this.pending.clear();
+      const ids = this.o.store.batchIds(waiting.length);
+      waiting.forEach((p, i) => {
+        this.unanswered.push({ agent: p.agent, args: { id: ids[i]!, now: p.at, day: p.day, hold: 0, cost: p.nanos, tokens: null, tokenDiff: 0 } });
+      });
+      await this.keepJournal();
+    }
     // Unanswered settlements can fail out of order (a stalled timer is given more time than the next one); a
     // writer's numbers go back in order, or Redis would skip the lower one as already applied.
     this.unanswered.sort((a, b) => (a.args.id.writer === b.args.id.writer ? a.args.id.number - b.args.id.number : a.args.id.writer < b.args.id.writer ? -1 : 1));
@@ -549,18 +563,6 @@ export class SharedControls {
       const u = this.unanswered[0]!;
       await this.o.store.settle(u.agent, u.args);
       this.unanswered.shift();
-      n++;
-    }
-    for (const [key, p] of [...this.pending]) {
-      this.pending.delete(key);
-      const args: SettleArgs = { id: this.o.store.nextSettleId(), now: p.at, day: p.day, hold: 0, cost: p.nanos, tokens: null, tokenDiff: 0 };
-      try {
-        await this.o.store.settle(p.agent, args);
-      } catch (err) {
-        this.unanswered.push({ agent: p.agent, args });
-        this.journal();
-        throw err;
-      }
       n++;
     }
     if (n > 0) this.journal();
@@ -576,11 +578,22 @@ export class SharedControls {
     if (this.o.journal === undefined || this.journalTimer !== undefined || this.stopped) return;
     this.journalTimer = this.o.timers.setTimeout(() => {
       this.journalTimer = undefined;
-      const journal = this.o.journal!;
-      this.journaling = this.journaling
-        .then(() => journal.save(this.waiting()))
-        .catch((err: unknown) => this.o.log.error(`shared state: could not keep the waiting settlements: ${messageOf(err)}`));
+      void this.keepJournal();
     }, JOURNAL_EVERY_MS);
+  }
+
+  /** Writes the waiting settlements now, after any write under way. */
+  private keepJournal(): Promise<void> {
+    const journal = this.o.journal;
+    if (journal === undefined) return Promise.resolve();
+    this.journaling = this.journaling
+      .then(async () => {
+        const waiting = this.waiting();
+        await journal.save(waiting);
+        this.journaled = new Set(waiting.unanswered.map((u) => u.args.id.writer));
+      })
+      .catch((err: unknown) => this.o.log.error(`shared state: could not keep the waiting settlements: ${messageOf(err)}`));
+    return this.journaling;
   }
 
   private async pullSpend(): Promise<void> {
