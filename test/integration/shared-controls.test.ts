@@ -310,6 +310,21 @@ describe('settlements kept across a stop', () => {
   });
 });
 
+describe('stopping while Redis hangs', () => {
+  it('a stop ends within seconds when Redis keeps its connections open and never answers', async () => {
+    const { instances } = await fleet(1, {});
+    const [one] = instances as [Instance];
+    redis.freeze();
+    try {
+      const started = performance.now();
+      await one.shared.stop();
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      redis.thaw();
+    }
+  });
+});
+
 describe('a crash right after a flush', () => {
   it('the journal on disk then holds the written spend under its ids: a restart sends it again and Redis skips it', async () => {
     const saved: WaitingSettlements[] = [];

@@ -190,7 +190,11 @@ export class RedisStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([this.redis.quit(), this.sub.quit()]);
+    // A Redis that does not answer never answers QUIT either: the connections are dropped after a second.
+    const quit = Promise.allSettled([this.redis.quit(), this.sub.quit()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([quit, new Promise<void>((r) => (timer = setTimeout(r, COMMAND_TIMEOUT_MS)))]);
+    clearTimeout(timer);
     this.redis.disconnect();
     this.sub.disconnect();
   }

@@ -161,7 +161,7 @@ export class SharedControls {
     // unanswered queue: both end before the journal is taken, or it would keep spend Redis has (sent again at the
     // next start) or miss spend it has not.
     await this.resyncing;
-    await Promise.allSettled([...this.sending]);
+    while (this.sending.size > 0) await Promise.allSettled([...this.sending]);
     if (this.synced) await this.flushPending().catch(() => undefined);
     // A call that finishes from now on waits in the journal.
     this.synced = false;
@@ -320,7 +320,8 @@ export class SharedControls {
     }
     this.hold(agent, -held);
     const now = this.o.clock.now();
-    if (!this.synced) {
+    // Once stopping, a call's cost waits (the stop flushes it, or the journal keeps it).
+    if (!this.synced || this.stopped) {
       // The resync sets this instance's holds to what it still holds, so only the cost waits.
       this.keep(agent, cost, now, true);
       return;
@@ -470,6 +471,8 @@ export class SharedControls {
       const day = this.day(now).key;
       const seeded = await this.seed(now, day);
       const flushed = await this.flushPending();
+      // The journal on disk must no longer name a writer before Redis forgets its numbers.
+      await this.keepJournal();
       await store.forgetOldWriters(new Set([...this.unanswered.map((u) => u.args.id.writer), ...this.journaled]));
       for (const [agent, nanos] of this.holding) await store.setHeld(agent, now, day, nanos);
       const stored = await store.overrides();
