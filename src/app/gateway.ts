@@ -39,7 +39,9 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const parts = wireGateway(options);
+  // The Redis client is loaded only when instances share state.
+  const sharedState = options.config.sharedState.redis === undefined ? undefined : await import('./shared-wiring.js');
+  const parts = wireGateway({ ...options, sharedState });
   const lifecycle = await GatewayLifecycle.start(parts, options);
   // The dashboard's quit is the gateway's own shutdown (drain, flush the store) unless its owner says otherwise.
   parts.dashboard.setQuitHandler(() => lifecycle.close());

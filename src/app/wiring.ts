@@ -19,9 +19,8 @@ import { loadSqliteNativeBinding } from '../runtime/sea.js';
 import { Alerter } from '../alerts/alerter.js';
 import { localDayKey, usdToNanos } from '../control/index.js';
 import { MemoryResponseStore } from '../state/response-store.js';
-import { RedisStore } from '../state/shared/redis-store.js';
-import { SharedControls } from '../state/shared/shared-controls.js';
-import { settlementJournal } from './settlement-journal.js';
+import type { SharedControls } from '../state/shared/shared-controls.js';
+import type { SharedStateModule } from './shared-wiring.js';
 import { ProviderSet } from './providers.js';
 import { PriceMeter } from './meter.js';
 import { ConfigRouter } from './adapters/router.js';
@@ -61,6 +60,11 @@ export interface GatewayOptions {
   flushIntervalMs?: number;
   /** Time a client has to send its request headers, and its whole request (defaults 30 s and 300 s). */
   clientTimeouts?: { headersMs?: number; requestMs?: number };
+  /**
+   * The shared-state module (it pulls in the Redis client): loaded by startGateway only when shared_state names a
+   * Redis, so a single instance never holds it in memory.
+   */
+  sharedState?: SharedStateModule | undefined;
 }
 
 /** Every part of a gateway that start, stop and reload touch. */
@@ -182,30 +186,18 @@ function sharedFor(
 ): SharedControls | undefined {
   const settings = options.config.sharedState;
   if (settings.redis === undefined) return undefined;
-  const clock = options.clock ?? systemClock;
-  let shared: SharedControls | undefined = undefined;
-  const store = new RedisStore({
-    url: settings.redis,
-    prefix: settings.prefix,
-    onStatus: (up, why) => shared?.onStoreStatus(up, why),
-    onEvent: (event) => shared?.onEvent(event),
-    onSubscribed: () => void shared?.reread().catch(() => undefined),
-  });
-  shared = new SharedControls({
-    store,
-    registry: controls.registry,
-    ledger: controls.ledger,
-    breakers: controls.breakers,
-    clock,
+  if (options.sharedState === undefined) throw new Error('shared_state names a Redis but the shared-state module was not loaded');
+  return options.sharedState.sharedControls({
+    settings: { ...settings, redis: settings.redis },
+    controls,
+    clock: options.clock ?? systemClock,
     timers: options.timers ?? systemTimers,
-    // Read live, so a reload can switch between refusing and serving on during an outage.
     onOutage: () => running.config().sharedState.onOutage,
-    log: options.logger,
+    logger: options.logger,
     history: () => spendHistory(audit, controls),
-    journal: options.config.storage.path === ':memory:' ? undefined : settlementJournal(options.config.storage.path),
+    journalFor: options.config.storage.path === ':memory:' ? undefined : options.config.storage.path,
     saveLocal: (o) => localOverrides.saveOverride(o),
   });
-  return shared;
 }
 
 /** A pooled key's attempt: counted per key, and one loud line when the upstream refused the key and it is taken out. */
