@@ -38,8 +38,8 @@ export class LiveState {
   /** Requests recorded since the gateway started. */
   served = 0;
   readonly recent: LogEntry[] = [];
-  /** The full rows of `recent`, by id, for the request detail. */
-  private readonly rows = new Map<string, RequestRow>();
+  /** The full rows of `recent`, by id, for the request detail, and how many entries of `recent` show each. */
+  private readonly rows = new Map<string, { row: RequestRow; shown: number }>();
   readonly controls: ControlRecord[] = [];
   private readonly completions = new TimeBuckets(1000, RPS_SECONDS + 1);
   private readonly providerOutcomes = new Map<string, boolean[]>();
@@ -60,11 +60,14 @@ export class LiveState {
     const entry = logEntryOf(row);
     this.served += 1;
     this.recent.push(entry);
-    this.rows.set(row.id, row);
+    // The same id can come twice (a refused request recorded again): the newest row wins, and it stays while an
+    // entry shows it.
+    const held = this.rows.get(row.id);
+    this.rows.set(row.id, { row, shown: (held?.shown ?? 0) + 1 });
     if (this.recent.length > RECENT_LIMIT) {
-      const gone = this.recent.shift();
-      // The same id can come twice (a refused request recorded again); keep the row while an entry shows it.
-      if (gone && !this.recent.some((e) => e.id === gone.id)) this.rows.delete(gone.id);
+      const gone = this.recent.shift()!;
+      const kept = this.rows.get(gone.id)!;
+      if (--kept.shown === 0) this.rows.delete(gone.id);
     }
     this.completions.add(now, 1);
     if (row.model) this.lastModel.set(row.agent, row.model);
@@ -91,7 +94,7 @@ export class LiveState {
 
   /** The full row of a request the live log still holds. */
   row(id: string): RequestRow | undefined {
-    return this.rows.get(id);
+    return this.rows.get(id)?.row;
   }
 
   /** Last errors read from the audit at start; a newer live one wins. */
