@@ -59,12 +59,13 @@ export class Logger {
 }
 
 function prettyLine(ts: number, level: LogLevel, msg: string, fields: LogFields): string {
-  const time = new Date(ts).toISOString().slice(11, 23);
-  const rest = Object.entries(fields)
-    .filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => `${k}=${typeof v === 'string' && v.includes(' ') ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
-  return `${time} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? ' ' + rest : ''}`;
+  let line = `${new Date(ts).toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}`;
+  for (const k in fields) {
+    const v = fields[k];
+    if (v === undefined || v === null || v === '') continue;
+    line += ` ${k}=${typeof v === 'string' && v.includes(' ') ? JSON.stringify(v) : String(v)}`;
+  }
+  return line;
 }
 
 /**
