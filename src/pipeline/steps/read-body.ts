@@ -3,23 +3,49 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError, messageOf } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   checkContentType(req.headers['content-type']);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > maxBytes) {
-      // Stop reading; the response closes the connection so the rest is not drained.
-      req.pause();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(buf);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  // Plain listeners: an async iterator costs a promise per chunk, and most bodies are one chunk.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        // Stop reading; the response closes the connection so the rest is not drained.
+        done();
+        req.pause();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    // A client that goes away mid-body ends neither with 'end' nor always with 'error'.
+    const onClose = (): void => {
+      done();
+      reject(new GatewayError('invalid_request', 'the client closed the connection before its request body was complete', { status: 400, code: 'client_closed' }));
+    };
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** The step: the body, read within the gateway's limit and parsed as JSON. */
@@ -27,8 +53,9 @@ export async function readJson(ctx: RequestContext): Promise<void> {
   const body = await readBody(ctx.req, ctx.settings.maxBodyBytes);
   ctx.body = body;
   ctx.bytesIn = body.length;
-  ctx.bodyText = body.toString('utf8');
-  ctx.json = parseJsonBody(body);
+  const parsed = parseJsonText(body);
+  ctx.bodyText = parsed.text;
+  ctx.json = parsed.json;
 }
 
 /**
@@ -87,6 +114,11 @@ export function nestsDeeperThan(body: Buffer, limit: number): boolean {
 
 /** Parses JSON with a message that says where it broke; absurdly deep nesting is refused before parsing. */
 export function parseJsonBody(body: Buffer): unknown {
+  return parseJsonText(body).json;
+}
+
+/** parseJsonBody, also giving the decoded text (decoded once). */
+export function parseJsonText(body: Buffer): { text: string; json: unknown } {
   if (body.length === 0) throw new GatewayError('invalid_request', 'request body is empty; expected a JSON object');
   if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
     throw new GatewayError('invalid_request', `request body nests objects and arrays more than ${MAX_JSON_DEPTH} deep; no API request needs that`, {
@@ -100,7 +132,7 @@ export function parseJsonBody(body: Buffer): unknown {
     throw new GatewayError('invalid_request', 'request body is not valid UTF-8');
   }
   try {
-    return JSON.parse(text) as unknown;
+    return { text, json: JSON.parse(text) as unknown };
   } catch (err) {
     throw new GatewayError('invalid_request', `request body is not valid JSON: ${messageOf(err)}`);
   }
