@@ -4,7 +4,9 @@
  * Layout: fake providers (one child process) and the load generator (a fresh child process per run) share
  * CPU 1; the gateway is alone on CPU 0. Each case runs a short warm-up, then `reps` interleaved repetitions
  * of direct and via-gateway load; medians are reported. Writes bench/results.json and bench/RESULTS.md, and
- * prints the markdown. Flags: --quick (1 s runs, for checking the harness), --direct-only (no gateway),
+ * prints the markdown. Every case also runs a bare relay (bench/relay.mjs) on CPU 0 against the same fake: the
+ * floor for any Node proxy, and the yardstick for the gateway's CPU per request.
+ * Flags: --quick (1 s runs, for checking the harness), --direct-only (no gateway, no relay),
  * --only=<keys> (a subset; a partial run still overwrites results.json and RESULTS.md).
  */
 import { spawn, fork } from 'node:child_process';
@@ -31,12 +33,12 @@ const DIRECT_ONLY = argv.has('--direct-only');
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const want = (key) => ONLY === undefined || ONLY.includes(key);
 
-/** Run lengths; the whole default run fits in about 3.5 minutes on 2 cores (the limit is 5). */
-const REPS = 3;
+/** Run lengths; the whole default run fits in about 6 minutes on 2 cores (the limit is 7), --quick in about 2. */
+const REPS = QUICK ? 2 : 3;
 const SEC_THROUGHPUT = QUICK ? 1 : 4;
 const SEC_LATENCY = QUICK ? 1 : 3;
 const SEC_WARMUP = QUICK ? 0.3 : 0.5;
-const WATCHDOG_MS = 295_000;
+const WATCHDOG_MS = QUICK ? 170_000 : 420_000;
 const SETTLE_MS = 150;
 /** Unrecorded start of every run: a fresh load-generator process needs its JIT warm and its connections open. */
 const RUN_WARMUP_MS = QUICK ? 200 : 300;
@@ -149,6 +151,26 @@ async function startFakes(pinned) {
   };
 }
 
+/** The bare relay (bench/relay.mjs) on the gateway's CPU: one listener per upstream origin, in that order. */
+async function startRelay(pinned, origins) {
+  const child = fork(join(BENCH, 'relay.mjs'), origins, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child.pid);
+  if (pinned) pin(child.pid, GATEWAY_CPU);
+  const ready = await new Promise((resolvePromise, reject) => {
+    child.once('message', resolvePromise);
+    child.once('exit', (code) => reject(new Error(`relay exited (${code})`)));
+  });
+  return {
+    pid: child.pid,
+    urls: ready.urls,
+    async close() {
+      child.disconnect();
+      await stopProcess(child.pid, 2000);
+      children.delete(child.pid);
+    },
+  };
+}
+
 // ---------- load runs ----------
 
 /** The load generator: one worker process for the whole run, pinned beside the fakes. */
@@ -231,11 +253,12 @@ function dbRows(dbPath) {
 }
 
 /**
- * One measured run against `target`. For a gateway target, also the gateway's CPU time and audit rows over
- * the run (read after a short settle, so the batched flush that the run caused is included).
+ * One measured run against `target`. For a target with a `server` on CPU 0 (the gateway or the relay), also that
+ * process's CPU time over the run, and for the gateway its audit rows (read after a short settle, so the batched
+ * flush that the run caused is included).
  */
 async function measure(target, load, ctx) {
-  const gw = target.gateway;
+  const gw = target.server;
   const before = { fake: 0, gw: 0, rows: Number.NaN, cpu0: null, cpu1: null };
   const onMeasure = () => {
     before.cpu0 = cpuJiffies(GATEWAY_CPU);
@@ -318,14 +341,15 @@ function medians(reps) {
 }
 
 /**
- * A case: `a` (the baseline) and `b` measured in interleaved repetitions after one warm-up each. Ratios and
- * added times are medians of per-repetition pairs, so slow drift of the machine cancels.
+ * A case: `a` (the baseline), `r` (the bare relay, optional) and `b` measured in interleaved repetitions after
+ * one warm-up each. Ratios and added times are medians of per-repetition pairs, so slow drift of the machine
+ * cancels.
  */
-async function runCase(ctx, { key, label, a, b, scenario, connections, seconds, stream = false, chunks = 1 }) {
+async function runCase(ctx, { key, label, a, r, b, scenario, connections, seconds, stream = false, chunks = 1 }) {
   log(`${label}`);
   await ctx.fakes.setScenario(scenario);
   const load = { mode: 'rate', connections, stream, chunks };
-  const targets = [a, b].filter(Boolean);
+  const targets = [a, r, b].filter(Boolean);
   const warmupErrors = [];
   for (const t of targets) {
     const w = await ctx.load.run({ ...load, durationMs: SEC_WARMUP * 1e3, url: t.url, headers: t.headers, body: t.body, streamEnd: t.streamEnd });
@@ -336,32 +360,37 @@ async function runCase(ctx, { key, label, a, b, scenario, connections, seconds, 
     }
   }
   const repsA = [];
+  const repsR = [];
   const repsB = [];
   for (let i = 0; i < REPS; i++) {
     repsA.push(await measure(a, { ...load, durationMs: seconds * 1e3 }, ctx));
+    if (r) repsR.push(await measure(r, { ...load, durationMs: seconds * 1e3 }, ctx));
     if (b) repsB.push(await measure(b, { ...load, durationMs: seconds * 1e3 }, ctx));
   }
-  const pair = (f) => median(repsB.map((rb, i) => f(repsA[i], rb)));
+  const pair = (xs, ys, f) => (ys.length > 0 && xs.length > 0 ? median(ys.map((y, i) => f(xs[i], y))) : Number.NaN);
   const result = {
     key,
     label,
     connections,
     stream,
     direct: medians(repsA),
+    relay: r ? medians(repsR) : null,
     gateway: b ? medians(repsB) : null,
-    ratio: b ? pair((x, y) => y.rps / x.rps) : Number.NaN,
-    addedP50Ms: b ? pair((x, y) => y.p50Ms - x.p50Ms) : Number.NaN,
-    addedP99Ms: b ? pair((x, y) => y.p99Ms - x.p99Ms) : Number.NaN,
-    addedFirstEventMs: b && stream ? pair((x, y) => y.firstEventMs - x.firstEventMs) : Number.NaN,
-    addedPerChunkUs: b && stream ? pair((x, y) => y.perChunkUs - x.perChunkUs) : Number.NaN,
-    reps: { direct: repsA, gateway: repsB },
+    ratio: pair(repsA, repsB, (x, y) => y.rps / x.rps),
+    addedP50Ms: pair(repsA, repsB, (x, y) => y.p50Ms - x.p50Ms),
+    addedP99Ms: pair(repsA, repsB, (x, y) => y.p99Ms - x.p99Ms),
+    addedFirstEventMs: stream ? pair(repsA, repsB, (x, y) => y.firstEventMs - x.firstEventMs) : Number.NaN,
+    addedPerChunkUs: stream ? pair(repsA, repsB, (x, y) => y.perChunkUs - x.perChunkUs) : Number.NaN,
+    relayRatio: pair(repsA, repsR, (x, y) => y.rps / x.rps),
+    relayAddedP99Ms: pair(repsA, repsR, (x, y) => y.p99Ms - x.p99Ms),
+    relayAddedFirstEventMs: stream ? pair(repsA, repsR, (x, y) => y.firstEventMs - x.firstEventMs) : Number.NaN,
+    /** Gateway CPU per request ÷ relay CPU per request, paired by repetition. */
+    cpuVsRelay: pair(repsR, repsB, (x, y) => y.cpuPerRequestUs / x.cpuPerRequestUs),
+    reps: { direct: repsA, relay: repsR, gateway: repsB },
     warmupErrors,
   };
-  const g = result.gateway;
-  log(
-    `  direct ${result.direct.rps.toFixed(0)} req/s p50 ${result.direct.p50Ms.toFixed(3)} ms` +
-      (g ? ` | gateway ${g.rps.toFixed(0)} req/s p50 ${g.p50Ms.toFixed(3)} ms, ${g.cpuPerRequestUs.toFixed(1)} µs CPU/req` : ''),
-  );
+  const fmtSide = (name, m) => `${name} ${m.rps.toFixed(0)} req/s p50 ${m.p50Ms.toFixed(3)} ms${m === result.direct ? '' : `, ${m.cpuPerRequestUs.toFixed(1)} µs CPU/req`}`;
+  log(`  ${[['direct', result.direct], ['relay', result.relay], ['gateway', result.gateway]].filter(([, m]) => m).map(([n, m]) => fmtSide(n, m)).join(' | ')}`);
   return result;
 }
 
@@ -392,16 +421,24 @@ async function main() {
   const gateways = [];
 
   const useGateway = !DIRECT_ONLY && gatewayBuilt();
-  if (!useGateway) notes.push(DIRECT_ONLY ? 'Run with --direct-only: the gateway was not started.' : `Gateway not built (${GATEWAY_BIN} needs dist/): direct baselines only.`);
+  if (!useGateway) notes.push(DIRECT_ONLY ? 'Run with --direct-only: the gateway and the relay were not started.' : `Gateway not built (${GATEWAY_BIN} needs dist/): direct baselines only.`);
+  const relay = DIRECT_ONLY ? null : await startRelay(pinned, [new URL(fakes.openai).origin, new URL(fakes.anthropic).origin]);
 
   try {
     let gw = null;
-    const startHeadless = async () => {
-      const g = await startGateway({ root: ROOT, outDir: OUT, name: 'gateway', openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined });
+    /** A gateway on CPU 0 with the bench config, stopped by `stopGateway` or at the end. */
+    const launch = async (name, opts = {}) => {
+      const g = await startGateway({ root: ROOT, outDir: OUT, name, openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined, ...opts });
       gateways.push(g);
       for (const pid of g.pids) children.add(pid);
       return g;
     };
+    const stopGateway = async (g) => {
+      await g.stop();
+      for (const pid of g.pids) children.delete(pid);
+      gateways.splice(gateways.indexOf(g), 1);
+    };
+    const startHeadless = () => launch('gateway');
     if (useGateway) {
       log('starting the gateway (--no-tui)');
       gw = await startHeadless();
@@ -433,9 +470,16 @@ async function main() {
         url: `${g.url}/v1/chat/completions`,
         headers: { authorization: 'Bearer sk-bench-client' },
         body: openaiBody(model, stream),
-        gateway: g,
+        server: g,
         countRows: true,
       };
+    // The relay cannot translate: it carries the direct request, to the same fake, byte for byte.
+    const relayOf = new Map(relay ? [[new URL(fakes.openai).origin, relay.urls[0]], [new URL(fakes.anthropic).origin, relay.urls[1]]] : []);
+    const viaRelay = (direct) => {
+      if (!relay) return null;
+      const url = new URL(direct.url);
+      return { ...direct, name: direct.name.replace('direct', 'relay'), url: `${relayOf.get(url.origin)}${url.pathname}`, server: relay };
+    };
 
     const CASES = [
       { key: 'pass_32', label: 'Non-streaming passthrough', a: directOpenAI(false), b: () => via(gw, 'gpt-4o-mini', false), scenario: SCENARIO_SMALL, connections: 32, seconds: SEC_THROUGHPUT },
@@ -447,16 +491,14 @@ async function main() {
     ];
     for (const c of CASES) {
       if (!want(c.key)) continue;
-      const result = await runCase(ctx, { ...c, b: c.b() });
+      const result = await runCase(ctx, { ...c, r: viaRelay(c.a), b: c.b() });
       cases.push(result);
       // A failing case can leave state behind (an open circuit breaker, say) that would void the next ones:
       // start a fresh gateway, and say so.
       if (gw && result.gateway && result.gateway.errors > 0) {
         log('  restarting the gateway so the next case starts clean');
         notes.push(`The gateway was restarted after "${result.label}" (${result.gateway.errors} failed requests), so later cases start clean.`);
-        await gw.stop();
-        for (const pid of gw.pids) children.delete(pid);
-        gateways.splice(gateways.indexOf(gw), 1);
+        await stopGateway(gw);
         gw = await startHeadless();
       }
     }
@@ -488,9 +530,7 @@ async function main() {
     if (gw && want('tui')) {
       if (hasScript()) {
         log('starting a second gateway with the TUI in a pseudo-terminal');
-        const tui = await startGateway({ root: ROOT, outDir: OUT, name: 'gateway-tui', openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined, tui: true });
-        gateways.push(tui);
-        for (const pid of tui.pids) children.add(pid);
+        const tui = await launch('gateway-tui', { tui: true });
         await sleep(1000);
         memoryReadings.tuiIdleMB = memory(tui.pid).rss / 1e6;
         const off = via(gw, 'gpt-4o-mini', false, 'TUI off');
@@ -505,9 +545,7 @@ async function main() {
         tuiCase.terminalBytes = ttyBytes;
         // A dashboard at 120×40 redrawn for several seconds writes far more than this; less means it never drew.
         if (ttyBytes < 2000) notes.push(`The TUI gateway wrote only ${ttyBytes} bytes to its terminal: it may not have rendered (see ${relative(ROOT, tui.logPath)}).`);
-        await tui.stop();
-        for (const pid of tui.pids) children.delete(pid);
-        gateways.pop();
+        await stopGateway(tui);
       } else {
         notes.push('`script` (util-linux) is missing: the TUI case was skipped.');
       }
@@ -517,6 +555,7 @@ async function main() {
       await g.stop();
       for (const pid of g.pids) children.delete(pid);
     }
+    await relay?.close();
     await load.close();
     await fakes.close();
   }
@@ -550,57 +589,75 @@ async function main() {
   // A case where more than 1 % of requests failed has no meaningful figures: the headline shows n/a and the
   // notes say why.
   const failed = (side) => side && side.errors > MAX_ERROR_SHARE * (side.count + side.errors);
-  const usable = (c) => !failed(c.direct) && !failed(c.gateway);
+  const usable = (c) => !failed(c.direct) && !failed(c.gateway) && !failed(c.relay);
   const byKey = Object.fromEntries(cases.filter(usable).map((c) => [c.key, c]));
-  const g = (k) => byKey[k]?.gateway ?? {};
+  const us = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
+  const ms = (v) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+  const rps = (v) => (Number.isFinite(v) ? v.toFixed(0) : 'n/a');
+  const cpuRow = (label, key, max) => {
+    const c = byKey[key];
+    return line(`CPU per request ÷ relay, ${label}`, c?.cpuVsRelay, '×', 2, { max }, `gateway ${us(c?.gateway?.cpuPerRequestUs)} µs, relay ${us(c?.relay?.cpuPerRequestUs)} µs`);
+  };
+  const throughputRow = (label, key, side) => {
+    const c = byKey[key];
+    const ratio = side === 'gateway' ? c?.ratio : c?.relayRatio;
+    const figures = `${side} ${rps(c?.[side]?.rps)} req/s, direct ${rps(c?.direct.rps)} req/s`;
+    return line(`Throughput ${side === 'gateway' ? '' : 'of the bare relay '}vs direct, ${label}, 32 connections`, ratio * 100, '%', 1, side === 'gateway' ? { min: 45 } : undefined, figures);
+  };
+  const addedRow = (what, label, key, field, relayField, max) => {
+    const c = byKey[key];
+    return line(`Added ${what}, ${label}`, c?.[field], 'ms', 3, { max }, `bare relay adds ${ms(c?.[relayField])} ms`);
+  };
   const headline = [
-    line('CPU per request, non-streaming passthrough', g('pass_32').cpuPerRequestUs, 'µs', 1, { max: 120 }),
-    line('CPU per request, non-streaming translated', g('trans_32').cpuPerRequestUs, 'µs', 1, { max: 250 }),
-    line('Throughput vs direct, passthrough, 32 connections', byKey.pass_32?.ratio * 100, '%', 1, { min: 25 }),
-    line('Throughput vs direct, translated, 32 connections', byKey.trans_32?.ratio * 100, '%', 1, { min: 25 }),
-    line('Added p50, passthrough, 32 connections', byKey.pass_32?.addedP50Ms, 'ms', 3),
-    line('Added p99, passthrough, 32 connections', byKey.pass_32?.addedP99Ms, 'ms', 3),
-    line('Added p50, passthrough, 1 connection', byKey.pass_1?.addedP50Ms, 'ms', 3, { max: 0.2 }),
-    line('Added p99, passthrough, 1 connection', byKey.pass_1?.addedP99Ms, 'ms', 3, { max: 1 }),
-    line('Added p50, translated, 32 connections', byKey.trans_32?.addedP50Ms, 'ms', 3),
-    line('Added p99, translated, 32 connections', byKey.trans_32?.addedP99Ms, 'ms', 3),
-    line('Added p50, translated, 1 connection', byKey.trans_1?.addedP50Ms, 'ms', 3, { max: 0.2 }),
-    line('Added p99, translated, 1 connection', byKey.trans_1?.addedP99Ms, 'ms', 3, { max: 1 }),
-    line('Added first-event time, streaming passthrough', byKey.stream_pass_1?.addedFirstEventMs, 'ms', 3, { max: 0.5 }),
-    line('Added per-chunk time, streaming passthrough', byKey.stream_pass_1?.addedPerChunkUs, 'µs', 2),
-    line('Added first-event time, streaming translated', byKey.stream_trans_1?.addedFirstEventMs, 'ms', 3, { max: 0.5 }),
-    line('Added per-chunk time, streaming translated', byKey.stream_trans_1?.addedPerChunkUs, 'µs', 2),
-    line('RSS idle (fresh)', memoryReadings.idleStartMB, 'MB', 1, { max: 100 }),
-    line('RSS idle (after load)', memoryReadings.idleAfterMB, 'MB', 1, { max: 100 }),
+    cpuRow('non-streaming passthrough (32 connections)', 'pass_32', 2),
+    cpuRow('non-streaming translated (32 connections)', 'trans_32', 2.5),
+    cpuRow('streaming passthrough (200 chunks)', 'stream_pass_1', 2),
+    cpuRow('streaming translated (200 chunks)', 'stream_trans_1', 2.5),
+    throughputRow('passthrough', 'pass_32', 'gateway'),
+    throughputRow('translated', 'trans_32', 'gateway'),
+    throughputRow('passthrough', 'pass_32', 'relay'),
+    throughputRow('translated (relay carries the direct Anthropic request)', 'trans_32', 'relay'),
+    addedRow('p99', 'passthrough, 1 connection', 'pass_1', 'addedP99Ms', 'relayAddedP99Ms', 1),
+    addedRow('p99', 'translated, 1 connection', 'trans_1', 'addedP99Ms', 'relayAddedP99Ms', 1),
+    addedRow('first-event time', 'streaming passthrough', 'stream_pass_1', 'addedFirstEventMs', 'relayAddedFirstEventMs', 0.3),
+    addedRow('first-event time', 'streaming translated', 'stream_trans_1', 'addedFirstEventMs', 'relayAddedFirstEventMs', 0.3),
+    line('RSS idle (fresh)', memoryReadings.idleStartMB, 'MB', 1, { max: 90 }),
+    line('RSS idle (after all load)', memoryReadings.idleAfterMB, 'MB', 1, { max: 90 }, `peak ${Number.isFinite(memoryReadings.peakMB) ? memoryReadings.peakMB.toFixed(1) : 'n/a'} MB`),
     line(`RSS with ${OPEN_STREAMS} open streams, passthrough`, memoryReadings.streamsPassMB, 'MB', 1, { max: 150 }),
     line(`RSS with ${OPEN_STREAMS} open streams, translated`, memoryReadings.streamsTransMB, 'MB', 1, { max: 150 }),
+    line('TUI on vs off, throughput', tuiCase && usable(tuiCase) ? tuiCase.ratio * 100 : Number.NaN, '%', 1, { min: 90 }),
+    line('Added p50, passthrough, 1 connection', byKey.pass_1?.addedP50Ms, 'ms', 3),
+    line('Added p50, translated, 1 connection', byKey.trans_1?.addedP50Ms, 'ms', 3),
+    line('Added per-chunk time, streaming passthrough', byKey.stream_pass_1?.addedPerChunkUs, 'µs', 2),
+    line('Added per-chunk time, streaming translated', byKey.stream_trans_1?.addedPerChunkUs, 'µs', 2),
     line('RSS idle, TUI gateway (fresh)', memoryReadings.tuiIdleMB, 'MB', 1),
     line(`Time until all ${OPEN_STREAMS} streams had their first event, passthrough`, memoryReadings.streamsPassMBOpenMs, 'ms', 0),
     line(`Time until all ${OPEN_STREAMS} streams had their first event, translated`, memoryReadings.streamsTransMBOpenMs, 'ms', 0),
-    line('TUI on vs off, throughput', tuiCase && usable(tuiCase) ? tuiCase.ratio * 100 : Number.NaN, '%', 1, { min: 90 }),
     line('Audit store, batched writer (in-process)', storeBench.rowsPerSec, 'rows/s', 0),
-    line('Audit rows written by the gateway, passthrough 32 connections', g('pass_32').auditRowsPerSec, 'rows/s', 0),
+    line('Audit rows written by the gateway, passthrough 32 connections', byKey.pass_32?.gateway?.auditRowsPerSec, 'rows/s', 0),
   ];
 
   notes.push(
-    `Load: one load-generator worker process for the whole run (bench/load.mjs: undici Pool dispatch, keep-alive, one loop per connection, a new pool per run), ${SEC_THROUGHPUT} s runs at 32 connections and ${SEC_LATENCY} s at 1 connection, each after ${RUN_WARMUP_MS} ms unrecorded, plus a ${SEC_WARMUP} s warm-up per target and case; ${REPS} repetitions, direct and gateway interleaved.`,
+    `Load: one load-generator worker process for the whole run (bench/load.mjs: undici Pool dispatch, keep-alive, one loop per connection, a new pool per run), ${SEC_THROUGHPUT} s runs at 32 connections and ${SEC_LATENCY} s at 1 connection, each after ${RUN_WARMUP_MS} ms unrecorded, plus a ${SEC_WARMUP} s warm-up per target and case; ${REPS} repetitions, direct, relay and gateway interleaved.`,
+    'Bare relay (bench/relay.mjs): a node:http server in, a keep-alive undici Pool out, nothing parsed or metered; request and response piped chunk by chunk with backpressure. It runs alone on CPU 0 like the gateway, against the same fakes, with the same load generator, in every case. A relay cannot translate: in the translated cases it carries the direct Anthropic request to the fake Anthropic, so it moves the same upstream bytes the gateway receives. CPU per request ÷ relay = gateway CPU per request over relay CPU per request, median of per-repetition pairs.',
     'Passthrough: OpenAI client → gateway (gpt-4o-mini) → fake OpenAI, against the fake OpenAI directly. Translated: OpenAI client → gateway (claude-sonnet-4-5) → fake Anthropic, against an Anthropic request to the fake Anthropic directly.',
     `Fake replies: non-streaming ${SCENARIO_SMALL.chunks}×${SCENARIO_SMALL.chunkSize} characters; streams ${SCENARIO_STREAM.chunks} content deltas of ${SCENARIO_STREAM.chunkSize} characters sent back to back (pre-rendered, one write), so the per-chunk figure is the gateway's own processing per chunk: (last byte − first event) ÷ ${SCENARIO_STREAM.chunks}.`,
-    'First event: time from sending the request to the first SSE `data:` line. Added figures are medians of per-repetition differences (gateway − direct).',
-    'CPU per request: the gateway process\'s utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
-    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms, so none ends before the reading). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
+    'First event: time from sending the request to the first SSE `data:` line. Added figures are medians of per-repetition differences (gateway − direct, and relay − direct for the relay\'s).',
+    'CPU per request: the gateway\'s (or the relay\'s) process utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
+    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; the idle targets apply to both idle readings; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms, so none ends before the reading). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
     'TUI: a second gateway started without --no-tui inside `script` (a pseudo-terminal, 120×40), pinned to the same CPU, loaded alternately with the headless one; the headless one is idle while the TUI one is measured and vice versa.',
     'Audit store: the gateway\'s store module (bundled from src/store) in its own process on the gateway\'s CPU, recording rows in bursts of 500 with an event-loop turn between bursts for 2 s into a fresh WAL file, flush included. The gateway figure is audit rows committed per second during the passthrough runs.',
   );
 
   for (const c of [...cases, ...(tuiCase ? [tuiCase] : [])]) {
-    for (const side of ['direct', 'gateway']) {
+    for (const side of ['direct', 'relay', 'gateway']) {
       const m = c[side];
       if (m && m.errors > 0) {
         const first = c.reps[side].find((r) => r.firstError)?.firstError ?? '';
-        const warm = c.warmupErrors.find((w) => (side === 'gateway') === w.target.startsWith('gateway') || w.target.startsWith('TUI'));
+        const prefix = { direct: ['direct', 'TUI off'], relay: ['relay'], gateway: ['gateway', 'TUI on'] }[side];
+        const warm = c.warmupErrors.find((w) => prefix.some((p) => w.target.startsWith(p)));
         const cause = warm ? `; first failure, during the warm-up: ${warm.firstError.slice(0, 240)}` : '';
-        notes.push(`${c.label}, ${c.connections} connection(s), ${side === 'direct' ? 'baseline' : 'gateway'}: ${m.errors} failed requests (first: ${first.slice(0, 160)})${cause}.`);
+        notes.push(`${c.label}, ${c.connections} connection(s), ${side === 'direct' ? 'baseline' : side}: ${m.errors} failed requests (first: ${first.slice(0, 160)})${cause}.`);
       }
     }
   }
