@@ -5,7 +5,8 @@
  * CPU 1; the gateway is alone on CPU 0. Each case runs a short warm-up, then `reps` interleaved repetitions
  * of direct and via-gateway load; medians are reported. Writes bench/results.json and bench/RESULTS.md, and
  * prints the markdown. Every case also runs a bare relay (bench/relay.mjs) on CPU 0 against the same fake: the
- * floor for any Node proxy, and the yardstick for the gateway's CPU per request.
+ * floor for any Node proxy, and the yardstick for the gateway's CPU per request. Stall probes poll the gateway's
+ * /health every 10 ms during inputs that used to freeze it.
  * Flags: --quick (1 s runs, for checking the harness), --direct-only (no gateway, no relay),
  * --only=<keys> (a subset; a partial run still overwrites results.json and RESULTS.md).
  */
@@ -16,6 +17,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
+import { request } from 'undici';
 import { GATEWAY_BIN, startGateway, UPSTREAM_CONNECTIONS } from './lib/gateway.mjs';
 import { clockTicks, cpuJiffies, cpuTicks, hasScript, hasTaskset, memory, pin, sleep, stopProcess } from './lib/proc.mjs';
 import { line, renderMarkdown } from './lib/report.mjs';
@@ -29,7 +31,7 @@ const BUNDLES = join(ROOT, 'node_modules/.cache/ai-gateway-bench');
 const argv = new Set(process.argv.slice(2));
 const QUICK = argv.has('--quick');
 const DIRECT_ONLY = argv.has('--direct-only');
-/** `--only=pass_32,memory,...`: run a subset (keys: the case keys below, memory, tui, store). */
+/** `--only=pass_32,memory,...`: run a subset (keys: the case keys below, memory, tui, stall, store). */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const want = (key) => ONLY === undefined || ONLY.includes(key);
 
@@ -43,6 +45,12 @@ const SETTLE_MS = 150;
 /** Unrecorded start of every run: a fresh load-generator process needs its JIT warm and its connections open. */
 const RUN_WARMUP_MS = QUICK ? 200 : 300;
 const OPEN_STREAMS = 200;
+/** Stall probes: /health is polled this often, and a gap between answers above the target is a stall. */
+const POLL_INTERVAL_MS = 10;
+const STALL_TARGET_MS = 50;
+/** The very large config of the reload probe, as in test/faults/reload-stall.test.ts. */
+const STALL_AGENTS = 2000;
+const STALL_MODELS = 700;
 const HOLD_OPEN_LIMIT_MS = 8000;
 /** Share of a pinned CPU taken by other processes above which the report carries a caution. */
 const CONTENTION_LIMIT = 0.1;
@@ -394,6 +402,152 @@ async function runCase(ctx, { key, label, a, r, b, scenario, connections, second
   return result;
 }
 
+// ---------- stall probes ----------
+
+async function post(url, body, headers = {}) {
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+/** The error code of a JSON error answer, for the probe's log line. */
+function errorCode(text) {
+  try {
+    return JSON.parse(text)?.error?.code ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Config lines that make the bench config as large as a big fleet's (as test/faults/reload-stall.test.ts builds
+ * it): thousands of routes, prices and agents with keys, budgets, rate limits and breakers. `output` (a price)
+ * tells two versions apart, so writing the other one is an edit the gateway must reload.
+ */
+function largeConfigLines(output) {
+  const lines = [];
+  for (let i = 0; i < STALL_MODELS; i++) {
+    lines.push(`  "model-${i}": { provider: fake-openai, model: "upstream-${i}", fallbacks: [fake-anthropic] }`, `  "family-${i}-*": fake-anthropic`);
+  }
+  lines.push('prices:');
+  for (let i = 0; i < STALL_MODELS; i++) lines.push(`  model-${i}: { input: 1, output: ${output} }`);
+  lines.push('agents:');
+  for (let i = 0; i < STALL_AGENTS; i++) {
+    lines.push(
+      `  agent-${i}:`,
+      `    model: model-${i % STALL_MODELS}`,
+      `    keys: [agent-key-${i}-aaaaaaaa, agent-key-${i}-bbbbbbbb]`,
+      '    budget: { max_cost_per_hour: 2, max_cost_per_day: 20 }',
+      '    rate_limit: 100/min',
+      '    circuit_breaker: { error_threshold: 5, window: 60s, reset_timeout: 30s }',
+      `    tags: [team-${i % 7}]`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Polls the gateway's /health every POLL_INTERVAL_MS from the load-generator process while `action` runs, and
+ * returns the longest gap between two answers: how long the gateway's event loop was unable to answer.
+ */
+async function stallProbe(ctx, gw, name, action) {
+  let onPolling;
+  const polling = new Promise((resolvePromise) => (onPolling = resolvePromise));
+  const spec = { mode: 'poll', url: `${gw.url}/health`, intervalMs: POLL_INTERVAL_MS, holdMs: 60_000 };
+  const { id, done } = ctx.load.start(spec, (p) => p.phase === 'polling' && onPolling());
+  await Promise.race([polling, done]);
+  await sleep(100);
+  const t0 = performance.now();
+  let outcome;
+  try {
+    outcome = await action();
+  } catch (err) {
+    outcome = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+  const tookMs = performance.now() - t0;
+  await sleep(100);
+  ctx.load.stop(id);
+  const r = await done;
+  log(`  ${name}: longest gap ${num(r.longestGapMs).toFixed(1)} ms over ${r.answers} answers; ${outcome.detail} after ${tookMs.toFixed(0)} ms`);
+  return { name, gapMs: num(r.longestGapMs), answers: r.answers, pollErrors: r.errors, firstPollError: r.firstError, tookMs, ok: outcome.ok, detail: outcome.detail };
+}
+
+/** The gateway's log lines about config reloads, accepted or refused. */
+const reloadLines = (gw) => readFileSync(gw.logPath, 'utf8').split('\n').filter((l) => l.includes('config reload') || l.includes('was not applied'));
+
+/** Waits (up to 60 s) for the gateway to log the outcome of a reload after `seen` earlier ones; null if none. */
+async function reloadOutcome(gw, seen) {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const lines = reloadLines(gw);
+    if (lines.length > seen) return lines[seen];
+    await sleep(20);
+  }
+  return null;
+}
+
+/**
+ * The stall probes, on a fresh gateway (its tokenizer not yet loaded) started with the very large config:
+ * (a) the first local token count, (b) an 8 MB body of nested arrays, (c) an 8 MB prompt forwarded upstream,
+ * (d) a 50 MB non-streamed upstream answer, (e) a hot reload of the large config. The reload comes last.
+ */
+async function stallProbes(ctx, fakes, startProbeGateway) {
+  const gw = await startProbeGateway(largeConfigLines(2));
+  await fakes.setScenario(SCENARIO_SMALL);
+  const probes = [];
+  const chat = (body) => post(`${gw.url}/v1/chat/completions`, body, { authorization: 'Bearer sk-bench-client' });
+
+  // The gpt-* route goes to an OpenAI provider, which has no count_tokens: the gateway counts locally.
+  const countBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Count the tokens of this sentence, please. '.repeat(100) }] });
+  probes.push(
+    await stallProbe(ctx, gw, 'First local token count (tokenizer load)', async () => {
+      const r = await post(`${gw.url}/v1/messages/count_tokens`, countBody, { 'x-api-key': 'sk-bench-client', 'anthropic-version': '2023-06-01' });
+      const tokens = r.status === 200 ? JSON.parse(r.text).input_tokens : undefined;
+      return { ok: r.status === 200 && tokens > 0, detail: `HTTP ${r.status}${tokens ? `, ${tokens} input tokens` : ` ${r.text.slice(0, 200)}`}` };
+    }),
+  );
+
+  const depth = 4 * 1024 * 1024 - 20;
+  const deep = `{"model":"gpt-4o-mini","messages":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+  probes.push(
+    await stallProbe(ctx, gw, '8 MB request body of nested arrays', async () => {
+      const r = await chat(deep);
+      return { ok: r.status === 400, detail: `HTTP ${r.status} ${errorCode(r.text)}`.trim() };
+    }),
+  );
+
+  const prompt = JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'A long document, line after line. '.repeat(240_000) }] });
+  probes.push(
+    await stallProbe(ctx, gw, `${(prompt.length / 1e6).toFixed(0)} MB request body (one long prompt, forwarded)`, async () => {
+      const r = await chat(prompt);
+      return { ok: r.status === 200, detail: `HTTP ${r.status} ${errorCode(r.text)}`.trim() };
+    }),
+  );
+
+  await fakes.setScenario({ kind: 'oversized', bytes: 50 * 1024 * 1024, chunks: 1 });
+  const small = JSON.stringify({ model: 'gpt-4o-mini', messages: PROMPT });
+  // The fake renders the 50 MB reply once and replays it: render it now, directly, so the probe costs it nothing.
+  await post(`${fakes.openai}/chat/completions`, small, { authorization: 'Bearer sk-bench' });
+  probes.push(
+    await stallProbe(ctx, gw, '50 MB non-streamed upstream answer', async () => {
+      const r = await chat(small);
+      return { ok: r.status === 502, detail: `HTTP ${r.status} ${errorCode(r.text)}`.trim() };
+    }),
+  );
+  await fakes.setScenario(SCENARIO_SMALL);
+
+  probes.push(
+    await stallProbe(ctx, gw, `Hot reload of a large config (${STALL_AGENTS} agents, ${STALL_MODELS * 2} routes)`, async () => {
+      const seen = reloadLines(gw).length;
+      gw.writeConfig(largeConfigLines(3));
+      const outcome = await reloadOutcome(gw, seen);
+      await sleep(300);
+      const ok = outcome?.includes('config reloaded') ?? false;
+      return { ok, detail: outcome === null ? 'no reload logged within 60 s' : ok ? 'config reloaded' : outcome.slice(0, 200) };
+    }),
+  );
+  return probes;
+}
+
 // ---------- main ----------
 
 function gatewayBuilt() {
@@ -418,6 +572,7 @@ async function main() {
   const cases = [];
   const memoryReadings = {};
   let tuiCase = null;
+  let stalls = [];
   const gateways = [];
 
   const useGateway = !DIRECT_ONLY && gatewayBuilt();
@@ -426,7 +581,7 @@ async function main() {
 
   try {
     let gw = null;
-    /** A gateway on CPU 0 with the bench config, stopped by `stopGateway` or at the end. */
+    /** A gateway on CPU 0 with the bench config (plus `extra` lines), stopped by `stopGateway` or at the end. */
     const launch = async (name, opts = {}) => {
       const g = await startGateway({ root: ROOT, outDir: OUT, name, openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined, ...opts });
       gateways.push(g);
@@ -550,6 +705,12 @@ async function main() {
         notes.push('`script` (util-linux) is missing: the TUI case was skipped.');
       }
     }
+    if (useGateway && want('stall')) {
+      log(`stall probes: /health polled every ${POLL_INTERVAL_MS} ms on a fresh gateway with a large config`);
+      let probeGateway = null;
+      stalls = await stallProbes(ctx, fakes, async (extra) => (probeGateway = await launch('gateway-stall', { extra })));
+      if (probeGateway) await stopGateway(probeGateway);
+    }
   } finally {
     for (const g of gateways) {
       await g.stop();
@@ -608,6 +769,7 @@ async function main() {
     const c = byKey[key];
     return line(`Added ${what}, ${label}`, c?.[field], 'ms', 3, { max }, `bare relay adds ${ms(c?.[relayField])} ms`);
   };
+  const stallRow = (p) => line(`Longest /health gap: ${p.name}`, p.ok && p.answers > 1 ? p.gapMs : Number.NaN, 'ms', 1, { max: STALL_TARGET_MS }, `${p.detail}, after ${p.tookMs.toFixed(0)} ms; ${p.answers} answers`);
   const headline = [
     cpuRow('non-streaming passthrough (32 connections)', 'pass_32', 2),
     cpuRow('non-streaming translated (32 connections)', 'trans_32', 2.5),
@@ -625,6 +787,7 @@ async function main() {
     line('RSS idle (after all load)', memoryReadings.idleAfterMB, 'MB', 1, { max: 90 }, `peak ${Number.isFinite(memoryReadings.peakMB) ? memoryReadings.peakMB.toFixed(1) : 'n/a'} MB`),
     line(`RSS with ${OPEN_STREAMS} open streams, passthrough`, memoryReadings.streamsPassMB, 'MB', 1, { max: 150 }),
     line(`RSS with ${OPEN_STREAMS} open streams, translated`, memoryReadings.streamsTransMB, 'MB', 1, { max: 150 }),
+    ...stalls.map(stallRow),
     line('TUI on vs off, throughput', tuiCase && usable(tuiCase) ? tuiCase.ratio * 100 : Number.NaN, '%', 1, { min: 90 }),
     line('Added p50, passthrough, 1 connection', byKey.pass_1?.addedP50Ms, 'ms', 3),
     line('Added p50, translated, 1 connection', byKey.trans_1?.addedP50Ms, 'ms', 3),
@@ -636,6 +799,10 @@ async function main() {
     line('Audit store, batched writer (in-process)', storeBench.rowsPerSec, 'rows/s', 0),
     line('Audit rows written by the gateway, passthrough 32 connections', byKey.pass_32?.gateway?.auditRowsPerSec, 'rows/s', 0),
   ];
+  for (const p of stalls) {
+    if (!p.ok) notes.push(`Stall probe "${p.name}": unexpected answer (${p.detail}), so its gap is not reported.`);
+    if (p.pollErrors > 0) notes.push(`Stall probe "${p.name}": ${p.pollErrors} /health polls failed (first: ${p.firstPollError}).`);
+  }
 
   notes.push(
     `Load: one load-generator worker process for the whole run (bench/load.mjs: undici Pool dispatch, keep-alive, one loop per connection, a new pool per run), ${SEC_THROUGHPUT} s runs at 32 connections and ${SEC_LATENCY} s at 1 connection, each after ${RUN_WARMUP_MS} ms unrecorded, plus a ${SEC_WARMUP} s warm-up per target and case; ${REPS} repetitions, direct, relay and gateway interleaved.`,
@@ -646,6 +813,7 @@ async function main() {
     'CPU per request: the gateway\'s (or the relay\'s) process utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
     `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; the idle targets apply to both idle readings; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms, so none ends before the reading). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
     'TUI: a second gateway started without --no-tui inside `script` (a pseudo-terminal, 120×40), pinned to the same CPU, loaded alternately with the headless one; the headless one is idle while the TUI one is measured and vice versa.',
+    `Stall probes: a fresh gateway on CPU 0 (tokenizer not yet loaded) with the bench config grown to ${STALL_AGENTS} agents and ${STALL_MODELS * 2} routes; the load-generator process polls its /health on one keep-alive connection, ${POLL_INTERVAL_MS} ms after each answer, from 100 ms before to 100 ms after each input, and reports the longest gap between two answers. Inputs, in order: a count_tokens request for an OpenAI-routed model (counted locally, so the o200k tables load); an 8 MB body of nested arrays (refused with a 400); an 8 MB prompt (forwarded and answered); a 50 MB non-streamed answer from the fake (refused with a 502 past gateway.max_response_body; the fake has rendered it beforehand); a rewrite of the config file, which the gateway watches and reloads (the probe waits for its log line, then 300 ms).`,
     'Audit store: the gateway\'s store module (bundled from src/store) in its own process on the gateway\'s CPU, recording rows in bursts of 500 with an event-loop turn between bursts for 2 s into a fresh WAL file, flush included. The gateway figure is audit rows committed per second during the passthrough runs.',
   );
 
@@ -683,6 +851,7 @@ async function main() {
     headline,
     cases: tuiCase ? [...cases, tuiCase] : cases,
     memory: memoryReadings,
+    stalls,
     store: storeBench,
     notes,
   };

@@ -89,6 +89,16 @@ export function renderMarkdown(results) {
     ));
     parts.push('');
   }
+  if (results.stalls?.length > 0) {
+    parts.push('## Stall probes');
+    parts.push('');
+    parts.push('Longest gap between two answers of the gateway\'s /health, polled every 10 ms, around each input.');
+    parts.push('');
+    parts.push(table(['Input', 'Longest gap ms', '/health answers', 'Answer', 'Input took ms'], results.stalls.map((p) => [
+      p.name, fmt(p.gapMs, 1), String(p.answers), p.detail, fmt(p.tookMs),
+    ])));
+    parts.push('');
+  }
   parts.push('## Method');
   parts.push('');
   // Notes can quote response bodies; one line each keeps the list a list.
