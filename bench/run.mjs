@@ -8,9 +8,12 @@
  * floor for any Node proxy, and the yardstick for the gateway's CPU per request. Stall probes poll the gateway's
  * /health every 10 ms during inputs that used to freeze it.
  * Flags: --quick (1 s runs, for checking the harness), --direct-only (no gateway, no relay),
- * --only=<keys> (a subset; a partial run still overwrites results.json and RESULTS.md).
+ * --only=<keys> (a subset; a partial run still overwrites results.json and RESULTS.md),
+ * --profile[=<label>] (a CPU profile of the gateway during the 32-connection passthrough load; its self-time
+ * table goes into the "Profile" section under <label>, default "latest", and tables under other labels, e.g.
+ * "before" and "after", are kept from the previous results.json).
  */
-import { spawn, fork } from 'node:child_process';
+import { execFileSync, spawn, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -20,6 +23,7 @@ import { build } from 'esbuild';
 import { request } from 'undici';
 import { GATEWAY_BIN, startGateway, UPSTREAM_CONNECTIONS } from './lib/gateway.mjs';
 import { clockTicks, cpuJiffies, cpuTicks, hasScript, hasTaskset, memory, pin, sleep, stopProcess } from './lib/proc.mjs';
+import { monotonicUs, selfTimeTable } from './lib/profile.mjs';
 import { line, renderMarkdown } from './lib/report.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -34,6 +38,9 @@ const DIRECT_ONLY = argv.has('--direct-only');
 /** `--only=pass_32,memory,...`: run a subset (keys: the case keys below, memory, tui, stall, store). */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const want = (key) => ONLY === undefined || ONLY.includes(key);
+const PROFILE_FLAG = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
+/** Label of the profile table this run writes (`--profile=before`), or null. */
+const PROFILE = PROFILE_FLAG === undefined ? null : PROFILE_FLAG.slice('--profile='.length) || 'latest';
 
 /** Run lengths; the whole default run fits in about 6 minutes on 2 cores (the limit is 7), --quick in about 2. */
 const REPS = QUICK ? 2 : 3;
@@ -548,6 +555,60 @@ async function stallProbes(ctx, fakes, startProbeGateway) {
   return probes;
 }
 
+// ---------- profile ----------
+
+function gitCommit() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} with uncommitted changes` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * A gateway started with `--cpu-prof`, loaded like the 32-connection passthrough case (warm-up, then one
+ * measured run); the self-time table covers the samples of the measured run only, not start-up or warm-up.
+ */
+async function profileRun(ctx, gateway, target) {
+  const dir = join(OUT, 'profile');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const gw = await gateway.start(['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=gateway.cpuprofile']);
+  const t = target(gw);
+  await ctx.fakes.setScenario(SCENARIO_SMALL);
+  const load = { mode: 'rate', connections: 32, stream: false, chunks: 1, url: t.url, headers: t.headers, body: t.body };
+  await ctx.load.run({ ...load, durationMs: SEC_WARMUP * 1e3 });
+  let fromUs = Number.NaN;
+  const r = await ctx.load.run({ ...load, warmupMs: RUN_WARMUP_MS, durationMs: SEC_THROUGHPUT * 1e3 }, (p) => {
+    if (p.phase === 'measure') fromUs = monotonicUs();
+  });
+  const toUs = monotonicUs();
+  // The profile is written when the process exits.
+  await gateway.stop(gw);
+  const file = join(dir, 'gateway.cpuprofile');
+  const table = selfTimeTable(JSON.parse(readFileSync(file, 'utf8')), { fromUs, toUs, root: ROOT });
+  log(`  profile: ${table.samples} samples in the measured ${(r.elapsedMs / 1e3).toFixed(1)} s (${r.rps.toFixed(0)} req/s, ${r.errors} errors); ${relative(ROOT, file)}`);
+  return {
+    generatedAt: new Date().toISOString(),
+    commit: gitCommit(),
+    load: `non-streaming passthrough, 32 connections, ${SEC_THROUGHPUT} s`,
+    rps: r.rps,
+    errors: r.errors,
+    ...table,
+  };
+}
+
+/** Profile tables of earlier runs (e.g. "before"), kept beside this run's. */
+function previousProfiles() {
+  try {
+    return JSON.parse(readFileSync(join(BENCH, 'results.json'), 'utf8')).profiles ?? {};
+  } catch {
+    return {};
+  }
+}
+
 // ---------- main ----------
 
 function gatewayBuilt() {
@@ -573,6 +634,7 @@ async function main() {
   const memoryReadings = {};
   let tuiCase = null;
   let stalls = [];
+  let profile = null;
   const gateways = [];
 
   const useGateway = !DIRECT_ONLY && gatewayBuilt();
@@ -710,6 +772,11 @@ async function main() {
       let probeGateway = null;
       stalls = await stallProbes(ctx, fakes, async (extra) => (probeGateway = await launch('gateway-stall', { extra })));
       if (probeGateway) await stopGateway(probeGateway);
+    }
+    if (useGateway && PROFILE) {
+      log(`CPU profile "${PROFILE}": a gateway with --cpu-prof under the 32-connection passthrough load`);
+      const start = (nodeArgs) => launch('gateway-profile', { nodeArgs });
+      profile = await profileRun(ctx, { start, stop: stopGateway }, (g) => via(g, 'gpt-4o-mini', false));
     }
   } finally {
     for (const g of gateways) {
@@ -853,6 +920,7 @@ async function main() {
     memory: memoryReadings,
     stalls,
     store: storeBench,
+    profiles: profile ? { ...previousProfiles(), [PROFILE]: profile } : previousProfiles(),
     notes,
   };
   const md = renderMarkdown(results);

@@ -50,11 +50,11 @@ async function waitReady(url, isAlive, logPath) {
 /**
  * Starts one gateway. `tui: true` runs it inside `script` so Ink renders into a real pseudo-terminal of
  * `cols`×`rows`; the terminal's output goes to a file under `outDir` (kept, to show it rendered).
- * `extra` adds config lines (see benchConfig).
+ * `extra` adds config lines (see benchConfig); `nodeArgs` go to node before the script (e.g. `--cpu-prof`).
  * Returns `{ pid, pids, url, dbPath, configPath, logPath, writeConfig(extra), stop() }`; `pid` is the gateway's
  * own node process; `writeConfig` rewrites its config file, which the gateway watches and reloads.
  */
-export async function startGateway({ root, outDir, name, openaiURL, anthropicURL, cpu, tui = false, cols = 120, rows = 40, extra = [] }) {
+export async function startGateway({ root, outDir, name, openaiURL, anthropicURL, cpu, tui = false, cols = 120, rows = 40, extra = [], nodeArgs = [] }) {
   const port = await freePort();
   const dbPath = join(outDir, `${name}.db`);
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
@@ -63,7 +63,7 @@ export async function startGateway({ root, outDir, name, openaiURL, anthropicURL
   writeConfig(extra);
   const logPath = join(outDir, tui ? `${name}.tty.log` : `${name}.log`);
   const logFd = openSync(logPath, 'w');
-  const args = [GATEWAY_BIN, ...(tui ? [] : ['--no-tui']), '-c', configPath, '--db', dbPath];
+  const args = [...nodeArgs, GATEWAY_BIN, ...(tui ? [] : ['--no-tui']), '-c', configPath, '--db', dbPath];
   const pinned = cpu === undefined ? [process.execPath, ...args] : ['taskset', '-c', String(cpu), process.execPath, ...args];
   const env = { ...process.env, NODE_ENV: 'production' };
   delete env.NO_COLOR;

@@ -99,6 +99,27 @@ export function renderMarkdown(results) {
     ])));
     parts.push('');
   }
+  const profiles = Object.entries(results.profiles ?? {});
+  if (profiles.length > 0) {
+    parts.push('## Profile');
+    parts.push('');
+    parts.push('Self time by function in a `--cpu-prof` profile of the gateway, over the measured run of the 32-connection ' +
+      'non-streaming passthrough load only (not start-up or warm-up): a V8 sample stands for the time until the next one, summed ' +
+      'per function and file:line (the TypeScript source, through the build\'s source maps), as a share of the busy (non-idle) time. Written by `npm run bench -- --profile=<label>`; a run ' +
+      'keeps the tables of other labels.');
+    parts.push('');
+    for (const [label, p] of profiles) {
+      parts.push(`### ${label}`);
+      parts.push('');
+      parts.push(`Commit ${p.commit}, ${p.generatedAt}; ${p.load} at ${fmt(p.rps)} req/s; ${p.samples} samples, ` +
+        `${fmt(p.busyMs)} ms busy, ${fmt(p.idleMs)} ms idle.`);
+      parts.push('');
+      parts.push(table(['Function', 'File:line', 'Self %', 'Self ms'], p.rows.map((r) => [
+        `\`${r.function}\``, r.where ? `\`${r.where}\`` : '', fmt(r.selfPct, 1), fmt(r.selfMs, 1),
+      ])));
+      parts.push('');
+    }
+  }
   parts.push('## Method');
   parts.push('');
   // Notes can quote response bodies; one line each keeps the list a list.
