@@ -464,6 +464,8 @@ async function stallProbe(ctx, gw, name, action) {
   await Promise.race([polling, done]);
   await sleep(100);
   const t0 = performance.now();
+  const cpu0Before = cpuJiffies(GATEWAY_CPU);
+  const gwBefore = cpuTicks(gw.pid);
   let outcome;
   try {
     outcome = await action();
@@ -471,11 +473,14 @@ async function stallProbe(ctx, gw, name, action) {
     outcome = { ok: false, detail: err instanceof Error ? err.message : String(err) };
   }
   const tookMs = performance.now() - t0;
+  // A gap can also be other work taking CPU 0 from the gateway: how much, while the input was handled.
+  const cpu0 = cpuJiffies(GATEWAY_CPU);
+  const foreignCpu0 = (cpu0.task - cpu0Before.task - (cpuTicks(gw.pid) - gwBefore) + cpu0.steal - cpu0Before.steal) / (cpu0.total - cpu0Before.total);
   await sleep(100);
   ctx.load.stop(id);
   const r = await done;
   log(`  ${name}: longest gap ${num(r.longestGapMs).toFixed(1)} ms over ${r.answers} answers; ${outcome.detail} after ${tookMs.toFixed(0)} ms`);
-  return { name, gapMs: num(r.longestGapMs), answers: r.answers, pollErrors: r.errors, firstPollError: r.firstError, tookMs, ok: outcome.ok, detail: outcome.detail };
+  return { name, gapMs: num(r.longestGapMs), answers: r.answers, pollErrors: r.errors, firstPollError: r.firstError, tookMs, foreignCpu0, ok: outcome.ok, detail: outcome.detail };
 }
 
 /** The gateway's log lines about config reloads, accepted or refused. */
@@ -898,14 +903,15 @@ async function main() {
   }
 
   // Other processes on the pinned CPUs take time from the gateway or the clients; say so beside the figures.
-  const foreign = cases
-    .filter((c) => c.gateway)
-    .map((c) => Math.max(c.gateway.foreignCpu0 + c.gateway.stealCpu0, c.gateway.foreignCpu1 + c.gateway.stealCpu1));
+  const foreign = [
+    ...cases.filter((c) => c.gateway).map((c) => Math.max(c.gateway.foreignCpu0 + c.gateway.stealCpu0, c.gateway.foreignCpu1 + c.gateway.stealCpu1)),
+    ...stalls.map((p) => p.foreignCpu0).filter(Number.isFinite),
+  ];
   const worst = foreign.length ? Math.max(...foreign) : 0;
   const contention =
     worst > CONTENTION_LIMIT
       ? `other work (processes outside the benchmark, or hypervisor steal) took up to ${(worst * 100).toFixed(0)} % of a benchmark CPU during the gateway runs (load average ${machine.loadAverageAtStart.toFixed(2)} before the run). ` +
-        'Throughput and latency figures understate the gateway; CPU per request is less affected. Re-run on a quiet machine.'
+        'Throughput, latency and stall figures understate the gateway; CPU per request is less affected. Re-run on a quiet machine.'
       : null;
   if (contention) log(`caution: ${contention}`);
 

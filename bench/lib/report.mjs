@@ -92,10 +92,12 @@ export function renderMarkdown(results) {
   if (results.stalls?.length > 0) {
     parts.push('## Stall probes');
     parts.push('');
-    parts.push('Longest gap between two answers of the gateway\'s /health, polled every 10 ms, around each input.');
+    parts.push('Longest gap between two answers of the gateway\'s /health, polled every 10 ms, around each input. ' +
+      'Other work CPU 0 = share of the gateway\'s CPU taken by other processes (and steal) while the input was handled; ' +
+      'well above 0 % means part of the gap may be the machine, not the gateway.');
     parts.push('');
-    parts.push(table(['Input', 'Longest gap ms', '/health answers', 'Answer', 'Input took ms'], results.stalls.map((p) => [
-      p.name, fmt(p.gapMs, 1), String(p.answers), p.detail, fmt(p.tookMs),
+    parts.push(table(['Input', 'Longest gap ms', '/health answers', 'Answer', 'Input took ms', 'Other work CPU 0'], results.stalls.map((p) => [
+      p.name, fmt(p.gapMs, 1), String(p.answers), p.detail, fmt(p.tookMs), `${fmt(p.foreignCpu0 * 100)} %`,
     ])));
     parts.push('');
   }
