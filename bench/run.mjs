@@ -42,7 +42,7 @@ const PROFILE_FLAG = process.argv.find((a) => a === '--profile' || a.startsWith(
 /** Label of the profile table this run writes (`--profile=before`), or null. */
 const PROFILE = PROFILE_FLAG === undefined ? null : PROFILE_FLAG.slice('--profile='.length) || 'latest';
 
-/** Run lengths; the whole default run fits in about 6 minutes on 2 cores (the limit is 7), --quick in about 2. */
+/** Run lengths; the whole default run fits in about 5 minutes on 2 cores (the limit is 7), --quick in under 2. */
 const REPS = QUICK ? 2 : 3;
 const SEC_THROUGHPUT = QUICK ? 1 : 4;
 const SEC_LATENCY = QUICK ? 1 : 3;
@@ -273,14 +273,14 @@ function dbRows(dbPath) {
  * flush that the run caused is included).
  */
 async function measure(target, load, ctx) {
-  const gw = target.server;
-  const before = { fake: 0, gw: 0, rows: Number.NaN, cpu0: null, cpu1: null };
+  const server = target.server;
+  const before = { fake: 0, server: 0, rows: Number.NaN, cpu0: null, cpu1: null };
   const onMeasure = () => {
     before.cpu0 = cpuJiffies(GATEWAY_CPU);
     before.cpu1 = cpuJiffies(CLIENT_CPU);
     before.fake = cpuTicks(ctx.fakes.pid);
-    if (gw) before.gw = cpuTicks(gw.pid);
-    if (gw && target.countRows) before.rows = dbRows(gw.dbPath);
+    if (server) before.server = cpuTicks(server.pid);
+    if (server && target.countRows) before.rows = dbRows(server.dbPath);
   };
   const spec = { ...load, warmupMs: RUN_WARMUP_MS, url: target.url, headers: target.headers, body: target.body, streamEnd: target.streamEnd };
   const r = await ctx.load.run(spec, (p) => {
@@ -290,13 +290,13 @@ async function measure(target, load, ctx) {
   const cpu1 = cpuJiffies(CLIENT_CPU);
   let gatewayTicks = 0;
   let rows = Number.NaN;
-  if (gw) {
+  if (server) {
     await sleep(SETTLE_MS);
-    gatewayTicks = cpuTicks(gw.pid) - before.gw;
-    if (target.countRows) rows = dbRows(gw.dbPath) - before.rows;
+    gatewayTicks = cpuTicks(server.pid) - before.server;
+    if (target.countRows) rows = dbRows(server.dbPath) - before.rows;
   }
   const cpu0 = cpuJiffies(GATEWAY_CPU);
-  const gatewayCpuUs = gw ? (gatewayTicks / ctx.ticks) * 1e6 : Number.NaN;
+  const gatewayCpuUs = server ? (gatewayTicks / ctx.ticks) * 1e6 : Number.NaN;
   if (r.errors > 0) log(`  ${target.name}: ${r.errors} errors, first: ${r.firstError}`);
   const wallUs = r.elapsedMs * 1e3;
   const clientCpuShare = (r.loadCpuUs + fakeCpuUs) / wallUs;
