@@ -11,6 +11,9 @@
  *   body time after it divided by `chunks`.
  * mode "hold": opens `connections` streams at once, announces `open` once every one has its first event,
  *   keeps reading until told to stop (or `holdMs` passes), then aborts them and reports.
+ * mode "poll": GETs `url` on one keep-alive connection, `intervalMs` after each answer, announces `polling` at
+ *   the first answer, and reports the longest gap between two answers once told to stop (or `holdMs` passes):
+ *   a stall detector for the process behind `url`.
  */
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
@@ -262,9 +265,39 @@ async function hold(run, announce, stopSignal) {
   return { mode: 'hold', connections: run.connections, open: stillOpen, errors, firstError };
 }
 
+async function poll(run, announce, stopSignal, intervalMs) {
+  let stopped = false;
+  stopSignal.then(() => (stopped = true));
+  const until = now() + run.holdMs * 1e3;
+  let answers = 0;
+  let errors = 0;
+  let firstError = null;
+  let last = Number.NaN;
+  let longestGapUs = 0;
+  while (!stopped && now() < until) {
+    try {
+      const res = await run.pool.request({ path: run.path, method: 'GET' });
+      await res.body.dump();
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+      const t = now();
+      // Gaps count from the first answer on: the first request also opens the connection.
+      if (answers === 0) announce({ phase: 'polling' });
+      else longestGapUs = Math.max(longestGapUs, t - last);
+      last = t;
+      answers++;
+    } catch (err) {
+      errors++;
+      firstError ??= err instanceof Error ? err.message : String(err);
+    }
+    await pause(intervalMs);
+  }
+  return { mode: 'poll', answers, errors, firstError, longestGapMs: answers > 1 ? longestGapUs / 1e3 : Number.NaN };
+}
+
 async function execute(spec, announce, stopSignal) {
   const run = prepare(spec);
   try {
+    if (spec.mode === 'poll') return await poll(run, announce, stopSignal, Math.max(1, spec.intervalMs ?? 10));
     return spec.mode === 'hold' ? await hold(run, announce, stopSignal) : await rate(run, announce);
   } finally {
     await run.pool.destroy();
@@ -298,7 +331,7 @@ if (process.send) {
   const print = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
   // From a terminal, a hold run ends on its timer or on Ctrl-D.
   const stopSignal = new Promise((resolve) => process.stdin.once('end', resolve));
-  if (spec.mode === 'hold') process.stdin.resume();
+  if (spec.mode === 'hold' || spec.mode === 'poll') process.stdin.resume();
   const result = await execute(spec, print, stopSignal);
   print(result);
   process.exit(0);

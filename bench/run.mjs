@@ -4,18 +4,26 @@
  * Layout: fake providers (one child process) and the load generator (a fresh child process per run) share
  * CPU 1; the gateway is alone on CPU 0. Each case runs a short warm-up, then `reps` interleaved repetitions
  * of direct and via-gateway load; medians are reported. Writes bench/results.json and bench/RESULTS.md, and
- * prints the markdown. Flags: --quick (1 s runs, for checking the harness), --direct-only (no gateway),
- * --only=<keys> (a subset; a partial run still overwrites results.json and RESULTS.md).
+ * prints the markdown. Every case also runs a bare relay (bench/relay.mjs) on CPU 0 against the same fake: the
+ * floor for any Node proxy, and the yardstick for the gateway's CPU per request. Stall probes poll the gateway's
+ * /health every 10 ms during inputs that used to freeze it.
+ * Flags: --quick (1 s runs, for checking the harness), --direct-only (no gateway, no relay),
+ * --only=<keys> (a subset; a partial run still overwrites results.json and RESULTS.md),
+ * --profile[=<label>] (a CPU profile of the gateway during the 32-connection passthrough load; its self-time
+ * table goes into the "Profile" section under <label>, default "latest", and tables under other labels, e.g.
+ * "before" and "after", are kept from the previous results.json).
  */
-import { spawn, fork } from 'node:child_process';
+import { execFileSync, spawn, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
+import { request } from 'undici';
 import { GATEWAY_BIN, startGateway, UPSTREAM_CONNECTIONS } from './lib/gateway.mjs';
 import { clockTicks, cpuJiffies, cpuTicks, hasScript, hasTaskset, memory, pin, sleep, stopProcess } from './lib/proc.mjs';
+import { monotonicUs, selfTimeTable } from './lib/profile.mjs';
 import { line, renderMarkdown } from './lib/report.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -27,20 +35,29 @@ const BUNDLES = join(ROOT, 'node_modules/.cache/ai-gateway-bench');
 const argv = new Set(process.argv.slice(2));
 const QUICK = argv.has('--quick');
 const DIRECT_ONLY = argv.has('--direct-only');
-/** `--only=pass_32,memory,...`: run a subset (keys: the case keys below, memory, tui, store). */
+/** `--only=pass_32,memory,...`: run a subset (keys: the case keys below, memory, tui, stall, store). */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const want = (key) => ONLY === undefined || ONLY.includes(key);
+const PROFILE_FLAG = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
+/** Label of the profile table this run writes (`--profile=before`), or null. */
+const PROFILE = PROFILE_FLAG === undefined ? null : PROFILE_FLAG.slice('--profile='.length) || 'latest';
 
-/** Run lengths; the whole default run fits in about 3.5 minutes on 2 cores (the limit is 5). */
-const REPS = 3;
+/** Run lengths; the whole default run fits in about 5 minutes on 2 cores (the limit is 7), --quick in under 2. */
+const REPS = QUICK ? 2 : 3;
 const SEC_THROUGHPUT = QUICK ? 1 : 4;
 const SEC_LATENCY = QUICK ? 1 : 3;
 const SEC_WARMUP = QUICK ? 0.3 : 0.5;
-const WATCHDOG_MS = 295_000;
+const WATCHDOG_MS = QUICK ? 170_000 : 420_000;
 const SETTLE_MS = 150;
 /** Unrecorded start of every run: a fresh load-generator process needs its JIT warm and its connections open. */
 const RUN_WARMUP_MS = QUICK ? 200 : 300;
 const OPEN_STREAMS = 200;
+/** Stall probes: /health is polled this often, and a gap between answers above the target is a stall. */
+const POLL_INTERVAL_MS = 10;
+const STALL_TARGET_MS = 50;
+/** The very large config of the reload probe, as in test/faults/reload-stall.test.ts. */
+const STALL_AGENTS = 2000;
+const STALL_MODELS = 700;
 const HOLD_OPEN_LIMIT_MS = 8000;
 /** Share of a pinned CPU taken by other processes above which the report carries a caution. */
 const CONTENTION_LIMIT = 0.1;
@@ -149,6 +166,26 @@ async function startFakes(pinned) {
   };
 }
 
+/** The bare relay (bench/relay.mjs) on the gateway's CPU: one listener per upstream origin, in that order. */
+async function startRelay(pinned, origins) {
+  const child = fork(join(BENCH, 'relay.mjs'), origins, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child.pid);
+  if (pinned) pin(child.pid, GATEWAY_CPU);
+  const ready = await new Promise((resolvePromise, reject) => {
+    child.once('message', resolvePromise);
+    child.once('exit', (code) => reject(new Error(`relay exited (${code})`)));
+  });
+  return {
+    pid: child.pid,
+    urls: ready.urls,
+    async close() {
+      child.disconnect();
+      await stopProcess(child.pid, 2000);
+      children.delete(child.pid);
+    },
+  };
+}
+
 // ---------- load runs ----------
 
 /** The load generator: one worker process for the whole run, pinned beside the fakes. */
@@ -231,18 +268,19 @@ function dbRows(dbPath) {
 }
 
 /**
- * One measured run against `target`. For a gateway target, also the gateway's CPU time and audit rows over
- * the run (read after a short settle, so the batched flush that the run caused is included).
+ * One measured run against `target`. For a target with a `server` on CPU 0 (the gateway or the relay), also that
+ * process's CPU time over the run, and for the gateway its audit rows (read after a short settle, so the batched
+ * flush that the run caused is included).
  */
 async function measure(target, load, ctx) {
-  const gw = target.gateway;
-  const before = { fake: 0, gw: 0, rows: Number.NaN, cpu0: null, cpu1: null };
+  const server = target.server;
+  const before = { fake: 0, server: 0, rows: Number.NaN, cpu0: null, cpu1: null };
   const onMeasure = () => {
     before.cpu0 = cpuJiffies(GATEWAY_CPU);
     before.cpu1 = cpuJiffies(CLIENT_CPU);
     before.fake = cpuTicks(ctx.fakes.pid);
-    if (gw) before.gw = cpuTicks(gw.pid);
-    if (gw && target.countRows) before.rows = dbRows(gw.dbPath);
+    if (server) before.server = cpuTicks(server.pid);
+    if (server && target.countRows) before.rows = dbRows(server.dbPath);
   };
   const spec = { ...load, warmupMs: RUN_WARMUP_MS, url: target.url, headers: target.headers, body: target.body, streamEnd: target.streamEnd };
   const r = await ctx.load.run(spec, (p) => {
@@ -252,13 +290,13 @@ async function measure(target, load, ctx) {
   const cpu1 = cpuJiffies(CLIENT_CPU);
   let gatewayTicks = 0;
   let rows = Number.NaN;
-  if (gw) {
+  if (server) {
     await sleep(SETTLE_MS);
-    gatewayTicks = cpuTicks(gw.pid) - before.gw;
-    if (target.countRows) rows = dbRows(gw.dbPath) - before.rows;
+    gatewayTicks = cpuTicks(server.pid) - before.server;
+    if (target.countRows) rows = dbRows(server.dbPath) - before.rows;
   }
   const cpu0 = cpuJiffies(GATEWAY_CPU);
-  const gatewayCpuUs = gw ? (gatewayTicks / ctx.ticks) * 1e6 : Number.NaN;
+  const gatewayCpuUs = server ? (gatewayTicks / ctx.ticks) * 1e6 : Number.NaN;
   if (r.errors > 0) log(`  ${target.name}: ${r.errors} errors, first: ${r.firstError}`);
   const wallUs = r.elapsedMs * 1e3;
   const clientCpuShare = (r.loadCpuUs + fakeCpuUs) / wallUs;
@@ -318,14 +356,15 @@ function medians(reps) {
 }
 
 /**
- * A case: `a` (the baseline) and `b` measured in interleaved repetitions after one warm-up each. Ratios and
- * added times are medians of per-repetition pairs, so slow drift of the machine cancels.
+ * A case: `a` (the baseline), `r` (the bare relay, optional) and `b` measured in interleaved repetitions after
+ * one warm-up each. Ratios and added times are medians of per-repetition pairs, so slow drift of the machine
+ * cancels.
  */
-async function runCase(ctx, { key, label, a, b, scenario, connections, seconds, stream = false, chunks = 1 }) {
+async function runCase(ctx, { key, label, a, r, b, scenario, connections, seconds, stream = false, chunks = 1 }) {
   log(`${label}`);
   await ctx.fakes.setScenario(scenario);
   const load = { mode: 'rate', connections, stream, chunks };
-  const targets = [a, b].filter(Boolean);
+  const targets = [a, r, b].filter(Boolean);
   const warmupErrors = [];
   for (const t of targets) {
     const w = await ctx.load.run({ ...load, durationMs: SEC_WARMUP * 1e3, url: t.url, headers: t.headers, body: t.body, streamEnd: t.streamEnd });
@@ -336,33 +375,243 @@ async function runCase(ctx, { key, label, a, b, scenario, connections, seconds, 
     }
   }
   const repsA = [];
+  const repsR = [];
   const repsB = [];
   for (let i = 0; i < REPS; i++) {
     repsA.push(await measure(a, { ...load, durationMs: seconds * 1e3 }, ctx));
+    if (r) repsR.push(await measure(r, { ...load, durationMs: seconds * 1e3 }, ctx));
     if (b) repsB.push(await measure(b, { ...load, durationMs: seconds * 1e3 }, ctx));
   }
-  const pair = (f) => median(repsB.map((rb, i) => f(repsA[i], rb)));
+  const pair = (xs, ys, f) => (ys.length > 0 && xs.length > 0 ? median(ys.map((y, i) => f(xs[i], y))) : Number.NaN);
   const result = {
     key,
     label,
     connections,
     stream,
     direct: medians(repsA),
+    relay: r ? medians(repsR) : null,
     gateway: b ? medians(repsB) : null,
-    ratio: b ? pair((x, y) => y.rps / x.rps) : Number.NaN,
-    addedP50Ms: b ? pair((x, y) => y.p50Ms - x.p50Ms) : Number.NaN,
-    addedP99Ms: b ? pair((x, y) => y.p99Ms - x.p99Ms) : Number.NaN,
-    addedFirstEventMs: b && stream ? pair((x, y) => y.firstEventMs - x.firstEventMs) : Number.NaN,
-    addedPerChunkUs: b && stream ? pair((x, y) => y.perChunkUs - x.perChunkUs) : Number.NaN,
-    reps: { direct: repsA, gateway: repsB },
+    ratio: pair(repsA, repsB, (x, y) => y.rps / x.rps),
+    addedP50Ms: pair(repsA, repsB, (x, y) => y.p50Ms - x.p50Ms),
+    addedP99Ms: pair(repsA, repsB, (x, y) => y.p99Ms - x.p99Ms),
+    addedFirstEventMs: stream ? pair(repsA, repsB, (x, y) => y.firstEventMs - x.firstEventMs) : Number.NaN,
+    addedPerChunkUs: stream ? pair(repsA, repsB, (x, y) => y.perChunkUs - x.perChunkUs) : Number.NaN,
+    relayRatio: pair(repsA, repsR, (x, y) => y.rps / x.rps),
+    relayAddedP99Ms: pair(repsA, repsR, (x, y) => y.p99Ms - x.p99Ms),
+    relayAddedFirstEventMs: stream ? pair(repsA, repsR, (x, y) => y.firstEventMs - x.firstEventMs) : Number.NaN,
+    /** Gateway CPU per request ÷ relay CPU per request, paired by repetition. */
+    cpuVsRelay: pair(repsR, repsB, (x, y) => y.cpuPerRequestUs / x.cpuPerRequestUs),
+    reps: { direct: repsA, relay: repsR, gateway: repsB },
     warmupErrors,
   };
-  const g = result.gateway;
-  log(
-    `  direct ${result.direct.rps.toFixed(0)} req/s p50 ${result.direct.p50Ms.toFixed(3)} ms` +
-      (g ? ` | gateway ${g.rps.toFixed(0)} req/s p50 ${g.p50Ms.toFixed(3)} ms, ${g.cpuPerRequestUs.toFixed(1)} µs CPU/req` : ''),
-  );
+  const fmtSide = (name, m) => `${name} ${m.rps.toFixed(0)} req/s p50 ${m.p50Ms.toFixed(3)} ms${m === result.direct ? '' : `, ${m.cpuPerRequestUs.toFixed(1)} µs CPU/req`}`;
+  log(`  ${[['direct', result.direct], ['relay', result.relay], ['gateway', result.gateway]].filter(([, m]) => m).map(([n, m]) => fmtSide(n, m)).join(' | ')}`);
   return result;
+}
+
+// ---------- stall probes ----------
+
+async function post(url, body, headers = {}) {
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+/** The error code of a JSON error answer, for the probe's log line. */
+function errorCode(text) {
+  try {
+    return JSON.parse(text)?.error?.code ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Config lines that make the bench config as large as a big fleet's (as test/faults/reload-stall.test.ts builds
+ * it): thousands of routes, prices and agents with keys, budgets, rate limits and breakers. `output` (a price)
+ * tells two versions apart, so writing the other one is an edit the gateway must reload.
+ */
+function largeConfigLines(output) {
+  const lines = [];
+  for (let i = 0; i < STALL_MODELS; i++) {
+    lines.push(`  "model-${i}": { provider: fake-openai, model: "upstream-${i}", fallbacks: [fake-anthropic] }`, `  "family-${i}-*": fake-anthropic`);
+  }
+  lines.push('prices:');
+  for (let i = 0; i < STALL_MODELS; i++) lines.push(`  model-${i}: { input: 1, output: ${output} }`);
+  lines.push('agents:');
+  for (let i = 0; i < STALL_AGENTS; i++) {
+    lines.push(
+      `  agent-${i}:`,
+      `    model: model-${i % STALL_MODELS}`,
+      `    keys: [agent-key-${i}-aaaaaaaa, agent-key-${i}-bbbbbbbb]`,
+      '    budget: { max_cost_per_hour: 2, max_cost_per_day: 20 }',
+      '    rate_limit: 100/min',
+      '    circuit_breaker: { error_threshold: 5, window: 60s, reset_timeout: 30s }',
+      `    tags: [team-${i % 7}]`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Polls the gateway's /health every POLL_INTERVAL_MS from the load-generator process while `action` runs, and
+ * returns the longest gap between two answers: how long the gateway's event loop was unable to answer.
+ */
+async function stallProbe(ctx, gw, name, action) {
+  let onPolling;
+  const polling = new Promise((resolvePromise) => (onPolling = resolvePromise));
+  const spec = { mode: 'poll', url: `${gw.url}/health`, intervalMs: POLL_INTERVAL_MS, holdMs: 60_000 };
+  const { id, done } = ctx.load.start(spec, (p) => p.phase === 'polling' && onPolling());
+  await Promise.race([polling, done]);
+  await sleep(100);
+  const t0 = performance.now();
+  const cpu0Before = cpuJiffies(GATEWAY_CPU);
+  const gwBefore = cpuTicks(gw.pid);
+  let outcome;
+  try {
+    outcome = await action();
+  } catch (err) {
+    outcome = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+  const tookMs = performance.now() - t0;
+  // A gap can also be other work taking CPU 0 from the gateway: how much, while the input was handled.
+  const cpu0 = cpuJiffies(GATEWAY_CPU);
+  const foreignCpu0 = (cpu0.task - cpu0Before.task - (cpuTicks(gw.pid) - gwBefore) + cpu0.steal - cpu0Before.steal) / (cpu0.total - cpu0Before.total);
+  await sleep(100);
+  ctx.load.stop(id);
+  const r = await done;
+  log(`  ${name}: longest gap ${num(r.longestGapMs).toFixed(1)} ms over ${r.answers} answers; ${outcome.detail} after ${tookMs.toFixed(0)} ms`);
+  return { name, gapMs: num(r.longestGapMs), answers: r.answers, pollErrors: r.errors, firstPollError: r.firstError, tookMs, foreignCpu0, ok: outcome.ok, detail: outcome.detail };
+}
+
+/** The gateway's log lines about config reloads, accepted or refused. */
+const reloadLines = (gw) => readFileSync(gw.logPath, 'utf8').split('\n').filter((l) => l.includes('config reload') || l.includes('was not applied'));
+
+/** Waits (up to 60 s) for the gateway to log the outcome of a reload after `seen` earlier ones; null if none. */
+async function reloadOutcome(gw, seen) {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const lines = reloadLines(gw);
+    if (lines.length > seen) return lines[seen];
+    await sleep(20);
+  }
+  return null;
+}
+
+/**
+ * The stall probes, on a fresh gateway (its tokenizer not yet loaded) started with the very large config:
+ * (a) the first local token count, (b) an 8 MB body of nested arrays, (c) an 8 MB prompt forwarded upstream,
+ * (d) a 50 MB non-streamed upstream answer, (e) a hot reload of the large config. The reload comes last.
+ */
+async function stallProbes(ctx, fakes, startProbeGateway) {
+  const gw = await startProbeGateway(largeConfigLines(2));
+  await fakes.setScenario(SCENARIO_SMALL);
+  const probes = [];
+  const chat = (body) => post(`${gw.url}/v1/chat/completions`, body, { authorization: 'Bearer sk-bench-client' });
+
+  // The gpt-* route goes to an OpenAI provider, which has no count_tokens: the gateway counts locally.
+  const countBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Count the tokens of this sentence, please. '.repeat(100) }] });
+  probes.push(
+    await stallProbe(ctx, gw, 'First local token count (tokenizer load)', async () => {
+      const r = await post(`${gw.url}/v1/messages/count_tokens`, countBody, { 'x-api-key': 'sk-bench-client', 'anthropic-version': '2023-06-01' });
+      const tokens = r.status === 200 ? JSON.parse(r.text).input_tokens : undefined;
+      return { ok: r.status === 200 && tokens > 0, detail: `HTTP ${r.status}${tokens ? `, ${tokens} input tokens` : ` ${r.text.slice(0, 200)}`}` };
+    }),
+  );
+
+  const depth = 4 * 1024 * 1024 - 20;
+  const deep = `{"model":"gpt-4o-mini","messages":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+  probes.push(
+    await stallProbe(ctx, gw, '8 MB request body of nested arrays', async () => {
+      const r = await chat(deep);
+      return { ok: r.status === 400, detail: `HTTP ${r.status} ${errorCode(r.text)}`.trim() };
+    }),
+  );
+
+  const prompt = JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'A long document, line after line. '.repeat(240_000) }] });
+  probes.push(
+    await stallProbe(ctx, gw, `${(prompt.length / 1e6).toFixed(0)} MB request body (one long prompt, forwarded)`, async () => {
+      const r = await chat(prompt);
+      return { ok: r.status === 200, detail: `HTTP ${r.status} ${errorCode(r.text)}`.trim() };
+    }),
+  );
+
+  await fakes.setScenario({ kind: 'oversized', bytes: 50 * 1024 * 1024, chunks: 1 });
+  const small = JSON.stringify({ model: 'gpt-4o-mini', messages: PROMPT });
+  // The fake renders the 50 MB reply once and replays it: render it now, directly, so the probe costs it nothing.
+  await post(`${fakes.openai}/chat/completions`, small, { authorization: 'Bearer sk-bench' });
+  probes.push(
+    await stallProbe(ctx, gw, '50 MB non-streamed upstream answer', async () => {
+      const r = await chat(small);
+      return { ok: r.status === 502, detail: `HTTP ${r.status} ${errorCode(r.text)}`.trim() };
+    }),
+  );
+  await fakes.setScenario(SCENARIO_SMALL);
+
+  probes.push(
+    await stallProbe(ctx, gw, `Hot reload of a large config (${STALL_AGENTS} agents, ${STALL_MODELS * 2} routes)`, async () => {
+      const seen = reloadLines(gw).length;
+      gw.writeConfig(largeConfigLines(3));
+      const outcome = await reloadOutcome(gw, seen);
+      await sleep(300);
+      const ok = outcome?.includes('config reloaded') ?? false;
+      return { ok, detail: outcome === null ? 'no reload logged within 60 s' : ok ? 'config reloaded' : outcome.slice(0, 200) };
+    }),
+  );
+  return probes;
+}
+
+// ---------- profile ----------
+
+function gitCommit() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} with uncommitted changes` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * A gateway started with `--cpu-prof`, loaded like the 32-connection passthrough case (warm-up, then one
+ * measured run); the self-time table covers the samples of the measured run only, not start-up or warm-up.
+ */
+async function profileRun(ctx, gateway, target) {
+  const dir = join(OUT, 'profile');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const gw = await gateway.start(['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=gateway.cpuprofile']);
+  const t = target(gw);
+  await ctx.fakes.setScenario(SCENARIO_SMALL);
+  const load = { mode: 'rate', connections: 32, stream: false, chunks: 1, url: t.url, headers: t.headers, body: t.body };
+  await ctx.load.run({ ...load, durationMs: SEC_WARMUP * 1e3 });
+  let fromUs = Number.NaN;
+  const r = await ctx.load.run({ ...load, warmupMs: RUN_WARMUP_MS, durationMs: SEC_THROUGHPUT * 1e3 }, (p) => {
+    if (p.phase === 'measure') fromUs = monotonicUs();
+  });
+  const toUs = monotonicUs();
+  // The profile is written when the process exits.
+  await gateway.stop(gw);
+  const file = join(dir, 'gateway.cpuprofile');
+  const table = selfTimeTable(JSON.parse(readFileSync(file, 'utf8')), { fromUs, toUs, root: ROOT });
+  log(`  profile: ${table.samples} samples in the measured ${(r.elapsedMs / 1e3).toFixed(1)} s (${r.rps.toFixed(0)} req/s, ${r.errors} errors); ${relative(ROOT, file)}`);
+  return {
+    generatedAt: new Date().toISOString(),
+    commit: gitCommit(),
+    load: `non-streaming passthrough, 32 connections, ${SEC_THROUGHPUT} s`,
+    rps: r.rps,
+    errors: r.errors,
+    ...table,
+  };
+}
+
+/** Profile tables of earlier runs (e.g. "before"), kept beside this run's. */
+function previousProfiles() {
+  try {
+    return JSON.parse(readFileSync(join(BENCH, 'results.json'), 'utf8')).profiles ?? {};
+  } catch {
+    return {};
+  }
 }
 
 // ---------- main ----------
@@ -389,19 +638,29 @@ async function main() {
   const cases = [];
   const memoryReadings = {};
   let tuiCase = null;
+  let stalls = [];
+  let profile = null;
   const gateways = [];
 
   const useGateway = !DIRECT_ONLY && gatewayBuilt();
-  if (!useGateway) notes.push(DIRECT_ONLY ? 'Run with --direct-only: the gateway was not started.' : `Gateway not built (${GATEWAY_BIN} needs dist/): direct baselines only.`);
+  if (!useGateway) notes.push(DIRECT_ONLY ? 'Run with --direct-only: the gateway and the relay were not started.' : `Gateway not built (${GATEWAY_BIN} needs dist/): direct baselines only.`);
+  const relay = DIRECT_ONLY ? null : await startRelay(pinned, [new URL(fakes.openai).origin, new URL(fakes.anthropic).origin]);
 
   try {
     let gw = null;
-    const startHeadless = async () => {
-      const g = await startGateway({ root: ROOT, outDir: OUT, name: 'gateway', openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined });
+    /** A gateway on CPU 0 with the bench config (plus `extra` lines), stopped by `stopGateway` or at the end. */
+    const launch = async (name, opts = {}) => {
+      const g = await startGateway({ root: ROOT, outDir: OUT, name, openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined, ...opts });
       gateways.push(g);
       for (const pid of g.pids) children.add(pid);
       return g;
     };
+    const stopGateway = async (g) => {
+      await g.stop();
+      for (const pid of g.pids) children.delete(pid);
+      gateways.splice(gateways.indexOf(g), 1);
+    };
+    const startHeadless = () => launch('gateway');
     if (useGateway) {
       log('starting the gateway (--no-tui)');
       gw = await startHeadless();
@@ -433,9 +692,16 @@ async function main() {
         url: `${g.url}/v1/chat/completions`,
         headers: { authorization: 'Bearer sk-bench-client' },
         body: openaiBody(model, stream),
-        gateway: g,
+        server: g,
         countRows: true,
       };
+    // The relay cannot translate: it carries the direct request, to the same fake, byte for byte.
+    const relayOf = new Map(relay ? [[new URL(fakes.openai).origin, relay.urls[0]], [new URL(fakes.anthropic).origin, relay.urls[1]]] : []);
+    const viaRelay = (direct) => {
+      if (!relay) return null;
+      const url = new URL(direct.url);
+      return { ...direct, name: direct.name.replace('direct', 'relay'), url: `${relayOf.get(url.origin)}${url.pathname}`, server: relay };
+    };
 
     const CASES = [
       { key: 'pass_32', label: 'Non-streaming passthrough', a: directOpenAI(false), b: () => via(gw, 'gpt-4o-mini', false), scenario: SCENARIO_SMALL, connections: 32, seconds: SEC_THROUGHPUT },
@@ -447,16 +713,14 @@ async function main() {
     ];
     for (const c of CASES) {
       if (!want(c.key)) continue;
-      const result = await runCase(ctx, { ...c, b: c.b() });
+      const result = await runCase(ctx, { ...c, r: viaRelay(c.a), b: c.b() });
       cases.push(result);
       // A failing case can leave state behind (an open circuit breaker, say) that would void the next ones:
       // start a fresh gateway, and say so.
       if (gw && result.gateway && result.gateway.errors > 0) {
         log('  restarting the gateway so the next case starts clean');
         notes.push(`The gateway was restarted after "${result.label}" (${result.gateway.errors} failed requests), so later cases start clean.`);
-        await gw.stop();
-        for (const pid of gw.pids) children.delete(pid);
-        gateways.splice(gateways.indexOf(gw), 1);
+        await stopGateway(gw);
         gw = await startHeadless();
       }
     }
@@ -488,9 +752,7 @@ async function main() {
     if (gw && want('tui')) {
       if (hasScript()) {
         log('starting a second gateway with the TUI in a pseudo-terminal');
-        const tui = await startGateway({ root: ROOT, outDir: OUT, name: 'gateway-tui', openaiURL: fakes.openai, anthropicURL: fakes.anthropic, cpu: pinned ? GATEWAY_CPU : undefined, tui: true });
-        gateways.push(tui);
-        for (const pid of tui.pids) children.add(pid);
+        const tui = await launch('gateway-tui', { tui: true });
         await sleep(1000);
         memoryReadings.tuiIdleMB = memory(tui.pid).rss / 1e6;
         const off = via(gw, 'gpt-4o-mini', false, 'TUI off');
@@ -505,18 +767,28 @@ async function main() {
         tuiCase.terminalBytes = ttyBytes;
         // A dashboard at 120×40 redrawn for several seconds writes far more than this; less means it never drew.
         if (ttyBytes < 2000) notes.push(`The TUI gateway wrote only ${ttyBytes} bytes to its terminal: it may not have rendered (see ${relative(ROOT, tui.logPath)}).`);
-        await tui.stop();
-        for (const pid of tui.pids) children.delete(pid);
-        gateways.pop();
+        await stopGateway(tui);
       } else {
         notes.push('`script` (util-linux) is missing: the TUI case was skipped.');
       }
+    }
+    if (useGateway && want('stall')) {
+      log(`stall probes: /health polled every ${POLL_INTERVAL_MS} ms on a fresh gateway with a large config`);
+      let probeGateway = null;
+      stalls = await stallProbes(ctx, fakes, async (extra) => (probeGateway = await launch('gateway-stall', { extra })));
+      if (probeGateway) await stopGateway(probeGateway);
+    }
+    if (useGateway && PROFILE) {
+      log(`CPU profile "${PROFILE}": a gateway with --cpu-prof under the 32-connection passthrough load`);
+      const start = (nodeArgs) => launch('gateway-profile', { nodeArgs });
+      profile = await profileRun(ctx, { start, stop: stopGateway }, (g) => via(g, 'gpt-4o-mini', false));
     }
   } finally {
     for (const g of gateways) {
       await g.stop();
       for (const pid of g.pids) children.delete(pid);
     }
+    await relay?.close();
     await load.close();
     await fakes.close();
   }
@@ -550,70 +822,96 @@ async function main() {
   // A case where more than 1 % of requests failed has no meaningful figures: the headline shows n/a and the
   // notes say why.
   const failed = (side) => side && side.errors > MAX_ERROR_SHARE * (side.count + side.errors);
-  const usable = (c) => !failed(c.direct) && !failed(c.gateway);
+  const usable = (c) => !failed(c.direct) && !failed(c.gateway) && !failed(c.relay);
   const byKey = Object.fromEntries(cases.filter(usable).map((c) => [c.key, c]));
-  const g = (k) => byKey[k]?.gateway ?? {};
+  const us = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
+  const ms = (v) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+  const rps = (v) => (Number.isFinite(v) ? v.toFixed(0) : 'n/a');
+  const cpuRow = (label, key, max) => {
+    const c = byKey[key];
+    return line(`CPU per request ÷ relay, ${label}`, c?.cpuVsRelay, '×', 2, { max }, `gateway ${us(c?.gateway?.cpuPerRequestUs)} µs, relay ${us(c?.relay?.cpuPerRequestUs)} µs`);
+  };
+  const throughputRow = (label, key, side) => {
+    const c = byKey[key];
+    const ratio = side === 'gateway' ? c?.ratio : c?.relayRatio;
+    const figures = `${side} ${rps(c?.[side]?.rps)} req/s, direct ${rps(c?.direct.rps)} req/s`;
+    return line(`Throughput ${side === 'gateway' ? '' : 'of the bare relay '}vs direct, ${label}, 32 connections`, ratio * 100, '%', 1, side === 'gateway' ? { min: 45 } : undefined, figures);
+  };
+  const addedRow = (what, label, key, field, relayField, max) => {
+    const c = byKey[key];
+    return line(`Added ${what}, ${label}`, c?.[field], 'ms', 3, { max }, `bare relay adds ${ms(c?.[relayField])} ms`);
+  };
+  const stallRow = (p) => line(`Longest /health gap: ${p.name}`, p.ok && p.answers > 1 ? p.gapMs : Number.NaN, 'ms', 1, { max: STALL_TARGET_MS }, `${p.detail}, after ${p.tookMs.toFixed(0)} ms; ${p.answers} answers`);
   const headline = [
-    line('CPU per request, non-streaming passthrough', g('pass_32').cpuPerRequestUs, 'µs', 1, { max: 120 }),
-    line('CPU per request, non-streaming translated', g('trans_32').cpuPerRequestUs, 'µs', 1, { max: 250 }),
-    line('Throughput vs direct, passthrough, 32 connections', byKey.pass_32?.ratio * 100, '%', 1, { min: 25 }),
-    line('Throughput vs direct, translated, 32 connections', byKey.trans_32?.ratio * 100, '%', 1, { min: 25 }),
-    line('Added p50, passthrough, 32 connections', byKey.pass_32?.addedP50Ms, 'ms', 3),
-    line('Added p99, passthrough, 32 connections', byKey.pass_32?.addedP99Ms, 'ms', 3),
-    line('Added p50, passthrough, 1 connection', byKey.pass_1?.addedP50Ms, 'ms', 3, { max: 0.2 }),
-    line('Added p99, passthrough, 1 connection', byKey.pass_1?.addedP99Ms, 'ms', 3, { max: 1 }),
-    line('Added p50, translated, 32 connections', byKey.trans_32?.addedP50Ms, 'ms', 3),
-    line('Added p99, translated, 32 connections', byKey.trans_32?.addedP99Ms, 'ms', 3),
-    line('Added p50, translated, 1 connection', byKey.trans_1?.addedP50Ms, 'ms', 3, { max: 0.2 }),
-    line('Added p99, translated, 1 connection', byKey.trans_1?.addedP99Ms, 'ms', 3, { max: 1 }),
-    line('Added first-event time, streaming passthrough', byKey.stream_pass_1?.addedFirstEventMs, 'ms', 3, { max: 0.5 }),
-    line('Added per-chunk time, streaming passthrough', byKey.stream_pass_1?.addedPerChunkUs, 'µs', 2),
-    line('Added first-event time, streaming translated', byKey.stream_trans_1?.addedFirstEventMs, 'ms', 3, { max: 0.5 }),
-    line('Added per-chunk time, streaming translated', byKey.stream_trans_1?.addedPerChunkUs, 'µs', 2),
-    line('RSS idle (fresh)', memoryReadings.idleStartMB, 'MB', 1, { max: 100 }),
-    line('RSS idle (after load)', memoryReadings.idleAfterMB, 'MB', 1, { max: 100 }),
+    cpuRow('non-streaming passthrough (32 connections)', 'pass_32', 2),
+    cpuRow('non-streaming translated (32 connections)', 'trans_32', 2.5),
+    cpuRow('streaming passthrough (200 chunks)', 'stream_pass_1', 2),
+    cpuRow('streaming translated (200 chunks)', 'stream_trans_1', 2.5),
+    throughputRow('passthrough', 'pass_32', 'gateway'),
+    throughputRow('translated', 'trans_32', 'gateway'),
+    throughputRow('passthrough', 'pass_32', 'relay'),
+    throughputRow('translated (relay carries the direct Anthropic request)', 'trans_32', 'relay'),
+    addedRow('p99', 'passthrough, 1 connection', 'pass_1', 'addedP99Ms', 'relayAddedP99Ms', 1),
+    addedRow('p99', 'translated, 1 connection', 'trans_1', 'addedP99Ms', 'relayAddedP99Ms', 1),
+    addedRow('first-event time', 'streaming passthrough', 'stream_pass_1', 'addedFirstEventMs', 'relayAddedFirstEventMs', 0.3),
+    addedRow('first-event time', 'streaming translated', 'stream_trans_1', 'addedFirstEventMs', 'relayAddedFirstEventMs', 0.3),
+    line('RSS idle (fresh)', memoryReadings.idleStartMB, 'MB', 1, { max: 90 }),
+    line('RSS idle (after all load)', memoryReadings.idleAfterMB, 'MB', 1, { max: 90 }, `peak ${Number.isFinite(memoryReadings.peakMB) ? memoryReadings.peakMB.toFixed(1) : 'n/a'} MB`),
     line(`RSS with ${OPEN_STREAMS} open streams, passthrough`, memoryReadings.streamsPassMB, 'MB', 1, { max: 150 }),
     line(`RSS with ${OPEN_STREAMS} open streams, translated`, memoryReadings.streamsTransMB, 'MB', 1, { max: 150 }),
+    ...stalls.map(stallRow),
+    line('TUI on vs off, throughput', tuiCase && usable(tuiCase) ? tuiCase.ratio * 100 : Number.NaN, '%', 1, { min: 90 }),
+    line('Added p50, passthrough, 1 connection', byKey.pass_1?.addedP50Ms, 'ms', 3),
+    line('Added p50, translated, 1 connection', byKey.trans_1?.addedP50Ms, 'ms', 3),
+    line('Added per-chunk time, streaming passthrough', byKey.stream_pass_1?.addedPerChunkUs, 'µs', 2),
+    line('Added per-chunk time, streaming translated', byKey.stream_trans_1?.addedPerChunkUs, 'µs', 2),
     line('RSS idle, TUI gateway (fresh)', memoryReadings.tuiIdleMB, 'MB', 1),
     line(`Time until all ${OPEN_STREAMS} streams had their first event, passthrough`, memoryReadings.streamsPassMBOpenMs, 'ms', 0),
     line(`Time until all ${OPEN_STREAMS} streams had their first event, translated`, memoryReadings.streamsTransMBOpenMs, 'ms', 0),
-    line('TUI on vs off, throughput', tuiCase && usable(tuiCase) ? tuiCase.ratio * 100 : Number.NaN, '%', 1, { min: 90 }),
     line('Audit store, batched writer (in-process)', storeBench.rowsPerSec, 'rows/s', 0),
-    line('Audit rows written by the gateway, passthrough 32 connections', g('pass_32').auditRowsPerSec, 'rows/s', 0),
+    line('Audit rows written by the gateway, passthrough 32 connections', byKey.pass_32?.gateway?.auditRowsPerSec, 'rows/s', 0),
   ];
+  for (const p of stalls) {
+    if (!p.ok) notes.push(`Stall probe "${p.name}": unexpected answer (${p.detail}), so its gap is not reported.`);
+    if (p.pollErrors > 0) notes.push(`Stall probe "${p.name}": ${p.pollErrors} /health polls failed (first: ${p.firstPollError}).`);
+  }
 
   notes.push(
-    `Load: one load-generator worker process for the whole run (bench/load.mjs: undici Pool dispatch, keep-alive, one loop per connection, a new pool per run), ${SEC_THROUGHPUT} s runs at 32 connections and ${SEC_LATENCY} s at 1 connection, each after ${RUN_WARMUP_MS} ms unrecorded, plus a ${SEC_WARMUP} s warm-up per target and case; ${REPS} repetitions, direct and gateway interleaved.`,
+    `Load: one load-generator worker process for the whole run (bench/load.mjs: undici Pool dispatch, keep-alive, one loop per connection, a new pool per run), ${SEC_THROUGHPUT} s runs at 32 connections and ${SEC_LATENCY} s at 1 connection, each after ${RUN_WARMUP_MS} ms unrecorded, plus a ${SEC_WARMUP} s warm-up per target and case; ${REPS} repetitions, direct, relay and gateway interleaved.`,
+    'Bare relay (bench/relay.mjs): a node:http server in, a keep-alive undici Pool out, nothing parsed or metered; request and response piped chunk by chunk with backpressure. It runs alone on CPU 0 like the gateway, against the same fakes, with the same load generator, in every case. A relay cannot translate: in the translated cases it carries the direct Anthropic request to the fake Anthropic, so it moves the same upstream bytes the gateway receives. CPU per request ÷ relay = gateway CPU per request over relay CPU per request, median of per-repetition pairs.',
     'Passthrough: OpenAI client → gateway (gpt-4o-mini) → fake OpenAI, against the fake OpenAI directly. Translated: OpenAI client → gateway (claude-sonnet-4-5) → fake Anthropic, against an Anthropic request to the fake Anthropic directly.',
     `Fake replies: non-streaming ${SCENARIO_SMALL.chunks}×${SCENARIO_SMALL.chunkSize} characters; streams ${SCENARIO_STREAM.chunks} content deltas of ${SCENARIO_STREAM.chunkSize} characters sent back to back (pre-rendered, one write), so the per-chunk figure is the gateway's own processing per chunk: (last byte − first event) ÷ ${SCENARIO_STREAM.chunks}.`,
-    'First event: time from sending the request to the first SSE `data:` line. Added figures are medians of per-repetition differences (gateway − direct).',
-    'CPU per request: the gateway process\'s utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
-    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms, so none ends before the reading). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
+    'First event: time from sending the request to the first SSE `data:` line. Added figures are medians of per-repetition differences (gateway − direct, and relay − direct for the relay\'s).',
+    'CPU per request: the gateway\'s (or the relay\'s) process utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
+    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; the idle targets apply to both idle readings; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms, so none ends before the reading). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
     'TUI: a second gateway started without --no-tui inside `script` (a pseudo-terminal, 120×40), pinned to the same CPU, loaded alternately with the headless one; the headless one is idle while the TUI one is measured and vice versa.',
+    `Stall probes: a fresh gateway on CPU 0 (tokenizer not yet loaded) with the bench config grown to ${STALL_AGENTS} agents and ${STALL_MODELS * 2} routes; the load-generator process polls its /health on one keep-alive connection, ${POLL_INTERVAL_MS} ms after each answer, from 100 ms before to 100 ms after each input, and reports the longest gap between two answers. Inputs, in order: a count_tokens request for an OpenAI-routed model (counted locally, so the o200k tables load); an 8 MB body of nested arrays (refused with a 400); an 8 MB prompt (forwarded and answered); a 50 MB non-streamed answer from the fake (refused with a 502 past gateway.max_response_body; the fake has rendered it beforehand); a rewrite of the config file, which the gateway watches and reloads (the probe waits for its log line, then 300 ms).`,
     'Audit store: the gateway\'s store module (bundled from src/store) in its own process on the gateway\'s CPU, recording rows in bursts of 500 with an event-loop turn between bursts for 2 s into a fresh WAL file, flush included. The gateway figure is audit rows committed per second during the passthrough runs.',
   );
 
   for (const c of [...cases, ...(tuiCase ? [tuiCase] : [])]) {
-    for (const side of ['direct', 'gateway']) {
+    for (const side of ['direct', 'relay', 'gateway']) {
       const m = c[side];
       if (m && m.errors > 0) {
         const first = c.reps[side].find((r) => r.firstError)?.firstError ?? '';
-        const warm = c.warmupErrors.find((w) => (side === 'gateway') === w.target.startsWith('gateway') || w.target.startsWith('TUI'));
+        const prefix = { direct: ['direct', 'TUI off'], relay: ['relay'], gateway: ['gateway', 'TUI on'] }[side];
+        const warm = c.warmupErrors.find((w) => prefix.some((p) => w.target.startsWith(p)));
         const cause = warm ? `; first failure, during the warm-up: ${warm.firstError.slice(0, 240)}` : '';
-        notes.push(`${c.label}, ${c.connections} connection(s), ${side === 'direct' ? 'baseline' : 'gateway'}: ${m.errors} failed requests (first: ${first.slice(0, 160)})${cause}.`);
+        notes.push(`${c.label}, ${c.connections} connection(s), ${side === 'direct' ? 'baseline' : side}: ${m.errors} failed requests (first: ${first.slice(0, 160)})${cause}.`);
       }
     }
   }
 
   // Other processes on the pinned CPUs take time from the gateway or the clients; say so beside the figures.
-  const foreign = cases
-    .filter((c) => c.gateway)
-    .map((c) => Math.max(c.gateway.foreignCpu0 + c.gateway.stealCpu0, c.gateway.foreignCpu1 + c.gateway.stealCpu1));
+  const foreign = [
+    ...cases.filter((c) => c.gateway).map((c) => Math.max(c.gateway.foreignCpu0 + c.gateway.stealCpu0, c.gateway.foreignCpu1 + c.gateway.stealCpu1)),
+    ...stalls.map((p) => p.foreignCpu0).filter(Number.isFinite),
+  ];
   const worst = foreign.length ? Math.max(...foreign) : 0;
   const contention =
     worst > CONTENTION_LIMIT
       ? `other work (processes outside the benchmark, or hypervisor steal) took up to ${(worst * 100).toFixed(0)} % of a benchmark CPU during the gateway runs (load average ${machine.loadAverageAtStart.toFixed(2)} before the run). ` +
-        'Throughput and latency figures understate the gateway; CPU per request is less affected. Re-run on a quiet machine.'
+        'Throughput, latency and stall figures understate the gateway; CPU per request is less affected. Re-run on a quiet machine.'
       : null;
   if (contention) log(`caution: ${contention}`);
 
@@ -626,7 +924,9 @@ async function main() {
     headline,
     cases: tuiCase ? [...cases, tuiCase] : cases,
     memory: memoryReadings,
+    stalls,
     store: storeBench,
+    profiles: profile ? { ...previousProfiles(), [PROFILE]: profile } : previousProfiles(),
     notes,
   };
   const md = renderMarkdown(results);

@@ -13,7 +13,8 @@ const READY_TIMEOUT_MS = 20_000;
  */
 export const UPSTREAM_CONNECTIONS = 256;
 
-export function benchConfig({ port, dbPath, openaiURL, anthropicURL }) {
+/** `extra`: more config lines, appended after the `models:` block (so they may continue it). */
+export function benchConfig({ port, dbPath, openaiURL, anthropicURL, extra = [] }) {
   return [
     `gateway: { host: 127.0.0.1, port: ${port}, max_upstream_connections: ${UPSTREAM_CONNECTIONS} }`,
     `storage: { path: ${JSON.stringify(dbPath)} }`,
@@ -23,6 +24,7 @@ export function benchConfig({ port, dbPath, openaiURL, anthropicURL }) {
     'models:',
     '  "gpt-*": { provider: fake-openai }',
     '  "claude-*": { provider: fake-anthropic }',
+    ...extra,
     '',
   ].join('\n');
 }
@@ -48,17 +50,20 @@ async function waitReady(url, isAlive, logPath) {
 /**
  * Starts one gateway. `tui: true` runs it inside `script` so Ink renders into a real pseudo-terminal of
  * `cols`×`rows`; the terminal's output goes to a file under `outDir` (kept, to show it rendered).
- * Returns `{ pid, pids, url, dbPath, logPath, stop() }`; `pid` is the gateway's own node process.
+ * `extra` adds config lines (see benchConfig); `nodeArgs` go to node before the script (e.g. `--cpu-prof`).
+ * Returns `{ pid, pids, url, dbPath, configPath, logPath, writeConfig(extra), stop() }`; `pid` is the gateway's
+ * own node process; `writeConfig` rewrites its config file, which the gateway watches and reloads.
  */
-export async function startGateway({ root, outDir, name, openaiURL, anthropicURL, cpu, tui = false, cols = 120, rows = 40 }) {
+export async function startGateway({ root, outDir, name, openaiURL, anthropicURL, cpu, tui = false, cols = 120, rows = 40, extra = [], nodeArgs = [] }) {
   const port = await freePort();
   const dbPath = join(outDir, `${name}.db`);
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   const configPath = join(outDir, `${name}.yaml`);
-  writeFileSync(configPath, benchConfig({ port, dbPath, openaiURL, anthropicURL }));
+  const writeConfig = (lines) => writeFileSync(configPath, benchConfig({ port, dbPath, openaiURL, anthropicURL, extra: lines }));
+  writeConfig(extra);
   const logPath = join(outDir, tui ? `${name}.tty.log` : `${name}.log`);
   const logFd = openSync(logPath, 'w');
-  const args = [GATEWAY_BIN, ...(tui ? [] : ['--no-tui']), '-c', configPath, '--db', dbPath];
+  const args = [...nodeArgs, GATEWAY_BIN, ...(tui ? [] : ['--no-tui']), '-c', configPath, '--db', dbPath];
   const pinned = cpu === undefined ? [process.execPath, ...args] : ['taskset', '-c', String(cpu), process.execPath, ...args];
   const env = { ...process.env, NODE_ENV: 'production' };
   delete env.NO_COLOR;
@@ -106,5 +111,5 @@ export async function startGateway({ root, outDir, name, openaiURL, anthropicURL
   }
   // Every process to kill if the benchmark has to give up: the gateway, and `script` around a TUI one.
   const pids = child.pid !== undefined && child.pid !== pid ? [pid, child.pid] : [pid];
-  return { pid, pids, url, port, dbPath, logPath, stop };
+  return { pid, pids, url, port, dbPath, configPath, logPath, writeConfig, stop };
 }

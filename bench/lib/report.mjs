@@ -2,8 +2,8 @@
 
 const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
-/** A headline row: the figure, its target and whether it is met. */
-export function line(measure, value, unit, digits, target) {
+/** A headline row: the figure, its target, whether it is met, and the absolute figures behind a ratio. */
+export function line(measure, value, unit, digits, target, figures = '') {
   let met = null;
   let targetText = '—';
   if (target) {
@@ -12,7 +12,7 @@ export function line(measure, value, unit, digits, target) {
     const bound = target.max !== undefined ? `≤ ${target.max}` : `≥ ${target.min}`;
     targetText = `${bound} ${unit}`.trim();
   }
-  return { measure, value, unit, digits, target: targetText, met };
+  return { measure, value, unit, digits, target: targetText, met, figures };
 }
 
 function table(headers, rows) {
@@ -47,9 +47,10 @@ export function renderMarkdown(results) {
   }
   parts.push('## Headline');
   parts.push('');
-  parts.push(table(['Measure', 'Result', 'Target', 'Met'], results.headline.map((h) => [
+  parts.push(table(['Measure', 'Result', 'Figures', 'Target', 'Met'], results.headline.map((h) => [
     h.measure,
     Number.isFinite(h.value) ? `${fmt(h.value, h.digits)} ${h.unit}`.trim() : 'n/a',
+    h.figures ?? '',
     h.target,
     h.met === null ? '—' : h.met ? 'yes' : '**no**',
   ])));
@@ -63,26 +64,63 @@ export function renderMarkdown(results) {
       'during the gateway runs; steal = time the hypervisor gave elsewhere. Both should be near 0 % for trustworthy figures.');
     parts.push('');
     parts.push(table(
-      ['Case', 'Conns', 'Baseline req/s', 'Gateway req/s', 'Ratio', 'Baseline p50 / p99 ms', 'Gateway p50 / p99 ms', 'First event base / gw ms', 'Per chunk base / gw µs', 'Gateway CPU/req µs', 'CPU 1 busy base / gw', 'CPU 0 busy gw', 'Other work CPU 0 / 1', 'Steal CPU 0 / 1', 'Failed base / gw'],
+      ['Case', 'Conns', 'Baseline req/s', 'Relay req/s', 'Gateway req/s', 'Ratio', 'Baseline p50 / p99 ms', 'Relay p50 / p99 ms', 'Gateway p50 / p99 ms', 'First event base / relay / gw ms', 'Per chunk base / gw µs', 'Relay CPU/req µs', 'Gateway CPU/req µs', 'Gateway ÷ relay CPU', 'CPU 1 busy base / gw', 'CPU 0 busy gw', 'Other work CPU 0 / 1', 'Steal CPU 0 / 1', 'Failed base / relay / gw'],
       results.cases.map((c) => [
         c.label,
         String(c.connections),
         fmt(c.direct.rps),
+        c.relay ? fmt(c.relay.rps) : '—',
         fmt(c.gateway?.rps),
         c.gateway ? `${fmt(c.ratio * 100, 1)} %` : 'n/a',
         `${fmt(c.direct.p50Ms, 3)} / ${fmt(c.direct.p99Ms, 3)}`,
+        c.relay ? `${fmt(c.relay.p50Ms, 3)} / ${fmt(c.relay.p99Ms, 3)}` : '—',
         c.gateway ? `${fmt(c.gateway.p50Ms, 3)} / ${fmt(c.gateway.p99Ms, 3)}` : 'n/a',
-        c.stream ? `${fmt(c.direct.firstEventMs, 3)} / ${fmt(c.gateway?.firstEventMs, 3)}` : '—',
+        c.stream ? `${fmt(c.direct.firstEventMs, 3)} / ${fmt(c.relay?.firstEventMs, 3)} / ${fmt(c.gateway?.firstEventMs, 3)}` : '—',
         c.stream ? `${fmt(c.direct.perChunkUs, 2)} / ${fmt(c.gateway?.perChunkUs, 2)}` : '—',
+        c.relay ? fmt(c.relay.cpuPerRequestUs, 1) : '—',
         c.gateway ? fmt(c.gateway.cpuPerRequestUs, 1) : 'n/a',
+        c.relay && c.gateway ? `${fmt(c.cpuVsRelay, 2)} ×` : '—',
         `${fmt(c.direct.clientCpuShare * 100)} % / ${c.gateway ? fmt(c.gateway.clientCpuShare * 100) : 'n/a'} %`,
         c.gateway ? `${fmt(c.gateway.gatewayCpuShare * 100)} %` : 'n/a',
         c.gateway ? `${fmt(c.gateway.foreignCpu0 * 100)} % / ${fmt(c.gateway.foreignCpu1 * 100)} %` : 'n/a',
         c.gateway ? `${fmt(c.gateway.stealCpu0 * 100)} % / ${fmt(c.gateway.stealCpu1 * 100)} %` : 'n/a',
-        `${c.direct.errors} / ${c.gateway ? c.gateway.errors : 'n/a'}`,
+        `${c.direct.errors} / ${c.relay ? c.relay.errors : '—'} / ${c.gateway ? c.gateway.errors : 'n/a'}`,
       ]),
     ));
     parts.push('');
+  }
+  if (results.stalls?.length > 0) {
+    parts.push('## Stall probes');
+    parts.push('');
+    parts.push('Longest gap between two answers of the gateway\'s /health, polled every 10 ms, around each input. ' +
+      'Other work CPU 0 = share of the gateway\'s CPU taken by other processes (and steal) while the input was handled; ' +
+      'well above 0 % means part of the gap may be the machine, not the gateway.');
+    parts.push('');
+    parts.push(table(['Input', 'Longest gap ms', '/health answers', 'Answer', 'Input took ms', 'Other work CPU 0'], results.stalls.map((p) => [
+      p.name, fmt(p.gapMs, 1), String(p.answers), p.detail, fmt(p.tookMs), `${fmt(p.foreignCpu0 * 100)} %`,
+    ])));
+    parts.push('');
+  }
+  const profiles = Object.entries(results.profiles ?? {});
+  if (profiles.length > 0) {
+    parts.push('## Profile');
+    parts.push('');
+    parts.push('Self time by function in a `--cpu-prof` profile of the gateway, over the measured run of the 32-connection ' +
+      'non-streaming passthrough load only (not start-up or warm-up): a V8 sample stands for the time until the next one, summed ' +
+      'per function and file:line (the TypeScript source, through the build\'s source maps), as a share of the busy (non-idle) time. Written by `npm run bench -- --profile=<label>`; a run ' +
+      'keeps the tables of other labels.');
+    parts.push('');
+    for (const [label, p] of profiles) {
+      parts.push(`### ${label}`);
+      parts.push('');
+      parts.push(`Commit ${p.commit}, ${p.generatedAt}; ${p.load} at ${fmt(p.rps)} req/s; ${p.samples} samples, ` +
+        `${fmt(p.busyMs)} ms busy, ${fmt(p.idleMs)} ms idle.`);
+      parts.push('');
+      parts.push(table(['Function', 'File:line', 'Self %', 'Self ms'], p.rows.map((r) => [
+        `\`${r.function}\``, r.where ? `\`${r.where}\`` : '', fmt(r.selfPct, 1), fmt(r.selfMs, 1),
+      ])));
+      parts.push('');
+    }
   }
   parts.push('## Method');
   parts.push('');
