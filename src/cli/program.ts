@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../core/version.js';
+import { holdYoungGeneration } from '../runtime/startup-heap.js';
 
 export function buildProgram(): Command {
   const program = new Command('ai-gateway')
@@ -26,6 +27,8 @@ export function buildProgram(): Command {
       .addOption(new Option('--log-format <format>', 'log line format').choices(['pretty', 'json']).default('pretty'))
       .action(async (opts: StartFlags, self: Command) => {
         if (self.args.length > 0) unknownCommand(self);
+        // Before the gateway's modules load: start.ts releases it once the gateway listens.
+        holdYoungGeneration();
         const { runStart } = await import('./commands/start.js');
         await runStart(opts);
       });

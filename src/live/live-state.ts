@@ -46,7 +46,8 @@ export class LiveState {
   readonly lastModel = new Map<string, string>();
   readonly unpricedAgents = new Set<string>();
   private readonly lastErrors = new Map<string, LastError>();
-  private readonly spend = new Map<string, { buckets: TimeBuckets; since: number }>();
+  /** `last`: when the agent last spent, so a new run of spending is found without summing the buckets each time. */
+  private readonly spend = new Map<string, { buckets: TimeBuckets; since: number; last: number }>();
   private readonly models = new Map<string, { provider: string | null; model: string; buckets: TimeBuckets }>();
 
   constructor(
@@ -155,9 +156,11 @@ export class LiveState {
 
   private addSpend(agent: string, now: number, usd: number): void {
     let spend = this.spend.get(agent);
-    if (!spend) this.spend.set(agent, (spend = { buckets: new TimeBuckets(SPEND_BUCKET_MS, SPEND_BUCKETS), since: now }));
-    // Spending that starts after ten quiet minutes is measured from its first call, not from its bucket's start.
-    else if ((spend.buckets.totals(now, now - SPEND_BUCKET_MS * SPEND_BUCKETS)[0] ?? 0) === 0) spend.since = now;
+    if (!spend) this.spend.set(agent, (spend = { buckets: new TimeBuckets(SPEND_BUCKET_MS, SPEND_BUCKETS), since: now, last: now }));
+    // Spending that starts after ten quiet minutes (no spend in any bucket the series shows) is measured from its
+    // first call, not from its bucket's start.
+    else if (Math.floor(spend.last / SPEND_BUCKET_MS) <= Math.floor(now / SPEND_BUCKET_MS) - SPEND_BUCKETS) spend.since = now;
+    spend.last = now;
     spend.buckets.add(now, usd);
   }
 

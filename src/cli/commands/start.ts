@@ -14,6 +14,7 @@ import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/dem
 import { startSimulatedAgents } from '../../demo/simulated-agents.js';
 import { VERSION } from '../../core/version.js';
 import { DbLockedError } from '../../store/index.js';
+import { releaseYoungGeneration } from '../../runtime/startup-heap.js';
 import { DEMO_DB_FILE, displayPath } from '../paths.js';
 import { onClosedOutput } from '../closed-output.js';
 import { UserError, EXIT_RUNTIME, EXIT_USAGE } from '../exit.js';
@@ -59,6 +60,9 @@ export async function runStart(flags: StartFlags): Promise<void> {
     if (code === 'EADDRINUSE') throw new UserError(`port ${config.gateway.port} on ${config.gateway.host} is in use: is another gateway running? Use --port to pick another.`, EXIT_RUNTIME);
     if (code === 'EACCES') throw new UserError(`not allowed to listen on ${config.gateway.host}:${config.gateway.port}`, EXIT_RUNTIME);
     throw err;
+  } finally {
+    // Started (or not): what comes now is traffic, which sizes the young generation as V8 sees fit.
+    releaseYoungGeneration();
   }
 
   const simulation = flags.demo ? startSimulatedAgents(gateway.url, DEMO_AGENTS) : undefined;

@@ -4,7 +4,7 @@
  * by provider and model over the rolling hour, and each agent's last error.
  */
 import { describe, expect, it } from 'vitest';
-import { LiveState } from '../../../src/live/live-state.js';
+import { LiveState, SPEND_BUCKET_MS } from '../../../src/live/live-state.js';
 import { ZERO_USAGE } from '../../../src/core/usage.js';
 import type { RequestRow } from '../../../src/store/index.js';
 import { forecastAgent } from '../../../src/tui/forecast.js';
@@ -129,6 +129,22 @@ describe('LiveState spend runs', () => {
     expect(live.spendHistory('coder')).toBeUndefined();
     live.onRequest(record(row({ costUsd: 0.01 })));
     expect(live.spendHistory('coder')?.since).toBe(clock.now());
+  });
+
+  it('keeps the run while the last spend is still in the oldest bucket the series shows, and not a bucket later', () => {
+    const start = Math.ceil(T0 / SPEND_BUCKET_MS) * SPEND_BUCKET_MS;
+    const oldest = (atLast: number): { since: number | undefined; now: number } => {
+      const clock = new FakeClock(start + 1000);
+      const live = new LiveState(clock, T0);
+      live.onRequest(record(row({ costUsd: 0.01 })));
+      clock.set(atLast);
+      live.onRequest(record(row({ costUsd: 0.01 })));
+      return { since: live.spendHistory('coder')?.since, now: clock.now() };
+    };
+    // 30 buckets of 20 s: a spend in bucket b is shown until the series ends in bucket b + 29.
+    expect(oldest(start + 30 * SPEND_BUCKET_MS - 1).since).toBe(start + 1000);
+    const later = oldest(start + 30 * SPEND_BUCKET_MS);
+    expect(later.since).toBe(later.now);
   });
 });
 
