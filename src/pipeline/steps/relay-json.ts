@@ -32,7 +32,7 @@ import { ByteTail } from './usage-tail.js';
  * The largest same-format answer held whole. Above it an answer streams: holding (and sending) tens of MB at once
  * would pin memory and the client's socket, and a cost header is worth no stall.
  */
-export const HELD_BODY_BYTES = 1024 * 1024;
+const HELD_BODY_BYTES = 1024 * 1024;
 
 /** The usage readers of the formats whose answers carry one `usage` object at the end of their body. */
 const TAIL_USAGE: Partial<Record<WireFormat, (value: unknown) => UsageReading>> = {
