@@ -1,7 +1,8 @@
 /**
- * Usage accounting for one response. Reads canonical stream events (or a whole response), keeps the
- * usage the provider reported, and, when a stream is cut off before its usage arrives or a report lacks a
- * side (or gave no sane count for it), estimates what is missing from the text received so far.
+ * Usage accounting for one response. Reads canonical stream events (or a whole response, or the usage at the end
+ * of a body relayed undecoded), keeps the usage the provider reported, and, when a stream is cut off before its
+ * usage arrives or a report lacks a side (or gave no sane count for it), estimates what is missing from the text
+ * received so far (for an undecoded body, from its size).
  * Pure apart from the injected tokenizer.
  */
 import { ZERO_USAGE, type Usage, type UsageGaps, type UsageReading } from '../../core/usage.js';
