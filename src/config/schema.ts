@@ -142,7 +142,7 @@ const gatewaySection = z.object({
   ),
   max_body: optional(size).describe('Largest accepted request body (default 10mb)'),
   max_response_body: optional(size).describe(
-    'Largest non-streamed provider answer the gateway reads; a bigger one gets a 502 (default 16mb)',
+    'Largest non-streamed provider answer the gateway reads whole to translate it; a bigger one gets a 502. An answer already in the client\'s format is relayed as it arrives, whatever its size (default 16mb)',
   ),
   passthrough: optional(
     z.union([z.boolean(), z.array(z.string().regex(/^\/v1\/[^?#]*$/, { error: 'a pass-through path starts with /v1/, e.g. /v1/batches' }))]),

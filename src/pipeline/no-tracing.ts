@@ -19,6 +19,7 @@ const nothing = (): void => undefined;
 /** Spans that record nothing, carrying the client's trace context (if any) to the upstream call. */
 class UntracedRequest implements RequestTrace, AttemptSpan, StreamSpan {
   readonly onStreamEvent = undefined;
+  readonly onAnswer = undefined;
   readonly end = nothing;
   readonly answered = nothing;
   readonly retrying = nothing;

@@ -225,8 +225,12 @@ export interface RequestTrace {
   stream(): StreamSpan;
   /** Set only when prompt and completion text are captured: sees every canonical event of a streamed answer. */
   readonly onStreamEvent: ((event: CanonicalStreamEvent) => void) | undefined;
-  /** A whole (non-streamed) answer, as decoded from the upstream. */
-  answered(response: CanonicalResponse): void;
+  /**
+   * Set only when the request is traced (its span records the answer's model and stop reason): sees a whole
+   * (non-streamed) answer as decoded from the upstream. A small same-format answer is decoded only for it; one
+   * relayed as it arrives never is.
+   */
+  readonly onAnswer: ((response: CanonicalResponse) => void) | undefined;
   /** The request has ended, settled and recorded: the request span is completed from the context. */
   end(ctx: RequestContext): void;
 }

@@ -31,8 +31,11 @@ interface FaultCase {
   scenario: Scenario;
   /** What the breaker of the route must count for this fault. */
   breaker: 0 | 1;
-  /** Error codes the audit row may carry; null: the request succeeds. Streamed and whole responses may differ. */
-  code: { stream: readonly string[] | null; whole: readonly string[] | null };
+  /**
+   * Error codes the audit row may carry; null: the request succeeds. Streamed and whole responses may differ, and
+   * a whole one relayed in its own format (`sameFormatWhole`, when given) from a translated one.
+   */
+  code: { stream: readonly string[] | null; whole: readonly string[] | null; sameFormatWhole?: readonly string[] | null };
   /** Audit status, when it is fixed; otherwise the row's status must equal what the client saw (or 502 for a stream). */
   rowStatus?: number;
 }
@@ -49,8 +52,9 @@ const FAULTS: FaultCase[] = [
   { name: 'malformed SSE', scenario: { kind: 'malformed_sse' }, breaker: 1, code: { stream: ['stream_incomplete', 'upstream_error', 'invalid_upstream_response'], whole: ['invalid_upstream_response'] }, rowStatus: 502 },
   { name: 'malformed JSON', scenario: { kind: 'malformed_json' }, breaker: 1, code: { stream: ['invalid_upstream_response'], whole: ['invalid_upstream_response'] }, rowStatus: 502 },
   { name: 'error event mid-stream', scenario: { kind: 'midstream_error' }, breaker: 1, code: { stream: ['upstream_error'], whole: ['upstream_error'] } },
-  // A stream is relayed chunk by chunk, so size does not matter; a whole body over the cap is refused.
-  { name: 'oversized response', scenario: { kind: 'oversized', bytes: OVERSIZED_BYTES }, breaker: 0, code: { stream: null, whole: ['response_too_large'] } },
+  // A stream, or a whole body in the client's own format, is relayed chunk by chunk, so size does not matter; a
+  // whole body to translate over the cap is refused.
+  { name: 'oversized response', scenario: { kind: 'oversized', bytes: OVERSIZED_BYTES }, breaker: 0, code: { stream: null, whole: ['response_too_large'], sameFormatWhole: null } },
 ];
 
 interface Route {
@@ -102,6 +106,19 @@ function streamedText(format: ClientFormat, body: string): number {
   return n;
 }
 
+/** Characters of reply text in a whole answer of the client's format. */
+function wholeText(format: ClientFormat, body: string): number {
+  const json = parseJson(body);
+  if (!isObject(json)) return 0;
+  if (format === 'openai') {
+    const choice = Array.isArray(json.choices) ? json.choices[0] : undefined;
+    const message = isObject(choice) ? choice.message : undefined;
+    return isObject(message) && typeof message.content === 'string' ? message.content.length : 0;
+  }
+  const block = Array.isArray(json.content) ? json.content[0] : undefined;
+  return isObject(block) && typeof block.text === 'string' ? block.text.length : 0;
+}
+
 describe('provider faults', () => {
   let bed: FaultBed;
   beforeAll(async () => {
@@ -119,7 +136,8 @@ describe('provider faults', () => {
       expect(res.transportError).toBeUndefined();
       const requestId = String(res.headers['x-request-id']);
       expect(requestId).toMatch(/^req_/);
-      const codes = stream ? fault.code.stream : fault.code.whole;
+      const sameFormat = (route.client === 'openai') === (route.provider === 'fo');
+      const codes = stream ? fault.code.stream : sameFormat && fault.code.sameFormatWhole !== undefined ? fault.code.sameFormatWhole : fault.code.whole;
 
       // 1. The client's view, in its own format.
       if (codes === null) {
@@ -127,7 +145,7 @@ describe('provider faults', () => {
         if (stream) {
           expect(terminal(route.client, res.body), res.body.slice(-400)).toBe('end');
           expect(streamedText(route.client, res.body)).toBe(OVERSIZED_BYTES);
-        }
+        } else expect(wholeText(route.client, res.body)).toBe(OVERSIZED_BYTES);
       } else if (res.status === 200) {
         // Only a stream may fail after its 200: it must end with an event the client's SDK understands.
         expect(stream).toBe(true);

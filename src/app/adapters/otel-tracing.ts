@@ -251,9 +251,9 @@ class OtelRequestTrace implements RequestTrace {
     });
   }
 
-  answered(response: CanonicalResponse): void {
+  readonly onAnswer = (response: CanonicalResponse): void => {
     if (this.capture) this.response = response.content;
-  }
+  };
 
   end(ctx: RequestContext): void {
     // A trace never fails its request: a mistake here is logged, and the span still ends.

@@ -13,7 +13,7 @@ import { admitSideCall } from '../steps/admit.js';
 import { sendSideCall } from '../steps/forward.js';
 import { identifyCaller } from '../steps/identify.js';
 import { readJson } from '../steps/read-body.js';
-import { readUpstreamText } from '../steps/relay-json.js';
+import { readUpstreamText } from '../steps/upstream-body.js';
 import { decodeGeminiRequest } from '../../wire/index.js';
 import { primaryTarget } from '../steps/route.js';
 

@@ -16,7 +16,7 @@ import { admitSideCall, BYTES_PER_TOKEN_ESTIMATE, priceOf, sideCallHoldUsd } fro
 import { sendSideCall } from '../steps/forward.js';
 import { identifyCaller } from '../steps/identify.js';
 import { readJson } from '../steps/read-body.js';
-import { readUpstreamText } from '../steps/relay-json.js';
+import { readUpstreamText } from '../steps/upstream-body.js';
 import { primaryTarget } from '../steps/route.js';
 import { ByteTail } from '../steps/usage-tail.js';
 

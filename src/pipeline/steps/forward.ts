@@ -19,7 +19,7 @@ import { isRetryableStatus, isRetryableTransport, retryAfterMs, retryVerdict, wa
 import { codecFor } from '../../wire/index.js';
 import type { RequestContext } from '../context.js';
 import type { BreakerGate, RouteTarget } from '../ports.js';
-import { readUpstreamText } from './relay-json.js';
+import { readUpstreamText } from './upstream-body.js';
 import { priceOf } from './admit.js';
 import { buildUpstreamBody, chatEndpoint, noteChanges } from './translate.js';
 

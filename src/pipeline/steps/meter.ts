@@ -1,10 +1,11 @@
 /**
- * Usage accounting for one response. Reads canonical stream events (or a whole response), keeps the
- * usage the provider reported, and, when a stream is cut off before its usage arrives or a report lacks a
- * side (or gave no sane count for it), estimates what is missing from the text received so far.
+ * Usage accounting for one response. Reads canonical stream events (or a whole response, or the usage at the end
+ * of a body relayed undecoded), keeps the usage the provider reported, and, when a stream is cut off before its
+ * usage arrives or a report lacks a side (or gave no sane count for it), estimates what is missing from the text
+ * received so far (for an undecoded body, from its size).
  * Pure apart from the injected tokenizer.
  */
-import { ZERO_USAGE, type Usage, type UsageGaps } from '../../core/usage.js';
+import { ZERO_USAGE, type Usage, type UsageGaps, type UsageReading } from '../../core/usage.js';
 import type { AssistantPart, CanonicalStreamEvent, CanonicalResponse, StopReason } from '../../wire/canonical.js';
 import { reportedPart } from '../../wire/shared/usage.js';
 import type { RequestContext } from '../context.js';
@@ -23,6 +24,8 @@ export class UsageMeter {
   private readonly received: string[] = [];
   /** UTF-8 bytes of that text: no text has more tokens than bytes. */
   receivedBytes = 0;
+  /** Output tokens guessed from the size of a body relayed without decoding (no text was kept to count). */
+  private unreadOutput = 0;
   /** Usage fields the provider sent with values that are no token count (logged, then estimated). */
   readonly rejected: string[] = [];
   finished = false;
@@ -73,6 +76,16 @@ export class UsageMeter {
     this.finished = true;
   }
 
+  /**
+   * A body relayed without decoding: the usage read off its tail (undefined when none was found), and the output
+   * to bill should the provider not have reported it, guessed from the body's size. `complete`: the body ended.
+   */
+  observeBody(reading: UsageReading | undefined, outputGuess: number, complete: boolean): void {
+    if (reading !== undefined) this.mergeReport(reading.usage, reading.gaps);
+    this.unreadOutput = outputGuess;
+    this.finished = complete;
+  }
+
   /** Output tokens the provider has reported so far (Anthropic sends running totals), if any. */
   get reportedOutput(): number | undefined {
     return this.sawOutput ? this.usage.output : undefined;
@@ -101,7 +114,7 @@ export class UsageMeter {
     }
     if (!this.finished || !this.sawOutput) {
       // A provider may have reported a running output count (Anthropic message_delta): keep the larger.
-      const guess = this.received.length === 0 ? 0 : await estimateTokens(this.receivedText());
+      const guess = this.received.length === 0 ? this.unreadOutput : await estimateTokens(this.receivedText());
       if (!this.sawOutput || guess > usage.output) usage.output = Math.max(usage.output, guess);
       estimated = true;
     }

@@ -6,9 +6,7 @@
  * parts and re-encoded for the client. Back-pressure: when the client socket is full, the upstream is not read
  * until it drains.
  */
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { SseEvent, StreamEncoderOptions, WireCodec, WireFormat } from '../../wire/codec.js';
@@ -25,6 +23,7 @@ import type { UsageMeter } from './meter.js';
 import { saveState } from './responses-state.js';
 import { requestBytes } from './route.js';
 import { StreamGuard } from './stream-guard.js';
+import { waitForDrain } from './upstream-body.js';
 import type { TokenCounter } from '../../metering/index.js';
 import { restorerFor, sentRequest } from './translate.js';
 
@@ -301,29 +300,6 @@ async function streamOptions(ctx: RequestContext, items: StoredItem[] | undefine
 }
 
 const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
-
-/**
- * Waits until the client can take more. Gives up when the client leaves (the signal) or when the upstream is cut
- * meanwhile (its total deadline passed): a client that stops reading must not hold the request forever.
- */
-async function waitForDrain(res: ServerResponse, upstream: Readable, signal: AbortSignal): Promise<void> {
-  const cut = new AbortController();
-  const onClose = (): void => {
-    // The iterator reads ahead, so a body that ended normally may close while its last chunk waits here.
-    if (upstream.readableEnded && !upstream.errored) return;
-    cut.abort(upstream.errored ?? new Error('the upstream closed while the client was not reading'));
-  };
-  if (upstream.destroyed) onClose();
-  else upstream.once('close', onClose);
-  try {
-    await once(res, 'drain', { signal: AbortSignal.any([signal, cut.signal]) });
-  } catch (err) {
-    if (cut.signal.aborted && !signal.aborted) throw cut.signal.reason;
-    throw err;
-  } finally {
-    upstream.off('close', onClose);
-  }
-}
 
 /** OpenAI's usage-only chunk has an empty `choices` array and a `usage` object. */
 function isUsageOnlyChunk(data: string): boolean {

@@ -48,7 +48,7 @@ class RecordingTracing implements Tracing {
         return { ...span(r), firstEvent: () => r.firstEvents++ };
       },
       onStreamEvent: undefined,
-      answered: () => undefined,
+      onAnswer: undefined,
       end: () => {
         this.requestEnds++;
         this.rowsAtEnd = this.h.records.length;
