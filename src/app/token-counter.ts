@@ -4,9 +4,9 @@
  * on the first count (or a prepare()), not at start, so an idle gateway stays small; that first count waits for
  * the load without stalling anything else.
  *
- * The worker is the compiled `token-worker.js` beside this module. Where there is no such file (the standalone
- * binary holds one bundled script; tests run the TypeScript sources) the tokenizer runs on the main thread,
- * loaded on first use and counting in slices. A worker that dies or stops answering is replaced on the next
+ * The worker is the compiled `token-worker.js` beside this module; the standalone binary holds it bundled as an
+ * asset and starts it from its source. Where there is neither (tests run the TypeScript sources) the tokenizer
+ * runs on the main thread, loaded on first use and counting in slices. A worker that dies or stops answering is replaced on the next
  * count; the counts it owed are answered with byte estimates, marked as such, never left waiting.
  */
 import { existsSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { messageOf } from '../core/errors.js';
 import { SlicedCounter, byteEstimate, loadO200k, type TokenCounter, type TokenCounts } from '../metering/tokens.js';
-import { isSea } from '../runtime/sea.js';
+import { TOKEN_WORKER_ASSET, isSea, seaTextAsset } from '../runtime/sea.js';
 
 /** A batch of texts to count, posted to the worker. */
 export interface TokenRequest {
@@ -32,8 +32,8 @@ const WORKER_URL = new URL('./token-worker.js', import.meta.url);
 
 /** The worker where its script exists, else the tokenizer on this thread. */
 export function gatewayTokenCounter(warn: (message: string) => void): TokenCounter {
-  const file = !isSea() && WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
-  return file ? new WorkerTokenCounter({ url: WORKER_URL, warn }) : new InProcessTokenCounter();
+  const script = isSea() ? seaTextAsset(TOKEN_WORKER_ASSET) : WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL)) ? WORKER_URL : undefined;
+  return script === undefined ? new InProcessTokenCounter() : new WorkerTokenCounter({ script, warn });
 }
 
 /** The tokenizer on the calling thread, loaded on first use, counting in slices between turns of the event loop. */
@@ -59,8 +59,8 @@ export class InProcessTokenCounter implements TokenCounter {
 }
 
 export interface WorkerTokenCounterOptions {
-  /** The worker script. */
-  url: URL;
+  /** The worker script: its file, or its source (the binary's bundled worker). */
+  script: URL | string;
   /** Told when a worker fails, and when the counter gives up on workers. */
   warn: (message: string) => void;
   /**
@@ -121,7 +121,7 @@ export class WorkerTokenCounter implements TokenCounter {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.o.url);
+    const worker = typeof this.o.script === 'string' ? new Worker(this.o.script, { eval: true }) : new Worker(this.o.script);
     // Counting never keeps the process alive: a gateway that stops need not wait for it.
     worker.unref();
     worker.on('message', (answer: TokenAnswer) => {

@@ -21,7 +21,11 @@ function yieldCpu(): void {
 
 yieldCpu();
 const port = parentPort!;
-const counter = new SlicedCounter(await loadO200k());
-port.on('message', (request: TokenRequest) => {
-  void counter.count(request.texts).then((counts) => port.postMessage({ id: request.id, counts } satisfies TokenAnswer));
+// Requests that arrive while the tables load wait in the port: it delivers nothing before a listener is attached.
+// No top-level await: the binary bundles this script as CommonJS.
+void loadO200k().then((count) => {
+  const counter = new SlicedCounter(count);
+  port.on('message', (request: TokenRequest) => {
+    void counter.count(request.texts).then((counts) => port.postMessage({ id: request.id, counts } satisfies TokenAnswer));
+  });
 });

@@ -35,7 +35,7 @@ function dataWorker(source: string): URL {
 const counters: WorkerTokenCounter[] = [];
 function counter(url: URL, extra: Partial<ConstructorParameters<typeof WorkerTokenCounter>[0]> = {}): { counter: WorkerTokenCounter; warnings: string[] } {
   const warnings: string[] = [];
-  const c = new WorkerTokenCounter({ url, warn: (m) => warnings.push(m), ...extra });
+  const c = new WorkerTokenCounter({ script: url, warn: (m) => warnings.push(m), ...extra });
   counters.push(c);
   return { counter: c, warnings };
 }
