@@ -6,8 +6,9 @@
  *
  * The worker is the compiled `token-worker.js` beside this module; the standalone binary holds it bundled as an
  * asset and starts it from its source. Where there is neither (tests run the TypeScript sources) the tokenizer
- * runs on the main thread, loaded on first use and counting in slices. A worker that dies or stops answering is replaced on the next
- * count; the counts it owed are answered with byte estimates, marked as such, never left waiting.
+ * runs on the main thread, loaded on first use and counting in slices. A worker that dies or stops answering is
+ * replaced on the next count; the counts it owed are answered with byte estimates, marked as such, never left
+ * waiting.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
