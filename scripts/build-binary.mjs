@@ -12,15 +12,16 @@ import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureSqliteAddon } from './binary/addon.mjs';
-import { bundleCli } from './binary/bundle.mjs';
+import { bundleCli, bundleWorker } from './binary/bundle.mjs';
 import { generateSeaBlob, injectSeaBlob } from './binary/sea.mjs';
 import { ensureRuntime } from './binary/toolchain.mjs';
 import { capture, formatBytes, log, readJson } from './binary/util.mjs';
 
 const projectDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const buildDir = join(projectDir, 'build');
-// The SEA asset key; src/runtime/sea.ts reads the addon back under the same name.
+// The SEA asset keys; src/runtime/sea.ts reads the addon and the worker script back under the same names.
 const SQLITE_ADDON_ASSET = 'better_sqlite3.node';
+const TOKEN_WORKER_ASSET = 'token-worker.cjs';
 
 async function main() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -42,8 +43,12 @@ async function main() {
   const bundle = await timedAsync('bundle', () =>
     bundleCli({ projectDir, buildDir, entry, version, nodeVersion: runtime.version }),
   );
+  // The tokenizer runs in a worker thread (src/app/token-counter.ts); the binary starts it from this source.
+  const tokenWorker = await timedAsync('worker', () =>
+    bundleWorker({ projectDir, buildDir, entry: join(projectDir, 'src/app/token-worker.ts'), name: TOKEN_WORKER_ASSET, version, nodeVersion: runtime.version }),
+  );
   const blobPath = timed('blob', () =>
-    generateSeaBlob({ buildDir, runtime, bundlePath: bundle.outfile, assets: { [SQLITE_ADDON_ASSET]: addonPath } }),
+    generateSeaBlob({ buildDir, runtime, bundlePath: bundle.outfile, assets: { [SQLITE_ADDON_ASSET]: addonPath, [TOKEN_WORKER_ASSET]: tokenWorker } }),
   );
   const stagingPath = `${outputPath}.partial`;
   timed('inject', () => injectSeaBlob({ projectDir, runtime, blobPath, stagingPath }));

@@ -12,6 +12,24 @@ const IMPORT_META_URL = '__aiGatewayImportMetaUrl';
 /** Bundles `entry` to build/bundle/ai-gateway.cjs; returns `{ outfile, metafile }`. */
 export async function bundleCli({ projectDir, buildDir, entry, version, nodeVersion }) {
   const outfile = join(buildDir, 'bundle', 'ai-gateway.cjs');
+  const result = await bundle({ projectDir, entry, outfile, version, nodeVersion });
+  writeFileSync(join(buildDir, 'bundle', 'meta.json'), JSON.stringify(result.metafile));
+  log('bundle', `largest packages: ${largestPackages(result.metafile, 6)}`);
+  return { outfile, metafile: result.metafile };
+}
+
+/**
+ * Bundles a worker thread's script (`entry`) to build/bundle/`name`, for a SEA asset: the binary starts the worker
+ * from this source, and like the main script it may require nothing but built-in modules. Returns its path.
+ */
+export async function bundleWorker({ projectDir, buildDir, entry, name, version, nodeVersion }) {
+  const outfile = join(buildDir, 'bundle', name);
+  await bundle({ projectDir, entry, outfile, version, nodeVersion });
+  return outfile;
+}
+
+/** One CommonJS file for `entry`, checked to load nothing at run time. */
+async function bundle({ projectDir, entry, outfile, version, nodeVersion }) {
   const result = await build({
     entryPoints: [entry],
     outfile,
@@ -36,15 +54,12 @@ export async function bundleCli({ projectDir, buildDir, entry, version, nodeVers
     banner: { js: `var ${IMPORT_META_URL} = require("node:url").pathToFileURL(__filename).href;` },
     plugins: [emptyModulesPlugin(['react-devtools-core']), sourcePatchPlugin(SOURCE_PATCHES)],
   });
-
   for (const warning of result.warnings) {
     log('bundle', `warning: ${formatMessage(warning)}`);
   }
   assertNoRuntimeImports(outfile);
   log('bundle', `${relative(projectDir, outfile)} ${formatBytes(statSync(outfile).size)}, ${Object.keys(result.metafile.inputs).length} modules`);
-  writeFileSync(join(buildDir, 'bundle', 'meta.json'), JSON.stringify(result.metafile));
-  log('bundle', `largest packages: ${largestPackages(result.metafile, 6)}`);
-  return { outfile, metafile: result.metafile };
+  return result;
 }
 
 /** Resolves dev-only packages to an empty module instead of bundling (or missing) them. */

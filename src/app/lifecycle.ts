@@ -135,6 +135,7 @@ export class GatewayLifecycle {
     // After the drain: the spans of the last requests are exported before the process goes.
     await p.tracing.close();
     await p.alerter.close();
+    await p.meter.close();
     p.store.close();
     p.lock?.release();
   }

@@ -1,6 +1,6 @@
-/** The pipeline's Meter over the bundled price table plus config overrides (rebuilt on reload). */
+/** The pipeline's Meter over the bundled price table plus config overrides (rebuilt on reload), and the token counter. */
 import type { GatewayConfig } from '../config/types.js';
-import { PriceTable, estimateTokens, type ModelPrice, type PriceOverrideInput } from '../metering/index.js';
+import { PriceTable, type ModelPrice, type PriceOverrideInput, type TokenCounter, type TokenCounts } from '../metering/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Meter, ProviderRef } from '../pipeline/ports.js';
 
@@ -10,6 +10,7 @@ export class PriceMeter implements Meter {
   constructor(
     config: GatewayConfig,
     private readonly clock: Clock,
+    private readonly tokens: TokenCounter,
   ) {
     this.table = buildTable(config, clock);
   }
@@ -22,8 +23,17 @@ export class PriceMeter implements Meter {
     return this.table.lookup(model, { provider: [provider.name, provider.type] });
   }
 
-  estimateTokens(text: string): Promise<number> {
-    return estimateTokens(text);
+  countTokens(texts: readonly string[]): Promise<TokenCounts> {
+    return this.tokens.countTokens(texts);
+  }
+
+  prepareTokens(): void {
+    this.tokens.prepare();
+  }
+
+  /** Stops the tokenizer's worker (gateway stop). */
+  close(): Promise<void> {
+    return this.tokens.close();
   }
 }
 

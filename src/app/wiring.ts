@@ -23,6 +23,8 @@ import type { SharedControls } from '../state/shared/shared-controls.js';
 import type { SharedStateModule } from './shared-wiring.js';
 import { ProviderSet } from './providers.js';
 import { PriceMeter } from './meter.js';
+import { gatewayTokenCounter } from './token-counter.js';
+import type { TokenCounter } from '../metering/index.js';
 import { ConfigRouter } from './adapters/router.js';
 import { GatewayControls } from './adapters/controls.js';
 import { SqliteControlPersistence } from './adapters/control-persistence.js';
@@ -52,6 +54,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Where retry waits are scheduled (default: real timers). */
   timers?: Timers;
+  /** The tokenizer (default: o200k in a worker thread, started on the first count). */
+  tokens?: TokenCounter;
   /** Behaviour of mock providers (the demo gives one an outage). */
   mockBehaviour?: (name: string) => MockBehaviour | undefined;
   /** Upper bound of an upstream response body that is read whole (non-streamed). */
@@ -148,7 +152,7 @@ export function wireGateway(options: GatewayOptions): GatewayParts {
   const shutdown = new AbortController();
   const inFlight = new InFlightRequests();
   const newId = requestIds();
-  const meter = new PriceMeter(config, clock);
+  const meter = new PriceMeter(config, clock, options.tokens ?? gatewayTokenCounter((message) => logger.warn(message)));
   const tracing = new GatewayTracing();
   const proxy = createProxyRoutes({
     clock,

@@ -17,9 +17,11 @@ export { PriceTable, type PriceLookupOptions, type PriceTableOptions } from './p
 export { costOf, maxCostOf, type Cost, type CostBound, type CostBreakdown, type MaxCostOptions } from './cost.js';
 export { inputTokenBound, imageTokenBound, type InputBoundOptions } from './input-bound.js';
 export {
-  estimateTokens,
-  loadTokenCounter,
   type TokenCounter,
+  type TokenCounts,
+  type CountsTokens,
+  byteEstimate,
+  countText,
   estimateRequestInputTokens,
   TOKENS_PER_MESSAGE,
   TOKENS_REPLY_PRIMER,

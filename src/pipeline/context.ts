@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayError } from '../core/errors.js';
-import type { ModelPrice, TokenCounter } from '../metering/index.js';
+import type { ModelPrice } from '../metering/index.js';
 import type { ProviderAdapter } from '../providers/provider.js';
 import type { CanonicalRequest } from '../wire/canonical.js';
 import type { WireFormat } from '../wire/codec.js';
@@ -70,8 +70,6 @@ export class RequestContext {
   state: ResolvedState | GatewayError | undefined;
   hold: Hold | undefined;
   admission: Admission | undefined;
-  /** The tokenizer, loaded while the upstream answers, for a stream whose dollars are limited. */
-  counter: Promise<TokenCounter> | undefined;
   upstreamBody: UpstreamBody | undefined;
   /** The provider a pass-through call goes to. */
   passthrough: ProviderAdapter | undefined;

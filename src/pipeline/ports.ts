@@ -9,7 +9,7 @@ import type { ProviderAdapter } from '../providers/provider.js';
 import type { KeyPool } from '../providers/key-pool.js';
 import type { RetryPolicy } from '../providers/retry.js';
 import type { IdentifyOptions } from './steps/identify.js';
-import type { ModelCapabilities, ModelPrice } from '../metering/index.js';
+import type { ModelCapabilities, ModelPrice, TokenCounts } from '../metering/index.js';
 import type { RequestRow } from '../core/audit-row.js';
 import type { AssistantPart, CanonicalMessage, CanonicalResponse, CanonicalStreamEvent, TextPart } from '../wire/canonical.js';
 import type { RequestContext } from './context.js';
@@ -98,7 +98,10 @@ export interface Controls {
 export interface Meter {
   /** Undefined when the model is unpriced (never a silent $0). */
   priceFor(provider: ProviderRef, model: string): ModelPrice | undefined;
-  estimateTokens(text: string): Promise<number>;
+  /** o200k token counts; byte estimates, marked `estimated`, when the tokenizer is not available. Never rejects. */
+  countTokens(texts: readonly string[]): Promise<TokenCounts>;
+  /** Loads the tokenizer ahead of a count that is likely, off the request's path. */
+  prepareTokens(): void;
 }
 
 /** A provider's configured name and its type, both hints for the price table. */

@@ -42,6 +42,22 @@ export function isSea(): boolean {
   return sea()?.isSea() ?? false;
 }
 
+/** The asset key the binary build stores the bundled token-counting worker script under. */
+export const TOKEN_WORKER_ASSET = 'token-worker.cjs';
+
+/** Inside the binary: a text asset (undefined when the binary holds none by that key). Outside: undefined. */
+export function seaTextAsset(key: string): string | undefined {
+  const api = sea();
+  if (!api?.isSea()) return undefined;
+  try {
+    const asset = api.getRawAsset(key);
+    return typeof asset === 'string' ? asset : Buffer.from(asset).toString('utf8');
+  } catch {
+    // getRawAsset throws for a key the binary was built without.
+    return undefined;
+  }
+}
+
 let loadedBinding: object | undefined;
 
 /**

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { DEFAULT_TEXT, DEFAULT_USAGE, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
+import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMER } from '../../src/metering/index.js';
 
 const PROJECT_DIR = join(import.meta.dirname, '..', '..');
 const BUILT_BINARY = join(PROJECT_DIR, 'dist', 'ai-gateway-linux-x64');
@@ -19,6 +21,7 @@ const HAVE_BINARY = existsSync(BUILT_BINARY);
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const AGENT = 'binary-e2e';
 const UPSTREAM_KEY = 'sk-fake-upstream-key';
+const direct = (text: string): number => countTokens(text, { disallowedSpecial: new Set() });
 
 if (!HAVE_BINARY) {
   console.warn(`[binary e2e] skipped: ${BUILT_BINARY} does not exist; run \`npm run build:binary\` first`);
@@ -125,6 +128,20 @@ describe.skipIf(!HAVE_BINARY)('standalone binary', () => {
 
       expect(fake.requests).toHaveLength(1);
       expect(fake.lastRequest?.headers['authorization']).toBe(`Bearer ${UPSTREAM_KEY}`);
+
+      // A local token count runs the tokenizer's worker thread from the script bundled into the binary: its count is
+      // o200k's exactly (a byte estimate would be far off), and the worker does not keep the process from exiting.
+      const text = `${'lorem ipsum dolor sit amet, '.repeat(100)}<|endoftext|>`;
+      const counted = await fetch(`${base}/v1/messages/count_tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-agent-id': `${AGENT}-count` },
+        body: JSON.stringify({ model: 'gpt-4o-mini', system: 'Be brief.', messages: [{ role: 'user', content: text }] }),
+      });
+      expect(counted.status).toBe(200);
+      expect(await counted.json()).toEqual({ input_tokens: TOKENS_REPLY_PRIMER + 2 * TOKENS_PER_MESSAGE + direct('Be brief.') + direct(text) });
+      // Counted in a worker thread, not on the thread that serves requests.
+      const threads = readdirSync(`/proc/${gateway.pid}/task`).map((task) => readFileSync(`/proc/${gateway.pid}/task/${task}/comm`, 'utf8').trim());
+      expect(threads).toContain('WorkerThread');
 
       // The addon came out of the binary into the user's cache, not from any node_modules.
       const addonCache = join(sandbox, '.cache', 'ai-gateway');

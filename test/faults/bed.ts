@@ -6,7 +6,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { startFakeAnthropic, startFakeOpenAI, scenarioDirective, type FakeServerOptions, type FakeUpstream, type Scenario } from '../fakes/index.js';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/gateway.js';
-import { estimateTokens } from '../../src/metering/index.js';
+import { InProcessTokenCounter } from '../../src/app/token-counter.js';
 
 export type ClientFormat = 'openai' | 'anthropic';
 
@@ -36,7 +36,7 @@ export interface BedOptions {
 export async function startFaultBed(options: BedOptions = {}): Promise<FaultBed> {
   // The tokenizer tables load on first use and hold the event loop for about a second; load them before the
   // clock starts, so that pause does not land inside a case with sub-second timeouts.
-  await estimateTokens('warm up');
+  await new InProcessTokenCounter().countTokens(['warm up']);
   const openai = await startFakeOpenAI(options.fakes);
   const anthropic = await startFakeAnthropic(options.fakes);
   const timeouts = `timeouts: ${options.timeouts ?? `{ upstream: ${FIRST_BYTE_TIMEOUT_MS}ms, idle: ${IDLE_TIMEOUT_MS}ms, connect: 1s }`}`;

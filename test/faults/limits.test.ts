@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { chatBody, chatPath, isOpenAIError, parseJson, send, sseFrames } from './bed.js';
 
 /** Accepts TCP connections and never says a word: a TLS handshake against it can only time out. */
@@ -118,6 +118,8 @@ describe('upstream timeouts, per provider over gateway defaults', () => {
     expect((last as { error: { code: string } }).error.code).toBe('upstream_timeout');
     expect(ms).toBeGreaterThanOrEqual(650);
     expect(ms).toBeLessThan(3000);
+    // The row is written once the usage is metered, which may come after the client has the last byte.
+    await eventually(() => gw.rows().some((r) => r.model === 'gpt-total'));
     const row = gw.rows().find((r) => r.model === 'gpt-total');
     expect(row?.status).toBe(504);
     expect(row?.error_code).toBe('upstream_timeout');

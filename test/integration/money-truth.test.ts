@@ -12,8 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream, type Scenario } from '../fakes/index.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { estimateTokens } from '../../src/metering/index.js';
+import { InProcessTokenCounter } from '../../src/app/token-counter.js';
+import { countText } from '../../src/metering/index.js';
 import { deferAfterEach, postJson } from './fakes-gateway.js';
+
+const counter = new InProcessTokenCounter();
 
 const defer = deferAfterEach();
 
@@ -105,7 +108,7 @@ describe('an answer without usage is estimated, billed and marked', () => {
     expect(res.status, res.text).toBe(200);
 
     const row = await lastRow(b.gw, 1);
-    const outputTokens = await estimateTokens(text);
+    const outputTokens = await countText(counter, text);
     expect(row.estimated).toBe(1);
     expect(row.output_tokens).toBe(outputTokens);
     expect(Number(row.input_tokens)).toBeGreaterThan(0);
@@ -209,7 +212,7 @@ describe('the mid-stream budget guard', () => {
   const text = 'The quick brown fox jumps over the lazy dog. '.repeat(9);
   it.each(['openai-chat', 'anthropic'] as const)('never cuts a %s stream its hold still covers', async (client) => {
     const b = await bed({ agents: ['  tight: { budget: { max_cost_per_hour: 0.12 } }'] });
-    const tokens = await estimateTokens(text);
+    const tokens = await countText(counter, text);
     expect(tokens).toBeLessThan(100);
     const fake = client === 'openai-chat' ? b.openai : b.anthropic;
     fake.setScenario({ kind: 'text', text, chunks: 20, usage: { input: 12, output: tokens } });
@@ -265,7 +268,7 @@ describe('a pause or a lowered budget reaches a running stream at its next chunk
     else expect(last.event).toBe('error');
     const row = await lastRow(b.gw, 1);
     expect(row).toMatchObject({ error_code: 'agent_paused', estimated: 1 });
-    const produced = await estimateTokens(received);
+    const produced = await countText(counter, received);
     expect(Number(row.output_tokens)).toBeGreaterThanOrEqual(produced);
     expect(row.cost_usd).toBeCloseTo(Number(row.output_tokens) * OUT_USD, 12);
     expect((await status(b.gw)).gateway.heldUsd).toBe(0);

@@ -5,7 +5,7 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import { ZERO_USAGE } from '../../core/usage.js';
-import { estimateRequestInputTokens, freePrice } from '../../metering/index.js';
+import { estimateRequestInputTokens, freePrice, type CountsTokens } from '../../metering/index.js';
 import type { RequestContext } from '../context.js';
 import type { RouteTarget } from '../ports.js';
 import type { Step } from '../step.js';
@@ -29,7 +29,7 @@ async function countTokens(ctx: RequestContext): Promise<void> {
   if (target.provider.format === 'anthropic-messages') {
     return countUpstream(ctx, target, '/messages/count_tokens', JSON.stringify({ ...json, model: target.upstreamModel }));
   }
-  answer(ctx, 200, JSON.stringify({ input_tokens: await countTokensLocally(json as Record<string, unknown>) }));
+  answer(ctx, 200, JSON.stringify({ input_tokens: await countTokensLocally(ctx.deps.meter, json as Record<string, unknown>) }));
 }
 
 /**
@@ -60,7 +60,7 @@ async function geminiCount(ctx: RequestContext): Promise<void> {
       })
       .join('\n'),
   );
-  const total = await estimateRequestInputTokens({
+  const total = await estimateRequestInputTokens(ctx.deps.meter, {
     system: request.system.map((p) => p.text),
     messages: texts,
     tools: request.tools.length === 0 ? undefined : request.tools,
@@ -99,7 +99,7 @@ export const GEMINI_COUNT_TOKENS_STEPS: readonly Step[] = [identifyCaller, readJ
 const IMAGE_TOKENS = 1600;
 
 /** A local input-token estimate: system, every message's text (tool calls and results included) and the tool definitions. */
-export function countTokensLocally(body: Record<string, unknown>): Promise<number> {
+export function countTokensLocally(counter: CountsTokens, body: Record<string, unknown>): Promise<number> {
   let images = 0;
   const textOf = (content: unknown): string => {
     if (typeof content === 'string') return content;
@@ -118,5 +118,5 @@ export function countTokensLocally(body: Record<string, unknown>): Promise<numbe
     return parts.join('\n');
   };
   const messages = Array.isArray(body.messages) ? (body.messages as unknown[]).map((m) => textOf((m as { content?: unknown } | null)?.content)) : [];
-  return estimateRequestInputTokens({ system: textOf(body.system), messages, tools: body.tools, fixedTokens: images * IMAGE_TOKENS });
+  return estimateRequestInputTokens(counter, { system: textOf(body.system), messages, tools: body.tools, fixedTokens: images * IMAGE_TOKENS });
 }

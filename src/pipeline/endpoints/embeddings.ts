@@ -7,6 +7,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GatewayError } from '../../core/errors.js';
 import { ZERO_USAGE } from '../../core/usage.js';
+import { countText } from '../../metering/index.js';
 import { transportError } from '../../providers/http-upstream.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import { readOpenAIUsage } from '../../wire/openai-chat/index.js';
@@ -79,7 +80,7 @@ async function meterEmbeddings(ctx: RequestContext, provider: string, tail: Byte
   const reading = readOpenAIUsage(tail.usage());
   if (reading.gaps?.rejected.length) ctx.warnUsage(provider, reading.gaps.rejected);
   const estimated = reading.gaps?.input === true;
-  const input = estimated ? await ctx.deps.meter.estimateTokens(ctx.bodyText) : reading.usage.inputUncached + reading.usage.cacheRead;
+  const input = estimated ? await countText(ctx.deps.meter, ctx.bodyText) : reading.usage.inputUncached + reading.usage.cacheRead;
   ctx.metered = { usage: { ...ZERO_USAGE, inputUncached: input }, estimated };
 }
 

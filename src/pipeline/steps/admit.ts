@@ -2,7 +2,7 @@
  * Admission: the agent's controls (pause, deny policies, rate limits, budget) decide whether the request may go,
  * and the budget holds the dearest the request can cost until it is settled.
  */
-import { inputTokenBound, loadTokenCounter, maxCostOf, usdFromPico, type ModelPrice } from '../../metering/index.js';
+import { inputTokenBound, maxCostOf, usdFromPico, type ModelPrice } from '../../metering/index.js';
 import type { CanonicalRequest } from '../../wire/canonical.js';
 import type { WireFormat } from '../../wire/codec.js';
 import type { RequestContext } from '../context.js';
@@ -45,7 +45,7 @@ async function admitRequest(ctx: RequestContext): Promise<void> {
   ctx.admission = admission;
   // A budget guard counts a stream's tokens once its bytes no longer prove it fits: load the tokenizer while
   // the upstream answers, and only for requests whose dollars are limited.
-  if (request.stream && hold.priced && admission.limited) ctx.counter = loadTokenCounter();
+  if (request.stream && hold.priced && admission.limited) ctx.deps.meter.prepareTokens();
 }
 
 /** Side calls (count_tokens, embeddings, pass-through) are admitted under the same controls with their own hold. */

@@ -8,6 +8,7 @@
 import { ZERO_USAGE, type Usage, type UsageGaps, type UsageReading } from '../../core/usage.js';
 import type { AssistantPart, CanonicalStreamEvent, CanonicalResponse, StopReason } from '../../wire/canonical.js';
 import { reportedPart } from '../../wire/shared/usage.js';
+import { countText, type CountsTokens } from '../../metering/index.js';
 import type { RequestContext } from '../context.js';
 
 export interface MeteredUsage {
@@ -100,21 +101,21 @@ export class UsageMeter {
    * The usage to bill. Complete when the provider reported it; otherwise the reported part plus an
    * estimate of the rest (`estimated: true`). Computed once; later calls get the same answer.
    */
-  result(estimateTokens: (text: string) => Promise<number>, inputText: () => string): Promise<MeteredUsage> {
-    this.settled ??= this.compute(estimateTokens, inputText);
+  result(counter: CountsTokens, inputText: () => string): Promise<MeteredUsage> {
+    this.settled ??= this.compute(counter, inputText);
     return this.settled;
   }
 
-  private async compute(estimateTokens: (text: string) => Promise<number>, inputText: () => string): Promise<MeteredUsage> {
+  private async compute(counter: CountsTokens, inputText: () => string): Promise<MeteredUsage> {
     const usage = { ...this.usage };
     let estimated = this.rejected.length > 0;
     if (!this.sawInput) {
-      usage.inputUncached = await estimateTokens(inputText());
+      usage.inputUncached = await countText(counter, inputText());
       estimated = true;
     }
     if (!this.finished || !this.sawOutput) {
       // A provider may have reported a running output count (Anthropic message_delta): keep the larger.
-      const guess = this.received.length === 0 ? this.unreadOutput : await estimateTokens(this.receivedText());
+      const guess = this.received.length === 0 ? this.unreadOutput : await countText(counter, this.receivedText());
       if (!this.sawOutput || guess > usage.output) usage.output = Math.max(usage.output, guess);
       estimated = true;
     }
@@ -148,8 +149,7 @@ export class UsageMeter {
 
 /** What the call used, estimated where the provider did not say; computed once per request. */
 export function meterUsage(ctx: RequestContext): Promise<MeteredUsage> {
-  const estimator = ctx.deps.meter;
-  return ctx.meter.result((text) => estimator.estimateTokens(text), () => ctx.bodyText);
+  return ctx.meter.result(ctx.deps.meter, () => ctx.bodyText);
 }
 
 /**

@@ -24,7 +24,6 @@ import { saveState } from './responses-state.js';
 import { requestBytes } from './route.js';
 import { StreamGuard } from './stream-guard.js';
 import { waitForDrain } from './upstream-body.js';
-import type { TokenCounter } from '../../metering/index.js';
 import { restorerFor, sentRequest } from './translate.js';
 
 export interface StreamRelayOptions {
@@ -37,8 +36,8 @@ export interface StreamRelayOptions {
   encoder: StreamEncoderOptions;
   meter: UsageMeter;
   signal: AbortSignal;
-  /** Called after each upstream chunk; an error returned ends the stream (budget cut-off, pause). */
-  check: () => GatewayError | undefined;
+  /** Called after each upstream chunk; an error returned ends the stream (budget cut-off, pause). A promise is awaited. */
+  check: () => GatewayError | undefined | Promise<GatewayError | undefined>;
   /** Applied to translated events (restores tool names the upstream format had to shorten). */
   map?: ((event: CanonicalStreamEvent) => CanonicalStreamEvent) | undefined;
   /** Input tokens to announce when the upstream reports none up front (OpenAI → Anthropic clients). */
@@ -136,7 +135,9 @@ class StreamRelay {
       if (!this.started && out.length > 0) this.start();
       const writable = out.length > 0 ? this.send(out) : true;
       if (this.malformed) return this.malformed;
-      const cut = o.check();
+      const checked = o.check();
+      // Synchronous unless the guard must count tokens: no extra turn per chunk otherwise.
+      const cut = checked instanceof Promise ? await checked : checked;
       if (cut) return cut;
       if (!writable) await waitForDrain(o.res, o.upstream.body, o.signal);
     }
@@ -234,7 +235,7 @@ async function relayTraced(ctx: RequestContext, span: StreamSpan): Promise<void>
   const attempt = ctx.attempt!;
   const keep = ctx.endpoint.wire === 'openai-responses' && ctx.upstreamFormat !== ctx.endpoint.wire;
   const items: StoredItem[] = [];
-  const result = await relayStream(await streamOptions(ctx, keep ? items : undefined, span));
+  const result = await relayStream(streamOptions(ctx, keep ? items : undefined, span));
   if (result.failedBeforeStart && result.error) {
     // Nothing was sent: a real HTTP error lets the client's SDK retry (overloads arrive this way).
     countFailure(ctx, result.error);
@@ -252,10 +253,7 @@ async function relayTraced(ctx: RequestContext, span: StreamSpan): Promise<void>
   else attempt.breaker.abandon();
 }
 
-/** Never called: a guard whose request holds no limited dollars does not count tokens. */
-const noCounter: TokenCounter = () => 0;
-
-async function streamOptions(ctx: RequestContext, items: StoredItem[] | undefined, span: StreamSpan): Promise<StreamRelayOptions> {
+function streamOptions(ctx: RequestContext, items: StoredItem[] | undefined, span: StreamSpan): StreamRelayOptions {
   const { target, response } = ctx.attempt!;
   const request = ctx.request!;
   const upstreamFormat = ctx.upstreamFormat as WireFormat;
@@ -267,7 +265,7 @@ async function streamOptions(ctx: RequestContext, items: StoredItem[] | undefine
     price: ctx.price,
     inputTokens: inputBoundFor(request, requestBytes(ctx), target, upstreamFormat),
     outputTokens: ctx.hold!.outputTokens,
-    count: ctx.counter ? await ctx.counter : noCounter,
+    counter: ctx.deps.meter,
     model: request.model,
   });
   const meter = ctx.meter;

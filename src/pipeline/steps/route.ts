@@ -4,6 +4,7 @@
  * has them expanded here from the gateway's store, for the targets it is translated for.
  */
 import { GatewayError } from '../../core/errors.js';
+import { countText } from '../../metering/index.js';
 import type { RequestContext } from '../context.js';
 import type { RouteTarget } from '../ports.js';
 import { chooseTaskModel } from '../task-routing.js';
@@ -15,7 +16,7 @@ export async function route(ctx: RequestContext): Promise<void> {
   const { deps } = ctx;
   const task = await chooseTaskModel(request, deps.router.taskRules(ctx.agent), {
     bodyBytes: ctx.body?.length ?? 0,
-    countTokens: (text) => deps.meter.estimateTokens(text),
+    countTokens: (text) => countText(deps.meter, text),
   });
   ctx.routeRule = task?.rule ?? null;
   ctx.targets = deps.router.resolve(task?.model ?? request.model, ctx.agent);

@@ -6,7 +6,7 @@
  * never cut while its budget stands.
  */
 import { GatewayError } from '../../core/errors.js';
-import { maxCostOf, usdFromPico, type ModelPrice, type TokenCounter } from '../../metering/index.js';
+import { maxCostOf, usdFromPico, type CountsTokens, type ModelPrice } from '../../metering/index.js';
 import type { Admission } from '../ports.js';
 import type { UsageMeter } from './meter.js';
 
@@ -19,7 +19,7 @@ export interface StreamGuardOptions {
   /** Output tokens the hold pays for. */
   outputTokens: number;
   /** The tokenizer, for counting the text received when its bytes no longer prove it fits. */
-  count: TokenCounter;
+  counter: CountsTokens;
   model: string;
 }
 
@@ -33,12 +33,36 @@ export class StreamGuard {
     this.covered = o.outputTokens;
   }
 
-  check(meter: UsageMeter): GatewayError | undefined {
+  /**
+   * Whether the stream may go on after the chunk just received: undefined, or the error that ends it. A promise
+   * only when the tokenizer must count (the bytes no longer prove the stream fits); the stream waits for it.
+   */
+  check(meter: UsageMeter): GatewayError | undefined | Promise<GatewayError | undefined> {
     const stop = this.o.admission.interruption();
     if (stop) return stop;
     const price = this.o.price;
     if (!this.o.admission.limited || price === undefined || isFree(price)) return undefined;
-    const produced = this.produced(meter);
+    // No text has more tokens than bytes, and each byte received since a count adds at most one token, so the
+    // tokenizer runs only when that bound no longer fits the cover.
+    const bound = this.counted + (meter.receivedBytes - this.countedAtBytes);
+    if (bound > this.covered) return this.recount(meter, price);
+    return this.settle(Math.max(bound, meter.reportedOutput ?? 0), price);
+  }
+
+  private async recount(meter: UsageMeter, price: ModelPrice): Promise<GatewayError | undefined> {
+    const bytes = meter.receivedBytes;
+    const { counts, estimated } = await this.o.counter.countTokens([meter.receivedText()]);
+    // A byte estimate is no bound: without the tokenizer the bytes stay the count, so the hold never falls short.
+    if (!estimated) {
+      this.counted = counts[0] ?? bytes;
+      this.countedAtBytes = bytes;
+    }
+    const produced = estimated ? this.counted + (bytes - this.countedAtBytes) : this.counted;
+    return this.settle(Math.max(produced, meter.reportedOutput ?? 0), price);
+  }
+
+  /** Output tokens produced so far (the provider's running count when it sends one) against the cover. */
+  private settle(produced: number, price: ModelPrice): GatewayError | undefined {
     if (produced <= this.covered) return undefined;
     // Ask for headroom in steps, not per chunk: what is over, or a quarter of what is covered, whichever is more.
     const more = Math.max(produced - this.covered, Math.ceil(this.covered / 4), 1);
@@ -50,21 +74,6 @@ export class StreamGuard {
       code: 'budget_exceeded',
       shouldRetry: false,
     });
-  }
-
-  /**
-   * Output tokens produced so far: the provider's running count when it sends one, else the received text's.
-   * No text has more tokens than bytes, and each byte received since a count adds at most one token, so the
-   * tokenizer runs only when that bound no longer fits the cover.
-   */
-  private produced(meter: UsageMeter): number {
-    let bound = this.counted + (meter.receivedBytes - this.countedAtBytes);
-    if (bound > this.covered) {
-      this.counted = this.o.count(meter.receivedText());
-      this.countedAtBytes = meter.receivedBytes;
-      bound = this.counted;
-    }
-    return Math.max(bound, meter.reportedOutput ?? 0);
   }
 }
 

@@ -11,6 +11,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfigText } from '../../../src/config/index.js';
 import { startGateway, checkPolicyCondition } from '../../../src/app/gateway.js';
 import { InFlightRequests } from '../../../src/app/in-flight.js';
+import { WorkerTokenCounter } from '../../../src/app/token-counter.js';
+import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMER } from '../../../src/metering/index.js';
 import { RetentionSchedule } from '../../../src/app/lifecycle.js';
 import { acquireDbLock } from '../../../src/store/index.js';
 import { Logger } from '../../../src/observe/logger.js';
@@ -63,6 +65,29 @@ describe('stopping a gateway', () => {
     expect(() => gateway.store.queries.recentRequests({ limit: 1 })).toThrow();
     // A retention pass after stop does nothing.
     expect(await gateway.pruneNow()).toBe(0);
+  });
+
+  it("ends the token counter's worker thread", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-lifecycle-'));
+    dirs.push(dir);
+    const yaml = `providers:\n  sim: { type: mock }\nmodels:\n  "m-*": sim\nstorage:\n  path: ${JSON.stringify(join(dir, 'audit.db'))}\n`;
+    const parsed = parseConfigText(yaml, { file: join(dir, 'gateway.yaml'), env: {}, baseDir: dir, checkPolicyCondition });
+    if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
+    const config = { ...parsed.config, gateway: { ...parsed.config.gateway, port: 0, host: '127.0.0.1' } };
+    // A worker speaking the counter's protocol that counts a text's characters: what the gateway answers shows it ran.
+    const source = `import { parentPort } from 'node:worker_threads';
+      parentPort.on('message', ({ id, texts }) => parentPort.postMessage({ id, counts: texts.map((t) => t.length) }));`;
+    const tokens = new WorkerTokenCounter({ script: new URL(`data:text/javascript,${encodeURIComponent(source)}`), warn: () => undefined });
+    const gateway = await startGateway({ config, logger: quietLogger(), tokens });
+    const res = await fetch(`http://127.0.0.1:${gateway.port}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm-1', system: 'ab', messages: [{ role: 'user', content: 'abcd' }] }),
+    });
+    expect(await res.json()).toEqual({ input_tokens: TOKENS_REPLY_PRIMER + 2 * TOKENS_PER_MESSAGE + 2 + 4 });
+    await gateway.close();
+    // Closed: no worker is left to ask, so counts are byte estimates at once.
+    expect(await tokens.countTokens(['abcdefgh'])).toEqual({ counts: [2], estimated: true });
   });
 });
 

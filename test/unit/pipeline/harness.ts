@@ -224,7 +224,7 @@ export function harness(): Harness {
       },
     },
     controls,
-    meter: { priceFor: () => PRICE, estimateTokens: (text) => Promise.resolve(Math.ceil(text.length / 4)) },
+    meter: { priceFor: () => PRICE, countTokens: (texts) => Promise.resolve({ counts: texts.map((t) => Math.ceil(t.length / 4)), estimated: false }), prepareTokens: () => {} },
     recorder: { record: (r) => records.push(r) },
     directory: { passthroughRule: () => 'all', passthroughProvider: () => providers.openai, modelIds: () => Object.keys(routes).sort() },
     redaction: { known: (t) => t.split('sk-provider-secret').join('sk-…[redacted]'), withKey: (t) => t },
