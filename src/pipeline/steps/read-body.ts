@@ -15,8 +15,11 @@ export function readBody(req: IncomingMessage, maxBytes: number, scanner?: Nesti
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
   // Plain listeners: an async iterator costs a promise per chunk, and most bodies are one chunk.
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    // A large body of declared length is copied into one buffer as it arrives, so its end is not one long join;
+    // only once PREALLOCATE_FROM bytes have come, so a header alone never makes the gateway set max_body aside.
+    let whole: Buffer | undefined;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > maxBytes) {
@@ -26,12 +29,28 @@ export function readBody(req: IncomingMessage, maxBytes: number, scanner?: Nesti
         reject(tooLarge(maxBytes));
         return;
       }
-      if (scanner?.feed(chunk) === true) chunks.length = 0;
-      else chunks.push(chunk);
+      if (scanner?.feed(chunk) === true) {
+        chunks.length = 0;
+        whole = undefined;
+      } else if (whole !== undefined && size <= whole.length) {
+        chunk.copy(whole, size - chunk.length);
+      } else {
+        // More than declared cannot come through Node's parser; were it to, the chunks carry on from the copy.
+        if (whole !== undefined) chunks = [whole.subarray(0, size - chunk.length)];
+        whole = undefined;
+        chunks.push(chunk);
+        if (size >= PREALLOCATE_FROM && declared > size && chunks.length > 1) {
+          whole = Buffer.allocUnsafe(declared);
+          let at = 0;
+          for (const c of chunks) at += c.copy(whole, at);
+          chunks = [];
+        }
+      }
     };
     const onEnd = (): void => {
       done();
       if (scanner?.exceeded === true) reject(jsonTooDeep());
+      else if (whole !== undefined) resolve(whole.subarray(0, size));
       else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
     const onError = (err: Error): void => {
@@ -80,6 +99,8 @@ export async function readJson(ctx: RequestContext): Promise<void> {
 
 /** Bodies from this size on are decoded and parsed in separate turns of the event loop. */
 const YIELD_ABOVE_BYTES = 1024 * 1024;
+/** Bytes of a body that must have arrived before its declared length is allocated in one piece. */
+const PREALLOCATE_FROM = 1024 * 1024;
 
 /**
  * JSON only: `application/json` or a `+json` type. A missing type is refused too: a web page's cross-site
