@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setImmediate } from 'node:timers/promises';
 import { parseJsonObject, type JsonObject } from './json.js';
 import type { ResponsePlan } from './plan.js';
 import type { RenderEnv } from './reply.js';
@@ -169,6 +170,9 @@ function normaliseHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** Request bodies from this many characters on are handled over several turns of the event loop. */
+const LARGE_BODY_CHARS = 1024 * 1024;
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -176,7 +180,10 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
       done = true;
-      resolve(Buffer.concat(parts).toString('utf8'));
+      const bytes = Buffer.concat(parts);
+      // Joining and decoding a large body are two turns (see LARGE_BODY_CHARS).
+      if (bytes.length < LARGE_BODY_CHARS) resolve(bytes.toString('utf8'));
+      else setImmediate().then(() => resolve(bytes.toString('utf8')), reject);
     });
     req.on('error', reject);
     req.on('close', () => {
@@ -232,10 +239,15 @@ export async function startFakeServer(spec: ProviderSpec, opts: FakeServerOption
     } catch {
       return; // the client went away while sending; nothing to answer
     }
+    // The fake shares its process with the tests' /health pollers: a large body is parsed and searched for a
+    // directive in turns of its own, so the fake's work is not mistaken for a stall of the gateway.
+    const large = rawBody.length >= LARGE_BODY_CHARS;
+    if (large) await setImmediate();
     const rawPath = req.url ?? '/';
     const pathname = rawPath.split('?')[0] ?? '/';
     const headers = normaliseHeaders(req);
     const body = parseJsonObject(rawBody);
+    if (large) await setImmediate();
     const r = new RequestRecord(records.length, req.method ?? 'GET', rawPath, pathname, headers, rawBody, body, now());
     seen.rec = r;
     records.push(r);

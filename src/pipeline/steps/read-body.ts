@@ -1,16 +1,25 @@
 /** Reads a request body up to a byte limit; over the limit is a 413, never a buffered giant. */
 import type { IncomingMessage } from 'node:http';
+import { setImmediate } from 'node:timers/promises';
 import { GatewayError, messageOf } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
 
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads a body up to `maxBytes`. With a `scanner` (JSON bodies) each chunk's nesting is checked as it arrives, so
+ * that work is spread over the reads; a body found too deep is kept reading (a body over the limit is still a 413,
+ * a client that leaves is still `client_closed`) but no longer kept, and ends in a `json_too_deep` 400.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number, scanner?: NestingScanner): Promise<Buffer> {
   checkContentType(req.headers['content-type']);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
   // Plain listeners: an async iterator costs a promise per chunk, and most bodies are one chunk.
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    // A large body of declared length is copied into one buffer as it arrives, so its end is not one long join;
+    // only once PREALLOCATE_FROM bytes have come, so a header alone never makes the gateway set max_body aside.
+    let whole: Buffer | undefined;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > maxBytes) {
@@ -20,11 +29,29 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
         reject(tooLarge(maxBytes));
         return;
       }
-      chunks.push(chunk);
+      if (scanner?.feed(chunk) === true) {
+        chunks.length = 0;
+        whole = undefined;
+      } else if (whole !== undefined && size <= whole.length) {
+        chunk.copy(whole, size - chunk.length);
+      } else {
+        // More than declared cannot come through Node's parser; were it to, the chunks carry on from the copy.
+        if (whole !== undefined) chunks = [whole.subarray(0, size - chunk.length)];
+        whole = undefined;
+        chunks.push(chunk);
+        if (size >= PREALLOCATE_FROM && declared > size && chunks.length > 1) {
+          whole = Buffer.allocUnsafe(declared);
+          let at = 0;
+          for (const c of chunks) at += c.copy(whole, at);
+          chunks = [];
+        }
+      }
     };
     const onEnd = (): void => {
       done();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (scanner?.exceeded === true) reject(jsonTooDeep());
+      else if (whole !== undefined) resolve(whole.subarray(0, size));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
     const onError = (err: Error): void => {
       done();
@@ -50,13 +77,30 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
 
 /** The step: the body, read within the gateway's limit and parsed as JSON. */
 export async function readJson(ctx: RequestContext): Promise<void> {
-  const body = await readBody(ctx.req, ctx.settings.maxBodyBytes);
+  const scanner = new NestingScanner(MAX_JSON_DEPTH);
+  const body = await readBody(ctx.req, ctx.settings.maxBodyBytes, scanner).catch((err: unknown) => {
+    // A body refused for its nesting was read whole: the audit row says how large it was.
+    if (err instanceof GatewayError && err.code === 'json_too_deep') ctx.bytesIn = scanner.bytes;
+    throw err;
+  });
   ctx.body = body;
   ctx.bytesIn = body.length;
-  const parsed = parseJsonText(body);
-  ctx.bodyText = parsed.text;
-  ctx.json = parsed.json;
+  if (body.length === 0) throw emptyBody();
+  // Joining, decoding and parsing a large body each take tens of milliseconds: between them, and before the
+  // steps that follow, the event loop gets a turn, so no single piece holds up every other request.
+  const large = body.length >= YIELD_ABOVE_BYTES;
+  if (large) await setImmediate();
+  const text = decodeUtf8(body);
+  if (large) await setImmediate();
+  ctx.json = parseText(text);
+  ctx.bodyText = text;
+  if (large) await setImmediate();
 }
+
+/** Bodies from this size on are decoded and parsed in separate turns of the event loop. */
+const YIELD_ABOVE_BYTES = 1024 * 1024;
+/** Bytes of a body that must have arrived before its declared length is allocated in one piece. */
+const PREALLOCATE_FROM = 1024 * 1024;
 
 /**
  * JSON only: `application/json` or a `+json` type. A missing type is refused too: a web page's cross-site
@@ -95,45 +139,87 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
-/** Whether JSON text nests deeper than `limit`: one pass over the bytes, skipping strings and their escapes. */
-export function nestsDeeperThan(body: Buffer, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const b = body[i]!;
-    if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) inString = false;
-    } else if (b === QUOTE) inString = true;
-    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
-      if (++depth > limit) return true;
-    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+/**
+ * Nesting depth of JSON text fed in pieces (the chunks of a body as they arrive): one pass over the bytes,
+ * skipping strings and their escapes, which may straddle two pieces.
+ */
+export class NestingScanner {
+  /** Bytes fed so far, including those after the limit was passed. */
+  bytes = 0;
+  /** The text has nested deeper than the limit; nothing after that is scanned. */
+  exceeded = false;
+  private depth = 0;
+  private inString = false;
+  /** The previous piece ended in a backslash inside a string: the next byte is escaped. */
+  private escaped = false;
+
+  constructor(private readonly limit: number) {}
+
+  /** Scans the next piece; true once the text has nested deeper than the limit. */
+  feed(bytes: Buffer): boolean {
+    const n = bytes.length;
+    this.bytes += n;
+    if (this.exceeded) return true;
+    let i = 0;
+    if (this.escaped && n > 0) {
+      this.escaped = false;
+      i = 1;
+    }
+    let { depth, inString } = this;
+    for (; i < n; i++) {
+      const b = bytes[i]!;
+      if (inString) {
+        if (b === BACKSLASH) {
+          if (++i === n) this.escaped = true;
+        } else if (b === QUOTE) inString = false;
+      } else if (b === QUOTE) inString = true;
+      else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        if (++depth > this.limit) {
+          this.exceeded = true;
+          return true;
+        }
+      } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+    }
+    this.depth = depth;
+    this.inString = inString;
+    return false;
   }
-  return false;
+}
+
+/** Whether JSON text nests deeper than `limit`. */
+export function nestsDeeperThan(body: Buffer, limit: number): boolean {
+  return new NestingScanner(limit).feed(body);
 }
 
 /** Parses JSON with a message that says where it broke; absurdly deep nesting is refused before parsing. */
 export function parseJsonBody(body: Buffer): unknown {
-  return parseJsonText(body).json;
+  if (body.length === 0) throw emptyBody();
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) throw jsonTooDeep();
+  return parseText(decodeUtf8(body));
 }
 
-/** parseJsonBody, also giving the decoded text (decoded once). */
-export function parseJsonText(body: Buffer): { text: string; json: unknown } {
-  if (body.length === 0) throw new GatewayError('invalid_request', 'request body is empty; expected a JSON object');
-  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
-    throw new GatewayError('invalid_request', `request body nests objects and arrays more than ${MAX_JSON_DEPTH} deep; no API request needs that`, {
-      code: 'json_too_deep',
-    });
-  }
-  let text: string;
+function decodeUtf8(body: Buffer): string {
   try {
-    text = utf8.decode(body);
+    return utf8.decode(body);
   } catch {
     throw new GatewayError('invalid_request', 'request body is not valid UTF-8');
   }
+}
+
+function parseText(text: string): unknown {
   try {
-    return { text, json: JSON.parse(text) as unknown };
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw new GatewayError('invalid_request', `request body is not valid JSON: ${messageOf(err)}`);
   }
+}
+
+function emptyBody(): GatewayError {
+  return new GatewayError('invalid_request', 'request body is empty; expected a JSON object');
+}
+
+function jsonTooDeep(): GatewayError {
+  return new GatewayError('invalid_request', `request body nests objects and arrays more than ${MAX_JSON_DEPTH} deep; no API request needs that`, {
+    code: 'json_too_deep',
+  });
 }
