@@ -35,7 +35,7 @@ export class HttpUpstream {
     path: string,
     method: 'GET' | 'POST',
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string | Buffer | undefined,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
     const deadline = this.deadline(signal);

@@ -51,6 +51,11 @@ export interface UpstreamRequest {
   endpoint: string;
   method: 'GET' | 'POST';
   body?: string | undefined;
+  /**
+   * The client's own bytes when `body` is exactly their text: sent instead, so a large same-format request is not
+   * encoded again on the event loop.
+   */
+  bodyBytes?: Buffer | undefined;
   /** The model sent upstream, for providers that put it in the URL (Azure deployments); absent for pass-through. */
   model?: string | undefined;
   clientHeaders: IncomingHttpHeaders;

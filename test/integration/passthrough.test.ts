@@ -19,6 +19,7 @@ import {
   frameData,
   isUsageOnlyFrame,
   postJson,
+  rawRequest,
   shareFakesGateway,
   sseFrames,
   usdFromPico,
@@ -58,6 +59,17 @@ const messagesUrl = (): string => `${gw.url}/v1/messages`;
 const anthropicHeaders = { 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-client-own-key' };
 
 describe('OpenAI client → OpenAI provider', () => {
+  it('the client bytes go upstream as they came, non-ASCII and odd spacing included; a byte-order mark is not passed on', async () => {
+    openai.setScenario({ kind: 'text', usage: { input: 10, output: 2 } });
+    const body = '{ "model" : "gpt-4o-mini",\n  "messages": [{"role":"user","content":"caf\u00e9 \u00fcber \u65e5\u672c \ud83d\ude80"}] }';
+    expect((await postJson(chatUrl(), body)).status).toBe(200);
+    expect(openai.lastRequest!.rawBody).toBe(body);
+
+    const res = await rawRequest(chatUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]) });
+    expect(res.status).toBe(200);
+    expect(openai.lastRequest!.rawBody).toBe(body);
+  });
+
   it('non-stream: exact provider bytes, untouched request body, hand-computed tokens and cost', async () => {
     openai.setScenario({ kind: 'text', usage: { input: 1000, cacheRead: 512, cacheWrite: 64, output: 200 } });
     const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }], temperature: 0.2 });

@@ -203,12 +203,22 @@ function send(ctx: RequestContext, target: RouteTarget, key: string | undefined,
     endpoint: chatEndpoint(upstreamFormat, target.upstreamModel, request.stream),
     method: 'POST',
     body: body.text,
+    bodyBytes: clientBytes(ctx, body.text),
     model: target.upstreamModel,
     clientHeaders: ctx.req.headers,
     key,
     trace,
     signal: ctx.abort.signal,
   });
+}
+
+/**
+ * The client's bytes when the upstream body is their unchanged text. The decoder dropped a byte-order mark if there
+ * was one (and refuses invalid UTF-8), so the bytes are exactly the text unless they start with one.
+ */
+function clientBytes(ctx: RequestContext, text: string): Buffer | undefined {
+  const bytes = ctx.body;
+  return bytes !== undefined && text === ctx.bodyText && bytes[0] !== 0xef ? bytes : undefined;
 }
 
 /** Reads an error response of the target's format into a GatewayError, keeping its text for a same-format client. */

@@ -24,7 +24,7 @@ export class AnthropicProvider implements ProviderAdapter {
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     const key = req.key;
     if (key) headers['x-api-key'] = key;
-    return this.upstream.request(`/v1${req.endpoint}`, req.method, headers, req.body, req.signal);
+    return this.upstream.request(`/v1${req.endpoint}`, req.method, headers, req.bodyBytes ?? req.body, req.signal);
   }
 
   close(): Promise<void> {

@@ -20,9 +20,9 @@ export class AzureProvider extends OpenAICompatibleProvider {
     return { 'api-key': key };
   }
 
-  protected override upstreamCall(req: UpstreamRequest): { path: string; body: string | undefined } {
+  protected override upstreamCall(req: UpstreamRequest): { path: string; body: string | Buffer | undefined } {
     const call = azureCall(this.azure, this.spec.name, req.endpoint, req.model);
-    return { path: call.path, body: call.bodyModel === undefined ? req.body : withModel(req.body, call.bodyModel) };
+    return { path: call.path, body: call.bodyModel === undefined ? (req.bodyBytes ?? req.body) : withModel(req.body, call.bodyModel) };
   }
 }
 

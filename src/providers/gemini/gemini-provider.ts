@@ -21,7 +21,7 @@ export class GeminiProvider implements ProviderAdapter {
     const headers: Record<string, string> = { ...req.trace, ...this.spec.headers, accept: req.clientHeaders.accept ?? 'application/json' };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     if (req.key) headers['x-goog-api-key'] = req.key;
-    return this.upstream.request(req.endpoint, req.method, headers, req.body, req.signal);
+    return this.upstream.request(req.endpoint, req.method, headers, req.bodyBytes ?? req.body, req.signal);
   }
 
   close(): Promise<void> {

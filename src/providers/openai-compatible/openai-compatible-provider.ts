@@ -44,7 +44,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
   }
 
   /** The path below the base URL for an endpoint such as `/chat/completions`, and the body sent there. */
-  protected upstreamCall(req: UpstreamRequest): { path: string; body: string | undefined } {
-    return { path: req.endpoint, body: req.body };
+  protected upstreamCall(req: UpstreamRequest): { path: string; body: string | Buffer | undefined } {
+    return { path: req.endpoint, body: req.bodyBytes ?? req.body };
   }
 }
