@@ -12,35 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../fakes/index.js';
 import { agentRows, startTestGateway } from '../helpers/gateway.js';
 import { deferAfterEach, rawRequest } from '../integration/fakes-gateway.js';
+import { pollHealth } from '../helpers/health-poll.js';
 
 const defer = deferAfterEach();
 const MAX_GAP_MS = 250;
-
-/** Polls /health back to back, 10 ms apart, until stopped; returns the longest gap between two answers. */
-function pollHealth(url: string): { stop: () => Promise<number> } {
-  let running = true;
-  let longest = 0;
-  const loop = (async () => {
-    // The first fetch of a process loads the HTTP client; gaps count from the first answer on.
-    await (await fetch(`${url}/health`)).arrayBuffer();
-    let last = performance.now();
-    while (running) {
-      const res = await fetch(`${url}/health`);
-      await res.arrayBuffer();
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return longest;
-    },
-  };
-}
 
 async function gateway(recordResponses = false) {
   const fake = await startFakeOpenAI({ recordResponses });
@@ -89,7 +64,7 @@ describe('no request stalls the event loop', () => {
     const started = performance.now();
     const res = await rawRequest(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const took = performance.now() - started;
-    const gap = await poll.stop();
+    const gap = (await poll.stop()).longest;
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ error: { type: 'invalid_request_error', code: 'json_too_deep' } });
     expect(fake.requests).toHaveLength(0);
@@ -110,7 +85,7 @@ describe('no request stalls the event loop', () => {
     const poll = pollHealth(gw.url);
     await new Promise((r) => setTimeout(r, 100));
     const res = await send(body);
-    const gap = await poll.stop();
+    const gap = (await poll.stop()).longest;
     expect(res.status).toBe(200);
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[1]!.rawBody).toBe(text);
@@ -130,7 +105,7 @@ describe('no request stalls the event loop', () => {
     const poll = pollHealth(gw.url);
     await new Promise((r) => setTimeout(r, 100));
     const res = await send('big');
-    const gap = await poll.stop();
+    const gap = (await poll.stop()).longest;
     expect(res.status).toBe(200);
     const sent = fake.requests.at(-1)!.responseBytes;
     expect(res.length).toBe(sent.length);
@@ -160,7 +135,7 @@ describe('no request stalls the event loop', () => {
     const started = performance.now();
     const res = await send();
     const took = performance.now() - started;
-    const gap = await poll.stop();
+    const gap = (await poll.stop()).longest;
     expect(res.status).toBe(502);
     expect(JSON.parse(res.text)).toMatchObject({ type: 'error', error: { message: expect.stringMatching(/larger than 16777216 bytes/) } });
     expect(gap).toBeLessThan(MAX_GAP_MS);

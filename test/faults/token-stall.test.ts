@@ -13,39 +13,13 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMER } from '../../src/metering/index.js';
 import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
 import { longPrompt } from '../helpers/prompts.js';
+import { pollHealth } from '../helpers/health-poll.js';
 
 if (!hasBuiltCli) console.warn(`[token stall] skipped: ${SKIP_REASON}`);
 
 const MAX_GAP_MS = 250;
 
 const direct = (text: string): number => countTokens(text, { disallowedSpecial: new Set() });
-
-/** Polls /health every 10 ms from the first answer on; stop() gives the longest time between two answers. */
-function pollHealth(url: string): { stop: () => Promise<{ longest: number; answers: number }> } {
-  let running = true;
-  let longest = 0;
-  let answers = 0;
-  const loop = (async () => {
-    // The first fetch of a process loads the HTTP client; gaps count from the first answer on.
-    await (await fetch(`${url}/health`)).arrayBuffer();
-    let last = performance.now();
-    while (running) {
-      await (await fetch(`${url}/health`)).arrayBuffer();
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-      answers++;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return { longest, answers };
-    },
-  };
-}
 
 describe.skipIf(!hasBuiltCli)('the first local token count of a fresh gateway', () => {
   let gw: SpawnedGateway | undefined;
