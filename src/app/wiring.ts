@@ -294,7 +294,7 @@ function alerterFor(
           total: { spentUsd: spend.totalUsd, limitUsd: limits.total },
         },
         // Only a daily limit needs the day (reading it from Intl is the dearest part of this check).
-        dayKey: limits.daily === null ? '' : localDayKey(clock.now(), controls.ledger.timeZone),
+        dayKey: limits.daily === null ? '' : localDayKey(clock.now(), controls.ledger.dayZone),
       };
     },
     address: () => running.url,

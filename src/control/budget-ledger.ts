@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
-import { HOUR_MS, LocalDaySum, RollingSum, localDayBounds, localDayKey, systemTimeZone } from './budget-windows.js';
+import { HOUR_MS, LocalDaySum, RollingSum, localDayBounds, localDayKey, systemTimeZone, type DayZone } from './budget-windows.js';
 import { nanosToUsd, usdToNanos } from './money.js';
 import type { BudgetLimits, BudgetWindow, SpendAggregate, SpendEntry } from './types.js';
 
@@ -20,7 +20,7 @@ class AgentBudget {
   /** What other holders (instances sharing the budget) hold, as last read from the shared store. */
   remoteHeld = 0;
 
-  constructor(timeZone: string) {
+  constructor(timeZone: DayZone) {
     this.day = new LocalDaySum(timeZone);
   }
 
@@ -203,15 +203,22 @@ export interface BudgetLedgerOptions {
  * of the last request admitted.
  */
 export class BudgetLedger {
-  readonly timeZone: string;
+  /** The zone the daily window follows (undefined: the machine's); what day keys and bounds are computed in. */
+  readonly dayZone: DayZone;
   private readonly clock: Clock;
   private readonly budgets = new Map<string, AgentBudget>();
+  private zoneName: string | undefined;
 
   constructor(options: BudgetLedgerOptions) {
     this.clock = options.clock;
-    this.timeZone = options.timeZone ?? systemTimeZone();
-    // Validates the zone once, up front.
-    new LocalDaySum(this.timeZone);
+    this.dayZone = options.timeZone;
+    // Validates a configured zone once, up front.
+    new LocalDaySum(this.dayZone);
+  }
+
+  /** The daily window's IANA zone name, for messages; the machine's is looked up on first use. */
+  get timeZone(): string {
+    return (this.zoneName ??= this.dayZone ?? systemTimeZone());
   }
 
   agents(): string[] {
@@ -332,20 +339,20 @@ export class BudgetLedger {
   /** Where stored spend must start for a rebuild: the rolling hour and the current local day. */
   windowStarts(): { hourFrom: number; dayFrom: number } {
     const now = this.clock.now();
-    return { hourFrom: now - HOUR_MS, dayFrom: localDayBounds(now, this.timeZone).start };
+    return { hourFrom: now - HOUR_MS, dayFrom: localDayBounds(now, this.dayZone).start };
   }
 
   /** Rebuilds spend from the audit store on start. Adds to what the ledger holds. */
   restore(input: { entries?: readonly SpendEntry[]; aggregates?: readonly SpendAggregate[] }): void {
     const now = this.clock.now();
-    const today = localDayKey(now, this.timeZone);
+    const today = localDayKey(now, this.dayZone);
     const sorted = [...(input.entries ?? [])].sort((a, b) => a.ts - b.ts);
     for (const e of sorted) {
       const b = this.budget(e.agent);
       const nanos = usdToNanos(e.costUsd);
       b.total += nanos;
       this.restoreHour(b, e, now);
-      if (localDayKey(Math.min(e.ts, now), this.timeZone) === today) b.day.add(now, nanos);
+      if (localDayKey(Math.min(e.ts, now), this.dayZone) === today) b.day.add(now, nanos);
     }
     for (const a of input.aggregates ?? []) {
       const b = this.budget(a.agent);
@@ -363,7 +370,7 @@ export class BudgetLedger {
   private budget(agent: string): AgentBudget {
     let b = this.budgets.get(agent);
     if (b === undefined) {
-      b = new AgentBudget(this.timeZone);
+      b = new AgentBudget(this.dayZone);
       this.budgets.set(agent, b);
     }
     return b;

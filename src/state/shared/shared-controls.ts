@@ -422,7 +422,7 @@ export class SharedControls {
   private day(now: number): { key: string; end: number } {
     const d = this.today;
     if (d !== undefined && now >= d.start && now < d.end) return d;
-    const tz = this.o.ledger.timeZone;
+    const tz = this.o.ledger.dayZone;
     const bounds = localDayBounds(now, tz);
     this.today = { key: localDayKey(now, tz), start: bounds.start, end: bounds.end };
     return this.today;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   HOUR_MS,
   LocalDaySum,
@@ -6,6 +6,7 @@ import {
   isValidTimeZone,
   localDayBounds,
   localDayKey,
+  systemTimeZone,
 } from '../../../src/control/budget-windows.js';
 
 const t = (iso: string) => Date.parse(iso);
@@ -102,6 +103,37 @@ describe('local calendar day', () => {
     expect(isValidTimeZone('Europe/Berlin')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
     expect(() => new LocalDaySum('Mars/Olympus')).toThrow(/unknown time zone 'Mars\/Olympus'/);
+  });
+});
+
+describe("the machine's zone (no zone configured)", () => {
+  const savedTZ = process.env.TZ;
+  afterEach(() => {
+    if (savedTZ === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTZ;
+  });
+
+  // Node applies a TZ assignment to Date and Intl alike, so each zone here stands in for the machine's.
+  for (const zone of ['America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/Santiago', 'UTC']) {
+    it(`keys and bounds days as the named zone does (${zone})`, () => {
+      process.env.TZ = zone;
+      // What the ledger would have named as the machine's zone before (ICU may give an older alias of `zone`).
+      const machine = systemTimeZone();
+      // Both DST changes of each hemisphere, a zone with a 30-minute shift, and midnight edges.
+      const instants = ['2025-03-09T06:59:59Z', '2025-03-09T15:00:00Z', '2025-04-05T13:30:00Z', '2025-04-06T03:00:00Z', '2025-09-06T04:00:00Z', '2025-10-05T15:00:00Z', '2025-11-02T05:00:00Z', '2025-12-31T23:59:59.999Z'].map(t);
+      for (const at of instants) {
+        expect(localDayKey(at, undefined)).toBe(localDayKey(at, machine));
+        expect(localDayBounds(at, undefined)).toEqual(localDayBounds(at, machine));
+      }
+    });
+  }
+
+  it('a LocalDaySum without a zone empties at the machine\'s midnight', () => {
+    process.env.TZ = 'Asia/Kolkata';
+    const d = new LocalDaySum(undefined);
+    d.add(t('2025-03-10T18:29:00Z'), 2); // 23:59 IST
+    expect(d.total(t('2025-03-10T18:29:59.999Z'))).toBe(2);
+    expect(d.total(t('2025-03-10T18:30:00Z'))).toBe(0);
   });
 });
 
