@@ -84,7 +84,7 @@ function sourcePatchPlugin(patches) {
       for (const patch of patches) {
         pluginBuild.onLoad({ filter: patch.filter }, (args) => {
           const source = readFileSync(args.path, 'utf8');
-          return { contents: patch.transform(source, args.path), loader: 'js' };
+          return { contents: patch.transform(source, args.path), loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
         });
       }
     },

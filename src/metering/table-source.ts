@@ -2,8 +2,17 @@
  * Reads prices from the bundled @pydantic/genai-prices data. Nothing is fetched at run time: the package's
  * `calcPrice` only uses its built-in table unless `updatePrices` is called, which the gateway never does.
  */
-import { calcPrice, type ModelPrice as TableModelPrice, type PriceCalculation } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
+import type * as GenaiPrices from '@pydantic/genai-prices';
+import type { ModelPrice as TableModelPrice, PriceCalculation } from '@pydantic/genai-prices';
 import { ratesFromUsdPerMillion, type ModelPrice, type PriceTier, type TokenRates } from './rates.js';
+
+/**
+ * The package's CommonJS build: the same table and code as its ES module build, minified. Through `import`, the
+ * ES module build held about 5 MB more of an idle gateway's memory (its 1.6 MB source text is kept for lazy
+ * compilation, and more). The binary's bundle makes this a plain `require` (scripts/binary/patches.mjs).
+ */
+const { calcPrice } = createRequire(import.meta.url)('@pydantic/genai-prices') as typeof GenaiPrices;
 
 /** Version of the installed price package; a unit test checks it against the installed package.json. */
 export const PRICE_TABLE_VERSION = 'genai-prices@0.1.8';
