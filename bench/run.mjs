@@ -500,7 +500,7 @@ async function reloadOutcome(gw, seen) {
 /**
  * The stall probes, on a fresh gateway (its tokenizer not yet loaded) started with the very large config:
  * (a) the first local token count, (b) an 8 MB body of nested arrays, (c) an 8 MB prompt forwarded upstream,
- * (d) a 50 MB non-streamed upstream answer, (e) a hot reload of the large config. The reload comes last.
+ * (d) a 50 MB non-streamed upstream answer in the client's format and one to translate, (e) a hot reload of the large config. The reload comes last.
  */
 async function stallProbes(ctx, fakes, startProbeGateway) {
   const gw = await startProbeGateway(largeConfigLines(2));
@@ -540,8 +540,15 @@ async function stallProbes(ctx, fakes, startProbeGateway) {
   // The fake renders the 50 MB reply once and replays it: render it now, directly, so the probe costs it nothing.
   await post(`${fakes.openai}/chat/completions`, small, { authorization: 'Bearer sk-bench' });
   probes.push(
-    await stallProbe(ctx, gw, '50 MB non-streamed upstream answer', async () => {
+    await stallProbe(ctx, gw, '50 MB non-streamed upstream answer, same format (relayed as it arrives)', async () => {
       const r = await chat(small);
+      return { ok: r.status === 200 && r.text.length > 50 * 1024 * 1024, detail: `HTTP ${r.status}, ${(r.text.length / 1e6).toFixed(1)} MB`.trim() };
+    }),
+  );
+  const toTranslate = JSON.stringify({ model: 'claude-sonnet-4-5', messages: PROMPT });
+  probes.push(
+    await stallProbe(ctx, gw, '50 MB non-streamed upstream answer to translate (refused)', async () => {
+      const r = await chat(toTranslate);
       return { ok: r.status === 502, detail: `HTTP ${r.status} ${errorCode(r.text)}`.trim() };
     }),
   );
@@ -885,7 +892,7 @@ async function main() {
     'CPU per request: the gateway\'s (or the relay\'s) process utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
     `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; the idle targets apply to both idle readings; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms, so none ends before the reading). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
     'TUI: a second gateway started without --no-tui inside `script` (a pseudo-terminal, 120×40), pinned to the same CPU, loaded alternately with the headless one; the headless one is idle while the TUI one is measured and vice versa.',
-    `Stall probes: a fresh gateway on CPU 0 (tokenizer not yet loaded) with the bench config grown to ${STALL_AGENTS} agents and ${STALL_MODELS * 2} routes; the load-generator process polls its /health on one keep-alive connection, ${POLL_INTERVAL_MS} ms after each answer, from 100 ms before to 100 ms after each input, and reports the longest gap between two answers. Inputs, in order: a count_tokens request for an OpenAI-routed model (counted locally, so the o200k tables load); an 8 MB body of nested arrays (refused with a 400); an 8 MB prompt (forwarded and answered); a 50 MB non-streamed answer from the fake (refused with a 502 past gateway.max_response_body; the fake has rendered it beforehand); a rewrite of the config file, which the gateway watches and reloads (the probe waits for its log line, then 300 ms).`,
+    `Stall probes: a fresh gateway on CPU 0 (tokenizer not yet loaded) with the bench config grown to ${STALL_AGENTS} agents and ${STALL_MODELS * 2} routes; the load-generator process polls its /health on one keep-alive connection, ${POLL_INTERVAL_MS} ms after each answer, from 100 ms before to 100 ms after each input, and reports the longest gap between two answers. Inputs, in order: a count_tokens request for an OpenAI-routed model (counted locally, so the o200k tables load); an 8 MB body of nested arrays (refused with a 400); an 8 MB prompt (forwarded and answered); a 50 MB non-streamed answer from the fake in the client's format (relayed as it arrives, metered from its end; the fake has rendered it beforehand), and one the gateway would have to translate (refused with a 502 past gateway.max_response_body); a rewrite of the config file, which the gateway watches and reloads (the probe waits for its log line, then 300 ms).`,
     'Audit store: the gateway\'s store module (bundled from src/store) in its own process on the gateway\'s CPU, recording rows in bursts of 500 with an event-loop turn between bursts for 2 s into a fresh WAL file, flush included. The gateway figure is audit rows committed per second during the passthrough runs.',
   );
 
