@@ -95,7 +95,8 @@ export class WorkerTokenCounter implements TokenCounter {
   countTokens(texts: readonly string[]): Promise<TokenCounts> {
     if (texts.every((t) => t.length === 0)) return Promise.resolve({ counts: texts.map(() => 0), estimated: false });
     if (this.closed || this.failures >= MAX_FAILED_STARTS) return Promise.resolve(estimates(texts));
-    const worker = this.start();
+    const worker = this.startOrCount();
+    if (worker === undefined) return Promise.resolve(estimates(texts));
     const id = ++this.nextId;
     let chars = 0;
     for (const t of texts) chars += t.length;
@@ -109,7 +110,21 @@ export class WorkerTokenCounter implements TokenCounter {
   }
 
   prepare(): void {
-    if (!this.closed && this.failures < MAX_FAILED_STARTS) this.start();
+    if (!this.closed && this.failures < MAX_FAILED_STARTS) this.startOrCount();
+  }
+
+  /**
+   * The worker, or undefined when Node could not create the thread (it throws at once when the process is out of
+   * threads or memory): counted as a failed start, so counts fall back to estimates instead of failing a request.
+   */
+  private startOrCount(): Worker | undefined {
+    try {
+      return this.start();
+    } catch (err) {
+      this.o.warn(`the token counter could not start: ${messageOf(err)}`);
+      this.failed();
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {
@@ -149,9 +164,13 @@ export class WorkerTokenCounter implements TokenCounter {
   private ended(worker: Worker): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
+    this.failed();
+    this.settleOwed();
+  }
+
+  private failed(): void {
     this.failures++;
     if (this.failures === MAX_FAILED_STARTS) this.o.warn('the token counter failed repeatedly; token counts are byte estimates from now on');
-    this.settleOwed();
   }
 
   /** Every batch still waiting gets byte estimates, marked as such. */

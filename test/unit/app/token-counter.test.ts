@@ -92,6 +92,15 @@ describe('a token worker that fails', () => {
     expect(warnings).toEqual(['the token counter failed repeatedly; token counts are byte estimates from now on']);
   });
 
+  it('answers estimates when the thread cannot even be created, and gives up after three tries', async () => {
+    // Node refuses such a script at once, as it does a thread it has no room for: a throw, not an 'error' event.
+    const { counter: c, warnings } = counter(new URL('http://127.0.0.1/worker.js'));
+    c.prepare();
+    for (let i = 0; i < 3; i++) expect(await c.countTokens(['four'])).toEqual({ counts: [1], estimated: true });
+    expect(warnings.filter((w) => w.startsWith('the token counter could not start'))).toHaveLength(3);
+    expect(warnings.at(-1)).toBe('the token counter failed repeatedly; token counts are byte estimates from now on');
+  });
+
   it('takes a worker that does not answer in time for stuck: estimates, and a warning', async () => {
     const { counter: c, warnings } = counter(SILENT, { deadlineMs: 200, deadlineMsPerChar: 0 });
     expect(await c.countTokens(['a stuck count'])).toEqual({ counts: [byteEstimate('a stuck count')], estimated: true });
