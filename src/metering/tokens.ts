@@ -64,7 +64,9 @@ export const SLICE_CHARS = 32_768;
 export function sliceEnd(text: string, start: number): number {
   const limit = start + SLICE_CHARS;
   if (limit >= text.length) return text.length;
-  for (let i = text.lastIndexOf(' ', limit); i > start; i = text.lastIndexOf(' ', i - 1)) {
+  // Scanned back only as far as the slice's start: a text with no space at all (base64) costs one slice's look.
+  for (let i = limit; i > start; i--) {
+    if (text.charCodeAt(i) !== 0x20) continue;
     const before = text.charCodeAt(i - 1);
     if (before > 0x20 && before < 0x7f) return i;
   }
