@@ -30,21 +30,27 @@ export async function readUpstreamText(upstream: UpstreamResponse, maxBytes: num
 
 /**
  * Waits until the client can take more. Gives up when the client leaves (the signal) or when the upstream is cut
- * meanwhile (its total deadline passed): a client that stops reading must not hold the request forever.
+ * meanwhile (its total deadline passed): a client that stops reading must not hold the request forever. Once the
+ * upstream has ended there is nothing more to hold back, so the wait ends too: the rest is already in memory, and
+ * the answer is metered, settled and recorded instead of waiting on a client that may never read again.
  */
 export async function waitForDrain(res: ServerResponse, upstream: Readable, signal: AbortSignal): Promise<void> {
+  const endedNormally = (): boolean => upstream.readableEnded && !upstream.errored;
+  if (endedNormally()) return;
   const cut = new AbortController();
+  let ended = false;
   const onClose = (): void => {
-    // The iterator reads ahead, so a body that ended normally may close while its last chunk waits here.
-    if (upstream.readableEnded && !upstream.errored) return;
-    cut.abort(upstream.errored ?? new Error('the upstream closed while the client was not reading'));
+    ended = endedNormally();
+    cut.abort(ended ? undefined : (upstream.errored ?? new Error('the upstream closed while the client was not reading')));
   };
   if (upstream.destroyed) onClose();
   else upstream.once('close', onClose);
   try {
     await once(res, 'drain', { signal: AbortSignal.any([signal, cut.signal]) });
   } catch (err) {
-    if (cut.signal.aborted && !signal.aborted) throw cut.signal.reason;
+    if (signal.aborted) throw err;
+    if (ended) return;
+    if (cut.signal.aborted) throw cut.signal.reason;
     throw err;
   } finally {
     upstream.off('close', onClose);
