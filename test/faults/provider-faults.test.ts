@@ -169,6 +169,9 @@ describe('provider faults', () => {
         const expectedStatus = fault.rowStatus ?? (res.status === 200 ? undefined : res.status);
         if (expectedStatus !== undefined) expect(row.status).toBe(expectedStatus);
         else expect(Number(row.status)).toBeGreaterThanOrEqual(500);
+        // A whole body that arrived but does not parse is refused, and still billed for what the provider sent.
+        if (fault.scenario.kind === 'malformed_json' && !stream) expect(row).toMatchObject({ estimated: 1, output_tokens: expect.any(Number) });
+        if (fault.scenario.kind === 'malformed_json' && !stream) expect(Number(row.output_tokens)).toBeGreaterThan(0);
       }
 
       // 3. The breaker counted exactly what it should.

@@ -94,7 +94,14 @@ async function relayTranslated(ctx: RequestContext): Promise<void> {
   const upstreamFormat = ctx.upstreamFormat as WireFormat;
   const clientFormat = ctx.endpoint.wire;
   const text = await readUpstreamText(response, ctx.settings.maxResponseBytes, name);
-  const out = decoded(ctx, text);
+  let out: JsonRelayResult;
+  try {
+    out = decoded(ctx, text);
+  } catch (err) {
+    // Refused with a 502, but the provider may bill what it sent: estimated from its size, never $0.
+    ctx.meter.observeBody(undefined, Math.ceil(Buffer.byteLength(text) / BYTES_PER_TOKEN_ESTIMATE), false);
+    throw err;
+  }
   // A Responses client may refer to a translated answer later: its items are kept as they are sent.
   if (clientFormat === 'openai-responses' && upstreamFormat !== clientFormat) {
     const id = responsesId(out.clientResponse.id);
@@ -159,9 +166,9 @@ async function relayUnparsed(ctx: RequestContext, readUsage: (value: unknown) =>
       if (!writable) await waitForDrain(res, response.body, ctx.abort.signal);
     }
   } catch (err) {
-    if (held === undefined) return brokenOff(ctx, err, tail, readUsage);
+    if (held === undefined) return brokenOff(ctx, err, tail);
     // Nothing went out: the client hears of the failure in its format, and what arrived is billed all the same.
-    ctx.meter.observeBody(tailUsage(tail, readUsage), outputGuess(tail), false);
+    ctx.meter.observeBody(undefined, outputGuess(tail), false);
     throw transportError(err, name);
   }
   if (held !== undefined) {
@@ -181,20 +188,28 @@ async function relayUnparsed(ctx: RequestContext, readUsage: (value: unknown) =>
  */
 async function sendHeld(ctx: RequestContext, body: Buffer, tail: ByteTail, readUsage: (value: unknown) => UsageReading): Promise<void> {
   const reading = tailUsage(tail, readUsage);
-  if (reading === undefined || reading.gaps !== undefined || ctx.trace.onAnswer !== undefined) decoded(ctx, body.toString('utf8'));
-  else ctx.meter.observeBody(reading, 0, true);
+  if (reading === undefined || reading.gaps !== undefined || ctx.trace.onAnswer !== undefined) {
+    try {
+      decoded(ctx, body.toString('utf8'));
+    } catch (err) {
+      // Refused with a 502, but what the provider sent is billed: its tail's counts, the rest estimated from its size.
+      ctx.meter.observeBody(reading, outputGuess(tail), false);
+      throw err;
+    }
+  } else ctx.meter.observeBody(reading, 0, true);
   await sendWhole(ctx, body);
 }
 
 /**
  * The relay stopped after the client had its 200 and part of the body. A client that left is a client close;
  * otherwise the provider broke off (reset, deadline): its failure, and the client's connection is cut so it
- * cannot take a short body for a whole one. Either way what the provider sent is billed, estimated.
+ * cannot take a short body for a whole one. Either way what the provider sent is billed, estimated: a body cut off
+ * is not read for usage, since the last "usage" key before the cut may be inside a tool's arguments.
  */
-function brokenOff(ctx: RequestContext, err: unknown, tail: ByteTail, readUsage: (value: unknown) => UsageReading): void {
+function brokenOff(ctx: RequestContext, err: unknown, tail: ByteTail): void {
   const attempt = ctx.attempt!;
   ctx.bytesOut = tail.bytes;
-  ctx.meter.observeBody(tailUsage(tail, readUsage), outputGuess(tail), false);
+  ctx.meter.observeBody(undefined, outputGuess(tail), false);
   if (ctx.abort.signal.aborted) {
     ctx.clientClosed = true;
     ctx.status = 499;
