@@ -12,8 +12,9 @@ import { requestBytes } from './route.js';
 import { isFree } from './stream-guard.js';
 
 /**
- * Rough token count from bytes, for tokens-per-minute limits and for the input announced to a client before the
- * provider reports it. Never for money: budget holds use a true upper bound (inputTokenBound).
+ * Rough token count from bytes, on the high side: for tokens-per-minute limits, the input announced to a client
+ * before the provider reports it, and the output billed (marked estimated) for a whole body the gateway never read
+ * for usage. Budget holds do not use it: they use a true upper bound (inputTokenBound).
  */
 export const BYTES_PER_TOKEN_ESTIMATE = 3;
 
