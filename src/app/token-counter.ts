@@ -71,6 +71,10 @@ export interface WorkerTokenCounterOptions {
    */
   deadlineMs?: number;
   deadlineMsPerChar?: number;
+  /** After giving up, how long counts stay byte estimates before one more worker is tried (default 60 s). */
+  retryAfterMs?: number;
+  /** The time, in ms (injected for tests). */
+  now?: () => number;
 }
 
 /** Workers that fail one after another without answering anything before the counter stops starting them. */
@@ -88,13 +92,15 @@ export class WorkerTokenCounter implements TokenCounter {
   private nextId = 0;
   /** Workers that ended without answering since the last answer. */
   private failures = 0;
+  /** When the counter last gave up on workers. */
+  private gaveUpAt = 0;
   private closed = false;
 
   constructor(private readonly o: WorkerTokenCounterOptions) {}
 
   countTokens(texts: readonly string[]): Promise<TokenCounts> {
     if (texts.every((t) => t.length === 0)) return Promise.resolve({ counts: texts.map(() => 0), estimated: false });
-    if (this.closed || this.failures >= MAX_FAILED_STARTS) return Promise.resolve(estimates(texts));
+    if (this.closed || this.givenUp()) return Promise.resolve(estimates(texts));
     const worker = this.startOrCount();
     if (worker === undefined) return Promise.resolve(estimates(texts));
     const id = ++this.nextId;
@@ -110,7 +116,7 @@ export class WorkerTokenCounter implements TokenCounter {
   }
 
   prepare(): void {
-    if (!this.closed && this.failures < MAX_FAILED_STARTS) this.startOrCount();
+    if (!this.closed && !this.givenUp()) this.startOrCount();
   }
 
   /**
@@ -170,7 +176,29 @@ export class WorkerTokenCounter implements TokenCounter {
 
   private failed(): void {
     this.failures++;
-    if (this.failures === MAX_FAILED_STARTS) this.o.warn('the token counter failed repeatedly; token counts are byte estimates from now on');
+    if (this.failures !== MAX_FAILED_STARTS) return;
+    this.gaveUpAt = this.now();
+    const seconds = Math.round(this.retryAfterMs() / 1000);
+    this.o.warn(`the token counter failed repeatedly; token counts are byte estimates for the next ${seconds} s`);
+  }
+
+  /**
+   * Whether the counter has given up on workers for now. A host short of threads or memory for a while should not
+   * lose exact counts for the rest of the process: once the wait is over, one more worker is tried.
+   */
+  private givenUp(): boolean {
+    if (this.failures < MAX_FAILED_STARTS) return false;
+    if (this.now() - this.gaveUpAt < this.retryAfterMs()) return true;
+    this.failures = MAX_FAILED_STARTS - 1;
+    return false;
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  private retryAfterMs(): number {
+    return this.o.retryAfterMs ?? 60_000;
   }
 
   /** Every batch still waiting gets byte estimates, marked as such. */

@@ -89,7 +89,7 @@ describe('a token worker that fails', () => {
     const { counter: c, warnings } = counter(CRASHY);
     for (let i = 0; i < 3; i++) expect(await c.countTokens(['crash'])).toEqual({ counts: [2], estimated: true });
     expect(await c.countTokens(['fine'])).toEqual({ counts: [1], estimated: true });
-    expect(warnings).toEqual(['the token counter failed repeatedly; token counts are byte estimates from now on']);
+    expect(warnings).toEqual(['the token counter failed repeatedly; token counts are byte estimates for the next 60 s']);
   });
 
   it('answers estimates when the thread cannot even be created, and gives up after three tries', async () => {
@@ -98,7 +98,22 @@ describe('a token worker that fails', () => {
     c.prepare();
     for (let i = 0; i < 3; i++) expect(await c.countTokens(['four'])).toEqual({ counts: [1], estimated: true });
     expect(warnings.filter((w) => w.startsWith('the token counter could not start'))).toHaveLength(3);
-    expect(warnings.at(-1)).toBe('the token counter failed repeatedly; token counts are byte estimates from now on');
+    expect(warnings.at(-1)).toBe('the token counter failed repeatedly; token counts are byte estimates for the next 60 s');
+  });
+
+  it('tries one more worker once the wait after giving up is over', async () => {
+    let now = 1_000_000;
+    const { counter: c, warnings } = counter(new URL('http://127.0.0.1/worker.js'), { now: () => now, retryAfterMs: 5_000 });
+    for (let i = 0; i < 3; i++) await c.countTokens(['four']);
+    expect(warnings.filter((w) => w.startsWith('the token counter could not start'))).toHaveLength(3);
+    now += 4_999;
+    await c.countTokens(['four']);
+    expect(warnings.filter((w) => w.startsWith('the token counter could not start'))).toHaveLength(3);
+    now += 1;
+    expect(await c.countTokens(['four'])).toEqual({ counts: [1], estimated: true });
+    // One more try, which fails again: the counter gives up for another wait, and says so.
+    expect(warnings.filter((w) => w.startsWith('the token counter could not start'))).toHaveLength(4);
+    expect(warnings.at(-1)).toBe('the token counter failed repeatedly; token counts are byte estimates for the next 5 s');
   });
 
   it('takes a worker that does not answer in time for stuck: estimates, and a warning', async () => {
