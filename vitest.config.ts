@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * everything else: on a busy two-core machine another test file's work would otherwise show up as their gap.
  * One retry absorbs a scheduler hiccup; a real stall (they were 1 s and more) fails every attempt.
  */
-const ALONE = ['test/faults/stalls.test.ts', 'test/faults/reload-stall.test.ts'];
+const ALONE = ['test/faults/stalls.test.ts', 'test/faults/reload-stall.test.ts', 'test/faults/token-stall.test.ts'];
 
 export default defineConfig({
   test: {

@@ -4,12 +4,11 @@
  * further apart than 250 ms while the new config is read, validated and applied. A stall detector, not a benchmark:
  * parsing such a file takes seconds of CPU, which used to freeze every request for that long.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { hasBuiltCli, SKIP_REASON } from '../helpers/gateway.js';
+import { stallGateways } from '../helpers/stall-gateway.js';
 
 if (!hasBuiltCli) console.warn(`[reload stall] skipped: ${SKIP_REASON}`);
 
@@ -57,20 +56,10 @@ function health(url: string, agent: Agent): Promise<void> {
 }
 
 describe.skipIf(!hasBuiltCli)('hot reload of a very large config', () => {
-  let gw: SpawnedGateway | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    gw?.kill('SIGKILL');
-    await gw?.exited;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const start = stallGateways('reload-stall');
 
   it(`keeps answering: no gap over ${MAX_GAP_MS} ms between /health answers polled every 10 ms`, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ai-gateway-reload-stall-'));
-    const config = join(dir, 'gateway.yaml');
-    writeFileSync(config, largeConfig(4096));
-    gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'audit.db') });
-    const started = gw;
+    const { gw: started, config } = await start(largeConfig(4096));
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const reloaded = (): boolean => started.stderr().includes('"msg":"config reloaded"');
 

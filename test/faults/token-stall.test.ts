@@ -5,13 +5,11 @@
  * the model's provider is not Anthropic) may not leave two answers further apart than 250 ms. A stall detector, not
  * a benchmark.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMER } from '../../src/metering/index.js';
-import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
+import { hasBuiltCli, SKIP_REASON } from '../helpers/gateway.js';
+import { stallGateways } from '../helpers/stall-gateway.js';
 import { longPrompt } from '../helpers/prompts.js';
 import { pollHealth } from '../helpers/health-poll.js';
 
@@ -22,19 +20,10 @@ const MAX_GAP_MS = 250;
 const direct = (text: string): number => countTokens(text, { disallowedSpecial: new Set() });
 
 describe.skipIf(!hasBuiltCli)('the first local token count of a fresh gateway', () => {
-  let gw: SpawnedGateway | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    gw?.kill('SIGKILL');
-    await gw?.exited;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const start = stallGateways('token-stall');
 
   it(`keeps answering: no gap over ${MAX_GAP_MS} ms between /health answers polled every 10 ms`, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ai-gateway-token-stall-'));
-    const config = join(dir, 'gateway.yaml');
-    writeFileSync(config, ['providers:', '  fo: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-provider-0000000000 }', 'models:', '  "gpt-*": fo', ''].join('\n'));
-    gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'audit.db') });
+    const { gw } = await start(['providers:', '  fo: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-provider-0000000000 }', 'models:', '  "gpt-*": fo', ''].join('\n'));
     const prompt = longPrompt(1_000_000);
     const body = JSON.stringify({ model: 'gpt-4o', max_tokens: 10, system: 'You are terse.', messages: [{ role: 'user', content: prompt }] });
 
