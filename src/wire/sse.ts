@@ -92,7 +92,18 @@ export function createSseFramer(): SseFramer {
         frames.push(pending.subarray(start, end));
         start = end;
       };
-      for (let i = scanned; i < pending.length; i++) {
+      let i = scanned;
+      // Most providers end lines with LF alone: then only LFs matter, and the native search finds them.
+      if (!afterCR && !endsAtCR && pending.indexOf(CR, i) === -1) {
+        for (let lf = pending.indexOf(LF, i); lf !== -1; lf = pending.indexOf(LF, i)) {
+          if (lineLength === 0 && lf === i) cut(lf + 1);
+          lineLength = 0;
+          i = lf + 1;
+        }
+        lineLength += pending.length - i;
+        i = pending.length;
+      }
+      for (; i < pending.length; i++) {
         const b = pending[i]!;
         if (afterCR && b === LF) {
           afterCR = false;

@@ -46,6 +46,18 @@ describe('createSseFramer', () => {
     );
   });
 
+  it('frames LF-only streams (the common case, searched natively) the same for any chunking', () => {
+    const lfFrame = fc.array(line, { minLength: 1, maxLength: 4 }).map((lines) => `${lines.join('\n')}\n\n`);
+    fc.assert(
+      fc.property(fc.array(lfFrame, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(400), { maxLength: 12 }), fc.boolean(), (frames, cuts, open) => {
+        const text = frames.join('') + (open ? 'data: unfinished\n' : '');
+        const out = frameAll(Buffer.from(text, 'utf8'), cuts);
+        expect(out.frames.map(String)).toEqual(frames);
+        expect(String(out.rest)).toBe(open ? 'data: unfinished\n' : '');
+      }),
+    );
+  });
+
   it('keeps a frame whose CR ended it until it knows whether an LF follows', () => {
     const framer = createSseFramer();
     expect(framer.push(Buffer.from('data: a\r\n\r'))).toEqual([]);
