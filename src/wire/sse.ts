@@ -15,7 +15,12 @@ export function formatSse(event: SseEvent): string {
 
 /** A `data:`-only event with a JSON payload (OpenAI style). */
 export function formatSseJson(data: unknown, event?: string): string {
-  return formatSse(event === undefined ? { data: JSON.stringify(data) } : { event, data: JSON.stringify(data) });
+  return formatSseJsonText(JSON.stringify(data), event);
+}
+
+/** An event whose data is serialised JSON: one `data:` line, since JSON text escapes every CR and LF. */
+export function formatSseJsonText(json: string, event?: string): string {
+  return event === undefined ? `data: ${json}\n\n` : `event: ${event}\ndata: ${json}\n\n`;
 }
 
 /** A comment line, ignored by clients; useful as a keep-alive. */

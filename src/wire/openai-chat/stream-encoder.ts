@@ -11,7 +11,7 @@ import type { Usage } from '../../core/usage.js';
 import { ZERO_USAGE } from '../../core/usage.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
 import type { CanonicalStreamEvent } from '../canonical.js';
-import { formatSse, formatSseJson } from '../sse.js';
+import { formatSse, formatSseJson, formatSseJsonText } from '../sse.js';
 import { mergeUsage } from '../shared/usage.js';
 import { openAIErrorObject } from './errors.js';
 import { toOpenAIFinishReason, type OpenAIFinishReason } from './map-stop-reason.js';
@@ -30,7 +30,14 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
   const tools = new Map<number, ToolSlot>();
   let lastTool: number | undefined;
 
+  // Every chunk shares its envelope: serialised once per stream, so a delta costs only its own JSON. The bytes are
+  // what JSON.stringify of the whole chunk gives (same keys, same order).
+  const envelope = JSON.stringify({ id: options.id, object: 'chat.completion.chunk', created: options.created, model: options.model });
+  const head = `${envelope.slice(0, -1)},"choices":[{"index":0,"delta":`;
+  const tail = `,"logprobs":null,"finish_reason":null}]${options.includeUsage ? ',"usage":null' : ''}}`;
+
   function chunk(delta: OpenAIChunkDelta, finishReason: OpenAIFinishReason | null = null): string {
+    if (finishReason === null) return formatSseJsonText(head + JSON.stringify(delta) + tail);
     const data: OpenAIChatChunk = {
       id: options.id,
       object: 'chat.completion.chunk',

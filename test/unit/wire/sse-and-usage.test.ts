@@ -16,6 +16,15 @@ describe('sse', () => {
     expect(formatSseComment('keep\nalive')).toBe(': keep alive\n\n');
   });
 
+  it('writes serialised JSON on one data line, as the general formatter would', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.option(fc.constantFrom('ping', 'message_delta'), { nil: undefined }), (value, event) => {
+        const data = JSON.stringify(value);
+        expect(formatSseJson(value, event)).toBe(formatSse(event === undefined ? { data } : { event, data }));
+      }),
+    );
+  });
+
   it('parses back what it formats, for any data and any chunking', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.option(fc.stringMatching(/^[a-z_]{1,10}$/), { nil: undefined }), fc.string({ unit: 'grapheme' }))), fc.array(fc.nat()), (events, cuts) => {

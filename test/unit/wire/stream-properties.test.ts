@@ -167,6 +167,8 @@ describe('translated OpenAI streams have role first, complete first tool fragmen
       fc.property(fc.array(canonicalEvent, { maxLength: 30 }), terminal, fc.boolean(), (events, end, includeUsage) => {
         const out = runEncoder('openai-chat', events, end, includeUsage);
         expect(openAIViolations(out, includeUsage)).toEqual([]);
+        // Chunks are assembled from a pre-serialised envelope: each must still be exactly one valid JSON text.
+        for (const { data } of parseSseText(out)) if (data !== '[DONE]') expect(JSON.stringify(JSON.parse(data))).toBe(data);
         const failed = end === undefined || end.type === 'error';
         expect(out.endsWith('data: [DONE]\n\n')).toBe(!failed);
       }),
