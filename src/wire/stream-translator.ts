@@ -18,6 +18,11 @@ export interface StreamTranslatorOptions extends StreamEncoderOptions {
   estimatedInputTokens?: number;
   /** Sees every canonical event, in order. */
   observe?: (event: CanonicalStreamEvent) => void;
+  /**
+   * Takes the output so far as soon as the first content is encoded, instead of the return value of the `feed`
+   * call under way: a chunk holding a burst of events then gets its first token out before the rest is translated.
+   */
+  onFirstContent?: (text: string) => void;
 }
 
 export interface StreamTranslator {
@@ -34,6 +39,7 @@ export function createStreamTranslator(upstream: WireCodec, client: WireCodec, o
   const decoder = upstream.createStreamDecoder();
   const encoder = client.createStreamEncoder(options);
   let out = '';
+  let contentSeen = false;
   const forward = (events: CanonicalStreamEvent[]): void => {
     for (const raw of events) {
       let event = options.map === undefined ? raw : options.map(raw);
@@ -43,6 +49,10 @@ export function createStreamTranslator(upstream: WireCodec, client: WireCodec, o
         event = { ...event, usage: { ...event.usage, inputUncached: options.estimatedInputTokens } };
       }
       out += encoder.push(event);
+      if (!contentSeen && event.type !== 'start' && event.type !== 'error') {
+        contentSeen = true;
+        if (options.onFirstContent !== undefined && out !== '') options.onFirstContent(drain());
+      }
     }
   };
   const reader = createSseReader((event) => forward(decoder.push(event)));

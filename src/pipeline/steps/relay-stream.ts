@@ -3,8 +3,9 @@
  * unchanged, frame by frame, while a tee parser reads usage; only OpenAI's usage chunk that the gateway itself
  * asked for is removed, and the first event that does not parse ends the client's stream with its format's
  * error event (nothing after it can be trusted). Other format: each upstream event is decoded to canonical
- * parts and re-encoded for the client. Back-pressure: when the client socket is full, the upstream is not read
- * until it drains.
+ * parts and re-encoded for the client. Either way, a chunk holding many events sends what leads up to its first
+ * content at once, so the first token does not wait for the rest of a burst. Back-pressure: when the client socket
+ * is full, the upstream is not read until it drains.
  */
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
@@ -94,6 +95,7 @@ class StreamRelay {
       ? createStreamTranslator(codecFor(o.providerFormat), this.clientCodec, {
           ...o.encoder,
           observe: this.observe,
+          onFirstContent: this.sendFirst,
           ...(o.map ? { map: o.map } : {}),
           ...(o.estimatedInputTokens !== undefined ? { estimatedInputTokens: o.estimatedInputTokens } : {}),
         })
@@ -194,7 +196,10 @@ class StreamRelay {
     if (this.o.stripUsageChunk) this.usageOnly = isUsageOnlyChunk(ev.data);
   };
 
-  /** The frames of one chunk that may go out: everything before a frame that does not parse, minus a stripped usage chunk. */
+  /**
+   * The frames of one chunk that may go out: everything before a frame that does not parse, minus a stripped usage
+   * chunk. Those up to the first content go out at once, before the rest of their chunk is read.
+   */
   private relayable(frames: Buffer[]): Buffer[] {
     const out: Buffer[] = [];
     for (const frame of frames) {
@@ -204,8 +209,24 @@ class StreamRelay {
       if (frame[frame.length - 1] === CR) this.reader!.feed(LF);
       if (this.malformed) break;
       if (!this.usageOnly) out.push(frame);
+      if (out.length > 0 && this.firstContentDue()) {
+        this.start();
+        this.send(out.length === 1 ? out[0]! : Buffer.concat(out));
+        out.length = 0;
+      }
     }
     return out;
+  }
+
+  /** A translated stream's output up to its first content, sent before the rest of its chunk is translated. */
+  private readonly sendFirst = (text: string): void => {
+    if (!this.started) this.start();
+    this.send(text);
+  };
+
+  /** Content has been seen, nothing failed, and nothing is out yet. */
+  private firstContentDue(): boolean {
+    return !this.started && this.sawContent && this.upstreamError === undefined;
   }
 
   private start(): void {

@@ -1,0 +1,57 @@
+/**
+ * A provider's chunk may hold many events (a burst read at once). The relay sends what leads up to the first
+ * content as soon as it is read, translated or not, and the rest of the chunk after it: the client's first
+ * token does not wait for the whole chunk. The bytes the client gets in total are unchanged.
+ */
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { UsageMeter } from '../../../src/pipeline/steps/meter.js';
+import { relayStream } from '../../../src/pipeline/steps/relay-stream.js';
+import type { WireFormat } from '../../../src/wire/codec.js';
+import { ENCODER_OPTIONS, fixtureBytes, translate } from '../wire/helpers.js';
+
+/** A client response that records each write. */
+function recorder(): { res: ServerResponse; writes: string[] } {
+  const writes: string[] = [];
+  const res = { destroyed: false, write: (chunk: string | Uint8Array) => writes.push(Buffer.from(chunk).toString('utf8')) > 0, end: () => undefined };
+  return { res: res as unknown as ServerResponse, writes };
+}
+
+async function relayOneChunk(fixture: string, clientFormat: WireFormat): Promise<string[]> {
+  const { format, text } = fixtureBytes(fixture);
+  const { res, writes } = recorder();
+  const result = await relayStream({
+    res,
+    upstream: { status: 200, headers: {}, body: Readable.from([Buffer.from(text)]) },
+    providerName: 'fake',
+    providerFormat: format,
+    clientFormat,
+    stripUsageChunk: false,
+    encoder: { ...ENCODER_OPTIONS, includeUsage: true },
+    meter: new UsageMeter(),
+    signal: new AbortController().signal,
+    check: () => undefined,
+    begin: () => undefined,
+  });
+  expect(result.error).toBeUndefined();
+  return writes;
+}
+
+describe('the first content of a many-event chunk', () => {
+  it('goes out alone when the client speaks the provider format, then the rest, byte for byte', async () => {
+    const writes = await relayOneChunk('openai-text-usage', 'openai-chat');
+    expect(writes.length).toBeGreaterThan(1);
+    expect(writes[0]).toContain('"content":"Hello"');
+    expect(writes[0]).not.toContain('Grüße');
+    expect(writes.join('')).toBe(fixtureBytes('openai-text-usage').text);
+  });
+
+  it('goes out alone once translated, then the rest, as the whole chunk would translate', async () => {
+    const writes = await relayOneChunk('anthropic-text', 'openai-chat');
+    expect(writes.length).toBeGreaterThan(1);
+    expect(writes[0]).toContain('"content":"Hello"');
+    expect(writes.slice(1).join('')).toContain('[DONE]');
+    expect(writes.join('')).toBe(translate('anthropic-messages', 'openai-chat', [fixtureBytes('anthropic-text').text], true).output);
+  });
+});
