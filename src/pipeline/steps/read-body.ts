@@ -1,4 +1,5 @@
 /** Reads a request body up to a byte limit; over the limit is a 413, never a buffered giant. */
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { setImmediate } from 'node:timers/promises';
 import { GatewayError, messageOf } from '../../core/errors.js';
@@ -123,8 +124,6 @@ function tooLarge(maxBytes: number): GatewayError {
   });
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Deepest nesting of objects and arrays a request body may have. Real requests stay far below it (a chat body
  * is about 5 deep, a tool's JSON schema rarely 20); a body past it is an attack on the parser and everything
@@ -198,12 +197,15 @@ export function parseJsonBody(body: Buffer): unknown {
   return parseText(decodeUtf8(body));
 }
 
-function decodeUtf8(body: Buffer): string {
-  try {
-    return utf8.decode(body);
-  } catch {
-    throw new GatewayError('invalid_request', 'request body is not valid UTF-8');
-  }
+/**
+ * The body as text, refused when it is not UTF-8, a leading byte-order mark dropped. ASCII (most bodies) is
+ * copied as Latin-1, several times faster than a decode; both checks are native.
+ */
+export function decodeUtf8(body: Buffer): string {
+  if (isAscii(body)) return body.toString('latin1');
+  const text = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
+  if (!isUtf8(text)) throw new GatewayError('invalid_request', 'request body is not valid UTF-8');
+  return text.toString('utf8');
 }
 
 function parseText(text: string): unknown {

@@ -1,9 +1,10 @@
 /** Absurdly deep JSON is refused by one byte loop before JSON.parse sees it; strings never count as nesting. */
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/errors.js';
-import { MAX_JSON_DEPTH, NestingScanner, nestsDeeperThan, parseJsonBody, readBody } from '../../../src/pipeline/steps/read-body.js';
+import { MAX_JSON_DEPTH, NestingScanner, decodeUtf8, nestsDeeperThan, parseJsonBody, readBody } from '../../../src/pipeline/steps/read-body.js';
 
 /** Sends `body` in 64 KB writes to a real server and gives what `read` made of it (or the error it threw). */
 async function roundTrip(body: Buffer, declareLength: boolean, read: (req: IncomingMessage) => Promise<Buffer>): Promise<Buffer | unknown> {
@@ -109,5 +110,38 @@ describe('parseJsonBody', () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 400, code: 'json_too_deep' });
     expect(parseJsonBody(Buffer.from('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH)))).toBeInstanceOf(Array);
+  });
+});
+
+describe('decodeUtf8', () => {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  /** What a strict TextDecoder makes of the bytes (it drops a leading BOM), or 'refused'. */
+  const reference = (bytes: Buffer): string => {
+    try {
+      return strict.decode(bytes);
+    } catch {
+      return 'refused';
+    }
+  };
+  const ours = (bytes: Buffer): string => {
+    try {
+      return decodeUtf8(bytes);
+    } catch (err) {
+      expect(err).toMatchObject({ status: 400, message: 'request body is not valid UTF-8' });
+      return 'refused';
+    }
+  };
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+
+  it('reads text as a strict decoder does, with or without a BOM, and refuses what is not UTF-8', () => {
+    const text = fc.string({ unit: 'binary' }).map((s) => Buffer.from(s, 'utf8'));
+    const anyBytes = fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b));
+    fc.assert(
+      fc.property(fc.oneof(text, anyBytes), fc.boolean(), (body, withBom) => {
+        const bytes = withBom ? Buffer.concat([bom, body]) : body;
+        expect(ours(bytes)).toBe(reference(bytes));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
