@@ -54,7 +54,9 @@ export function loadConfigOffThread(path: string, env?: Env): Promise<LoadResult
     const worker = new Worker(WORKER_URL, { workerData: input });
     worker.once('message', (result: PortableLoadResult) => {
       settled = true;
-      resolve(fromPortable(result));
+      // Rebuilding a large config and applying it are each a piece of main-thread work: a turn between them.
+      const loaded = fromPortable(result);
+      setImmediate(() => resolve(loaded));
     });
     worker.once('error', (err) => fail(err.message));
     worker.once('exit', (code) => fail(`the loader thread exited with code ${code}`));
