@@ -15,6 +15,7 @@ import { fromPortable, type PortableLoadResult } from '../config/portable.js';
 import { parseCondition } from '../control/policy/parser.js';
 import { isSea } from '../runtime/sea.js';
 import { messageOf } from '../core/errors.js';
+import { afterPendingIo } from '../core/turns.js';
 
 /** Policy conditions are checked at config load, so a typo is reported with its file, line and column. */
 export function checkPolicyCondition(condition: string): string | undefined {
@@ -54,9 +55,9 @@ export function loadConfigOffThread(path: string, env?: Env): Promise<LoadResult
     const worker = new Worker(WORKER_URL, { workerData: input });
     worker.once('message', (result: PortableLoadResult) => {
       settled = true;
-      // Rebuilding a large config and applying it are each a piece of main-thread work: a turn between them.
+      // Rebuilding a large config and applying it are each a piece of main-thread work: requests are answered between.
       const loaded = fromPortable(result);
-      setImmediate(() => resolve(loaded));
+      void afterPendingIo().then(() => resolve(loaded));
     });
     worker.once('error', (err) => fail(err.message));
     worker.once('exit', (code) => fail(`the loader thread exited with code ${code}`));
