@@ -85,6 +85,8 @@ class StreamRelay {
   private started = false;
   private failedBeforeStart = false;
   private bytesOut = 0;
+  /** A write made before the end of its chunk (the first content) found the client's buffer full. */
+  private full = false;
   private pending = '';
 
   constructor(private readonly o: StreamRelayOptions) {
@@ -135,7 +137,9 @@ class StreamRelay {
         return undefined;
       }
       if (!this.started && out.length > 0) this.start();
-      const writable = out.length > 0 ? this.send(out) : true;
+      const sent = out.length > 0 ? this.send(out) : true;
+      const writable = sent && !this.full;
+      this.full = false;
       if (this.malformed) return this.malformed;
       const checked = o.check();
       // Synchronous unless the guard must count tokens: no extra turn per chunk otherwise.
@@ -211,7 +215,7 @@ class StreamRelay {
       if (!this.usageOnly) out.push(frame);
       if (out.length > 0 && this.firstContentDue()) {
         this.start();
-        this.send(out.length === 1 ? out[0]! : Buffer.concat(out));
+        if (!this.send(out.length === 1 ? out[0]! : Buffer.concat(out))) this.full = true;
         out.length = 0;
       }
     }
@@ -221,7 +225,7 @@ class StreamRelay {
   /** A translated stream's output up to its first content, sent before the rest of its chunk is translated. */
   private readonly sendFirst = (text: string): void => {
     if (!this.started) this.start();
-    this.send(text);
+    if (!this.send(text)) this.full = true;
   };
 
   /** Content has been seen, nothing failed, and nothing is out yet. */

@@ -3,6 +3,7 @@
  * content as soon as it is read, translated or not, and the rest of the chunk after it: the client's first
  * token does not wait for the whole chunk. The bytes the client gets in total are unchanged.
  */
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -53,5 +54,43 @@ describe('the first content of a many-event chunk', () => {
     expect(writes[0]).toContain('"content":"Hello"');
     expect(writes.slice(1).join('')).toContain('[DONE]');
     expect(writes.join('')).toBe(translate('anthropic-messages', 'openai-chat', [fixtureBytes('anthropic-text').text], true).output);
+  });
+});
+
+describe('a client that cannot take more after the first content', () => {
+  it.each<WireFormat>(['openai-chat', 'anthropic-messages'])('is waited for before the next upstream chunk is read, as after any other full write (client %s)', async (clientFormat) => {
+    const [first, ...rest] = fixtureBytes('openai-text-usage').text.split(/(?<=\n\n)/);
+    // One chunk with the role and the first content, then the rest: the early write is the chunk's last.
+    const chunks = [Buffer.from(first! + rest[0]!), Buffer.from(rest.slice(1).join(''))];
+    const steps: string[] = [];
+    const res = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      write: () => {
+        steps.push('write');
+        return false;
+      },
+      end: () => undefined,
+    });
+    // The relay waits with once(res, 'drain'): the client drains a moment after the wait begins.
+    res.on('newListener', (event: string) => {
+      if (event !== 'drain') return;
+      steps.push('wait');
+      setImmediate(() => res.emit('drain'));
+    });
+    const result = await relayStream({
+      res: res as unknown as ServerResponse,
+      upstream: { status: 200, headers: {}, body: Readable.from(chunks) },
+      providerName: 'fake',
+      providerFormat: 'openai-chat',
+      clientFormat,
+      stripUsageChunk: false,
+      encoder: { ...ENCODER_OPTIONS, includeUsage: true },
+      meter: new UsageMeter(),
+      signal: new AbortController().signal,
+      check: () => undefined,
+      begin: () => undefined,
+    });
+    expect(result.error).toBeUndefined();
+    expect(steps.slice(0, 3)).toEqual(['write', 'wait', 'write']);
   });
 });
