@@ -81,6 +81,12 @@ export class GatewayLifecycle {
       p.bus.emit('control', { ts: p.clock.now(), agent: null, kind: 'config_reload', actor, newValue: { ok: false }, reason: banner });
       return false;
     };
+    // A load that finishes while the gateway stops (a signal's, say) must not open new upstream pools after the old
+    // ones were closed.
+    if (this.closing !== undefined) {
+      p.logger.warn('config reload ignored: the gateway is stopping', { file });
+      return false;
+    }
     if (result.config === undefined) {
       const problems = result.errors.map(formatProblem);
       return refuse(`config ${file} is invalid; still running the previous config: ${problems[0] ?? ''}`, 'config reload rejected; keeping the running config', { problems: problems.join(' | ') });

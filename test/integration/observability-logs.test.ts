@@ -1,6 +1,7 @@
 /**
  * Live logs in process: /api/logs/stream (SSE) filtered by agent and status, entries carrying the request id
- * the client got; and the gateway keeping its log redactor's secrets current across a reload.
+ * the client got; the gateway keeping its log redactor's secrets current across a reload, and ignoring (and saying
+ * so) a reload that arrives while it stops.
  */
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -156,5 +157,22 @@ describe('log redaction', () => {
     expect(own.some((l) => l.includes('"msg":"config reloaded"'))).toBe(true);
     expect(own.some((l) => l.includes('"msg":"control config_reload"') && l.includes('"actor":"test"'))).toBe(true);
     expect(everything.join('')).not.toMatch(/sk-first-provider-key-01|sk-second-provider-key-02|vk-alice-0123456789|admin-token-0123456789/);
+  });
+});
+
+describe('reload while stopping', () => {
+  it('a reload that arrives while the gateway stops is ignored and says so', async () => {
+    const lines: string[] = [];
+    const logger = new Logger({ format: 'json', level: 'info', sink: { write: (l: string) => void lines.push(l) } });
+    const yaml = (f: FakeUpstream): string => ['providers:', `  fo: { type: openai, base_url: ${f.baseURL}, api_key: sk-test }`, 'models:', '  "gpt-*": fo'].join('\n');
+    const { f, gw } = await setup(yaml, { logger });
+    writeFileSync(gw.configPath, `${yaml(f)}\n  "reloaded-*": fo\nstorage:\n  path: ${JSON.stringify(gw.dbPath)}\n`);
+    const next = readConfig({ path: gw.configPath, env: {}, checkPolicyCondition });
+    expect(next.errors).toEqual([]);
+    const closing = gw.gateway.close();
+    expect(gw.gateway.reload(next, 'signal')).toBe(false);
+    await closing;
+    expect(gw.gateway.config().models.map((m) => m.pattern)).not.toContain('reloaded-*');
+    expect(lines.some((l) => l.includes('"msg":"config reload ignored: the gateway is stopping"'))).toBe(true);
   });
 });
