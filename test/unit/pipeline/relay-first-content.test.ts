@@ -19,14 +19,13 @@ function recorder(): { res: ServerResponse; writes: string[] } {
   return { res: res as unknown as ServerResponse, writes };
 }
 
-async function relayOneChunk(fixture: string, clientFormat: WireFormat): Promise<string[]> {
-  const { format, text } = fixtureBytes(fixture);
-  const { res, writes } = recorder();
+/** Relays `chunks` (an OpenAI or Anthropic stream, as `providerFormat` says) to `res`; the relay must end cleanly. */
+async function relay(res: ServerResponse, chunks: Buffer[], providerFormat: WireFormat, clientFormat: WireFormat): Promise<void> {
   const result = await relayStream({
     res,
-    upstream: { status: 200, headers: {}, body: Readable.from([Buffer.from(text)]) },
+    upstream: { status: 200, headers: {}, body: Readable.from(chunks) },
     providerName: 'fake',
-    providerFormat: format,
+    providerFormat,
     clientFormat,
     stripUsageChunk: false,
     encoder: { ...ENCODER_OPTIONS, includeUsage: true },
@@ -36,6 +35,12 @@ async function relayOneChunk(fixture: string, clientFormat: WireFormat): Promise
     begin: () => undefined,
   });
   expect(result.error).toBeUndefined();
+}
+
+async function relayOneChunk(fixture: string, clientFormat: WireFormat): Promise<string[]> {
+  const { format, text } = fixtureBytes(fixture);
+  const { res, writes } = recorder();
+  await relay(res, [Buffer.from(text)], format, clientFormat);
   return writes;
 }
 
@@ -77,20 +82,7 @@ describe('a client that cannot take more after the first content', () => {
       steps.push('wait');
       setImmediate(() => res.emit('drain'));
     });
-    const result = await relayStream({
-      res: res as unknown as ServerResponse,
-      upstream: { status: 200, headers: {}, body: Readable.from(chunks) },
-      providerName: 'fake',
-      providerFormat: 'openai-chat',
-      clientFormat,
-      stripUsageChunk: false,
-      encoder: { ...ENCODER_OPTIONS, includeUsage: true },
-      meter: new UsageMeter(),
-      signal: new AbortController().signal,
-      check: () => undefined,
-      begin: () => undefined,
-    });
-    expect(result.error).toBeUndefined();
+    await relay(res as unknown as ServerResponse, chunks, 'openai-chat', clientFormat);
     expect(steps.slice(0, 3)).toEqual(['write', 'wait', 'write']);
   });
 });
