@@ -36,5 +36,5 @@ export {
   ANTHROPIC_TOOL_NAME_MAX,
   OPENAI_TOOL_NAME_MAX,
 } from './shared/tool-names.js';
-export { createStreamTranslator } from './stream-translator.js';
+export { createStreamTranslator, isContentEvent } from './stream-translator.js';
 export type { StreamTranslator, StreamTranslatorOptions } from './stream-translator.js';

@@ -25,6 +25,11 @@ export interface StreamTranslatorOptions extends StreamEncoderOptions {
   onFirstContent?: (text: string) => void;
 }
 
+/** An event that is part of the answer: anything but its opening and a failure. */
+export function isContentEvent(event: CanonicalStreamEvent): boolean {
+  return event.type !== 'start' && event.type !== 'error';
+}
+
 export interface StreamTranslator {
   /** Upstream bytes in; client SSE text out ('' when nothing is due). */
   feed(chunk: Uint8Array | string): string;
@@ -49,7 +54,7 @@ export function createStreamTranslator(upstream: WireCodec, client: WireCodec, o
         event = { ...event, usage: { ...event.usage, inputUncached: options.estimatedInputTokens } };
       }
       out += encoder.push(event);
-      if (!contentSeen && event.type !== 'start' && event.type !== 'error') {
+      if (!contentSeen && isContentEvent(event)) {
         contentSeen = true;
         if (options.onFirstContent !== undefined && out !== '') options.onFirstContent(drain());
       }

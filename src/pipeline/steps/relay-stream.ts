@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { SseEvent, StreamEncoderOptions, WireCodec, WireFormat } from '../../wire/codec.js';
-import { codecFor, createStreamTranslator, responsesId, restoreToolNameInEvent } from '../../wire/index.js';
+import { codecFor, createStreamTranslator, isContentEvent, responsesId, restoreToolNameInEvent } from '../../wire/index.js';
 import type { CanonicalStreamEvent } from '../../wire/canonical.js';
 import { createSseFramer, createSseReader } from '../../wire/sse.js';
 import { isMalformedUpstream } from '../../wire/shared/malformed.js';
@@ -184,7 +184,7 @@ class StreamRelay {
   }
 
   private readonly observe = (part: CanonicalStreamEvent): void => {
-    if (part.type !== 'error' && part.type !== 'start') this.sawContent = true;
+    if (isContentEvent(part)) this.sawContent = true;
     this.o.meter.observe(part);
     this.o.onEvent?.(part);
     if (part.type === 'finish') this.terminal = true;
@@ -214,18 +214,17 @@ class StreamRelay {
       if (this.malformed) break;
       if (!this.usageOnly) out.push(frame);
       if (out.length > 0 && this.firstContentDue()) {
-        this.start();
-        if (!this.send(out.length === 1 ? out[0]! : Buffer.concat(out))) this.full = true;
+        this.sendFirst(out.length === 1 ? out[0]! : Buffer.concat(out));
         out.length = 0;
       }
     }
     return out;
   }
 
-  /** A translated stream's output up to its first content, sent before the rest of its chunk is translated. */
-  private readonly sendFirst = (text: string): void => {
+  /** The output up to the first content, sent before the rest of its chunk is read or translated. */
+  private readonly sendFirst = (out: string | Uint8Array): void => {
     if (!this.started) this.start();
-    if (!this.send(text)) this.full = true;
+    if (!this.send(out)) this.full = true;
   };
 
   /** Content has been seen, nothing failed, and nothing is out yet. */
