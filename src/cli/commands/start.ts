@@ -14,7 +14,7 @@ import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/dem
 import { startSimulatedAgents } from '../../demo/simulated-agents.js';
 import { VERSION } from '../../core/version.js';
 import { DbLockedError } from '../../store/index.js';
-import { releaseYoungGeneration } from '../../runtime/startup-heap.js';
+import { releaseYoungGeneration } from '../../runtime/young-generation.js';
 import { DEMO_DB_FILE, displayPath } from '../paths.js';
 import { onClosedOutput } from '../closed-output.js';
 import { UserError, EXIT_RUNTIME, EXIT_USAGE } from '../exit.js';
