@@ -2,7 +2,9 @@
  * The gateway's token counter: the o200k tokenizer in a worker thread. Loading the tables blocks for a fraction of
  * a second and takes tens of MB; in the worker, neither touches the thread that serves requests. The worker starts
  * on the first count (or a prepare()), not at start, so an idle gateway stays small; that first count waits for
- * the load without stalling anything else.
+ * the load without stalling anything else. A worker left unused for a while is stopped, which gives its memory
+ * (about 60 MB of RSS) back: a burst of counts (a fleet of cut-off streams to estimate) does not leave the gateway
+ * larger for the rest of its life.
  *
  * The worker is the compiled `token-worker.js` beside this module; the standalone binary holds it bundled as an
  * asset and starts it from its source. Where there is neither (tests run the TypeScript sources) the tokenizer
@@ -73,6 +75,12 @@ export interface WorkerTokenCounterOptions {
   deadlineMsPerChar?: number;
   /** After giving up, how long counts stay byte estimates before one more worker is tried (default 60 s). */
   retryAfterMs?: number;
+  /**
+   * How long the worker may go without a count or a prepare() before it is stopped; the next count starts a new
+   * one. Default 20 s: loading the tables again costs a fraction of a second on another thread, and a gateway in
+   * steady use (a limited stream prepares the counter) keeps its worker.
+   */
+  idleMs?: number;
   /** The time, in ms (injected for tests). */
   now?: () => number;
 }
@@ -94,6 +102,9 @@ export class WorkerTokenCounter implements TokenCounter {
   private failures = 0;
   /** When the counter last gave up on workers. */
   private gaveUpAt = 0;
+  /** When the worker was last asked for anything or last answered. */
+  private usedAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly o: WorkerTokenCounterOptions) {}
@@ -124,6 +135,7 @@ export class WorkerTokenCounter implements TokenCounter {
    * threads or memory): counted as a failed start, so counts fall back to estimates instead of failing a request.
    */
   private startOrCount(): Worker | undefined {
+    this.usedAt = this.now();
     try {
       return this.start();
     } catch (err) {
@@ -137,6 +149,7 @@ export class WorkerTokenCounter implements TokenCounter {
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
+    clearTimeout(this.idleTimer);
     this.settleOwed();
     if (worker) await worker.terminate();
   }
@@ -148,6 +161,7 @@ export class WorkerTokenCounter implements TokenCounter {
     worker.unref();
     worker.on('message', (answer: TokenAnswer) => {
       this.failures = 0;
+      this.usedAt = this.now();
       const owed = this.owed.get(answer.id);
       if (owed === undefined) return;
       this.owed.delete(answer.id);
@@ -157,7 +171,25 @@ export class WorkerTokenCounter implements TokenCounter {
     worker.on('error', (err) => this.o.warn(`the token counter failed: ${messageOf(err)}`));
     worker.on('exit', () => this.ended(worker));
     this.worker = worker;
+    this.idleTimer = setTimeout(() => this.stopIfIdle(worker), this.idleMs()).unref();
     return worker;
+  }
+
+  /** One timer per worker, set again for what is left of the idle time, rather than one per count. */
+  private stopIfIdle(worker: Worker): void {
+    if (this.worker !== worker) return;
+    const left = this.usedAt + this.idleMs() - this.now();
+    if (this.owed.size > 0 || left > 0) {
+      this.idleTimer = setTimeout(() => this.stopIfIdle(worker), left > 0 ? left : this.idleMs()).unref();
+      return;
+    }
+    // Not a failure: ended() ignores a worker that is no longer the current one.
+    this.worker = undefined;
+    void worker.terminate();
+  }
+
+  private idleMs(): number {
+    return this.o.idleMs ?? 20_000;
   }
 
   private stuck(worker: Worker, deadline: number): void {

@@ -25,6 +25,15 @@ const CRASHY = dataWorker(`
     parentPort.postMessage({ id, counts: texts.map((t) => t.length) });
   });`);
 
+/** A worker that answers each text with its thread's id, so a test can tell one worker from the next. */
+const WHOAMI = dataWorker(`
+  import { parentPort, threadId } from 'node:worker_threads';
+  parentPort.on('message', ({ id, texts }) => {
+    const answer = () => parentPort.postMessage({ id, counts: texts.map(() => threadId) });
+    if (texts.includes('slow')) setTimeout(answer, 400);
+    else answer();
+  });`);
+
 /** A worker that takes messages and never answers. */
 const SILENT = dataWorker(`import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});`);
 
@@ -69,6 +78,43 @@ describe.skipIf(!built)('the token worker', () => {
     expect(await c.countTokens(['', ''])).toEqual({ counts: [0, 0], estimated: false });
     c.prepare();
     expect(await c.countTokens(['abc'])).toEqual({ counts: [3], estimated: false });
+  });
+});
+
+describe('an idle token worker', () => {
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const thread = async (c: WorkerTokenCounter, text = 'x'): Promise<number> => (await c.countTokens([text])).counts[0]!;
+
+  it('is stopped once unused for the idle time, and the next count starts a new one, with no warning', async () => {
+    const { counter: c, warnings } = counter(WHOAMI, { idleMs: 500 });
+    const first = await thread(c);
+    // Counts within the idle time keep the same worker, however long they go on in all.
+    for (let i = 0; i < 4; i++) {
+      await sleep(150);
+      expect(await thread(c)).toBe(first);
+    }
+    await sleep(1200);
+    const next = await thread(c);
+    expect(next).not.toBe(first);
+    expect(warnings).toEqual([]);
+  });
+
+  it('is not stopped while it owes a count, however long that count takes', async () => {
+    const { counter: c } = counter(WHOAMI, { idleMs: 100 });
+    const first = await thread(c);
+    // The idle time passes while this one is being answered.
+    expect(await thread(c, 'slow')).toBe(first);
+    expect(await thread(c)).toBe(first);
+  });
+
+  it('is kept by prepare(), which counts as use', async () => {
+    const { counter: c } = counter(WHOAMI, { idleMs: 500 });
+    const first = await thread(c);
+    for (let i = 0; i < 4; i++) {
+      await sleep(150);
+      c.prepare();
+    }
+    expect(await thread(c)).toBe(first);
   });
 });
 
