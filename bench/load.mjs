@@ -10,7 +10,8 @@
  *   Reports count, req/s, latency percentiles and, for streams, time to the first SSE `data:` event and the
  *   body time after it divided by `chunks`.
  * mode "hold": opens `connections` streams at once, announces `open` once every one has its first event,
- *   keeps reading until told to stop (or `holdMs` passes), then aborts them and reports.
+ *   keeps reading until every stream has ended, it is told to stop, or `holdMs` passes, then aborts what is left
+ *   and reports.
  * mode "poll": GETs `url` on one keep-alive connection, `intervalMs` after each answer, announces `polling` at
  *   the first answer, and reports the longest gap between two answers once told to stop (or `holdMs` passes):
  *   a stall detector for the process behind `url`.
@@ -254,10 +255,12 @@ async function hold(run, announce, stopSignal) {
   });
   await new Promise((resolve) => {
     const timer = setTimeout(resolve, run.holdMs);
-    stopSignal.then(() => {
+    const finish = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    stopSignal.then(finish);
+    void Promise.allSettled(streams).then(finish);
   });
   const stillOpen = open - ended;
   controller.abort();

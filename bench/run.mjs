@@ -22,7 +22,7 @@ import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { request } from 'undici';
 import { GATEWAY_BIN, startGateway, UPSTREAM_CONNECTIONS } from './lib/gateway.mjs';
-import { clockTicks, cpuJiffies, cpuTicks, hasScript, hasTaskset, memory, pin, sleep, stopProcess } from './lib/proc.mjs';
+import { clockTicks, cpuJiffies, cpuTicks, hasScript, hasTaskset, memory, pin, sleep, stopProcess, threadNames } from './lib/proc.mjs';
 import { monotonicUs, selfTimeTable } from './lib/profile.mjs';
 import { line, renderMarkdown } from './lib/report.mjs';
 import { median } from './lib/stats.mjs';
@@ -58,7 +58,10 @@ const STALL_TARGET_MS = 50;
 /** The very large config of the reload probe, as in test/faults/reload-stall.test.ts. */
 const STALL_AGENTS = 2000;
 const STALL_MODELS = 700;
-const HOLD_OPEN_LIMIT_MS = 8000;
+/** Held streams must all be open within this, so that none has ended (they last 5 s) by the reading 0.5 s later. */
+const HOLD_OPEN_LIMIT_MS = 3000;
+/** The token worker stops after 20 s unused; the bench waits up to this long for it. */
+const TOKENIZER_STOP_LIMIT_MS = 40_000;
 /** Share of a pinned CPU taken by other processes above which the report carries a caution. */
 const CONTENTION_LIMIT = 0.1;
 /** Failed requests above this share void a case's figures. */
@@ -70,7 +73,8 @@ const CLIENT_CPU = 1;
 const SCENARIO_SMALL = { kind: 'bench', chunks: 4, chunkSize: 32 };
 const SCENARIO_STREAM = { kind: 'bench', chunks: 200, chunkSize: 16 };
 // Streams that stay open: 200 frames 100 ms apart last 20 s, far longer than the memory reading needs.
-const SCENARIO_HOLD = { kind: 'bench', chunks: 200, chunkSize: 16, delayMs: 100 };
+/** Held streams last 5 s and end as streams do, with their usage: the readings come 0.5 s after all are open. */
+const SCENARIO_HOLD = { kind: 'bench', chunks: 50, chunkSize: 16, delayMs: 100 };
 
 const PROMPT = [{ role: 'user', content: 'Say hello in one short sentence.' }];
 const openaiBody = (model, stream) => ({
@@ -233,6 +237,7 @@ async function startLoadWorker(pinned) {
 }
 
 /** Opens `n` streams through `target` and holds them; `read()` runs once all have their first event. */
+/** Opens `n` streams at once, calls `read` once all have their first event, then lets them run to their end. */
 async function holdStreams(ctx, target, n, read) {
   const spec = { mode: 'hold', url: target.url, headers: target.headers, body: target.body, connections: n, holdMs: 15_000 };
   let opened = null;
@@ -248,9 +253,8 @@ async function holdStreams(ctx, target, n, read) {
   await Promise.race([openPromise, done]);
   const tOpen = Date.now() - t0;
   const reading = opened ? await read(opened) : null;
-  ctx.load.stop(id);
   const final = await done;
-  log(`  ${opened?.open ?? 0} streams open after ${tOpen} ms; closed ${Date.now() - t0 - tOpen} ms later`);
+  log(`  ${opened?.open ?? 0} streams open after ${tOpen} ms; ended ${Date.now() - t0 - tOpen} ms later${final.open > 0 ? ` (${final.open} cut off at ${spec.holdMs} ms)` : ''}`);
   return { opened, final, reading, openMs: tOpen };
 }
 
@@ -498,6 +502,17 @@ async function reloadOutcome(gw, seen) {
 }
 
 /**
+ * A count_tokens request the gateway answers itself: the gpt-* route goes to an OpenAI provider, which has no
+ * count_tokens, so the o200k tables load on the gateway's token worker.
+ */
+async function countLocally(gw) {
+  const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Count the tokens of this sentence, please. '.repeat(100) }] });
+  const r = await post(`${gw.url}/v1/messages/count_tokens`, body, { 'x-api-key': 'sk-bench-client', 'anthropic-version': '2023-06-01' });
+  const tokens = r.status === 200 ? JSON.parse(r.text).input_tokens : undefined;
+  return { ok: r.status === 200 && tokens > 0, tokens, status: r.status, text: r.text };
+}
+
+/**
  * The stall probes, on a fresh gateway (its tokenizer not yet loaded) started with the very large config:
  * (a) the first local token count, (b) an 8 MB body of nested arrays, (c) an 8 MB prompt forwarded upstream,
  * (d) a 50 MB non-streamed upstream answer in the client's format and one to translate, (e) a hot reload of the large config. The reload comes last.
@@ -508,13 +523,10 @@ async function stallProbes(ctx, fakes, startProbeGateway) {
   const probes = [];
   const chat = (body) => post(`${gw.url}/v1/chat/completions`, body, { authorization: 'Bearer sk-bench-client' });
 
-  // The gpt-* route goes to an OpenAI provider, which has no count_tokens: the gateway counts locally.
-  const countBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Count the tokens of this sentence, please. '.repeat(100) }] });
   probes.push(
     await stallProbe(ctx, gw, 'First local token count (tokenizer load)', async () => {
-      const r = await post(`${gw.url}/v1/messages/count_tokens`, countBody, { 'x-api-key': 'sk-bench-client', 'anthropic-version': '2023-06-01' });
-      const tokens = r.status === 200 ? JSON.parse(r.text).input_tokens : undefined;
-      return { ok: r.status === 200 && tokens > 0, detail: `HTTP ${r.status}${tokens ? `, ${tokens} input tokens` : ` ${r.text.slice(0, 200)}`}` };
+      const { ok, tokens, status, text } = await countLocally(gw);
+      return { ok, detail: `HTTP ${status}${ok ? `, ${tokens} input tokens` : ` ${text.slice(0, 200)}`}` };
     }),
   );
 
@@ -740,7 +752,7 @@ async function main() {
           await sleep(500);
           return memory(gw.pid).rss / 1e6;
         });
-        // A reading counts only if every stream is open at once (the first would end after 20 s).
+        // A reading counts only if every stream is open at once.
         const valid = held.opened?.open === OPEN_STREAMS && held.openMs < HOLD_OPEN_LIMIT_MS;
         memoryReadings[key] = valid ? held.reading : Number.NaN;
         memoryReadings[`${key}Open`] = held.opened?.open ?? 0;
@@ -755,6 +767,22 @@ async function main() {
       await sleep(1500);
       memoryReadings.idleAfterMB = memory(gw.pid).rss / 1e6;
       memoryReadings.peakMB = memory(gw.pid).hwm / 1e6;
+
+      // The tokenizer's worker (estimates, local counts, the stream guard): loaded, then stopped once idle.
+      log('memory with the tokenizer loaded, and once its worker has stopped');
+      const count = await countLocally(gw);
+      if (count.ok) {
+        await sleep(500);
+        memoryReadings.tokenizerMB = memory(gw.pid).rss / 1e6;
+        const t0 = Date.now();
+        while (threadNames(gw.pid).includes('WorkerThread') && Date.now() - t0 < TOKENIZER_STOP_LIMIT_MS) await sleep(250);
+        const stopped = !threadNames(gw.pid).includes('WorkerThread');
+        memoryReadings.tokenizerStopMs = stopped ? Date.now() - t0 : Number.NaN;
+        memoryReadings.tokenizerStoppedMB = stopped ? memory(gw.pid).rss / 1e6 : Number.NaN;
+        if (!stopped) notes.push(`The tokenizer's worker was still running ${TOKENIZER_STOP_LIMIT_MS / 1000} s after the last count.`);
+      } else {
+        notes.push(`Memory with the tokenizer: the local count failed (HTTP ${count.status}), no reading.`);
+      }
     }
     if (gw && want('tui')) {
       if (hasScript()) {
@@ -866,6 +894,8 @@ async function main() {
     line('RSS idle (after all load)', memoryReadings.idleAfterMB, 'MB', 1, { max: 90 }, `peak ${Number.isFinite(memoryReadings.peakMB) ? memoryReadings.peakMB.toFixed(1) : 'n/a'} MB`),
     line(`RSS with ${OPEN_STREAMS} open streams, passthrough`, memoryReadings.streamsPassMB, 'MB', 1, { max: 150 }),
     line(`RSS with ${OPEN_STREAMS} open streams, translated`, memoryReadings.streamsTransMB, 'MB', 1, { max: 150 }),
+    line("RSS with the tokenizer's worker loaded (after all load)", memoryReadings.tokenizerMB, 'MB', 1),
+    line("RSS once the tokenizer's worker has stopped", memoryReadings.tokenizerStoppedMB, 'MB', 1, undefined, Number.isFinite(memoryReadings.tokenizerStopMs) ? `stopped ${(memoryReadings.tokenizerStopMs / 1000).toFixed(1)} s after the reading above` : ''),
     ...stalls.map(stallRow),
     line('TUI on vs off, throughput', tuiCase && usable(tuiCase) ? tuiCase.ratio * 100 : Number.NaN, '%', 1, { min: 90 }),
     line('Added p50, passthrough, 1 connection', byKey.pass_1?.addedP50Ms, 'ms', 3),
@@ -890,7 +920,7 @@ async function main() {
     `Fake replies: non-streaming ${SCENARIO_SMALL.chunks}×${SCENARIO_SMALL.chunkSize} characters; streams ${SCENARIO_STREAM.chunks} content deltas of ${SCENARIO_STREAM.chunkSize} characters sent back to back (pre-rendered, one write), so the per-chunk figure is the gateway's own processing per chunk: (last byte − first event) ÷ ${SCENARIO_STREAM.chunks}.`,
     'First event: time from sending the request to the first SSE `data:` line. Added figures are medians of per-repetition differences (gateway − direct, and relay − direct for the relay\'s).',
     'CPU per request: the gateway\'s (or the relay\'s) process utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
-    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; the idle targets apply to both idle readings; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms, so none ends before the reading). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
+    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; the idle targets apply to both idle readings; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms for ${(SCENARIO_HOLD.chunks * SCENARIO_HOLD.delayMs) / 1000} s, so none ends before the reading; each then ends with its usage, so the gateway has nothing to estimate); tokenizer = read 0.5 s after a local count_tokens, and again once the token worker's thread has ended (it stops after 20 s unused). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
     'TUI: a second gateway started without --no-tui inside `script` (a pseudo-terminal, 120×40), pinned to the same CPU, loaded alternately with the headless one; the headless one is idle while the TUI one is measured and vice versa.',
     `Stall probes: a fresh gateway on CPU 0 (tokenizer not yet loaded) with the bench config grown to ${STALL_AGENTS} agents and ${STALL_MODELS * 2} routes; the load-generator process polls its /health on one keep-alive connection, ${POLL_INTERVAL_MS} ms after each answer, from 100 ms before to 100 ms after each input, and reports the longest gap between two answers. Inputs, in order: a count_tokens request for an OpenAI-routed model (counted locally, so the o200k tables load); an 8 MB body of nested arrays (refused with a 400); an 8 MB prompt (forwarded and answered); a 50 MB non-streamed answer from the fake in the client's format (relayed as it arrives, metered from its end; the fake has rendered it beforehand), and one the gateway would have to translate (refused with a 502 past gateway.max_response_body); a rewrite of the config file, which the gateway watches and reloads (the probe waits for its log line, then 300 ms).`,
     'Audit store: the gateway\'s store module (bundled from src/store) in its own process on the gateway\'s CPU, recording rows in bursts of 500 with an event-loop turn between bursts for 2 s into a fresh WAL file, flush included. The gateway figure is audit rows committed per second during the passthrough runs.',

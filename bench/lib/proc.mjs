@@ -52,6 +52,17 @@ function parentOf(pid) {
   }
 }
 
+/** The names of a process's threads (Linux), e.g. `WorkerThread` for each worker_threads Worker. */
+export function threadNames(pid) {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      return ''; // the thread ended between the listing and the read
+    }
+  });
+}
+
 /** The first descendant of `root` whose command line contains `needle`, or undefined. */
 export function findDescendant(root, needle) {
   const children = new Map();
