@@ -757,25 +757,35 @@ async function main() {
     }
 
     if (gw && want('memory')) {
-      log(`memory with ${OPEN_STREAMS} open streams`);
       await fakes.setScenario(SCENARIO_HOLD);
-      for (const [key, model] of [['streamsPassMB', 'gpt-4o-mini'], ['streamsTransMB', 'claude-sonnet-4-5']]) {
-        const held = await holdStreams(ctx, via(gw, model, true), OPEN_STREAMS, async () => {
-          await sleep(500);
-          return memory(gw.pid).rss / 1e6;
-        });
-        // A reading counts only if every stream is open at once.
-        const valid = held.opened?.open === OPEN_STREAMS && held.openMs < HOLD_OPEN_LIMIT_MS;
-        memoryReadings[key] = valid ? held.reading : Number.NaN;
-        memoryReadings[`${key}Open`] = held.opened?.open ?? 0;
-        memoryReadings[`${key}OpenMs`] = held.openMs;
-        if (!valid) {
-          const why = `${held.opened?.open ?? 0} of ${OPEN_STREAMS} streams open after ${held.openMs} ms ${held.final.firstError ?? ''}`.trim();
-          log(`  no valid reading: ${why}`);
-          notes.push(`Memory with open streams (${model}): no valid reading, ${why}.`);
+      /** RSS of `g` with OPEN_STREAMS streams open, passthrough then translated, into `<prefix>PassMB` / `<prefix>TransMB`. */
+      const readStreams = async (g, prefix) => {
+        for (const [kind, model] of [['Pass', 'gpt-4o-mini'], ['Trans', 'claude-sonnet-4-5']]) {
+          const key = `${prefix}${kind}MB`;
+          const held = await holdStreams(ctx, via(g, model, true), OPEN_STREAMS, async () => {
+            await sleep(500);
+            return memory(g.pid).rss / 1e6;
+          });
+          // A reading counts only if every stream is open at once.
+          const valid = held.opened?.open === OPEN_STREAMS && held.openMs < HOLD_OPEN_LIMIT_MS;
+          memoryReadings[key] = valid ? held.reading : Number.NaN;
+          memoryReadings[`${key}Open`] = held.opened?.open ?? 0;
+          memoryReadings[`${key}OpenMs`] = held.openMs;
+          if (!valid) {
+            const why = `${held.opened?.open ?? 0} of ${OPEN_STREAMS} streams open after ${held.openMs} ms ${held.final.firstError ?? ''}`.trim();
+            log(`  no valid reading: ${why}`);
+            notes.push(`Memory with open streams (${model}, ${prefix}): no valid reading, ${why}.`);
+          }
+          await sleep(300);
         }
-        await sleep(300);
-      }
+      };
+      log(`memory with ${OPEN_STREAMS} open streams, on a fresh gateway`);
+      const fresh = await launch('gateway-memory');
+      await sleep(1000);
+      await readStreams(fresh, 'freshStreams');
+      await stopGateway(fresh);
+      log(`memory with ${OPEN_STREAMS} open streams, after all load`);
+      await readStreams(gw, 'streams');
       await sleep(1500);
       memoryReadings.idleAfterMB = memory(gw.pid).rss / 1e6;
       memoryReadings.peakMB = memory(gw.pid).hwm / 1e6;
@@ -909,8 +919,10 @@ async function main() {
     addedRow('first-event time', 'streaming translated', 'stream_trans_1', 'addedFirstEventMs', 'relayAddedFirstEventMs', 0.3),
     line('RSS idle (fresh)', memoryReadings.idleStartMB, 'MB', 1, { max: 90 }),
     line('RSS idle (after all load)', memoryReadings.idleAfterMB, 'MB', 1, { max: 90 }, `peak ${Number.isFinite(memoryReadings.peakMB) ? memoryReadings.peakMB.toFixed(1) : 'n/a'} MB`),
-    line(`RSS with ${OPEN_STREAMS} open streams, passthrough`, memoryReadings.streamsPassMB, 'MB', 1, { max: 150 }),
-    line(`RSS with ${OPEN_STREAMS} open streams, translated`, memoryReadings.streamsTransMB, 'MB', 1, { max: 150 }),
+    line(`RSS with ${OPEN_STREAMS} open streams, passthrough (fresh gateway)`, memoryReadings.freshStreamsPassMB, 'MB', 1, { max: 150 }),
+    line(`RSS with ${OPEN_STREAMS} open streams, translated (fresh gateway)`, memoryReadings.freshStreamsTransMB, 'MB', 1, { max: 150 }),
+    line(`RSS with ${OPEN_STREAMS} open streams, passthrough (after all load)`, memoryReadings.streamsPassMB, 'MB', 1, { max: 150 }),
+    line(`RSS with ${OPEN_STREAMS} open streams, translated (after all load)`, memoryReadings.streamsTransMB, 'MB', 1, { max: 150 }),
     line("RSS with the tokenizer's worker loaded (after all load)", memoryReadings.tokenizerMB, 'MB', 1),
     line("RSS once the tokenizer's worker has stopped", memoryReadings.tokenizerStoppedMB, 'MB', 1, undefined, Number.isFinite(memoryReadings.tokenizerStopMs) ? `stopped ${(memoryReadings.tokenizerStopMs / 1000).toFixed(1)} s after the reading above` : ''),
     ...stalls.map(stallRow),
@@ -937,7 +949,7 @@ async function main() {
     `Fake replies: non-streaming ${SCENARIO_SMALL.chunks}×${SCENARIO_SMALL.chunkSize} characters; streams ${SCENARIO_STREAM.chunks} content deltas of ${SCENARIO_STREAM.chunkSize} characters sent back to back (pre-rendered, one write), so the per-chunk figure is the gateway's own processing per chunk: (last byte − first event) ÷ ${SCENARIO_STREAM.chunks}.`,
     'First event: time from sending the request to the first SSE `data:` line. Added figures are medians of per-repetition differences (gateway − direct, and relay − direct for the relay\'s).',
     'CPU per request: the gateway\'s (or the relay\'s) process utime + stime from /proc/<pid>/stat (all threads, in clock ticks) over a run, read 150 ms after the load ends so the audit flush it caused is counted, divided by the requests it served.',
-    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; the idle targets apply to both idle readings; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms for ${(SCENARIO_HOLD.chunks * SCENARIO_HOLD.delayMs) / 1000} s, so none ends before the reading; each then ends with its usage, so the gateway has nothing to estimate); tokenizer = read 0.5 s after a local count_tokens, and again once the token worker's thread has ended (it stops after 20 s unused). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
+    `Memory: VmRSS from /proc/<pid>/status; idle = 1 s after start-up and again after all load; the idle targets apply to both idle readings; open streams = read 0.5 s after ${OPEN_STREAMS} concurrent streams through the gateway have each received their first event, once on a gateway started for it (1 s after its start) and once on the gateway that carried every case before (V8 keeps the heap that load grew, garbage included, until its memory reducer runs: on an idle gateway that took about 100 s) (the fake sends a frame every ${SCENARIO_HOLD.delayMs} ms for ${(SCENARIO_HOLD.chunks * SCENARIO_HOLD.delayMs) / 1000} s, so none ends before the reading; each then ends with its usage, so the gateway has nothing to estimate); tokenizer = read 0.5 s after a local count_tokens, and again once the token worker's thread has ended (it stops after 20 s unused). The bench config sets gateway.max_upstream_connections: ${UPSTREAM_CONNECTIONS}; with the default (128 per provider) streams beyond the 128th wait for a free upstream connection.`,
     'TUI: a second gateway started without --no-tui inside `script` (a pseudo-terminal, 120×40), pinned to the same CPU, loaded alternately with the headless one; the headless one is idle while the TUI one is measured and vice versa.',
     `Stall probes: a fresh gateway on CPU 0 (tokenizer not yet loaded) with the bench config grown to ${STALL_AGENTS} agents and ${STALL_MODELS * 2} routes; the load-generator process (raised to nice ${POLLER_NICE} for these probes, above the fakes and the orchestrator that share CPU 1 with it) polls its /health on one keep-alive connection, ${POLL_INTERVAL_MS} ms after each answer, from 100 ms before to 100 ms after each input, and reports the longest gap between two answers. Inputs, in order: a count_tokens request for an OpenAI-routed model (counted locally, so the o200k tables load); an 8 MB body of nested arrays (refused with a 400); an 8 MB prompt (forwarded and answered); a 50 MB non-streamed answer from the fake in the client's format (relayed as it arrives, metered from its end; the fake has rendered it beforehand), and one the gateway would have to translate (refused with a 502 past gateway.max_response_body); a rewrite of the config file, which the gateway watches and reloads (the probe waits for its log line, then 300 ms).`,
     'Audit store: the gateway\'s store module (bundled from src/store) in its own process on the gateway\'s CPU, recording rows in bursts of 500 with an event-loop turn between bursts for 2 s into a fresh WAL file, flush included. The gateway figure is audit rows committed per second during the passthrough runs.',
