@@ -33,6 +33,8 @@ export interface RunningGateway {
   config(): GatewayConfig;
   /** Applies a new config; returns false (and keeps the old one) when the controls reject it. */
   reload(result: LoadResult, actor?: string): boolean;
+  /** Reads the config file again and applies it, queued behind any load the file watch started (SIGHUP). */
+  reloadFile(actor?: string): Promise<boolean>;
   /** Runs a retention pass now (it also runs shortly after start and then hourly); resolves to the rows removed. */
   pruneNow(): Promise<number>;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     queries: parts.queries,
     config: () => running.config(),
     reload: (result, actor) => lifecycle.reload(result, actor),
+    reloadFile: (actor) => lifecycle.reloadFile(actor),
     pruneNow: () => lifecycle.pruneNow(),
     close: () => lifecycle.close(),
   };

@@ -23,9 +23,14 @@ export class GatewayLifecycle {
   private readonly retention: RetentionSchedule;
   private readonly tick: NodeJS.Timeout;
   private readonly watcher: ConfigWatcher | undefined;
+  /**
+   * Loads of the config file, one at a time in the order they were asked for, whoever asked (the file watch or a
+   * signal): each reads the file later than the one before, so an older result never replaces a newer one.
+   */
+  private loads: Promise<unknown> = Promise.resolve();
 
   /** Binds the socket and starts the timers; on a failure to bind, the store is closed and its lock released. */
-  static async start(p: GatewayParts, options: Pick<GatewayOptions, 'configPath' | 'adjustConfig'>): Promise<GatewayLifecycle> {
+  static async start(p: GatewayParts, options: Pick<GatewayOptions, 'configPath' | 'adjustConfig' | 'loadConfig'>): Promise<GatewayLifecycle> {
     const { gateway, tracing } = p.running.config();
     // Shared spend is read before the first request; without Redis, this instance's own audit file stands in.
     if (p.shared !== undefined && !(await p.shared.start())) restoreFromStore(p.store, p.controls, { spend: true, counters: false });
@@ -47,7 +52,7 @@ export class GatewayLifecycle {
 
   private constructor(
     private readonly p: GatewayParts,
-    options: Pick<GatewayOptions, 'configPath' | 'adjustConfig'>,
+    private readonly options: Pick<GatewayOptions, 'configPath' | 'adjustConfig' | 'loadConfig'>,
   ) {
     this.tick = setInterval(() => {
       p.controls.registry.tick();
@@ -62,13 +67,35 @@ export class GatewayLifecycle {
       stopped: () => p.shutdown.signal.aborted,
     });
     this.retention.start();
-    const adjust = options.adjustConfig;
     this.watcher = options.configPath
-      ? watchConfig(options.configPath, (result) => this.reload(result.config && adjust ? { ...result, config: adjust(result.config) } : result), {
-          load: (path) => loadConfigOffThread(path),
+      ? watchConfig(options.configPath, (result) => this.reload(this.adjusted(result)), {
+          load: (path) => this.queueLoad(path),
           onError: (err: unknown) => p.logger.warn('config watch failed', { error: messageOf(err) }),
         })
       : undefined;
+  }
+
+  /**
+   * Reads the config file again and applies it (SIGHUP); resolves to whether it was applied, false too when the
+   * gateway runs on embedded defaults.
+   */
+  async reloadFile(actor = 'signal'): Promise<boolean> {
+    const path = this.options.configPath;
+    if (path === undefined) return false;
+    return this.reload(this.adjusted(await this.queueLoad(path)), actor);
+  }
+
+  private queueLoad(path: string): Promise<LoadResult> {
+    const load = this.options.loadConfig ?? loadConfigOffThread;
+    const next = this.loads.then(() => load(path));
+    // A load never rejects (a failure is a load error), but the queue must not stop if one ever did.
+    this.loads = next.catch(() => undefined);
+    return next;
+  }
+
+  private adjusted(result: LoadResult): LoadResult {
+    const adjust = this.options.adjustConfig;
+    return result.config && adjust ? { ...result, config: adjust(result.config) } : result;
   }
 
   /** Applies a new config; returns false (and keeps the old one) when it is invalid or the controls reject it. */

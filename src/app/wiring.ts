@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { systemClock, systemTimers, type Clock, type Timers } from '../core/clock.js';
 import type { GatewayConfig } from '../config/types.js';
+import type { LoadResult } from '../config/load.js';
 import { acquireDbLock, openStore, type DbLock, type WritableStore } from '../store/index.js';
 import { EventBus } from '../observe/event-bus.js';
 import type { Logger } from '../observe/logger.js';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   configPath?: string | undefined;
   /** Applied to every reloaded config (command-line flags beat the file). */
   adjustConfig?: ((config: GatewayConfig) => GatewayConfig) | undefined;
+  /** Reads and validates the config file for a reload (default: on a worker thread). */
+  loadConfig?: ((path: string) => Promise<LoadResult>) | undefined;
   logger: Logger;
   /** The logger's redactor: the gateway keeps its list of secrets current. */
   redactor?: Redactor;

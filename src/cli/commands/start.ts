@@ -7,7 +7,6 @@ import type { GatewayConfig } from '../../config/types.js';
 import { loadConfig, parseConfigText, formatProblem, type LoadResult } from '../../config/index.js';
 import { ConfigError } from '../../config/problems.js';
 import { startGateway, checkPolicyCondition, type RunningGateway } from '../../app/gateway.js';
-import { loadConfigOffThread } from '../../app/config-loader.js';
 import { BatchedSink, Logger, type LogSink } from '../../observe/logger.js';
 import { Redactor } from '../../observe/redact.js';
 import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/demo-config.js';
@@ -74,12 +73,8 @@ export async function runStart(flags: StartFlags): Promise<void> {
     await gateway.close();
   };
 
-  process.on('SIGHUP', () => {
-    if (flags.demo || loaded.source.kind !== 'file') return;
-    void loadConfigOffThread(loaded.source.path).then((result) =>
-      gateway.reload(result.config ? { ...result, config: withCliOverrides(result.config, flags) } : result, 'signal'),
-    );
-  });
+  // The gateway knows its file (none for the demo and embedded defaults) and queues this load behind the watch's.
+  process.on('SIGHUP', () => void gateway.reloadFile('signal'));
 
   if (useTui) {
     progress(`listening on ${gateway.url}; opening the dashboard…`);

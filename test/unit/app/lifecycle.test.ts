@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseConfigText } from '../../../src/config/index.js';
+import { parseConfigText, type LoadResult } from '../../../src/config/index.js';
 import { startGateway, checkPolicyCondition } from '../../../src/app/gateway.js';
 import { InFlightRequests } from '../../../src/app/in-flight.js';
 import { WorkerTokenCounter } from '../../../src/app/token-counter.js';
@@ -88,6 +88,53 @@ describe('stopping a gateway', () => {
     await gateway.close();
     // Closed: no worker is left to ask, so counts are byte estimates at once.
     expect(await tokens.countTokens(['abcdefgh'])).toEqual({ counts: [2], estimated: true });
+  });
+});
+
+describe('reloading the config file', () => {
+  it('loads one at a time in the order asked, so a slow older load never replaces a newer one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-lifecycle-'));
+    dirs.push(dir);
+    const file = join(dir, 'gateway.yaml');
+    const yaml = (days: number): string =>
+      `providers:\n  sim: { type: mock }\nmodels:\n  "m-*": sim\nstorage:\n  path: ${JSON.stringify(join(dir, 'audit.db'))}\n  retention_days: ${days}\n`;
+    const parse = (days: number) => parseConfigText(yaml(days), { file, env: {}, baseDir: dir, checkPolicyCondition });
+    const first = parse(30).config!;
+    const config = { ...first, gateway: { ...first.gateway, port: 0, host: '127.0.0.1' } };
+    // The first load is slow (a large file, a busy worker); the second, asked for later, reads a newer file.
+    const events: string[] = [];
+    let calls = 0;
+    const loadConfig = async (): Promise<LoadResult> => {
+      const n = ++calls;
+      events.push(`start ${n}`);
+      if (n === 1) await new Promise((resolve) => setTimeout(resolve, 150));
+      events.push(`end ${n}`);
+      return { ...parse(n === 1 ? 7 : 90), source: { kind: 'file', path: file } };
+    };
+    const gateway = await startGateway({ config, configPath: file, logger: quietLogger(), loadConfig, adjustConfig: (c) => ({ ...c, gateway: { ...c.gateway, port: 0 } }) });
+    try {
+      const applied = await Promise.all([gateway.reloadFile('signal'), gateway.reloadFile('signal')]);
+      expect(applied).toEqual([true, true]);
+      expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+      expect(gateway.config().storage.retentionDays).toBe(90);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('has nothing to reload on embedded defaults', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-lifecycle-'));
+    dirs.push(dir);
+    const parsed = parseConfigText(`providers:\n  sim: { type: mock }\nmodels:\n  "m-*": sim\nstorage:\n  path: ${JSON.stringify(join(dir, 'audit.db'))}\n`, { file: join(dir, 'gateway.yaml'), env: {}, baseDir: dir, checkPolicyCondition });
+    const config = { ...parsed.config!, gateway: { ...parsed.config!.gateway, port: 0, host: '127.0.0.1' } };
+    const loadConfig = vi.fn();
+    const gateway = await startGateway({ config, logger: quietLogger(), loadConfig });
+    try {
+      expect(await gateway.reloadFile('signal')).toBe(false);
+      expect(loadConfig).not.toHaveBeenCalled();
+    } finally {
+      await gateway.close();
+    }
   });
 });
 
