@@ -255,7 +255,7 @@ async function holdStreams(ctx, target, n, read) {
   let opened = null;
   let onOpen;
   const openPromise = new Promise((resolvePromise) => (onOpen = resolvePromise));
-  const { id, done } = ctx.load.start(spec, (p) => {
+  const { done } = ctx.load.start(spec, (p) => {
     if (p.phase === 'open') {
       opened = p;
       onOpen();
