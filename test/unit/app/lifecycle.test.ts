@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseConfigText, type LoadResult } from '../../../src/config/index.js';
+import { parseConfigText, type GatewayConfig, type LoadResult } from '../../../src/config/index.js';
 import { startGateway, checkPolicyCondition } from '../../../src/app/gateway.js';
 import { InFlightRequests } from '../../../src/app/in-flight.js';
 import { WorkerTokenCounter } from '../../../src/app/token-counter.js';
@@ -27,6 +27,27 @@ function quietLogger(lines: string[] = []): Logger {
   return new Logger({ format: 'json', level: 'debug', sink: { write: (l) => lines.push(l) } });
 }
 
+/** A temporary directory, removed after the test. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-lifecycle-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A mock-provider config with its audit at `dbPath`, plus `storage` lines, parsed as `dir`/gateway.yaml. */
+function parseConfig(dir: string, dbPath: string, storage = ''): GatewayConfig {
+  const yaml = `providers:\n  sim: { type: mock }\nmodels:\n  "m-*": sim\nstorage:\n  path: ${JSON.stringify(dbPath)}\n${storage}`;
+  const parsed = parseConfigText(yaml, { file: join(dir, 'gateway.yaml'), env: {}, baseDir: dir, checkPolicyCondition });
+  if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
+  return parsed.config;
+}
+
+/** The same, listening on a free port of 127.0.0.1. */
+function gatewayConfig(dir: string, dbPath = join(dir, 'audit.db')): GatewayConfig {
+  const config = parseConfig(dir, dbPath);
+  return { ...config, gateway: { ...config.gateway, port: 0, host: '127.0.0.1' } };
+}
+
 /** Resolves true when a TCP connection to the port is accepted, false when it is refused. */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -41,13 +62,9 @@ function accepts(port: number): Promise<boolean> {
 
 describe('stopping a gateway', () => {
   it('closes the socket and the store and releases the database lock, once, when the dashboard quits', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-lifecycle-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const dbPath = join(dir, 'audit.db');
-    const yaml = `providers:\n  sim: { type: mock }\nmodels:\n  "m-*": sim\nstorage:\n  path: ${JSON.stringify(dbPath)}\n`;
-    const parsed = parseConfigText(yaml, { file: join(dir, 'gateway.yaml'), env: {}, baseDir: dir, checkPolicyCondition });
-    if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
-    const config = { ...parsed.config, gateway: { ...parsed.config.gateway, port: 0, host: '127.0.0.1' } };
+    const config = gatewayConfig(dir, dbPath);
     const gateway = await startGateway({ config, logger: quietLogger() });
     expect(await accepts(gateway.port)).toBe(true);
     // While it runs, the file is taken.
@@ -68,12 +85,7 @@ describe('stopping a gateway', () => {
   });
 
   it("ends the token counter's worker thread", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-lifecycle-'));
-    dirs.push(dir);
-    const yaml = `providers:\n  sim: { type: mock }\nmodels:\n  "m-*": sim\nstorage:\n  path: ${JSON.stringify(join(dir, 'audit.db'))}\n`;
-    const parsed = parseConfigText(yaml, { file: join(dir, 'gateway.yaml'), env: {}, baseDir: dir, checkPolicyCondition });
-    if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
-    const config = { ...parsed.config, gateway: { ...parsed.config.gateway, port: 0, host: '127.0.0.1' } };
+    const config = gatewayConfig(tempDir());
     // A worker speaking the counter's protocol that counts a text's characters: what the gateway answers shows it ran.
     const source = `import { parentPort } from 'node:worker_threads';
       parentPort.on('message', ({ id, texts }) => parentPort.postMessage({ id, counts: texts.map((t) => t.length) }));`;
@@ -93,14 +105,10 @@ describe('stopping a gateway', () => {
 
 describe('reloading the config file', () => {
   it('loads one at a time in the order asked, so a slow older load never replaces a newer one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-lifecycle-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const file = join(dir, 'gateway.yaml');
-    const yaml = (days: number): string =>
-      `providers:\n  sim: { type: mock }\nmodels:\n  "m-*": sim\nstorage:\n  path: ${JSON.stringify(join(dir, 'audit.db'))}\n  retention_days: ${days}\n`;
-    const parse = (days: number) => parseConfigText(yaml(days), { file, env: {}, baseDir: dir, checkPolicyCondition });
-    const first = parse(30).config!;
-    const config = { ...first, gateway: { ...first.gateway, port: 0, host: '127.0.0.1' } };
+    const withRetention = (days: number): GatewayConfig => parseConfig(dir, join(dir, 'audit.db'), `  retention_days: ${days}\n`);
+    const config = gatewayConfig(dir);
     // The first load is slow (a large file, a busy worker); the second, asked for later, reads a newer file.
     const events: string[] = [];
     let calls = 0;
@@ -109,7 +117,7 @@ describe('reloading the config file', () => {
       events.push(`start ${n}`);
       if (n === 1) await new Promise((resolve) => setTimeout(resolve, 150));
       events.push(`end ${n}`);
-      return { ...parse(n === 1 ? 7 : 90), source: { kind: 'file', path: file } };
+      return { config: withRetention(n === 1 ? 7 : 90), errors: [], warnings: [], source: { kind: 'file', path: file } };
     };
     const gateway = await startGateway({ config, configPath: file, logger: quietLogger(), loadConfig, adjustConfig: (c) => ({ ...c, gateway: { ...c.gateway, port: 0 } }) });
     try {
@@ -123,10 +131,7 @@ describe('reloading the config file', () => {
   });
 
   it('has nothing to reload on embedded defaults', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-lifecycle-'));
-    dirs.push(dir);
-    const parsed = parseConfigText(`providers:\n  sim: { type: mock }\nmodels:\n  "m-*": sim\nstorage:\n  path: ${JSON.stringify(join(dir, 'audit.db'))}\n`, { file: join(dir, 'gateway.yaml'), env: {}, baseDir: dir, checkPolicyCondition });
-    const config = { ...parsed.config!, gateway: { ...parsed.config!.gateway, port: 0, host: '127.0.0.1' } };
+    const config = gatewayConfig(tempDir());
     const loadConfig = vi.fn();
     const gateway = await startGateway({ config, logger: quietLogger(), loadConfig });
     try {
