@@ -25,7 +25,7 @@ import { countFailure } from './forward.js';
 import { meterUsage } from './meter.js';
 import { saveState } from './responses-state.js';
 import { restorerFor, sentRequest } from './translate.js';
-import { readUpstreamText, waitForDrain } from './upstream-body.js';
+import { eachChunk, readUpstreamText, waitForDrain } from './upstream-body.js';
 import { ByteTail } from './usage-tail.js';
 
 /**
@@ -150,21 +150,25 @@ async function relayUnparsed(ctx: RequestContext, readUsage: (value: unknown) =>
   const res = ctx.res;
   const tail = new ByteTail();
   let held: Buffer[] | undefined = [];
+  const drained = async (): Promise<boolean> => {
+    await waitForDrain(res, response.body, ctx.abort.signal);
+    return true;
+  };
   try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    await eachChunk(response.body, (chunk) => {
       tail.push(chunk);
       let writable: boolean;
       if (held !== undefined) {
         held.push(chunk);
-        if (tail.bytes <= hold) continue;
+        if (tail.bytes <= hold) return true;
         res.writeHead(200, { ...ctx.headers, 'content-type': 'application/json' });
         ctx.status = 200;
         writable = true;
         for (const part of held) writable = res.write(part);
         held = undefined;
       } else writable = res.write(chunk);
-      if (!writable) await waitForDrain(res, response.body, ctx.abort.signal);
-    }
+      return writable || drained();
+    });
   } catch (err) {
     if (held === undefined) return brokenOff(ctx, err, tail);
     // Nothing went out: the client hears of the failure in its format, and what arrived is billed all the same.

@@ -24,7 +24,7 @@ import type { UsageMeter } from './meter.js';
 import { saveState } from './responses-state.js';
 import { requestBytes } from './route.js';
 import { StreamGuard } from './stream-guard.js';
-import { waitForDrain } from './upstream-body.js';
+import { eachChunk, waitForDrain } from './upstream-body.js';
 import { restorerFor, sentRequest } from './translate.js';
 
 export interface StreamRelayOptions {
@@ -88,6 +88,8 @@ class StreamRelay {
   /** A write made before the end of its chunk (the first content) found the client's buffer full. */
   private full = false;
   private pending = '';
+  /** Why the relay stopped reading before the upstream ended (a malformed event, a cut-off). */
+  private stoppedBy: GatewayError | undefined;
 
   constructor(private readonly o: StreamRelayOptions) {
     const translating = o.providerFormat !== o.clientFormat;
@@ -123,31 +125,48 @@ class StreamRelay {
 
   /** Upstream chunks out to the client as they come; returns why it stopped early, if it did. */
   private async pump(): Promise<GatewayError | undefined> {
-    const o = this.o;
-    for await (const chunk of o.upstream.body as AsyncIterable<Uint8Array>) {
-      let out: string | Uint8Array;
-      if (this.translator) out = this.translator.feed(chunk);
-      else {
-        const frames = this.relayable(this.framer!.push(chunk));
-        out = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
-      }
-      if (!this.started && this.upstreamError !== undefined && !this.sawContent) {
-        o.upstream.body.destroy();
-        this.failedBeforeStart = true;
-        return undefined;
-      }
-      if (!this.started && out.length > 0) this.start();
-      const sent = out.length > 0 ? this.send(out) : true;
-      const writable = sent && !this.full;
-      this.full = false;
-      if (this.malformed) return this.malformed;
-      const checked = o.check();
-      // Synchronous unless the guard must count tokens: no extra turn per chunk otherwise.
-      const cut = checked instanceof Promise ? await checked : checked;
-      if (cut) return cut;
-      if (!writable) await waitForDrain(o.res, o.upstream.body, o.signal);
+    await eachChunk(this.o.upstream.body, this.relayChunk);
+    return this.stoppedBy;
+  }
+
+  /** One upstream chunk out: whether to read on, or a promise of it when the guard counts or the client is full. */
+  private readonly relayChunk = (chunk: Buffer): boolean | Promise<boolean> => {
+    let out: string | Uint8Array;
+    if (this.translator) out = this.translator.feed(chunk);
+    else {
+      const frames = this.relayable(this.framer!.push(chunk));
+      out = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     }
-    return undefined;
+    if (!this.started && this.upstreamError !== undefined && !this.sawContent) {
+      this.failedBeforeStart = true;
+      return false;
+    }
+    if (!this.started && out.length > 0) this.start();
+    const sent = out.length > 0 ? this.send(out) : true;
+    const writable = sent && !this.full;
+    this.full = false;
+    if (this.malformed) return this.stop(this.malformed);
+    const checked = this.o.check();
+    // Synchronous unless the guard must count tokens: no extra turn per chunk otherwise.
+    if (checked instanceof Promise) return this.afterCheck(checked, writable);
+    if (checked) return this.stop(checked);
+    return writable || this.drained();
+  };
+
+  private async afterCheck(checked: Promise<GatewayError | undefined>, writable: boolean): Promise<boolean> {
+    const cut = await checked;
+    if (cut) return this.stop(cut);
+    return writable || this.drained();
+  }
+
+  private async drained(): Promise<boolean> {
+    await waitForDrain(this.o.res, this.o.upstream.body, this.o.signal);
+    return true;
+  }
+
+  private stop(reason: GatewayError): false {
+    this.stoppedBy = reason;
+    return false;
   }
 
   /** The upstream ended: what is left goes out, and a stream without its terminal event is incomplete. */
@@ -171,7 +190,7 @@ class StreamRelay {
 
   private close(failure: GatewayError | undefined): StreamRelayResult {
     const o = this.o;
-    // Leaving the loop early has closed the upstream: a cut stream stops costing now.
+    // Stopping early has closed the upstream: a cut stream stops costing now.
     if (failure) {
       this.pending += this.translator
         ? this.translator.fail(failure)
