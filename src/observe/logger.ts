@@ -58,14 +58,31 @@ export class Logger {
   }
 }
 
+const LEVEL_LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+
 function prettyLine(ts: number, level: LogLevel, msg: string, fields: LogFields): string {
-  let line = `${new Date(ts).toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}`;
+  let line = `${clockTime(ts)} ${LEVEL_LABEL[level]} ${msg}`;
   for (const k in fields) {
     const v = fields[k];
     if (v === undefined || v === null || v === '') continue;
     line += ` ${k}=${typeof v === 'string' && v.includes(' ') ? JSON.stringify(v) : String(v)}`;
   }
   return line;
+}
+
+/** `HH:MM:SS` of the last second formatted: a line per request mostly falls in the second before it. */
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+
+/** `HH:MM:SS.mmm` (UTC) of an epoch-ms time, as in an ISO timestamp, without a Date per line. */
+export function clockTime(ts: number): string {
+  const second = Math.floor(ts / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(11, 19);
+  }
+  const ms = Math.floor(ts) - second * 1000;
+  return `${lastSecondText}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}`;
 }
 
 /**

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Logger, type LogFormat } from '../../../src/observe/logger.js';
+import { Logger, clockTime, type LogFormat } from '../../../src/observe/logger.js';
 import { Redactor, mask } from '../../../src/observe/redact.js';
 
 const T = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
@@ -72,5 +73,17 @@ describe('Redactor', () => {
     r.setSecrets(['sk-cccccccc']);
     expect(r.redact('sk-aaaaaaaa sk-cccccccc')).toBe(`sk-aaaaaaaa ${mask('sk-cccccccc')}`);
     expect(mask('sk-cccccccc')).not.toContain('cccccccc');
+  });
+});
+
+describe('clockTime', () => {
+  it('is the time of day of an ISO timestamp, for any time and in any order (its per-second cache never shows a stale second)', () => {
+    const iso = (ts: number): string => new Date(ts).toISOString().slice(11, 23);
+    for (const ts of [T, T + 321, T - 678, T - 679, T + 999 - 678, T + 1000, 0, 999, 1000]) expect(clockTime(ts)).toBe(iso(ts));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }), { minLength: 1, maxLength: 20 }), (times) => {
+        for (const ts of times) expect(clockTime(ts)).toBe(iso(ts));
+      }),
+    );
   });
 });
