@@ -4,7 +4,7 @@
  * (which equals the output rate unless the table prices them apart).
  */
 import { totalInput, type Usage } from '../core/usage.js';
-import { ratesFor, usdFromPico, type ModelPrice } from './rates.js';
+import { ratesFor, usdFromPico, type ModelPrice, type TokenRates } from './rates.js';
 
 export interface CostBreakdown {
   input: number;
@@ -29,8 +29,8 @@ export interface Cost {
 }
 
 /** Non-negative integer token count; junk from a misbehaving upstream counts as zero rather than NaN dollars. */
-function tokens(n: number): bigint {
-  return Number.isFinite(n) && n > 0 ? BigInt(Math.round(n)) : 0n;
+function tokenCount(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
 }
 
 /**
@@ -40,25 +40,42 @@ function tokens(n: number): bigint {
  */
 export function costOf(usage: Usage, price: ModelPrice): Cost {
   const r = ratesFor(price, totalInput(usage));
-  const output = tokens(usage.output);
-  const reasoningRaw = tokens(usage.reasoning);
-  const reasoning = reasoningRaw > output ? output : reasoningRaw;
+  const output = tokenCount(usage.output);
+  const reasoning = Math.min(tokenCount(usage.reasoning), output);
+  const input = tokenCount(usage.inputUncached) * r.input;
+  const cacheRead = tokenCount(usage.cacheRead) * r.cacheRead;
+  const cacheWrite = tokenCount(usage.cacheWrite5m) * r.cacheWrite5m + tokenCount(usage.cacheWrite1h) * r.cacheWrite1h;
+  const reasoningCost = reasoning * r.reasoning;
+  const out = (output - reasoning) * r.output + reasoningCost;
+  const total = input + cacheRead + cacheWrite + out;
+  // Integer products and sums are exact in doubles below 2^53 pUSD (about $9,007); the rates and counts are
+  // non-negative integers, so a safe total means every term before it was exact too. Past it, BigInt.
+  if (!Number.isSafeInteger(total)) return exactCostOf(usage, r);
+  return costFromPico({ input, cacheRead, cacheWrite, output: out, reasoning: reasoningCost, total });
+}
 
-  const input = tokens(usage.inputUncached) * BigInt(r.input);
-  const cacheRead = tokens(usage.cacheRead) * BigInt(r.cacheRead);
-  const cacheWrite = tokens(usage.cacheWrite5m) * BigInt(r.cacheWrite5m) + tokens(usage.cacheWrite1h) * BigInt(r.cacheWrite1h);
+/** The same cost for amounts past 2^53 pUSD, in BigInt: exact sums, each part then as close as a double gets. */
+function exactCostOf(usage: Usage, r: TokenRates): Cost {
+  const n = (count: number): bigint => BigInt(tokenCount(count));
+  const output = n(usage.output);
+  const reasoning = n(usage.reasoning) > output ? output : n(usage.reasoning);
+  const input = n(usage.inputUncached) * BigInt(r.input);
+  const cacheRead = n(usage.cacheRead) * BigInt(r.cacheRead);
+  const cacheWrite = n(usage.cacheWrite5m) * BigInt(r.cacheWrite5m) + n(usage.cacheWrite1h) * BigInt(r.cacheWrite1h);
   const reasoningCost = reasoning * BigInt(r.reasoning);
   const out = (output - reasoning) * BigInt(r.output) + reasoningCost;
   const total = input + cacheRead + cacheWrite + out;
-
-  const pico = {
+  return costFromPico({
     input: Number(input),
     cacheRead: Number(cacheRead),
     cacheWrite: Number(cacheWrite),
     output: Number(out),
     reasoning: Number(reasoningCost),
     total: Number(total),
-  };
+  });
+}
+
+function costFromPico(pico: Cost['pico']): Cost {
   return {
     totalUsd: usdFromPico(pico.total),
     breakdown: {
@@ -95,7 +112,10 @@ export function maxCostOf(price: ModelPrice, inputTokens: number, maxOutputToken
   let inRate = Math.max(r.input, r.cacheRead);
   if (options.mayWriteCache ?? true) inRate = Math.max(inRate, r.cacheWrite5m, r.cacheWrite1h);
   const outRate = Math.max(r.output, r.reasoning);
-  const total = tokens(inputTokens) * BigInt(inRate) + tokens(maxOutputTokens) * BigInt(outRate);
-  const totalPico = Number(total);
+  const inputs = tokenCount(inputTokens);
+  const outputs = tokenCount(maxOutputTokens);
+  const sum = inputs * inRate + outputs * outRate;
+  // As in costOf: exact while safe, else summed in BigInt.
+  const totalPico = Number.isSafeInteger(sum) ? sum : Number(BigInt(inputs) * BigInt(inRate) + BigInt(outputs) * BigInt(outRate));
   return { totalUsd: usdFromPico(totalPico), totalPico };
 }

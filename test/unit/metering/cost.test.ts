@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ZERO_USAGE, type Usage } from '../../../src/core/usage.js';
+import { ZERO_USAGE, totalInput, type Usage } from '../../../src/core/usage.js';
+import { ratesFor } from '../../../src/metering/rates.js';
 import { PriceTable, costOf, maxCostOf, priceFromOverride, type ModelPrice } from '../../../src/metering/index.js';
 
 const table = new PriceTable({ clock: { now: () => Date.parse('2025-11-01T20:00:00Z'), monotonic: () => 0 } });
@@ -104,6 +105,44 @@ describe('costOf is additive', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('costOf, exact at any size', () => {
+  /** The cost summed in BigInt throughout, each amount converted once at the end: what costOf must equal. */
+  function reference(usage: Usage, price: ModelPrice): Record<string, number> {
+    const r = ratesFor(price, totalInput(usage));
+    const t = (x: number): bigint => (Number.isFinite(x) && x > 0 ? BigInt(Math.round(x)) : 0n);
+    const output = t(usage.output);
+    const reasoning = t(usage.reasoning) < output ? t(usage.reasoning) : output;
+    // Output at its rate, with the reasoning part moved to the reasoning rate.
+    const parts = {
+      input: t(usage.inputUncached) * BigInt(r.input),
+      cacheRead: t(usage.cacheRead) * BigInt(r.cacheRead),
+      cacheWrite: t(usage.cacheWrite5m) * BigInt(r.cacheWrite5m) + t(usage.cacheWrite1h) * BigInt(r.cacheWrite1h),
+      output: output * BigInt(r.output) + reasoning * (BigInt(r.reasoning) - BigInt(r.output)),
+      reasoning: reasoning * BigInt(r.reasoning),
+    };
+    const total = parts.input + parts.cacheRead + parts.cacheWrite + parts.output;
+    return Object.fromEntries(Object.entries({ ...parts, total }).map(([k, v]) => [k, Number(v)]));
+  }
+
+  it('equals a BigInt sum on both sides of 2^53 pico-dollars (small calls take a faster path)', () => {
+    const dear = priceFromOverride('dear', { input: 150, output: 600, cache_read: 75, cache_write: 187.5 });
+    // Counts from a handful to past what doubles hold exactly once multiplied by a rate.
+    const count = fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.double({ min: 0, max: 1e18, noNaN: true }));
+    const usage = fc.record({ inputUncached: count, cacheRead: count, cacheWrite5m: count, cacheWrite1h: count, output: count, reasoning: count });
+    fc.assert(
+      fc.property(usage, fc.constantFrom(sonnet, mini, dear), (parts, price) => {
+        const usageNow = u(parts);
+        expect(costOf(usageNow, price).pico).toEqual(reference(usageNow, price));
+      }),
+      { numRuns: 500 },
+    );
+    // Just under and just over 2^53 pUSD: $600 / 1M output is 6e8 pUSD a token.
+    for (const output of [15_011_998, 15_011_999, 15_012_000]) {
+      expect(costOf(u({ output }), dear).pico).toEqual(reference(u({ output }), dear));
+    }
   });
 });
 
