@@ -107,7 +107,9 @@ export function upstreamFormatFor(provider: ProviderAdapter, clientFormat: WireF
  */
 export function forwardableHeaders(headers: IncomingHttpHeaders, family: 'openai' | 'anthropic'): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // for…in, not Object.entries: no pair array per header on every request.
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const keep = family === 'anthropic' ? name.startsWith('anthropic-') : name === 'openai-organization' || name === 'openai-project' || name === 'openai-beta';
     if (keep) out[name] = Array.isArray(value) ? value.join(',') : value;
@@ -118,6 +120,9 @@ export function forwardableHeaders(headers: IncomingHttpHeaders, family: 'openai
 /** Flattens undici/node header records into single strings. */
 export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in headers) {
+    const v = headers[k];
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return out;
 }
