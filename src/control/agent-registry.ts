@@ -358,17 +358,17 @@ export class AgentRegistry {
   /** Applies budget pauses (on, off, or switched window), then policies. */
   private refresh(e: Entry): void {
     const window = this.ledger.exhausted(e.id);
-    const budgetPause = (): PauseState => ({
-      kind: 'budget',
-      reason: `budget:${window ?? 'total'}`,
-      actor: 'budget',
-      since: this.clock.now(),
-    });
     if (e.pause === null) {
-      if (window !== null) this.setPause(e, budgetPause(), 'budget');
+      if (window !== null) this.setPause(e, this.budgetPause(window), 'budget');
     } else if (e.pause.kind === 'budget') {
       if (window === null) this.setPause(e, null, 'budget');
-      else if (e.pause.reason !== `budget:${window}`) this.setPause(e, budgetPause(), 'budget');
+      else if (e.pause.reason !== `budget:${window}`) this.setPause(e, this.budgetPause(window), 'budget');
+    }
+    // Runs on every admission and settlement: without policies there is nothing to evaluate or remember.
+    if (this.engine.policies.length === 0) {
+      e.denying = null;
+      e.throttles.clear();
+      return;
     }
     const ev = this.engine.evaluate(e.id, this.vars(e));
     e.denying = ev.denying;
@@ -384,6 +384,10 @@ export class AgentRegistry {
         this.setPause(e, { kind: 'policy', reason: `policy:${f.policy}`, actor: 'policy', since: this.clock.now() }, 'policy');
       }
     }
+  }
+
+  private budgetPause(window: string | null): PauseState {
+    return { kind: 'budget', reason: `budget:${window ?? 'total'}`, actor: 'budget', since: this.clock.now() };
   }
 
   private setPause(e: Entry, next: PauseState | null, actor: Actor): void {
