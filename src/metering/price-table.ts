@@ -45,18 +45,22 @@ export class PriceTable {
     if (override) return override;
 
     const hints = options.provider === undefined ? [] : typeof options.provider === 'string' ? [options.provider] : options.provider;
-    const at = new Date(options.atMs ?? this.clock.now());
     const key = `${hints.join('\u0001')}\u0000${model}`;
     let cached = this.cache.get(key);
     if (!cached) {
       if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      cached = { match: findInTable(model, hints, at) };
+      cached = { match: findInTable(model, hints, this.at(options)) };
       this.cache.set(key, cached);
       return cached.match?.price;
     }
     const match = cached.match;
     if (!match) return undefined;
-    return match.timeDependent ? priceAt(match, model, at) : match.price;
+    // Most prices do not change with time: no Date for them on every lookup.
+    return match.timeDependent ? priceAt(match, model, this.at(options)) : match.price;
+  }
+
+  private at(options: PriceLookupOptions): Date {
+    return new Date(options.atMs ?? this.clock.now());
   }
 
   /** True when the config prices this model, so callers can tell a deliberate $0 from a table price. */
