@@ -176,7 +176,7 @@ async function relayUnparsed(ctx: RequestContext, readUsage: (value: unknown) =>
     throw transportError(err, name);
   }
   if (held !== undefined) {
-    await sendHeld(ctx, Buffer.concat(held, tail.bytes), tail, readUsage);
+    await sendHeld(ctx, held.length === 1 ? held[0]! : Buffer.concat(held, tail.bytes), tail, readUsage);
     return;
   }
   ctx.meter.observeBody(tailUsage(tail, readUsage), outputGuess(tail), true);

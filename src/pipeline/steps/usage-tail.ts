@@ -24,7 +24,8 @@ export class ByteTail {
 
   /** The value of the last `"usage"` key that is a whole JSON object, parsed; undefined when there is none. */
   usage(): unknown {
-    const tail = Buffer.concat(this.chunks);
+    // Most answers are one chunk: read it where it is rather than copy it.
+    const tail = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     let at = tail.lastIndexOf(KEY);
     for (let tries = 0; at >= 0 && tries < MAX_TRIES; tries++) {
       const value = objectAt(tail, at + KEY.length);
