@@ -5,6 +5,7 @@
  * read when scraped, through prom-client's collect hook, so a scrape always shows the state of that moment.
  */
 import client from 'prom-client';
+import { RequestCounts, TOKEN_KINDS, type SeriesCounts } from './request-counts.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 
@@ -56,6 +57,11 @@ const KEY_STATE_VALUE: Readonly<Record<KeyGaugeState, number>> = { ready: 0, res
 
 const BREAKER_VALUE: Readonly<Record<BreakerGaugeState, number>> = { closed: 0, half_open: 1, open: 2 };
 
+/** A counter only goes up, by a real number: anything else would make prom-client throw in the middle of a scrape. */
+function positive(n: number): boolean {
+  return Number.isFinite(n) && n > 0;
+}
+
 export class GatewayMetrics {
   readonly registry = new client.Registry();
   private readonly agents: LabelCap;
@@ -72,6 +78,8 @@ export class GatewayMetrics {
   private readonly streamEvents: client.Counter<'agent'>;
   private readonly keyRequests: client.Counter<'provider' | 'key' | 'outcome'>;
   private readonly keyState: client.Gauge<'provider' | 'key'>;
+  /** Counter increments of finished requests, handed to prom-client when scraped. */
+  private readonly counts = new RequestCounts();
   /** The series of each provider key and outcome, looked up once: no label object per request. */
   private readonly keySeries = new Map<string, Map<string, Partial<Record<KeyOutcome, client.Counter.Internal>>>>();
 
@@ -80,11 +88,13 @@ export class GatewayMetrics {
     this.agents = new LabelCap(options.maxLabelValues);
     this.models = new LabelCap(options.maxLabelValues);
     const registers = [this.registry];
-    this.requests = new client.Counter({ name: 'ai_gateway_requests_total', help: 'Proxied requests by outcome.', labelNames: ['agent', 'provider', 'model', 'status'], registers });
+    // The request counters are read from `counts` when scraped: whichever is collected first brings all of them up to date.
+    const collect = (): void => this.counts.drain(this.addCounts);
+    this.requests = new client.Counter({ name: 'ai_gateway_requests_total', help: 'Proxied requests by outcome.', labelNames: ['agent', 'provider', 'model', 'status'], registers, collect });
     this.duration = new client.Histogram({ name: 'ai_gateway_request_duration_seconds', help: 'Time from request to the last byte sent to the client.', labelNames: ['agent', 'provider'], buckets: DURATION_BUCKETS, registers });
     this.ttfb = new client.Histogram({ name: 'ai_gateway_upstream_ttfb_seconds', help: 'Time until the upstream sent its response headers.', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
-    this.tokens = new client.Counter({ name: 'ai_gateway_tokens_total', help: 'Tokens by kind (input, output, cache_read, cache_write, reasoning).', labelNames: ['agent', 'model', 'kind'], registers });
-    this.cost = new client.Counter({ name: 'ai_gateway_cost_usd_total', help: 'Spend in USD (priced requests only).', labelNames: ['agent', 'model'], registers });
+    this.tokens = new client.Counter({ name: 'ai_gateway_tokens_total', help: 'Tokens by kind (input, output, cache_read, cache_write, reasoning).', labelNames: ['agent', 'model', 'kind'], registers, collect });
+    this.cost = new client.Counter({ name: 'ai_gateway_cost_usd_total', help: 'Spend in USD (priced requests only).', labelNames: ['agent', 'model'], registers, collect });
     const read = options.gauges;
     this.budgetRemaining = new client.Gauge({
       name: 'ai_gateway_budget_remaining_usd',
@@ -102,7 +112,7 @@ export class GatewayMetrics {
     });
     this.rateLimited = new client.Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['agent'], registers });
     this.inFlight = new client.Gauge({ name: 'ai_gateway_in_flight_requests', help: 'Requests being proxied now.', registers });
-    this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Stream events (start, deltas, usage, finish) read from upstream streams.', labelNames: ['agent'], registers });
+    this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Stream events (start, deltas, usage, finish) read from upstream streams.', labelNames: ['agent'], registers, collect });
     this.keyRequests = new client.Counter({
       name: 'ai_gateway_provider_key_requests_total',
       help: "Upstream attempts per key of a provider's key pool, by outcome (ok, rate_limited, refused, error); a key is named by the first 12 hex digits of its SHA-256.",
@@ -143,18 +153,29 @@ export class GatewayMetrics {
   requestFinished(o: RequestObservation): void {
     const agent = this.agents.fold(o.agent);
     const model = this.models.fold(o.model);
-    this.requests.inc({ agent, provider: o.provider, model, status: String(o.status) });
     this.duration.observe({ agent, provider: o.provider }, o.durationSeconds);
     if (o.ttfbSeconds !== undefined) this.ttfb.observe({ provider: o.provider }, o.ttfbSeconds);
+    const c = this.counts.series(agent, o.provider, model);
+    c.statuses.set(o.status, (c.statuses.get(o.status) ?? 0) + 1);
+    // `> 0` keeps a NaN or a negative count from spoiling the sum of its series.
     const t = o.tokens;
-    if (t.input) this.tokens.inc({ agent, model, kind: 'input' }, t.input);
-    if (t.output) this.tokens.inc({ agent, model, kind: 'output' }, t.output);
-    if (t.cacheRead) this.tokens.inc({ agent, model, kind: 'cache_read' }, t.cacheRead);
-    if (t.cacheWrite) this.tokens.inc({ agent, model, kind: 'cache_write' }, t.cacheWrite);
-    if (t.reasoning) this.tokens.inc({ agent, model, kind: 'reasoning' }, t.reasoning);
-    if (o.costUsd) this.cost.inc({ agent, model }, o.costUsd);
-    if (o.streamEvents) this.streamEvents.inc({ agent }, o.streamEvents);
+    if (t.input > 0) c.tokens[0]! += t.input;
+    if (t.output > 0) c.tokens[1]! += t.output;
+    if (t.cacheRead > 0) c.tokens[2]! += t.cacheRead;
+    if (t.cacheWrite > 0) c.tokens[3]! += t.cacheWrite;
+    if (t.reasoning > 0) c.tokens[4]! += t.reasoning;
+    if (o.costUsd !== null && o.costUsd > 0) c.costUsd += o.costUsd;
+    if (o.streamEvents > 0) c.streamEvents += o.streamEvents;
   }
+
+  /** One series' sums into the prom-client counters; a kind or cost that did not occur makes no series. */
+  private readonly addCounts = (c: SeriesCounts): void => {
+    const { agent, provider, model } = c;
+    for (const [status, n] of c.statuses) this.requests.inc({ agent, provider, model, status: String(status) }, n);
+    for (let i = 0; i < TOKEN_KINDS.length; i++) if (positive(c.tokens[i]!)) this.tokens.inc({ agent, model, kind: TOKEN_KINDS[i]! }, c.tokens[i]);
+    if (positive(c.costUsd)) this.cost.inc({ agent, model }, c.costUsd);
+    if (positive(c.streamEvents)) this.streamEvents.inc({ agent }, c.streamEvents);
+  };
 
   /** One attempt with a pooled key; `fingerprint` is the key's hash prefix, never the key. */
   keyAttempt(provider: string, fingerprint: string, outcome: KeyOutcome): void {

@@ -51,6 +51,23 @@ describe('GatewayMetrics', () => {
     expect(sampleValue(f, 'ai_gateway_upstream_ttfb_seconds_count', { provider: 'none' })).toBeUndefined();
   });
 
+  it('counts each request once however often it is scraped, and what came between two scrapes in the second', async () => {
+    const m = new GatewayMetrics({ maxLabelValues: 10, collectDefaults: false });
+    const requests = (f: Awaited<ReturnType<typeof scrape>>) => sampleValue(f, 'ai_gateway_requests_total', { agent: 'a', provider: 'p', model: 'm', status: '200' });
+    const input = (f: Awaited<ReturnType<typeof scrape>>) => sampleValue(f, 'ai_gateway_tokens_total', { agent: 'a', model: 'm', kind: 'input' });
+    m.requestFinished(obs({ tokens: { ...NO_TOKENS, input: 3 }, costUsd: 0.5 }));
+    const first = await scrape(m);
+    expect([requests(first), input(first)]).toEqual([1, 3]);
+    const again = await scrape(m);
+    expect([requests(again), input(again)]).toEqual([1, 3]);
+    m.requestFinished(obs({ tokens: { ...NO_TOKENS, input: 4 }, costUsd: 0.25 }));
+    m.requestFinished(obs({ status: 502, tokens: { ...NO_TOKENS, input: Number.NaN } }));
+    const later = await scrape(m);
+    expect([requests(later), input(later)]).toEqual([2, 7]);
+    expect(sampleValue(later, 'ai_gateway_requests_total', { agent: 'a', provider: 'p', model: 'm', status: '502' })).toBe(1);
+    expect(sampleValue(later, 'ai_gateway_cost_usd_total', { agent: 'a', model: 'm' })).toBe(0.75);
+  });
+
   it('does not invent zero series for token kinds or cost that did not occur', async () => {
     const m = new GatewayMetrics({ maxLabelValues: 10, collectDefaults: false });
     m.requestFinished(obs({ tokens: { ...NO_TOKENS, output: 5 } }));
