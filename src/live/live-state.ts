@@ -38,8 +38,8 @@ export class LiveState {
   /** Requests recorded since the gateway started. */
   served = 0;
   readonly recent: LogEntry[] = [];
-  /** The full rows of `recent`, by id, for the request detail, and how many entries of `recent` show each. */
-  private readonly rows = new Map<string, { row: RequestRow; shown: number }>();
+  /** The full row behind each entry of `recent`, in the same order, for the request detail. */
+  private readonly recentRows: RequestRow[] = [];
   readonly controls: ControlRecord[] = [];
   private readonly completions = new TimeBuckets(1000, RPS_SECONDS + 1);
   private readonly providerOutcomes = new Map<string, boolean[]>();
@@ -49,6 +49,8 @@ export class LiveState {
   /** `last`: when the agent last spent, so a new run of spending is found without summing the buckets each time. */
   private readonly spend = new Map<string, { buckets: TimeBuckets; since: number; last: number }>();
   private readonly models = new Map<string, { provider: string | null; model: string; buckets: TimeBuckets }>();
+  /** The buckets the last request's provider and model (as asked, before any `(other)` folding) went to. */
+  private lastModelBuckets: { provider: string | null; asked: string; buckets: TimeBuckets } | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -61,14 +63,10 @@ export class LiveState {
     const entry = logEntryOf(row);
     this.served += 1;
     this.recent.push(entry);
-    // The same id can come twice (a refused request recorded again): the newest row wins, and it stays while an
-    // entry shows it.
-    const held = this.rows.get(row.id);
-    this.rows.set(row.id, { row, shown: (held?.shown ?? 0) + 1 });
+    this.recentRows.push(row);
     if (this.recent.length > RECENT_LIMIT) {
-      const gone = this.recent.shift()!;
-      const kept = this.rows.get(gone.id)!;
-      if (--kept.shown === 0) this.rows.delete(gone.id);
+      this.recent.shift();
+      this.recentRows.shift();
     }
     this.completions.add(now, 1);
     if (row.model) this.lastModel.set(row.agent, row.model);
@@ -93,9 +91,14 @@ export class LiveState {
     if (this.controls.length > CONTROL_LIMIT) this.controls.shift();
   }
 
-  /** The full row of a request the live log still holds. */
+  /**
+   * The full row of a request the live log still holds. The same id can come twice (a refused request recorded
+   * again): the newest row wins. A scan of at most RECENT_LIMIT rows, on a detail view, rather than an index kept
+   * up on every request.
+   */
   row(id: string): RequestRow | undefined {
-    return this.rows.get(id)?.row;
+    for (let i = this.recentRows.length - 1; i >= 0; i--) if (this.recentRows[i]!.id === id) return this.recentRows[i];
+    return undefined;
   }
 
   /** Last errors read from the audit at start; a newer live one wins. */
@@ -165,6 +168,15 @@ export class LiveState {
   }
 
   private modelOf(provider: string | null, model: string): TimeBuckets {
+    // Requests in a row mostly go to the same model: no key to build for them.
+    const last = this.lastModelBuckets;
+    if (last !== undefined && last.provider === provider && last.asked === model) return last.buckets;
+    const buckets = this.modelBuckets(provider, model);
+    this.lastModelBuckets = { provider, asked: model, buckets };
+    return buckets;
+  }
+
+  private modelBuckets(provider: string | null, model: string): TimeBuckets {
     let key = `${provider ?? ''}\u0000${model}`;
     let found = this.models.get(key);
     if (found) return found.buckets;

@@ -190,4 +190,18 @@ describe('LiveState usage and errors', () => {
     for (let i = 0; i < 200; i++) live.onRequest(record(row()));
     expect(live.row(first.id)).toBeUndefined();
   });
+
+  it('shows the newest row of an id recorded twice, for as long as an entry of it is in the live log', () => {
+    const live = new LiveState(new FakeClock(T0), T0);
+    const refused = row({ status: 429 });
+    const again = { ...refused, status: 200 };
+    live.onRequest(record(refused));
+    live.onRequest(record(again));
+    expect(live.row(refused.id)).toBe(again);
+    // 199 more: the first entry has left the log, the second is still in it.
+    for (let i = 0; i < 199; i++) live.onRequest(record(row()));
+    expect(live.row(refused.id)).toBe(again);
+    live.onRequest(record(row()));
+    expect(live.row(refused.id)).toBeUndefined();
+  });
 });
