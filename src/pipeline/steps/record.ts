@@ -10,7 +10,22 @@ import type { RequestContext } from '../context.js';
 import type { RequestRecord } from '../ports.js';
 
 /** Everything in an audit row but its token, cost and estimate columns, which come from the metering. */
-export type RowFacts = Omit<RequestRow, keyof ReturnType<typeof meteredColumns> | 'estimated' | 'isCall'>;
+export type RowFacts = Omit<RequestRow, MeteredColumn | 'estimated' | 'isCall'>;
+
+/** The columns the metering fills in. */
+type MeteredColumn =
+  | 'inputTokens'
+  | 'cacheReadTokens'
+  | 'cacheWriteTokens'
+  | 'outputTokens'
+  | 'reasoningTokens'
+  | 'costUsd'
+  | 'costInput'
+  | 'costCacheRead'
+  | 'costCacheWrite'
+  | 'costOutput'
+  | 'costReasoning'
+  | 'priceVersion';
 
 /** The facts of a request that ran through the pipeline. A client that left before its answer ended is a 499. */
 export function rowFacts(ctx: RequestContext): RowFacts {
@@ -46,9 +61,28 @@ export function rowFacts(ctx: RequestContext): RowFacts {
   };
 }
 
-/** A row's facts with its metered columns: what the store keeps. */
+/**
+ * A row's facts with its metered columns (undefined cost = unpriced): what the store keeps. The facts object is
+ * made for one row and becomes it, filled in place rather than copied with its columns into a new one.
+ */
 export function completeRow(facts: RowFacts, usage: Usage, cost: Cost | undefined, price: ModelPrice | undefined, estimated: boolean, isCall: boolean): RequestRow {
-  return { ...facts, ...meteredColumns(usage, cost, price), estimated, isCall };
+  const row = facts as RequestRow;
+  const priced = cost !== undefined && price !== undefined;
+  row.inputTokens = usage.inputUncached;
+  row.cacheReadTokens = usage.cacheRead;
+  row.cacheWriteTokens = usage.cacheWrite5m + usage.cacheWrite1h;
+  row.outputTokens = usage.output;
+  row.reasoningTokens = usage.reasoning;
+  row.costUsd = priced ? cost.totalUsd : null;
+  row.costInput = priced ? cost.breakdown.input : null;
+  row.costCacheRead = priced ? cost.breakdown.cacheRead : null;
+  row.costCacheWrite = priced ? cost.breakdown.cacheWrite : null;
+  row.costOutput = priced ? cost.breakdown.output : null;
+  row.costReasoning = priced ? cost.breakdown.reasoning : null;
+  row.priceVersion = priced ? price.version : null;
+  row.estimated = estimated;
+  row.isCall = isCall;
+  return row;
 }
 
 export interface Refusal {
@@ -84,41 +118,3 @@ export function refusalRecord(r: Refusal): RequestRecord {
   };
   return { row: completeRow(facts, usage, undefined, undefined, false, false), usage, streamEvents: 0 };
 }
-
-/** The token and cost columns of a row from the metered usage and its cost (undefined cost = unpriced). */
-export function meteredColumns(
-  usage: Usage,
-  cost: Cost | undefined,
-  price: ModelPrice | undefined,
-): Pick<
-  RequestRow,
-  | 'inputTokens'
-  | 'cacheReadTokens'
-  | 'cacheWriteTokens'
-  | 'outputTokens'
-  | 'reasoningTokens'
-  | 'costUsd'
-  | 'costInput'
-  | 'costCacheRead'
-  | 'costCacheWrite'
-  | 'costOutput'
-  | 'costReasoning'
-  | 'priceVersion'
-> {
-  const priced = cost !== undefined && price !== undefined;
-  return {
-    inputTokens: usage.inputUncached,
-    cacheReadTokens: usage.cacheRead,
-    cacheWriteTokens: usage.cacheWrite5m + usage.cacheWrite1h,
-    outputTokens: usage.output,
-    reasoningTokens: usage.reasoning,
-    costUsd: priced ? cost.totalUsd : null,
-    costInput: priced ? cost.breakdown.input : null,
-    costCacheRead: priced ? cost.breakdown.cacheRead : null,
-    costCacheWrite: priced ? cost.breakdown.cacheWrite : null,
-    costOutput: priced ? cost.breakdown.output : null,
-    costReasoning: priced ? cost.breakdown.reasoning : null,
-    priceVersion: priced ? price.version : null,
-  };
-}
-

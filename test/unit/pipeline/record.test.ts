@@ -1,16 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { ZERO_USAGE } from '../../../src/core/usage.js';
 import { PriceTable, costOf } from '../../../src/metering/index.js';
-import { meteredColumns } from '../../../src/pipeline/steps/record.js';
+import { completeRow, type RowFacts } from '../../../src/pipeline/steps/record.js';
 
-describe('meteredColumns', () => {
+describe('completeRow', () => {
   const usage = { ...ZERO_USAGE, inputUncached: 1000, cacheRead: 2000, cacheWrite5m: 500, cacheWrite1h: 100, output: 300, reasoning: 120 };
+  const facts = (): RowFacts => ({
+    id: 'req_1',
+    ts: 1_700_000_000_000,
+    agent: 'coder',
+    provider: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    upstreamModel: 'claude-sonnet-4-5',
+    clientFormat: 'anthropic-messages',
+    upstreamFormat: 'anthropic-messages',
+    stream: false,
+    status: 200,
+    errorCode: null,
+    latencyMs: 12,
+    ttfbMs: 10,
+    dropped: null,
+  });
 
-  it('maps usage and cost onto the row columns (input is the uncached part, writes are summed)', () => {
+  it('maps usage and cost onto the row columns (input is the uncached part, writes are summed), keeping the facts', () => {
     const price = new PriceTable().lookup('claude-sonnet-4-5', { provider: 'anthropic' });
     if (!price) throw new Error('expected a price');
-    const cols = meteredColumns(usage, costOf(usage, price), price);
-    expect(cols).toEqual({
+    expect(completeRow(facts(), usage, costOf(usage, price), price, true, true)).toEqual({
+      ...facts(),
       inputTokens: 1000,
       cacheReadTokens: 2000,
       cacheWriteTokens: 600,
@@ -23,14 +39,17 @@ describe('meteredColumns', () => {
       costOutput: 0.0045,
       costReasoning: 0.0018,
       priceVersion: price.version,
+      estimated: true,
+      isCall: true,
     });
   });
 
   it('leaves every cost column null for an unpriced model', () => {
-    const cols = meteredColumns(usage, undefined, undefined);
-    expect(cols.costUsd).toBeNull();
-    expect(cols.costOutput).toBeNull();
-    expect(cols.priceVersion).toBeNull();
-    expect(cols.outputTokens).toBe(300);
+    const row = completeRow(facts(), usage, undefined, undefined, false, true);
+    expect(row.costUsd).toBeNull();
+    expect(row.costOutput).toBeNull();
+    expect(row.priceVersion).toBeNull();
+    expect(row.outputTokens).toBe(300);
+    expect(row.estimated).toBe(false);
   });
 });
