@@ -109,6 +109,8 @@ const PREALLOCATE_FROM = 1024 * 1024;
  * mistake and what a page may POST without a CORS preflight.
  */
 export function checkContentType(raw: string | undefined): void {
+  // What SDKs send, checked before any string is cut up.
+  if (raw === 'application/json') return;
   const type = raw === undefined ? '' : (raw.split(';')[0] ?? '').trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) return;
   const what = type === '' ? 'a request without a content-type is' : `content-type "${type.slice(0, 100)}" is`;
