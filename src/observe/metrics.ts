@@ -5,6 +5,7 @@
  * read when scraped, through prom-client's collect hook, so a scrape always shows the state of that moment.
  */
 import client from 'prom-client';
+import { LabeledHistogram } from './histogram.js';
 import { RequestCounts, TOKEN_KINDS, type SeriesCounts } from './request-counts.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
@@ -67,8 +68,8 @@ export class GatewayMetrics {
   private readonly agents: LabelCap;
   private readonly models: LabelCap;
   private readonly requests: client.Counter<'agent' | 'provider' | 'model' | 'status'>;
-  private readonly duration: client.Histogram<'agent' | 'provider'>;
-  private readonly ttfb: client.Histogram<'provider'>;
+  private readonly duration: LabeledHistogram;
+  private readonly ttfb: LabeledHistogram;
   private readonly tokens: client.Counter<'agent' | 'model' | 'kind'>;
   private readonly cost: client.Counter<'agent' | 'model'>;
   private readonly budgetRemaining: client.Gauge<'agent' | 'window'>;
@@ -91,8 +92,10 @@ export class GatewayMetrics {
     // The request counters are read from `counts` when scraped: whichever is collected first brings all of them up to date.
     const collect = (): void => this.counts.drain(this.addCounts);
     this.requests = new client.Counter({ name: 'ai_gateway_requests_total', help: 'Proxied requests by outcome.', labelNames: ['agent', 'provider', 'model', 'status'], registers, collect });
-    this.duration = new client.Histogram({ name: 'ai_gateway_request_duration_seconds', help: 'Time from request to the last byte sent to the client.', labelNames: ['agent', 'provider'], buckets: DURATION_BUCKETS, registers });
-    this.ttfb = new client.Histogram({ name: 'ai_gateway_upstream_ttfb_seconds', help: 'Time until the upstream sent its response headers.', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
+    this.duration = new LabeledHistogram('ai_gateway_request_duration_seconds', 'Time from request to the last byte sent to the client.', ['agent', 'provider'], DURATION_BUCKETS);
+    this.ttfb = new LabeledHistogram('ai_gateway_upstream_ttfb_seconds', 'Time until the upstream sent its response headers.', ['provider'], DURATION_BUCKETS);
+    // The registry reads a metric through get() alone; its types name prom-client's own classes only.
+    for (const h of [this.duration, this.ttfb]) this.registry.registerMetric(h as unknown as client.Metric);
     this.tokens = new client.Counter({ name: 'ai_gateway_tokens_total', help: 'Tokens by kind (input, output, cache_read, cache_write, reasoning).', labelNames: ['agent', 'model', 'kind'], registers, collect });
     this.cost = new client.Counter({ name: 'ai_gateway_cost_usd_total', help: 'Spend in USD (priced requests only).', labelNames: ['agent', 'model'], registers, collect });
     const read = options.gauges;
@@ -153,8 +156,8 @@ export class GatewayMetrics {
   requestFinished(o: RequestObservation): void {
     const agent = this.agents.fold(o.agent);
     const model = this.models.fold(o.model);
-    this.duration.observe({ agent, provider: o.provider }, o.durationSeconds);
-    if (o.ttfbSeconds !== undefined) this.ttfb.observe({ provider: o.provider }, o.ttfbSeconds);
+    this.duration.observe(o.durationSeconds, agent, o.provider);
+    if (o.ttfbSeconds !== undefined) this.ttfb.observe(o.ttfbSeconds, o.provider);
     const c = this.counts.series(agent, o.provider, model);
     c.statuses.set(o.status, (c.statuses.get(o.status) ?? 0) + 1);
     // `> 0` keeps a NaN or a negative count from spoiling the sum of its series.
