@@ -596,7 +596,9 @@ async function stallProbes(ctx, fakes, startProbeGateway) {
 function gitCommit() {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    // The bench's own output files do not make the code under test uncommitted.
+    const status = ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/RESULTS.md', ':!bench/results.json'];
+    const dirty = execFileSync('git', status, { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
     return dirty ? `${head} with uncommitted changes` : head;
   } catch {
     return 'unknown';
