@@ -6,7 +6,6 @@
  */
 
 export const TOKEN_KINDS = ['input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 /** One agent, provider and model: what their requests added since the last scrape. */
 export interface SeriesCounts {

@@ -25,7 +25,7 @@ import { countFailure } from './forward.js';
 import { meterUsage } from './meter.js';
 import { saveState } from './responses-state.js';
 import { restorerFor, sentRequest } from './translate.js';
-import { eachChunk, readUpstreamText, waitForDrain } from './upstream-body.js';
+import { eachChunk, readOnWhenDrained, readUpstreamText } from './upstream-body.js';
 import { ByteTail } from './usage-tail.js';
 
 /**
@@ -150,10 +150,6 @@ async function relayUnparsed(ctx: RequestContext, readUsage: (value: unknown) =>
   const res = ctx.res;
   const tail = new ByteTail();
   let held: Buffer[] | undefined = [];
-  const drained = async (): Promise<boolean> => {
-    await waitForDrain(res, response.body, ctx.abort.signal);
-    return true;
-  };
   try {
     await eachChunk(response.body, (chunk) => {
       tail.push(chunk);
@@ -167,7 +163,7 @@ async function relayUnparsed(ctx: RequestContext, readUsage: (value: unknown) =>
         for (const part of held) writable = res.write(part);
         held = undefined;
       } else writable = res.write(chunk);
-      return writable || drained();
+      return writable || readOnWhenDrained(res, response.body, ctx.abort.signal);
     });
   } catch (err) {
     if (held === undefined) return brokenOff(ctx, err, tail);

@@ -24,7 +24,7 @@ import type { UsageMeter } from './meter.js';
 import { saveState } from './responses-state.js';
 import { requestBytes } from './route.js';
 import { StreamGuard } from './stream-guard.js';
-import { eachChunk, waitForDrain } from './upstream-body.js';
+import { eachChunk, readOnWhenDrained } from './upstream-body.js';
 import { restorerFor, sentRequest } from './translate.js';
 
 export interface StreamRelayOptions {
@@ -150,18 +150,13 @@ class StreamRelay {
     // Synchronous unless the guard must count tokens: no extra turn per chunk otherwise.
     if (checked instanceof Promise) return this.afterCheck(checked, writable);
     if (checked) return this.stop(checked);
-    return writable || this.drained();
+    return writable || readOnWhenDrained(this.o.res, this.o.upstream.body, this.o.signal);
   };
 
   private async afterCheck(checked: Promise<GatewayError | undefined>, writable: boolean): Promise<boolean> {
     const cut = await checked;
     if (cut) return this.stop(cut);
-    return writable || this.drained();
-  }
-
-  private async drained(): Promise<boolean> {
-    await waitForDrain(this.o.res, this.o.upstream.body, this.o.signal);
-    return true;
+    return writable || readOnWhenDrained(this.o.res, this.o.upstream.body, this.o.signal);
   }
 
   private stop(reason: GatewayError): false {

@@ -104,6 +104,12 @@ function prematureClose(): Error {
   return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
+/** For an `eachChunk` reader whose write found the client full: read on once it has drained (see waitForDrain). */
+export async function readOnWhenDrained(res: ServerResponse, upstream: Readable, signal: AbortSignal): Promise<true> {
+  await waitForDrain(res, upstream, signal);
+  return true;
+}
+
 /**
  * Waits until the client can take more. Gives up when the client leaves (the signal) or when the upstream is cut
  * meanwhile (its total deadline passed): a client that stops reading must not hold the request forever. Once the
