@@ -2,7 +2,7 @@
  * Simulated agents for `--demo`: real HTTP clients that call the gateway's own port in both wire formats,
  * streamed and not, so the demo exercises exactly the path real agents take.
  */
-import { Pool } from 'undici';
+import { Pool, poolRequest } from '../providers/undici-pool.js';
 import type { SimulatedAgent } from './demo-config.js';
 
 const PROMPTS = [
@@ -54,7 +54,7 @@ async function callOnce(pool: Pool, agent: SimulatedAgent, n: number, random: ()
       : { model: agent.model, max_tokens: agent.maxTokens, stream, messages: [{ role: 'system', content: 'You are a careful assistant.' }, { role: 'user', content: prompt }] };
   const path = agent.speaks === 'anthropic' ? '/v1/messages' : '/v1/chat/completions';
   try {
-    const res = await pool.request({
+    const res = await poolRequest(pool, {
       path,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-agent-id': agent.id, ...(agent.speaks === 'anthropic' ? { 'anthropic-version': '2023-06-01' } : {}) },

@@ -2,9 +2,9 @@
  * Sends requests to a real upstream through one undici keep-alive pool per provider, and turns transport
  * failures into GatewayErrors (timeout → 504, unreachable → 502) so every caller sees one error type.
  */
-import { Pool, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../core/errors.js';
 import { flattenHeaders, type ProviderSpec, type UpstreamResponse } from './provider.js';
+import { Pool, poolRequest, undiciErrors } from './undici-pool.js';
 
 export class HttpUpstream {
   private readonly pool: Pool;
@@ -40,7 +40,7 @@ export class HttpUpstream {
   ): Promise<UpstreamResponse> {
     const deadline = this.deadline(signal);
     try {
-      const res = await this.pool.request({ path: this.fullPath(path), method, headers, body: body ?? null, signal: deadline.signal });
+      const res = await poolRequest(this.pool, { path: this.fullPath(path), method, headers, body: body ?? null, signal: deadline.signal });
       res.body.once('close', deadline.clear);
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body };
     } catch (err) {
