@@ -3,7 +3,7 @@
  * with the provider's key in place of the client's, under the agent's controls and with an audit row. Legacy
  * completions are billed from their usage; every other path is recorded unpriced (cost NULL).
  */
-import { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import type httpProxy from 'http-proxy-3';
 import { GatewayError } from '../../core/errors.js';
