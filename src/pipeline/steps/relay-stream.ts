@@ -239,6 +239,10 @@ class StreamRelay {
   private readonly sendFirst = (out: string | Uint8Array): void => {
     if (!this.started) this.start();
     if (!this.send(out)) this.full = true;
+    // A response corks its socket on a write until the next tick, which would come only once the rest of this
+    // chunk has been relayed or translated: the first content is flushed now.
+    const { res } = this.o;
+    if (res.writableCorked > 0) res.uncork();
   };
 
   /** Content has been seen, nothing failed, and nothing is out yet. */

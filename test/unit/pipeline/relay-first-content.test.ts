@@ -4,7 +4,8 @@
  * token does not wait for the whole chunk. The bytes the client gets in total are unchanged.
  */
 import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import { createServer, request, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { UsageMeter } from '../../../src/pipeline/steps/meter.js';
@@ -20,7 +21,7 @@ function recorder(): { res: ServerResponse; writes: string[] } {
 }
 
 /** Relays `chunks` (an OpenAI or Anthropic stream, as `providerFormat` says) to `res`; the relay must end cleanly. */
-async function relay(res: ServerResponse, chunks: Buffer[], providerFormat: WireFormat, clientFormat: WireFormat): Promise<void> {
+async function relay(res: ServerResponse, chunks: Buffer[], providerFormat: WireFormat, clientFormat: WireFormat, check: () => undefined = () => undefined): Promise<void> {
   const result = await relayStream({
     res,
     upstream: { status: 200, headers: {}, body: Readable.from(chunks) },
@@ -31,7 +32,7 @@ async function relay(res: ServerResponse, chunks: Buffer[], providerFormat: Wire
     encoder: { ...ENCODER_OPTIONS, includeUsage: true },
     meter: new UsageMeter(),
     signal: new AbortController().signal,
-    check: () => undefined,
+    check,
     begin: () => undefined,
   });
   expect(result.error).toBeUndefined();
@@ -84,5 +85,52 @@ describe('a client that cannot take more after the first content', () => {
     });
     await relay(res as unknown as ServerResponse, chunks, 'openai-chat', clientFormat);
     expect(steps.slice(0, 3)).toEqual(['write', 'wait', 'write']);
+  });
+});
+
+describe('the first content on a real socket', () => {
+  it.each<[string, WireFormat]>([
+    ['openai-text-usage', 'openai-chat'],
+    ['anthropic-text', 'openai-chat'],
+  ])('is handed to the socket before the rest of its chunk is relayed (%s to %s)', async (fixture, clientFormat) => {
+    const { format, text } = fixtureBytes(fixture);
+    // What reaches the socket, in order, and when the relay has gone through the whole chunk (its check).
+    const steps: string[] = [];
+    const server = createServer((_req, res) => {
+      const socket = res.socket as Socket & { _write: Socket['_write']; _writev?: Socket['_writev'] };
+      const write = socket._write.bind(socket);
+      const writev = socket._writev?.bind(socket);
+      socket._write = (chunk: Buffer, encoding, cb) => {
+        steps.push(`socket ${chunk.toString('utf8')}`);
+        write(chunk, encoding, cb);
+      };
+      if (writev) {
+        socket._writev = (chunks, cb) => {
+          steps.push(`socket ${chunks.map((c) => Buffer.from(c.chunk as Buffer).toString('utf8')).join('')}`);
+          writev(chunks, cb);
+        };
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      void relay(res, [Buffer.from(text)], format, clientFormat, () => {
+        steps.push('checked');
+        return undefined;
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, method: 'GET' }, (res) => {
+          let all = '';
+          res.setEncoding('utf8').on('data', (c: string) => (all += c)).on('end', () => resolve(all)).on('error', reject);
+        });
+        req.on('error', reject).end();
+      });
+      expect(body).toContain('[DONE]');
+      const firstContent = steps.findIndex((s) => s.startsWith('socket') && s.includes('Hello'));
+      expect(firstContent).toBeGreaterThanOrEqual(0);
+      expect(firstContent).toBeLessThan(steps.indexOf('checked'));
+    } finally {
+      server.close();
+    }
   });
 });
