@@ -10,6 +10,7 @@ import type { Usage } from '../../core/usage.js';
 import { ZERO_USAGE } from '../../core/usage.js';
 import type { SseEvent, StreamDecoder } from '../codec.js';
 import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
+import { createFrameParser, type FramePath } from '../shared/frame-parser.js';
 import { isObject, str, tryParseJson, type JsonObject, type Unchecked } from '../shared/json.js';
 import { malformedStreamError } from '../shared/malformed.js';
 import { gapsOf, mergeUsage } from '../shared/usage.js';
@@ -21,7 +22,15 @@ import { answersSearch, isWebSearchUse, webSearchPart } from './web-search.js';
 
 type BlockKind = 'text' | 'thinking' | 'tool' | 'redacted' | 'search' | 'ignored';
 
+/** Where content_block_delta events carry the string that varies: text, tool input, thinking. */
+const DELTA_PATHS: readonly FramePath[] = [
+  ['delta', 'text'],
+  ['delta', 'partial_json'],
+  ['delta', 'thinking'],
+];
+
 export function createAnthropicStreamDecoder(): StreamDecoder {
+  const frames = createFrameParser(DELTA_PATHS);
   let done = false;
   let usage: Usage = { ...ZERO_USAGE };
   // Which sides a valid count arrived for, and the fields refused on the way (see readAnthropicUsagePartial).
@@ -206,7 +215,7 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
   return {
     push(event: SseEvent): CanonicalStreamEvent[] {
       if (done) return [];
-      const data = tryParseJson(event.data);
+      const data = frames.parse(event.data);
       if (!isObject(data)) {
         done = true;
         return [{ type: 'error', error: malformedStreamError(event.data) }];

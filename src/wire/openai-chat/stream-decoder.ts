@@ -9,7 +9,8 @@ import type { UsageReading } from '../../core/usage.js';
 import { noUsage } from '../../core/usage.js';
 import type { SseEvent, StreamDecoder } from '../codec.js';
 import type { CanonicalStreamEvent, StopReason } from '../canonical.js';
-import { isObject, str, tryParseJson, type Unchecked } from '../shared/json.js';
+import { createFrameParser, type FramePath } from '../shared/frame-parser.js';
+import { isObject, str, type Unchecked } from '../shared/json.js';
 import { malformedStreamError } from '../shared/malformed.js';
 import { sanitizeToolId } from '../shared/tool-names.js';
 import { reportedPart } from '../shared/usage.js';
@@ -30,7 +31,16 @@ function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Where chunks carry the string that varies: content, a tool's arguments, reasoning. */
+const DELTA_PATHS: readonly FramePath[] = [
+  ['choices', 0, 'delta', 'content'],
+  ['choices', 0, 'delta', 'tool_calls', 0, 'function', 'arguments'],
+  ['choices', 0, 'delta', 'reasoning_content'],
+  ['choices', 0, 'delta', 'reasoning'],
+];
+
 export function createOpenAIChatStreamDecoder(): StreamDecoder {
+  const frames = createFrameParser(DELTA_PATHS);
   let started = false;
   let done = false;
   let responseId = '';
@@ -132,7 +142,7 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
       const data = event.data.trim();
       if (data === '[DONE]') return finishEvents();
       if (data === '') return [];
-      const chunk = tryParseJson(data);
+      const chunk = frames.parse(data);
       if (!isObject(chunk)) {
         done = true;
         return [{ type: 'error', error: malformedStreamError(data) }];
