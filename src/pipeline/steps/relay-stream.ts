@@ -132,7 +132,7 @@ class StreamRelay {
     if (this.translator) out = this.translator.feed(chunk);
     else {
       const frames = this.relayable(this.framer!.push(chunk));
-      out = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+      out = joinFrames(frames);
     }
     if (!this.started && this.upstreamError !== undefined && !this.sawContent) {
       this.failedBeforeStart = true;
@@ -223,7 +223,7 @@ class StreamRelay {
       if (this.malformed) break;
       if (!this.usageOnly) out.push(frame);
       if (out.length > 0 && this.firstContentDue()) {
-        this.sendFirst(out.length === 1 ? out[0]! : Buffer.concat(out));
+        this.sendFirst(joinFrames(out));
         out.length = 0;
       }
     }
@@ -255,6 +255,21 @@ class StreamRelay {
     return this.o.res.write(out);
   }
 }
+
+/** Frames as one buffer: a view across them when they lie side by side in one chunk (the usual case), else a copy. */
+function joinFrames(frames: readonly Buffer[]): Buffer {
+  if (frames.length === 0) return EMPTY;
+  const first = frames[0]!;
+  let end = first.byteOffset + first.byteLength;
+  for (let i = 1; i < frames.length; i++) {
+    const frame = frames[i]!;
+    if (frame.buffer !== first.buffer || frame.byteOffset !== end) return Buffer.concat(frames);
+    end += frame.byteLength;
+  }
+  return frames.length === 1 ? first : Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** The step for a streamed answer: relayed chunk by chunk under the stream guard, the breaker told how it went. */
 export async function relayStreamed(ctx: RequestContext): Promise<void> {
