@@ -11,7 +11,8 @@
  * --only=<keys> (a subset; a partial run still overwrites results.json and RESULTS.md),
  * --profile[=<label>] (a CPU profile of the gateway during the 32-connection passthrough load; its self-time
  * table goes into the "Profile" section under <label>, default "latest", and tables under other labels, e.g.
- * "before" and "after", are kept from the previous results.json).
+ * "before" and "after", are kept from the previous results.json), --profile-load=stream (profile the same-format
+ * stream of 200 chunks at one connection instead).
  */
 import { execFileSync, spawn, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ const want = (key) => ONLY === undefined || ONLY.includes(key);
 const PROFILE_FLAG = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
 /** Label of the profile table this run writes (`--profile=before`), or null. */
 const PROFILE = PROFILE_FLAG === undefined ? null : PROFILE_FLAG.slice('--profile='.length) || 'latest';
+/** `--profile-load=stream`: the profile's load is the same-format stream at one connection, not passthrough at 32. */
+const PROFILE_STREAM = process.argv.includes('--profile-load=stream');
 
 /** Run lengths; the whole default run fits in about 5 minutes on 2 cores (the limit is 7), --quick in under 2. */
 const REPS = QUICK ? 2 : 3;
@@ -606,8 +609,9 @@ function gitCommit() {
 }
 
 /**
- * A gateway started with `--cpu-prof`, loaded like the 32-connection passthrough case (warm-up, then one
- * measured run); the self-time table covers the samples of the measured run only, not start-up or warm-up.
+ * A gateway started with `--cpu-prof`, loaded like the 32-connection passthrough case, or with --profile-load=stream
+ * like the one-connection same-format stream (warm-up, then one measured run); the self-time table covers the
+ * samples of the measured run only, not start-up or warm-up.
  */
 async function profileRun(ctx, gateway, target) {
   const dir = join(OUT, 'profile');
@@ -615,8 +619,9 @@ async function profileRun(ctx, gateway, target) {
   mkdirSync(dir, { recursive: true });
   const gw = await gateway.start(['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=gateway.cpuprofile']);
   const t = target(gw);
-  await ctx.fakes.setScenario(SCENARIO_SMALL);
-  const load = { mode: 'rate', connections: 32, stream: false, chunks: 1, url: t.url, headers: t.headers, body: t.body };
+  await ctx.fakes.setScenario(PROFILE_STREAM ? SCENARIO_STREAM : SCENARIO_SMALL);
+  const shape = PROFILE_STREAM ? { connections: 1, stream: true, chunks: SCENARIO_STREAM.chunks } : { connections: 32, stream: false, chunks: 1 };
+  const load = { mode: 'rate', ...shape, url: t.url, headers: t.headers, body: t.body };
   await ctx.load.run({ ...load, durationMs: SEC_WARMUP * 1e3 });
   let fromUs = Number.NaN;
   const r = await ctx.load.run({ ...load, warmupMs: RUN_WARMUP_MS, durationMs: SEC_THROUGHPUT * 1e3 }, (p) => {
@@ -631,7 +636,9 @@ async function profileRun(ctx, gateway, target) {
   return {
     generatedAt: new Date().toISOString(),
     commit: gitCommit(),
-    load: `non-streaming passthrough, 32 connections, ${SEC_THROUGHPUT} s`,
+    load: PROFILE_STREAM
+      ? `streaming passthrough, ${SCENARIO_STREAM.chunks} chunks, 1 connection, ${SEC_THROUGHPUT} s`
+      : `non-streaming passthrough, 32 connections, ${SEC_THROUGHPUT} s`,
     rps: r.rps,
     errors: r.errors,
     ...table,
@@ -843,9 +850,9 @@ async function main() {
       if (probeGateway) await stopGateway(probeGateway);
     }
     if (useGateway && PROFILE) {
-      log(`CPU profile "${PROFILE}": a gateway with --cpu-prof under the 32-connection passthrough load`);
+      log(`CPU profile "${PROFILE}": a gateway with --cpu-prof under the ${PROFILE_STREAM ? 'one-connection stream' : '32-connection passthrough'} load`);
       const start = (nodeArgs) => launch('gateway-profile', { nodeArgs });
-      profile = await profileRun(ctx, { start, stop: stopGateway }, (g) => via(g, 'gpt-4o-mini', false));
+      profile = await profileRun(ctx, { start, stop: stopGateway }, (g) => via(g, 'gpt-4o-mini', PROFILE_STREAM));
     }
   } finally {
     for (const g of gateways) {
