@@ -108,8 +108,11 @@ function simpleEvent(frame: Buffer): SseEvent | undefined {
   return name === undefined ? { data } : { event: name, data };
 }
 
+/** Byte by byte: for a name this short, faster than Buffer#compare's call into native code. */
 function fieldAt(frame: Buffer, field: Buffer, at: number): boolean {
-  return frame.length >= at + field.length && frame.compare(field, 0, field.length, at, at + field.length) === 0;
+  if (frame.length < at + field.length) return false;
+  for (let i = 0; i < field.length; i++) if (frame[at + i] !== field[i]) return false;
+  return true;
 }
 
 /** Convenience for tests and buffered bodies: every event in a complete SSE text. */
