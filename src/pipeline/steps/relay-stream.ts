@@ -234,10 +234,13 @@ class StreamRelay {
   private readonly sendFirst = (out: string | Uint8Array): void => {
     if (!this.started) this.start();
     if (!this.send(out)) this.full = true;
-    // A response corks its socket on a write until the next tick, which would come only once the rest of this
-    // chunk has been relayed or translated: the first content is flushed now.
+    // A response corks on a write until the next tick, which would come only once the rest of this chunk has been
+    // relayed or translated: the first content is flushed now. Node 24 and later hold the bytes in the response,
+    // Node 22 in its socket.
     const { res } = this.o;
     if (res.writableCorked > 0) res.uncork();
+    const socket = res.socket;
+    if (socket && socket.writableCorked > 0) socket.uncork();
   };
 
   /** Content has been seen, nothing failed, and nothing is out yet. */
