@@ -102,7 +102,10 @@ export class RequestContext {
   bytesIn: number | null = null;
   bytesOut: number | null = null;
 
+  /** Milliseconds from arrival until the client's response closed; undefined while it is open. */
+  private closedAfter: number | undefined;
   private readonly onClose = (): void => {
+    this.closedAfter ??= this.elapsed();
     if (!this.res.writableFinished) this.abort.abort();
   };
 
@@ -130,6 +133,14 @@ export class RequestContext {
   /** Milliseconds since the request arrived. */
   elapsed(): number {
     return this.deps.clock.monotonic() - this.started;
+  }
+
+  /**
+   * The request's latency as its client saw it: until the response closed, or until now while it is open. Metering a
+   * cut-off stream (counting its tokens) can go on after the client has its answer, and is not the client's wait.
+   */
+  latency(): number {
+    return this.closedAfter ?? this.elapsed();
   }
 
   /** Records the target a request is being sent to, so a failed call's row still names the provider that failed. */

@@ -46,7 +46,7 @@ export function rowFacts(ctx: RequestContext): RowFacts {
     stream: ctx.stream,
     status,
     errorCode: clientClosed ? 'client_closed' : error ? error.code : status >= 400 ? 'upstream_error' : null,
-    latencyMs: Math.round(ctx.elapsed()),
+    latencyMs: Math.round(ctx.latency()),
     ttfbMs: ctx.ttfbMs === null ? null : Math.round(ctx.ttfbMs),
     dropped: body !== undefined && body.dropped.length > 0 ? body.dropped.join(',') : null,
     adjusted: body !== undefined && body.adjusted.length > 0 ? body.adjusted.join(',') : null,

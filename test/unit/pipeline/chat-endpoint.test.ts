@@ -193,6 +193,33 @@ describe('chat endpoint: upstream failures', () => {
     heldOnce(h, 'finish');
   });
 
+  it('a cut-off stream whose tokens are still being counted after the client has its answer: the row keeps the client\'s latency', async () => {
+    const h = harness();
+    // Token counts wait until the test lets them through.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let counts = 0;
+    h.deps.meter = {
+      ...h.deps.meter,
+      countTokens: async (texts) => {
+        counts++;
+        await gate;
+        return { counts: texts.map((t) => Math.ceil(t.length / 4)), estimated: false };
+      },
+    };
+    const frames = openAIFrames();
+    h.providers.openai!.scripts.push({ status: 200, headers: { 'content-type': 'text/event-stream' }, chunks: [frames[0]!, frames[1]!, 'data: {not json\n\n'] });
+    const x = call(h, STREAM);
+    // The answer is out and its response closed; counting the cut-off output then takes a second.
+    while (counts === 0 || !x.ctx.res.writableFinished) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    h.clock.advance(1_000);
+    release();
+    await x.done;
+    expect(onlyRow(h)).toMatchObject({ status: 502, stream: true, estimated: true });
+    expect(onlyRow(h).latencyMs).toBeLessThan(1_000);
+  });
+
   it('a malformed frame mid-stream ends the stream with an error event after the good frames', async () => {
     const h = harness();
     const frames = openAIFrames();

@@ -261,6 +261,8 @@ export function call(
   req.push(null);
   const res = new ServerResponse(req);
   res.assignSocket(socket as never);
+  // As node:http's server does: a response that finished closes on the next tick.
+  res.once('finish', () => process.nextTick(() => res.emit('close')));
   const wire = options.wire ?? 'openai-chat';
   const ctx = new RequestContext(
     h.deps,
