@@ -6,9 +6,6 @@
 import { createParser } from 'eventsource-parser';
 import type { SseEvent } from './codec.js';
 
-const LF = 0x0a;
-const CR = 0x0d;
-
 /** Serialises one event. Multi-line data is split over several `data:` lines, as the SSE spec requires. */
 export function formatSse(event: SseEvent): string {
   const head = event.event === undefined ? '' : `event: ${event.event}\n`;
@@ -58,63 +55,6 @@ export function createSseReader(onEvent: (event: SseEvent) => void): SseReader {
   };
 }
 
-export interface SseFrameReader {
-  /** One whole frame, as createSseFramer cut it. */
-  feed(frame: Buffer): void;
-  /** The stream ended (after its unterminated last frame, if any, was fed). */
-  end(): void;
-}
-
-const DATA_FIELD = Buffer.from('data: ');
-const EVENT_FIELD = Buffer.from('event: ');
-
-/**
- * Reads the frames createSseFramer cuts, with the events a reader fed the whole stream would give. A frame of one
- * `data: ` line, after at most one `event: ` line, ended by LFs alone (every event OpenAI and Anthropic send) is
- * read here; any other goes to a full reader. A whole frame leaves that reader nothing pending, so the two take
- * turns. The first frame always goes to the full reader, which drops a byte order mark at the stream's start only.
- */
-export function createSseFrameReader(onEvent: (event: SseEvent) => void): SseFrameReader {
-  const full = createSseReader(onEvent);
-  let first = true;
-  return {
-    feed(frame) {
-      const event = first ? undefined : simpleEvent(frame);
-      first = false;
-      if (event !== undefined) return onEvent(event);
-      full.feed(frame);
-      // A frame ended by a lone CR is whole (the framer saw what followed); the reader would wait for an LF.
-      if (frame[frame.length - 1] === CR) full.feed('\n');
-    },
-    end: () => full.end(),
-  };
-}
-
-/** The event of a frame that is `[event: name LF] data: text LF LF` with no CR, or undefined. */
-function simpleEvent(frame: Buffer): SseEvent | undefined {
-  const end = frame.length - 2;
-  if (end < DATA_FIELD.length || frame[end] !== LF || frame[end + 1] !== LF || frame.indexOf(CR) !== -1) return undefined;
-  let at = 0;
-  let name: string | undefined;
-  if (fieldAt(frame, EVENT_FIELD, 0)) {
-    const lf = frame.indexOf(LF);
-    // An empty name is the default type, which the full reader reports as no name.
-    if (lf === EVENT_FIELD.length) return undefined;
-    name = frame.toString('utf8', EVENT_FIELD.length, lf);
-    at = lf + 1;
-  }
-  if (!fieldAt(frame, DATA_FIELD, at) || frame.indexOf(LF, at) !== end) return undefined;
-  const data = frame.toString('utf8', at + DATA_FIELD.length, end);
-  return name === undefined ? { data } : { event: name, data };
-}
-
-/** Byte by byte: for a name this short, faster than Buffer#compare's call into native code. */
-function fieldAt(frame: Buffer, field: Buffer, at: number): boolean {
-  if (frame.length < at + field.length) return false;
-  for (let i = 0; i < field.length; i++) if (frame[at + i] !== field[i]) return false;
-  return true;
-}
-
 /** Convenience for tests and buffered bodies: every event in a complete SSE text. */
 export function parseSseText(text: string): SseEvent[] {
   const events: SseEvent[] = [];
@@ -130,6 +70,9 @@ export interface SseFramer {
   /** The bytes of a last frame that never got its blank line. */
   rest(): Buffer;
 }
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 /**
  * Splits an SSE byte stream into whole frames without re-encoding anything, so a relay that passes a provider's

@@ -13,7 +13,7 @@ import type { UpstreamResponse } from '../../providers/provider.js';
 import type { SseEvent, StreamEncoderOptions, WireCodec, WireFormat } from '../../wire/codec.js';
 import { codecFor, createStreamTranslator, isContentEvent, responsesId, restoreToolNameInEvent } from '../../wire/index.js';
 import type { CanonicalStreamEvent } from '../../wire/canonical.js';
-import { createSseFrameReader, createSseFramer } from '../../wire/sse.js';
+import { createSseFramer, createSseReader } from '../../wire/sse.js';
 import { isMalformedUpstream } from '../../wire/shared/malformed.js';
 import { transportError } from '../../providers/http-upstream.js';
 import type { RequestContext } from '../context.js';
@@ -63,6 +63,9 @@ export interface StreamRelayResult {
   bytesOut: number;
 }
 
+const CR = 0x0d;
+const LF = '\n';
+
 export function relayStream(o: StreamRelayOptions): Promise<StreamRelayResult> {
   return new StreamRelay(o).run();
 }
@@ -73,7 +76,7 @@ class StreamRelay {
   private readonly translator: ReturnType<typeof createStreamTranslator> | undefined;
   private readonly decoder: ReturnType<WireCodec['createStreamDecoder']> | undefined;
   private readonly framer: ReturnType<typeof createSseFramer> | undefined;
-  private readonly reader: ReturnType<typeof createSseFrameReader> | undefined;
+  private readonly reader: ReturnType<typeof createSseReader> | undefined;
   private upstreamError: GatewayError | undefined;
   private malformed: GatewayError | undefined;
   private terminal = false;
@@ -103,7 +106,7 @@ class StreamRelay {
       : undefined;
     this.decoder = translating ? undefined : codecFor(o.providerFormat).createStreamDecoder();
     this.framer = translating ? undefined : createSseFramer();
-    this.reader = translating ? undefined : createSseFrameReader(this.onEvent);
+    this.reader = translating ? undefined : createSseReader(this.onEvent);
   }
 
   async run(): Promise<StreamRelayResult> {
@@ -220,6 +223,8 @@ class StreamRelay {
     for (const frame of frames) {
       this.usageOnly = false;
       this.reader!.feed(frame);
+      // A frame ended by a lone CR is whole (the framer saw what followed); the reader would wait for an LF.
+      if (frame[frame.length - 1] === CR) this.reader!.feed(LF);
       if (this.malformed) break;
       if (!this.usageOnly) out.push(frame);
       if (out.length > 0 && this.firstContentDue()) {

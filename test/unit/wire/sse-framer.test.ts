@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSseFrameReader, createSseFramer, createSseReader, parseSseText } from '../../../src/wire/sse.js';
+import { createSseFramer, createSseReader, parseSseText } from '../../../src/wire/sse.js';
 import type { SseEvent } from '../../../src/wire/codec.js';
 
 function frameAll(bytes: Buffer, cuts: number[]): { frames: Buffer[]; rest: Buffer } {
@@ -71,65 +71,5 @@ describe('createSseFramer', () => {
     const bytes = Buffer.from('data: 😀\n\n', 'utf8');
     const out = frameAll(bytes, [7, 8]);
     expect(out.frames.map((f) => f.toString('utf8'))).toEqual(['data: 😀\n\n']);
-  });
-});
-
-describe('createSseFrameReader', () => {
-  /** Lines as providers send them, and the forms a shortcut could get wrong. */
-  const anyLine = fc.oneof(
-    line,
-    fc.constantFrom('event: ', 'event:x', 'data:no-space', 'data: ', 'data', 'retry: 10', 'event: content_block_delta'),
-    fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => `event: ${s.replace(/[\r\n]/g, ' ')}`),
-  );
-  const anyFrame = fc.tuple(fc.array(fc.tuple(anyLine, lineEnd), { minLength: 1, maxLength: 3 }), lineEnd).map(([lines, end]) => lines.map(([l, e]) => l + e).join('') + end);
-  /** Text bytes, maybe a byte order mark before one frame (the first or another), now and then a byte that is not UTF-8. */
-  const stream = fc.tuple(fc.array(anyFrame, { minLength: 1, maxLength: 10 }), fc.option(fc.nat(10)), fc.array(fc.nat(600), { maxLength: 3 })).map(([frames, bom, bad]) => {
-    const bytes = Buffer.from(frames.map((f, i) => (i === bom ? `\uFEFF${f}` : f)).join(''), 'utf8');
-    for (const at of bad) if (bytes.length > 0) bytes[at % bytes.length] = 0xff;
-    return bytes;
-  });
-
-  it('gives the events one full reader gives, frame after frame', () => {
-    fc.assert(
-      fc.property(stream, fc.array(fc.nat(600), { maxLength: 8 }), (bytes, cuts) => {
-        const out = frameAll(bytes, cuts);
-        const events: SseEvent[] = [];
-        const reader = createSseFrameReader((e) => events.push(e));
-        for (const f of out.frames) reader.feed(f);
-        if (out.rest.length > 0) reader.feed(out.rest);
-        reader.end();
-        // The reference: one full reader fed every frame, and an LF after a frame that a lone CR ended.
-        const expected: SseEvent[] = [];
-        const fullReader = createSseReader((e) => expected.push(e));
-        for (const f of [...out.frames, out.rest]) {
-          fullReader.feed(f);
-          if (f[f.length - 1] === 0x0d) fullReader.feed('\n');
-        }
-        fullReader.end();
-        expect(events).toEqual(expected);
-      }),
-      { numRuns: 1000 },
-    );
-  });
-
-  it('drops a byte order mark at the start of the stream only, as one full reader does', () => {
-    for (const [frames, data] of [
-      [['\uFEFFdata: a\n\n', 'data: b\n\n'], ['a', 'b']],
-      [['data: a\n\n', '\uFEFFdata: b\n\n', 'data: c\n\n'], ['a', 'c']],
-    ] as const) {
-      const events: SseEvent[] = [];
-      const reader = createSseFrameReader((e) => events.push(e));
-      for (const f of frames) reader.feed(Buffer.from(f));
-      reader.end();
-      expect(events.map((e) => e.data)).toEqual(data);
-    }
-  });
-
-  it('reads the events of a provider stream without the full reader', () => {
-    const events: SseEvent[] = [];
-    const reader = createSseFrameReader((e) => events.push(e));
-    const frames = ['data: {"a":1}\n\n', 'event: content_block_delta\ndata: {"b":"é"}\n\n', 'data: [DONE]\n\n'];
-    for (const f of frames) reader.feed(Buffer.from(f));
-    expect(events).toEqual([{ data: '{"a":1}' }, { event: 'content_block_delta', data: '{"b":"é"}' }, { data: '[DONE]' }]);
   });
 });
