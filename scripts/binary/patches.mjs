@@ -60,16 +60,6 @@ export const SOURCE_PATCHES = [
       return source.replace(devtoolsImport, 'void 0;').replace(packageJsonRead, `const loaded = ${identity};`);
     },
   },
-  {
-    name: 'price table: bundle the package the gateway requires at run time',
-    filter: /[\\/]src[\\/]metering[\\/]table-source\.ts$/,
-    transform(source, path) {
-      // esbuild bundles a plain require() (the package's CommonJS build, as at run time) but not a createRequire one.
-      const loaded = "createRequire(import.meta.url)('@pydantic/genai-prices')";
-      expectText(path, source, loaded);
-      return source.replace(loaded, "require('@pydantic/genai-prices')");
-    },
-  },
 ];
 
 // The Emscripten loader finishes synchronously when `instantiateWasm` hands it a ready instance;

@@ -1,30 +1,16 @@
 /**
- * Reads prices from the bundled @pydantic/genai-prices data. Nothing is fetched at run time: the package's
- * `calcPrice` only uses its built-in table unless `updatePrices` is called, which the gateway never does.
+ * Turns price-table entries into token rates. The table is @pydantic/genai-prices' data, shipped in the package
+ * as price-table.json; nothing is fetched at run time.
  */
-import { createRequire } from 'node:module';
-import type * as GenaiPrices from '@pydantic/genai-prices';
-import type { ModelPrice as TableModelPrice, PriceCalculation } from '@pydantic/genai-prices';
 import { ratesFromUsdPerMillion, type ModelPrice, type PriceTier, type TokenRates } from './rates.js';
+import { lookupTable, PRICE_TABLE_VERSION, type TableHit, type TablePrices, type TieredPrice } from './table-match.js';
 
-/**
- * The package's CommonJS build: the same table and code as its ES module build, minified. Through `import`, the
- * ES module build held about 5 MB more of an idle gateway's memory (its 1.6 MB source text is kept for lazy
- * compilation, and more). The binary's bundle makes this a plain `require` (scripts/binary/patches.mjs).
- */
-const { calcPrice } = createRequire(import.meta.url)('@pydantic/genai-prices') as typeof GenaiPrices;
+export { PRICE_TABLE_VERSION };
 
-/** Version of the installed price package; a unit test checks it against the installed package.json. */
-export const PRICE_TABLE_VERSION = 'genai-prices@0.1.8';
+type TableValue = TablePrices[string];
 
-interface TierShape {
-  base: number;
-  tiers: readonly { start: number; price: number }[];
-}
-type TableValue = TableModelPrice[string];
-
-function isTiered(v: TableValue): v is TierShape & TableValue {
-  return typeof v === 'object' && v !== null && typeof v.base === 'number' && Array.isArray(v.tiers);
+function isTiered(v: TableValue): v is TieredPrice {
+  return typeof v === 'object' && typeof v.base === 'number' && Array.isArray(v.tiers);
 }
 
 /** Price of one key for requests whose total input exceeds `threshold` (undefined = the base region). */
@@ -41,7 +27,8 @@ function valueAt(v: TableValue, threshold: number | undefined): number | undefin
   return best?.price ?? v.base;
 }
 
-const KEYS = {
+/** The table's price keys that become token rates; scripts/price-table.mjs keeps exactly these. */
+export const TABLE_KEYS = {
   input: 'input_mtok',
   output: 'output_mtok',
   cacheRead: 'cache_read_mtok',
@@ -51,19 +38,19 @@ const KEYS = {
   reasoning: 'output_reasoning_mtok',
 } as const;
 
-function ratesAt(p: TableModelPrice, threshold: number | undefined): TokenRates | undefined {
-  const input = valueAt(p[KEYS.input], threshold);
-  const output = valueAt(p[KEYS.output], threshold);
+function ratesAt(p: TablePrices, threshold: number | undefined): TokenRates | undefined {
+  const input = valueAt(p[TABLE_KEYS.input], threshold);
+  const output = valueAt(p[TABLE_KEYS.output], threshold);
   // A model with neither token price is billed per request, image or second: not something tokens can price.
   if (input === undefined && output === undefined) return undefined;
   return ratesFromUsdPerMillion({
     input: input ?? 0,
     output: output ?? 0,
-    cacheRead: valueAt(p[KEYS.cacheRead], threshold),
-    cacheWrite: valueAt(p[KEYS.cacheWrite], threshold),
-    cacheWrite5m: valueAt(p[KEYS.cacheWrite5m], threshold),
-    cacheWrite1h: valueAt(p[KEYS.cacheWrite1h], threshold),
-    reasoning: valueAt(p[KEYS.reasoning], threshold),
+    cacheRead: valueAt(p[TABLE_KEYS.cacheRead], threshold),
+    cacheWrite: valueAt(p[TABLE_KEYS.cacheWrite], threshold),
+    cacheWrite5m: valueAt(p[TABLE_KEYS.cacheWrite5m], threshold),
+    cacheWrite1h: valueAt(p[TABLE_KEYS.cacheWrite1h], threshold),
+    reasoning: valueAt(p[TABLE_KEYS.reasoning], threshold),
   });
 }
 
@@ -71,11 +58,11 @@ function ratesAt(p: TableModelPrice, threshold: number | undefined): TokenRates 
  * Converts one table entry. Tier starts differ per key in principle, so every distinct start becomes a
  * region boundary and each key's price is evaluated in every region.
  */
-export function fromTablePrice(p: TableModelPrice, providerId: string, modelId: string): ModelPrice | undefined {
+export function fromTablePrice(p: TablePrices, providerId: string, modelId: string): ModelPrice | undefined {
   const base = ratesAt(p, undefined);
   if (base === undefined) return undefined;
   const starts = new Set<number>();
-  for (const key of Object.values(KEYS)) {
+  for (const key of Object.values(TABLE_KEYS)) {
     const v = p[key];
     if (isTiered(v)) for (const t of v.tiers) starts.add(t.start);
   }
@@ -87,13 +74,11 @@ export function fromTablePrice(p: TableModelPrice, providerId: string, modelId: 
   return { source: 'table', provider: providerId, model: modelId, version: PRICE_TABLE_VERSION, base, tiers };
 }
 
-const NO_USAGE = { input_tokens: 0, output_tokens: 0 };
-
-function calc(model: string, providerId: string | undefined, at: Date): PriceCalculation | null {
+function calc(model: string, providerId: string | undefined, at: Date): TableHit | null {
   try {
-    return calcPrice(NO_USAGE, model, providerId === undefined ? { timestamp: at } : { providerId, timestamp: at });
+    return lookupTable(model, providerId, at);
   } catch {
-    // The package throws on inconsistent data for a model; such a model is simply unpriced.
+    // A constraint the lookup cannot read (a malformed time of day) leaves the model unpriced, not at $0.
     return null;
   }
 }
@@ -107,12 +92,12 @@ export interface TableMatch {
 }
 
 /**
- * Finds a model: under each hinted provider id in turn, then by the package's model-name matching across
+ * Finds a model: under each hinted provider id in turn, then by the table's model-name matching across
  * providers (e.g. `gpt-*` → openai, `claude` → anthropic). Dated ids like `claude-sonnet-4-5-20250929` resolve
- * to their family entry inside the package.
+ * to their family entry.
  */
 export function findInTable(model: string, providerHints: readonly string[], at: Date): TableMatch | undefined {
-  let found: PriceCalculation | null = null;
+  let found: TableHit | null = null;
   for (const hint of providerHints) {
     found = calc(model, hint, at);
     if (found) break;
@@ -123,12 +108,12 @@ export function findInTable(model: string, providerHints: readonly string[], at:
     providerId: found.provider.id,
     modelId: found.model.id,
     timeDependent: Array.isArray(found.model.prices),
-    price: fromTablePrice(found.model_price, found.provider.id, found.model.id),
+    price: fromTablePrice(found.prices, found.provider.id, found.model.id),
   };
 }
 
 /** Re-reads an already matched entry at another time (only needed for time-dependent entries). */
 export function priceAt(match: TableMatch, model: string, at: Date): ModelPrice | undefined {
   const found = calc(model, match.providerId, at);
-  return found ? fromTablePrice(found.model_price, found.provider.id, found.model.id) : undefined;
+  return found ? fromTablePrice(found.prices, found.provider.id, found.model.id) : undefined;
 }

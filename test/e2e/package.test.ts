@@ -68,7 +68,7 @@ describe('npm pack → install the tarball → npx ai-gateway', () => {
 
   it('holds the built CLI and its launcher, not sources, source maps or the standalone binary', (ctx) => {
     if (skipReason) ctx.skip(skipReason);
-    for (const f of ['bin/ai-gateway.js', 'dist/cli/main.js', 'dist/cli/statusline.js', 'dist/core/format.js', 'README.md', 'gateway.example.yaml', 'package.json']) expect(files).toContain(f);
+    for (const f of ['bin/ai-gateway.js', 'dist/cli/main.js', 'dist/cli/statusline.js', 'dist/core/format.js', 'dist/metering/price-table.json', 'README.md', 'gateway.example.yaml', 'package.json']) expect(files).toContain(f);
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.includes('linux-x64'))).toEqual([]);
   });
 
