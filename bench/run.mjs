@@ -12,7 +12,7 @@
  * --profile[=<label>] (a CPU profile of the gateway during the 32-connection passthrough load; its self-time
  * table goes into the "Profile" section under <label>, default "latest", and tables under other labels, e.g.
  * "before" and "after", are kept from the previous results.json), --profile-load=stream (profile the same-format
- * stream of 200 chunks at one connection instead).
+ * stream of 200 chunks at one connection instead), --profile-load=stream-translated (the same stream, translated).
  */
 import { execFileSync, spawn, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,8 +42,12 @@ const want = (key) => ONLY === undefined || ONLY.includes(key);
 const PROFILE_FLAG = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
 /** Label of the profile table this run writes (`--profile=before`), or null. */
 const PROFILE = PROFILE_FLAG === undefined ? null : PROFILE_FLAG.slice('--profile='.length) || 'latest';
-/** `--profile-load=stream`: the profile's load is the same-format stream at one connection, not passthrough at 32. */
-const PROFILE_STREAM = process.argv.includes('--profile-load=stream');
+/** `--profile-load=stream[-translated]`: the profile's load is a stream at one connection, not passthrough at 32. */
+const PROFILE_LOAD = process.argv.find((a) => a.startsWith('--profile-load='))?.slice('--profile-load='.length) ?? 'passthrough';
+if (!['passthrough', 'stream', 'stream-translated'].includes(PROFILE_LOAD)) throw new Error(`--profile-load=${PROFILE_LOAD}: expected stream or stream-translated`);
+const PROFILE_STREAM = PROFILE_LOAD !== 'passthrough';
+/** The model the profiled load asks for: one routed to the fake Anthropic is translated. */
+const PROFILE_MODEL = PROFILE_LOAD === 'stream-translated' ? 'claude-sonnet-4-5' : 'gpt-4o-mini';
 
 /** Run lengths; the whole default run fits in about 5 minutes on 2 cores (the limit is 7), --quick in under 2. */
 const REPS = QUICK ? 2 : 3;
@@ -637,7 +641,7 @@ async function profileRun(ctx, gateway, target) {
     generatedAt: new Date().toISOString(),
     commit: gitCommit(),
     load: PROFILE_STREAM
-      ? `streaming passthrough, ${SCENARIO_STREAM.chunks} chunks, 1 connection, ${SEC_THROUGHPUT} s`
+      ? `streaming ${PROFILE_LOAD === 'stream' ? 'passthrough' : 'translated (OpenAI → Anthropic)'}, ${SCENARIO_STREAM.chunks} chunks, 1 connection, ${SEC_THROUGHPUT} s`
       : `non-streaming passthrough, 32 connections, ${SEC_THROUGHPUT} s`,
     rps: r.rps,
     errors: r.errors,
@@ -850,9 +854,9 @@ async function main() {
       if (probeGateway) await stopGateway(probeGateway);
     }
     if (useGateway && PROFILE) {
-      log(`CPU profile "${PROFILE}": a gateway with --cpu-prof under the ${PROFILE_STREAM ? 'one-connection stream' : '32-connection passthrough'} load`);
+      log(`CPU profile "${PROFILE}": a gateway with --cpu-prof under the ${PROFILE_STREAM ? `one-connection ${PROFILE_LOAD}` : '32-connection passthrough'} load`);
       const start = (nodeArgs) => launch('gateway-profile', { nodeArgs });
-      profile = await profileRun(ctx, { start, stop: stopGateway }, (g) => via(g, 'gpt-4o-mini', PROFILE_STREAM));
+      profile = await profileRun(ctx, { start, stop: stopGateway }, (g) => via(g, PROFILE_MODEL, PROFILE_STREAM));
     }
   } finally {
     for (const g of gateways) {
