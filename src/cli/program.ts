@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../core/version.js';
-import { holdYoungGeneration } from '../runtime/young-generation.js';
+import { holdYoungGeneration } from '../runtime/heap-sizing.js';
 
 export function buildProgram(): Command {
   const program = new Command('ai-gateway')

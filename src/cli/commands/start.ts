@@ -13,7 +13,7 @@ import { DEMO_AGENTS, DEMO_CONFIG_YAML, demoMockBehaviour } from '../../demo/dem
 import { startSimulatedAgents } from '../../demo/simulated-agents.js';
 import { VERSION } from '../../core/version.js';
 import { DbLockedError } from '../../store/index.js';
-import { releaseYoungGeneration } from '../../runtime/young-generation.js';
+import { boundOldGeneration, releaseYoungGeneration } from '../../runtime/heap-sizing.js';
 import { DEMO_DB_FILE, displayPath } from '../paths.js';
 import { onClosedOutput } from '../closed-output.js';
 import { UserError, EXIT_RUNTIME, EXIT_USAGE } from '../exit.js';
@@ -60,8 +60,9 @@ export async function runStart(flags: StartFlags): Promise<void> {
     if (code === 'EACCES') throw new UserError(`not allowed to listen on ${config.gateway.host}:${config.gateway.port}`, EXIT_RUNTIME);
     throw err;
   } finally {
-    // Started (or not): what comes now is traffic, which sizes the young generation as V8 sees fit.
+    // Started (or not): what comes now is traffic.
     releaseYoungGeneration();
+    boundOldGeneration();
   }
 
   const simulation = flags.demo ? startSimulatedAgents(gateway.url, DEMO_AGENTS) : undefined;
