@@ -106,7 +106,8 @@ export function renderMarkdown(results) {
     parts.push('## Profile');
     parts.push('');
     parts.push('Self time by function in a `--cpu-prof` profile of the gateway, over the measured run of the load each table ' +
-      'names (the 32-connection non-streaming passthrough, or with `--profile-load=stream` the one-connection stream), not ' +
+      'names (the 32-connection non-streaming passthrough, or with `--profile-load=stream` or `stream-translated` the ' +
+      'one-connection stream), not ' +
       'start-up or warm-up: a V8 sample stands for the time until the next one, summed ' +
       'per function and file:line (the TypeScript source, through the build\'s source maps), as a share of the busy (non-idle) time. Written by `npm run bench -- --profile=<label>`; a run ' +
       'keeps the tables of other labels.');

@@ -12,7 +12,7 @@ export {
   type TokenRates,
   type PriceOverrideInput,
 } from './rates.js';
-export { PRICE_TABLE_VERSION } from './table-source.js';
+export { PRICE_TABLE_VERSION } from './table-match.js';
 export { PriceTable, type PriceLookupOptions, type PriceTableOptions } from './price-table.js';
 export { costOf, maxCostOf, type Cost, type CostBound, type CostBreakdown, type MaxCostOptions } from './cost.js';
 export { inputTokenBound, imageTokenBound, type InputBoundOptions } from './input-bound.js';

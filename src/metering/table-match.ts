@@ -22,12 +22,17 @@ export interface TieredPrice {
 export type TablePrices = Readonly<Record<string, number | TieredPrice | undefined>>;
 
 type Constraint = { type: 'start_date'; start_date: string } | { type: 'time_of_date'; start_time: string; end_time: string };
+/** Prices by date or time of day: the last entry whose constraint holds wins, else the first. */
+type ConditionalPrices = readonly { constraint?: Constraint; prices: TablePrices }[];
 
 export interface TableModel {
   id: string;
   match: MatchLogic;
-  /** Flat prices, or prices by date or time of day: the last entry whose constraint holds wins. */
-  prices: TablePrices | readonly { constraint?: Constraint; prices: TablePrices }[];
+  prices: TablePrices | ConditionalPrices;
+}
+
+function isConditional(prices: TableModel['prices']): prices is ConditionalPrices {
+  return Array.isArray(prices);
 }
 
 export interface TableProvider {
@@ -129,9 +134,8 @@ function secondsOfDayUtc(time: string): number {
 
 /** The prices in force at `at`. Throws on an invalid time or an unknown constraint, as the package does. */
 export function pricesAt(model: TableModel, at: Date): TablePrices {
-  const prices = model.prices;
-  if (!Array.isArray(prices)) return prices as TablePrices;
-  const conditional = prices as Exclude<TableModel['prices'], TablePrices>;
+  const conditional = model.prices;
+  if (!isConditional(conditional)) return conditional;
   if (Number.isNaN(at.getTime())) throw new RangeError('Invalid time value');
   for (let i = conditional.length - 1; i >= 0; i--) {
     const { constraint, prices: inForce } = conditional[i]!;

@@ -5,8 +5,6 @@
 import { ratesFromUsdPerMillion, type ModelPrice, type PriceTier, type TokenRates } from './rates.js';
 import { lookupTable, PRICE_TABLE_VERSION, type TableHit, type TablePrices, type TieredPrice } from './table-match.js';
 
-export { PRICE_TABLE_VERSION };
-
 type TableValue = TablePrices[string];
 
 function isTiered(v: TableValue): v is TieredPrice {
