@@ -4,7 +4,8 @@
  * script inventing agent ids cannot blow up the scrape. The gauges of state (budget left, breaker state) are
  * read when scraped, through prom-client's collect hook, so a scrape always shows the state of that moment.
  */
-import client from 'prom-client';
+import type client from 'prom-client';
+import { collectProcessMetrics, Counter, Gauge, Registry } from './prom-client.js';
 import { LabeledHistogram } from './histogram.js';
 import { RequestCounts, TOKEN_KINDS, type SeriesCounts } from './request-counts.js';
 
@@ -64,7 +65,7 @@ function positive(n: number): boolean {
 }
 
 export class GatewayMetrics {
-  readonly registry = new client.Registry();
+  readonly registry = new Registry();
   private readonly agents: LabelCap;
   private readonly models: LabelCap;
   private readonly requests: client.Counter<'agent' | 'provider' | 'model' | 'status'>;
@@ -91,38 +92,38 @@ export class GatewayMetrics {
     const registers = [this.registry];
     // The request counters are read from `counts` when scraped: whichever is collected first brings all of them up to date.
     const collect = (): void => this.counts.drain(this.addCounts);
-    this.requests = new client.Counter({ name: 'ai_gateway_requests_total', help: 'Proxied requests by outcome.', labelNames: ['agent', 'provider', 'model', 'status'], registers, collect });
+    this.requests = new Counter({ name: 'ai_gateway_requests_total', help: 'Proxied requests by outcome.', labelNames: ['agent', 'provider', 'model', 'status'], registers, collect });
     this.duration = new LabeledHistogram('ai_gateway_request_duration_seconds', 'Time from request to the last byte sent to the client.', ['agent', 'provider'], DURATION_BUCKETS);
     this.ttfb = new LabeledHistogram('ai_gateway_upstream_ttfb_seconds', 'Time until the upstream sent its response headers.', ['provider'], DURATION_BUCKETS);
     // The registry reads a metric through get() alone; its types name prom-client's own classes only.
     for (const h of [this.duration, this.ttfb]) this.registry.registerMetric(h as unknown as client.Metric);
-    this.tokens = new client.Counter({ name: 'ai_gateway_tokens_total', help: 'Tokens by kind (input, output, cache_read, cache_write, reasoning).', labelNames: ['agent', 'model', 'kind'], registers, collect });
-    this.cost = new client.Counter({ name: 'ai_gateway_cost_usd_total', help: 'Spend in USD (priced requests only).', labelNames: ['agent', 'model'], registers, collect });
+    this.tokens = new Counter({ name: 'ai_gateway_tokens_total', help: 'Tokens by kind (input, output, cache_read, cache_write, reasoning).', labelNames: ['agent', 'model', 'kind'], registers, collect });
+    this.cost = new Counter({ name: 'ai_gateway_cost_usd_total', help: 'Spend in USD (priced requests only).', labelNames: ['agent', 'model'], registers, collect });
     const read = options.gauges;
-    this.budgetRemaining = new client.Gauge({
+    this.budgetRemaining = new Gauge({
       name: 'ai_gateway_budget_remaining_usd',
       help: 'Budget left per window.',
       labelNames: ['agent', 'window'],
       registers,
       ...(read ? { collect: () => this.showBudgets(read().budgets) } : {}),
     });
-    this.breakerState = new client.Gauge({
+    this.breakerState = new Gauge({
       name: 'ai_gateway_circuit_breaker_state',
       help: 'Breaker state: 0 closed, 1 half-open, 2 open.',
       labelNames: ['key'],
       registers,
       ...(read ? { collect: () => this.showBreakers(read().breakers) } : {}),
     });
-    this.rateLimited = new client.Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['agent'], registers });
-    this.inFlight = new client.Gauge({ name: 'ai_gateway_in_flight_requests', help: 'Requests being proxied now.', registers });
-    this.streamEvents = new client.Counter({ name: 'ai_gateway_stream_events_total', help: 'Stream events (start, deltas, usage, finish) read from upstream streams.', labelNames: ['agent'], registers, collect });
-    this.keyRequests = new client.Counter({
+    this.rateLimited = new Counter({ name: 'ai_gateway_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['agent'], registers });
+    this.inFlight = new Gauge({ name: 'ai_gateway_in_flight_requests', help: 'Requests being proxied now.', registers });
+    this.streamEvents = new Counter({ name: 'ai_gateway_stream_events_total', help: 'Stream events (start, deltas, usage, finish) read from upstream streams.', labelNames: ['agent'], registers, collect });
+    this.keyRequests = new Counter({
       name: 'ai_gateway_provider_key_requests_total',
       help: "Upstream attempts per key of a provider's key pool, by outcome (ok, rate_limited, refused, error); a key is named by the first 12 hex digits of its SHA-256.",
       labelNames: ['provider', 'key', 'outcome'],
       registers,
     });
-    this.keyState = new client.Gauge({
+    this.keyState = new Gauge({
       name: 'ai_gateway_provider_key_state',
       help: "Each key of a provider's key pool: 0 ready, 1 resting after a 429, 2 taken out after a 401/403; named by its fingerprint.",
       labelNames: ['provider', 'key'],
@@ -131,14 +132,14 @@ export class GatewayMetrics {
     });
     if (options.sharedState === true) {
       // An unlabelled gauge always has a sample, so it exists only where there is shared state to report.
-      new client.Gauge({
+      new Gauge({
         name: 'ai_gateway_shared_state_up',
         help: '1 while Redis answers and this instance takes shared decisions, 0 while it does not (shared_state).',
         registers,
         ...(read ? { collect(this: client.Gauge) { this.set(read().sharedStateUp ?? 0); } } : {}),
       });
     }
-    if (options.collectDefaults !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'ai_gateway_' });
+    if (options.collectDefaults !== false) collectProcessMetrics(this.registry, 'ai_gateway_');
   }
 
   agentLabel(agent: string): string {
