@@ -2,7 +2,8 @@
  * prom-client's registry, its counter and gauge, and the process metrics its collectDefaultMetrics registers, loaded
  * from their own modules. The package's index also loads its Summary, Pushgateway and cluster aggregation, and its
  * process CPU metric loads the OpenTelemetry API for exemplars, none of which the gateway uses: measured on an idle
- * gateway, about 0.6 MB of RSS over eight interleaved starts. The CPU counters are therefore our own, the same three series under the same names.
+ * gateway, about 0.6 MB of RSS over eight interleaved starts. The CPU counters are therefore our own, the same three
+ * series under the same names.
  * test/unit/observe/prom-client.test.ts checks that these are the very classes the index exports and that the
  * process metrics are the ones collectDefaultMetrics registers, so a prom-client release that moves or adds one
  * fails a test rather than a scrape.

@@ -32,7 +32,7 @@ describe('prom-client loaded by module path', () => {
     theirs.clear();
   });
 
-  it('counts the process CPU time since start, user plus system, at each scrape', async () => {
+  it('adds the CPU time used between two scrapes, user, system and their sum', async () => {
     const registry = new Registry();
     collectProcessMetrics(registry, PREFIX);
     const read = async () => {
