@@ -18,6 +18,7 @@ export function codecFor<F extends WireFormat>(format: F): WireCodec<F> {
 
 export { anthropicMessagesCodec, geminiCodec, openAIChatCodec, openAIResponsesCodec };
 export { decodeGeminiRequest } from './gemini/index.js';
+export { isUsageOnlyChunk } from './openai-chat/index.js';
 export type { GeminiTarget } from './gemini/index.js';
 export type * from './canonical.js';
 export type { WireBodies, WireCodec, WireFormat } from './codec.js';

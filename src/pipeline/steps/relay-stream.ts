@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../../providers/provider.js';
 import type { SseEvent, StreamEncoderOptions, WireCodec, WireFormat } from '../../wire/codec.js';
-import { codecFor, createStreamTranslator, isContentEvent, responsesId, restoreToolNameInEvent } from '../../wire/index.js';
+import { codecFor, createStreamTranslator, isContentEvent, isUsageOnlyChunk, responsesId, restoreToolNameInEvent } from '../../wire/index.js';
 import type { CanonicalStreamEvent } from '../../wire/canonical.js';
 import { createSseFramer, createSseReader } from '../../wire/sse.js';
 import { isMalformedUpstream } from '../../wire/shared/malformed.js';
@@ -358,14 +358,3 @@ function streamOptions(ctx: RequestContext, items: StoredItem[] | undefined, spa
 }
 
 const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
-
-/** OpenAI's usage-only chunk has an empty `choices` array and a `usage` object. */
-function isUsageOnlyChunk(data: string): boolean {
-  if (!data.includes('"usage"')) return false;
-  try {
-    const parsed = JSON.parse(data) as { choices?: unknown[]; usage?: unknown };
-    return Array.isArray(parsed.choices) && parsed.choices.length === 0 && parsed.usage != null;
-  } catch {
-    return false;
-  }
-}

@@ -23,4 +23,4 @@ export const openAIChatCodec: WireCodec<'openai-chat'> = {
 export { TOOL_ERROR_MARKER } from './encode-request.js';
 export { openAIErrorObject } from './errors.js';
 export { fromOpenAIFinishReason, toOpenAIFinishReason } from './map-stop-reason.js';
-export { readOpenAIUsage, writeOpenAIUsage } from './usage.js';
+export { isUsageOnlyChunk, readOpenAIUsage, writeOpenAIUsage } from './usage.js';

@@ -55,3 +55,40 @@ export function writeOpenAIUsage(usage: Usage): OpenAIUsage {
     completion_tokens_details: { reasoning_tokens: usage.reasoning },
   };
 }
+
+const USAGE_KEY = '"usage"';
+
+/**
+ * OpenAI's usage-only chunk: an empty `choices` array and a `usage` object. With include_usage every other chunk
+ * carries `"usage":null`, so only a chunk where some `"usage"` key opens an object is parsed; parsing every chunk
+ * to find the last one doubled what a stream cost the gateway.
+ */
+export function isUsageOnlyChunk(data: string): boolean {
+  if (!usageOpensObject(data)) return false;
+  try {
+    const parsed = JSON.parse(data) as { choices?: unknown[]; usage?: unknown };
+    return Array.isArray(parsed.choices) && parsed.choices.length === 0 && isObject(parsed.usage);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a `"usage"` key in the JSON text is followed, after whitespace and its colon, by `{`. */
+function usageOpensObject(data: string): boolean {
+  for (let at = data.indexOf(USAGE_KEY); at !== -1; at = data.indexOf(USAGE_KEY, at + 1)) {
+    let i = at + USAGE_KEY.length;
+    while (isJsonSpace(data.charCodeAt(i))) i++;
+    if (data.charCodeAt(i) !== COLON) continue;
+    i++;
+    while (isJsonSpace(data.charCodeAt(i))) i++;
+    if (data.charCodeAt(i) === OPEN_BRACE) return true;
+  }
+  return false;
+}
+
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}

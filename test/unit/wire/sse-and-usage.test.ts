@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '../../../src/core/usage.js';
 import { readAnthropicUsage, writeAnthropicUsage } from '../../../src/wire/anthropic-messages/usage.js';
-import { readOpenAIUsage, writeOpenAIUsage } from '../../../src/wire/openai-chat/usage.js';
+import { isUsageOnlyChunk, readOpenAIUsage, writeOpenAIUsage } from '../../../src/wire/openai-chat/usage.js';
 import { readResponsesUsage } from '../../../src/wire/openai-responses/usage.js';
 import { createSseReader, formatSse, formatSseComment, formatSseJson, parseSseText } from '../../../src/wire/sse.js';
 
@@ -121,5 +121,41 @@ describe('usage (spec §10)', () => {
     expect(readOpenAIUsage({ prompt_tokens: 999_999_999, completion_tokens: 0 })).toEqual({
       usage: { inputUncached: 999_999_999, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
     });
+  });
+});
+
+describe('the OpenAI usage-only chunk', () => {
+  const usage = { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 };
+  const chunk = (choices: unknown[], u: unknown): Record<string, unknown> => ({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices, usage: u });
+  const delta = { index: 0, delta: { content: 'Hi' }, finish_reason: null };
+
+  it('is the chunk with no choices and a usage object, compact or spaced as Python servers write it', () => {
+    expect(isUsageOnlyChunk(JSON.stringify(chunk([], usage)))).toBe(true);
+    expect(isUsageOnlyChunk(JSON.stringify(chunk([], usage), null, 1))).toBe(true);
+    expect(isUsageOnlyChunk(JSON.stringify(chunk([], usage)).replaceAll(':', ' : '))).toBe(true);
+  });
+
+  it('is not a chunk with a choice, a null usage or no usage at all', () => {
+    expect(isUsageOnlyChunk(JSON.stringify(chunk([delta], null)))).toBe(false);
+    expect(isUsageOnlyChunk(JSON.stringify(chunk([], null)))).toBe(false);
+    // Usage on the finish chunk (some compatible servers): stripping it would lose the finish_reason.
+    expect(isUsageOnlyChunk(JSON.stringify(chunk([{ ...delta, finish_reason: 'stop' }], usage)))).toBe(false);
+    expect(isUsageOnlyChunk(JSON.stringify({ id: 'x', choices: [] }))).toBe(false);
+    expect(isUsageOnlyChunk('[DONE]')).toBe(false);
+  });
+
+  it('is not text that only quotes the word usage, nor broken JSON', () => {
+    expect(isUsageOnlyChunk(JSON.stringify(chunk([{ index: 0, delta: { content: '"usage":{' } }], null)))).toBe(false);
+    expect(isUsageOnlyChunk('{"choices":[],"usage":{"prompt_tokens":1')).toBe(false);
+  });
+
+  it('agrees with parsing the chunk whole, for any usage value and spacing', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.constant(usage)), fc.boolean(), fc.nat(2), (u, empty, indent) => {
+        const value = chunk(empty ? [] : [delta], u);
+        const expected = empty && typeof u === 'object' && u !== null && !Array.isArray(u);
+        expect(isUsageOnlyChunk(JSON.stringify(value, null, indent))).toBe(expected);
+      }),
+    );
   });
 });
