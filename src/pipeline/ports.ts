@@ -51,8 +51,6 @@ export interface TaskRules {
  * with `abandon()` in a `finally` after it settled, and the hold is released exactly once whatever happened.
  */
 export interface Admission {
-  /** Dollars currently held for this request (upper bound of its cost). */
-  readonly heldUsd: number;
   /** Whether a dollar budget applies at all (priced model, agent with limits). */
   readonly limited: boolean;
   /** Ask for more room as a stream outgrows its hold; false when the budget has none. */

@@ -77,7 +77,11 @@ export interface StreamEncoder {
   push(event: CanonicalStreamEvent): string;
   /** Ends the stream with this format's error event (spec §9, mid-stream). Idempotent after a terminal event. */
   fail(error: GatewayError): string;
-  /** True once a terminal event (finish or error) has been written. */
+  /**
+   * True once a terminal event (finish or error) has been written. A data property, never a getter: an object
+   * literal with a getter gets a hidden class of its own each time it is made, and through those classes V8 promoted
+   * every stream's closures to the old generation (test/unit/wire/per-stream-objects.test.ts).
+   */
   readonly finished: boolean;
 }
 

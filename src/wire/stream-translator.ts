@@ -37,7 +37,6 @@ export interface StreamTranslator {
   end(): string;
   /** Ends the client stream with an error (timeout, client-side abort of the upstream, …). */
   fail(error: GatewayError): string;
-  readonly finished: boolean;
 }
 
 export function createStreamTranslator(upstream: WireCodec, client: WireCodec, options: StreamTranslatorOptions): StreamTranslator {
@@ -85,9 +84,6 @@ export function createStreamTranslator(upstream: WireCodec, client: WireCodec, o
       if (encoder.finished) return drain();
       options.observe?.({ type: 'error', error });
       return drain() + encoder.fail(error);
-    },
-    get finished() {
-      return encoder.finished;
     },
   };
 }

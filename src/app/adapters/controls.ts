@@ -163,9 +163,6 @@ export class GatewayControls implements Controls {
     const limits = this.ledger.limits(request.agent);
     const limited = request.maxCostUsd !== null && (limits.hourly !== null || limits.daily !== null || limits.total !== null);
     return {
-      get heldUsd() {
-        return ticket.reservation.heldUsd;
-      },
       limited,
       extend: (usd) => ticket.extend(usd),
       finish: (outcome) => ticket.finish(outcome),

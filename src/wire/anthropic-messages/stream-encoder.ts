@@ -40,7 +40,6 @@ interface ToolState {
 
 export function createAnthropicStreamEncoder(options: StreamEncoderOptions): StreamEncoder {
   let started = false;
-  let finished = false;
   let nextIndex = 0;
   let open: OpenBlock | undefined;
   let usage: Usage = { ...ZERO_USAGE };
@@ -201,7 +200,7 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
     if (outputMissing) usage = { ...usage, output: Math.max(usage.output, Math.ceil(producedChars / 4)) };
     const out = closeOpen() + flushQueue();
     const stopReason = toAnthropicStopReason(reason, toolsWritten > 0);
-    finished = true;
+    encoder.finished = true;
     return (
       out +
       emit({
@@ -219,23 +218,22 @@ export function createAnthropicStreamEncoder(options: StreamEncoderOptions): Str
   }
 
   function fail(error: GatewayError): string {
-    if (finished) return '';
-    finished = true;
+    if (encoder.finished) return '';
+    encoder.finished = true;
     // Don't fabricate a stop: the client must see the failure (pitfall 13).
     return formatSseJson(anthropicErrorPayload(error), 'error');
   }
 
-  return {
-    push(event) {
-      if (finished) return '';
+  const encoder = {
+    push(event: CanonicalStreamEvent): string {
+      if (encoder.finished) return '';
       // A failure before anything was written stays a bare error event, as Anthropic itself sends overloads.
       if (event.type === 'error') return fail(event.error);
       if (event.type === 'start' && !started && event.usage !== undefined) usage = mergeUsage(usage, event.usage);
       return messageStart() + onEvent(event);
     },
     fail,
-    get finished() {
-      return finished;
-    },
+    finished: false,
   };
+  return encoder;
 }

@@ -28,7 +28,6 @@ interface PendingCall {
 }
 
 export function createGeminiStreamEncoder(options: StreamEncoderOptions): StreamEncoder {
-  let finished = false;
   let usage: Usage = { ...ZERO_USAGE };
   let thinking = false;
   let signature: string | undefined;
@@ -102,7 +101,7 @@ export function createGeminiStreamEncoder(options: StreamEncoderOptions): Stream
         usage = mergeUsage(usage, event.usage);
         const parts = callParts();
         if (signature !== undefined) parts.push(signed({ text: '' }));
-        finished = true;
+        encoder.finished = true;
         return chunk(parts, { finishReason: toGeminiFinishReason(event.stopReason), usageMetadata: writeGeminiUsage(usage) });
       }
       case 'error':
@@ -113,18 +112,17 @@ export function createGeminiStreamEncoder(options: StreamEncoderOptions): Stream
   }
 
   function fail(error: GatewayError): string {
-    if (finished) return '';
-    finished = true;
+    if (encoder.finished) return '';
+    encoder.finished = true;
     return formatSseJsonCrlf(geminiErrorPayload(error));
   }
 
-  return {
-    push(event) {
-      return finished ? '' : onEvent(event);
+  const encoder = {
+    push(event: CanonicalStreamEvent): string {
+      return encoder.finished ? '' : onEvent(event);
     },
     fail,
-    get finished() {
-      return finished;
-    },
+    finished: false,
   };
+  return encoder;
 }

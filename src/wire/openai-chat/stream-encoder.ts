@@ -25,7 +25,6 @@ interface ToolSlot {
 
 export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): StreamEncoder {
   let started = false;
-  let finished = false;
   let usage: Usage = { ...ZERO_USAGE };
   const tools = new Map<number, ToolSlot>();
   let lastTool: number | undefined;
@@ -117,7 +116,7 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
           };
           out += formatSseJson(usageChunk);
         }
-        finished = true;
+        encoder.finished = true;
         return out + formatSse({ data: '[DONE]' });
       }
       case 'error':
@@ -128,20 +127,19 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
   }
 
   function fail(error: GatewayError): string {
-    if (finished) return '';
-    finished = true;
+    if (encoder.finished) return '';
+    encoder.finished = true;
     const body: OpenAIErrorBody = { error: openAIErrorObject(error) };
     return formatSseJson(body);
   }
 
-  return {
-    push(event) {
-      if (finished) return '';
+  const encoder = {
+    push(event: CanonicalStreamEvent): string {
+      if (encoder.finished) return '';
       return onEvent(event);
     },
     fail,
-    get finished() {
-      return finished;
-    },
+    finished: false,
   };
+  return encoder;
 }

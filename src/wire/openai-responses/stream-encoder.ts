@@ -72,7 +72,6 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
   const id = responsesId(options.id);
   let seq = 0;
   let started = false;
-  let finished = false;
   let usage: Usage = { ...ZERO_USAGE };
   /** Completed items, by output_index, for the final response object. */
   const output: (ResponsesOutputItem | Record<string, never>)[] = [];
@@ -298,27 +297,26 @@ export function createResponsesStreamEncoder(options: StreamEncoderOptions): Str
   function finish(reason: StopReason, final: Usage): string {
     usage = mergeUsage(usage, final);
     const out = closeAll();
-    finished = true;
+    encoder.finished = true;
     const status = toResponsesStatus(reason === 'tool-calls' && toolsSeen === 0 ? 'stop' : reason);
     const response = base(status.status, { usage: writeResponsesUsage(usage), ...(status.incompleteReason === undefined ? {} : { incompleteReason: status.incompleteReason }) });
     return out + emit(status.status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
   }
 
   function fail(error: GatewayError): string {
-    if (finished) return '';
-    finished = true;
+    if (encoder.finished) return '';
+    encoder.finished = true;
     return ensureStarted() + failureEvents(error, (failure) => base('failed', { error: failure }), () => seq++);
   }
 
-  return {
-    push(event) {
-      if (finished) return '';
+  const encoder = {
+    push(event: CanonicalStreamEvent): string {
+      if (encoder.finished) return '';
       if (event.type === 'error') return fail(event.error);
       return ensureStarted() + onEvent(event);
     },
     fail,
-    get finished() {
-      return finished;
-    },
+    finished: false,
   };
+  return encoder;
 }

@@ -44,7 +44,6 @@ export class FakeAdmission implements Admission {
   finished: { ok: boolean; costUsd: number } | undefined;
   stop: GatewayError | undefined;
   constructor(
-    readonly heldUsd: number,
     readonly limited: boolean,
     private readonly room: number,
   ) {}
@@ -81,7 +80,7 @@ export class FakeControls implements Controls {
   admit(request: AdmissionRequest): Admission {
     this.requests.push(request);
     if (this.refuse) throw this.refuse;
-    const admission = new FakeAdmission(request.maxCostUsd ?? 0, this.limited, this.room);
+    const admission = new FakeAdmission(this.limited, this.room);
     this.admissions.push(admission);
     return admission;
   }

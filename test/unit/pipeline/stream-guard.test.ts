@@ -18,7 +18,6 @@ function admission(roomUsd: number, interrupt?: GatewayError): Admission & { ext
   let room = roomUsd;
   const extensions: number[] = [];
   return {
-    heldUsd: 0,
     limited: true,
     extensions,
     extend(usd) {
