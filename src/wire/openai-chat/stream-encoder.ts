@@ -35,6 +35,10 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
   const head = `${envelope.slice(0, -1)},"choices":[{"index":0,"delta":`;
   const tail = `,"logprobs":null,"finish_reason":null}]${options.includeUsage ? ',"usage":null' : ''}}`;
 
+  // The delta of most chunks, written around its text without building and serialising an object per delta.
+  const contentHead = `${head}{"content":`;
+  const contentTail = `}${tail}`;
+
   function chunk(delta: OpenAIChunkDelta, finishReason: OpenAIFinishReason | null = null): string {
     if (finishReason === null) return formatSseJsonText(head + JSON.stringify(delta) + tail);
     const data: OpenAIChatChunk = {
@@ -68,7 +72,7 @@ export function createOpenAIChatStreamEncoder(options: StreamEncoderOptions): St
         if (event.usage !== undefined) usage = mergeUsage(usage, event.usage);
         return ensureStarted();
       case 'text-delta':
-        return event.text === '' ? ensureStarted() : ensureStarted() + chunk({ content: event.text });
+        return event.text === '' ? ensureStarted() : ensureStarted() + formatSseJsonText(contentHead + JSON.stringify(event.text) + contentTail);
       case 'thinking-delta':
       case 'signature':
       case 'redacted-thinking':
