@@ -367,7 +367,9 @@ export class AgentRegistry {
     // Runs on every admission and settlement: without policies there is nothing to evaluate or remember.
     if (this.engine.policies.length === 0) {
       e.denying = null;
-      e.throttles.clear();
+      // Clearing a Map allocates its new table even when it is empty; on an agent that lives in the old generation,
+      // that table outlived two scavenges on every request.
+      if (e.throttles.size > 0) e.throttles.clear();
       return;
     }
     const ev = this.engine.evaluate(e.id, this.vars(e));
