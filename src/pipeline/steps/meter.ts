@@ -23,8 +23,9 @@ export class UsageMeter {
   private sawOutput = false;
   /** Text, thinking and tool arguments received, for estimating output the provider did not report. */
   private readonly received: string[] = [];
-  /** UTF-8 bytes of that text: no text has more tokens than bytes. */
-  receivedBytes = 0;
+  /** UTF-8 bytes of `received[0 .. measured)`. */
+  private bytes = 0;
+  private measured = 0;
   /** Output tokens guessed from the size of a body relayed without decoding (no text was kept to count). */
   private unreadOutput = 0;
   /** Usage fields the provider sent with values that are no token count (logged, then estimated). */
@@ -87,6 +88,15 @@ export class UsageMeter {
     this.finished = complete;
   }
 
+  /**
+   * UTF-8 bytes of the text received so far: no text has more tokens than bytes. Measured when a guard asks (only
+   * under a budget), not for every delta.
+   */
+  get receivedBytes(): number {
+    for (; this.measured < this.received.length; this.measured++) this.bytes += Buffer.byteLength(this.received[this.measured]!);
+    return this.bytes;
+  }
+
   /** Output tokens the provider has reported so far (Anthropic sends running totals), if any. */
   get reportedOutput(): number | undefined {
     return this.sawOutput ? this.usage.output : undefined;
@@ -125,7 +135,6 @@ export class UsageMeter {
   private add(text: string): void {
     if (text.length === 0) return;
     this.received.push(text);
-    this.receivedBytes += Buffer.byteLength(text);
   }
 
   private mergeReport(usage: Usage, gaps: UsageGaps | undefined): void {
