@@ -88,7 +88,8 @@ class StreamRelay {
   /** A write made before the end of its chunk (the first content) found the client's buffer full. */
   private full = false;
   private pending = '';
-  private framesRead = 0;
+  /** The first frame went through the reader's TextDecoder (see relayable). */
+  private firstFrameRead = false;
   /** Why the relay stopped reading before the upstream ended (a malformed event, a cut-off). */
   private stoppedBy: GatewayError | undefined;
 
@@ -226,7 +227,8 @@ class StreamRelay {
       // A frame ends at a line break, which no UTF-8 sequence holds, so each frame decodes on its own, and Buffer's
       // decoder costs a third less per frame than the stream's TextDecoder; that one still reads the first frame,
       // whose byte-order mark it drops as the SSE grammar asks.
-      this.reader!.feed(this.framesRead++ === 0 ? frame : frame.toString());
+      this.reader!.feed(this.firstFrameRead ? frame.toString() : frame);
+      this.firstFrameRead = true;
       // A frame ended by a lone CR is whole (the framer saw what followed); the reader would wait for an LF.
       if (frame[frame.length - 1] === CR) this.reader!.feed(LF);
       if (this.malformed) break;

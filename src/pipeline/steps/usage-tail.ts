@@ -3,6 +3,7 @@
  * `usage` object at the end of a JSON body, and in the last event of a stream, so the last few KiB of the bytes
  * hold it however large the body is. A single byte loop finds the object; only that object is parsed.
  */
+import { isJsonSpace } from '../../wire/shared/json.js';
 
 const TAIL_BYTES = 16 * 1024;
 const KEY = Buffer.from('"usage"');
@@ -36,7 +37,6 @@ export class ByteTail {
   }
 }
 
-const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN = 0x7b;
@@ -46,10 +46,10 @@ const COLON = 0x3a;
 /** After a key: `: {…}` parsed, or undefined when the value is no object or does not end in the tail. */
 function objectAt(buf: Buffer, from: number): unknown {
   let i = from;
-  while (i < buf.length && SPACE.has(buf[i]!)) i++;
+  while (isJsonSpace(buf[i])) i++;
   if (buf[i] !== COLON) return undefined;
   i++;
-  while (i < buf.length && SPACE.has(buf[i]!)) i++;
+  while (isJsonSpace(buf[i])) i++;
   if (buf[i] !== OPEN) return undefined;
   const start = i;
   let depth = 0;

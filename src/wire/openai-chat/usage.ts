@@ -5,7 +5,7 @@
  */
 import type { Usage, UsageReading } from '../../core/usage.js';
 import { noUsage, totalInput } from '../../core/usage.js';
-import { isObject } from '../shared/json.js';
+import { isJsonSpace, isObject } from '../shared/json.js';
 import { gapsOf, tokenField } from '../shared/usage.js';
 import type { OpenAIUsage } from './shapes.js';
 
@@ -88,7 +88,3 @@ function usageOpensObject(data: string): boolean {
 
 const COLON = 0x3a;
 const OPEN_BRACE = 0x7b;
-
-function isJsonSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}

@@ -22,6 +22,11 @@ export function tagGuard<const T extends string>(tags: readonly T[]): (value: un
   return (value) => (known.has(value) ? (value as T) : undefined);
 }
 
+/** JSON's insignificant whitespace (RFC 8259 §2): space, tab, line feed, carriage return; a char code or a byte. */
+export function isJsonSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
