@@ -207,8 +207,11 @@ export class BatchedAuditWriter implements AuditSink {
     if (this.failure) parts.push(`audit database refuses writes (${this.failure.error}); ${this.queue.length} rows held in memory, retrying`);
     const mirror = this.options.mirror?.trouble();
     if (mirror) parts.push(mirror);
+    const full = this.pending() >= this.pendingLimit;
+    // A backlog can fill between two flushes before any write has failed: say so rather than nothing.
+    if (full && parts.length === 0) parts.push(`${this.pending()} audit rows are waiting to be written`);
     if (parts.length === 0) return undefined;
-    if (this.pending() >= this.pendingLimit) parts.push('new requests are refused until they are written');
+    if (full) parts.push('new requests are refused until they are written');
     return parts.join('; ');
   }
 
@@ -235,8 +238,9 @@ export class BatchedAuditWriter implements AuditSink {
       return;
     }
     this.queue.push(item);
-    // While failing, the backoff timer is armed: new rows must not bring the next attempt forward.
-    if (this.failure === undefined) this.schedule(this.queue.length >= this.maxBatch ? 0 : this.intervalMs);
+    // While failing, the backoff timer is armed: new rows must not bring the next attempt forward. A backlog at
+    // the pending limit refuses requests, so it is written on the next tick rather than at the interval.
+    if (this.failure === undefined) this.schedule(this.queue.length >= this.maxBatch || this.pending() >= this.pendingLimit ? 0 : this.intervalMs);
   }
 
   /** Arms the timer unless one is armed with an equal or shorter delay. */

@@ -189,6 +189,22 @@ describe('audit writer under environmental failures', () => {
     expect(logger.lines.filter((l) => l.msg.includes('new requests are refused'))).toHaveLength(2);
   });
 
+  it('a backlog that reaches the limit before any write fails is written on the next tick, and says why requests wait', () => {
+    const w = writer({ pendingLimit: 3 });
+    w.record(makeRow());
+    w.record(makeRow());
+    expect(scheduler.delays()).toEqual([50]);
+    w.record(makeRow());
+    // Refusing requests because of the interval alone would be wrong: the flush comes now.
+    expect(scheduler.delays()).toEqual([0]);
+    expect(w.admitting()).toBe(false);
+    expect(w.trouble()).toBe('3 audit rows are waiting to be written; new requests are refused until they are written');
+    scheduler.fireAll();
+    expect(storedIds()).toHaveLength(3);
+    expect(w.admitting()).toBe(true);
+    expect(w.trouble()).toBeUndefined();
+  });
+
   it('counts what the mirror still holds against the limit', () => {
     let held = 0;
     const w = writer({ pendingLimit: 3, mirror: { append: () => {}, pendingRows: () => held, trouble: () => (held > 0 ? 'mirror disk full' : undefined) } });
