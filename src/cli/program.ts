@@ -29,6 +29,8 @@ export function buildProgram(): Command {
         if (self.args.length > 0) unknownCommand(self);
         // Before the gateway's modules load: start.ts releases it once the gateway listens.
         holdYoungGeneration();
+        // May restart the process (same pid), so before the gateway's modules load too.
+        (await import('../runtime/malloc-arenas.js')).capMallocArenas();
         const { runStart } = await import('./commands/start.js');
         await runStart(opts);
       });

@@ -108,6 +108,9 @@ describe.skipIf(!HAVE_BINARY)('standalone binary', () => {
       const health = await waitForHealth(`${base}/health`, gateway, output, 20_000);
       console.log(`[binary e2e] start to /health 200: ${(performance.now() - started).toFixed(0)} ms`);
       expect(health).toMatchObject({ status: expect.any(String), version: VERSION });
+      // It restarted itself once with glibc's malloc arenas capped: the binary's own argv[1] was not passed again.
+      expect(readFileSync(`/proc/${gateway.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+      expect(readFileSync(`/proc/${gateway.pid}/cmdline`, 'utf8').split('\0').slice(1, 4)).toEqual(['--no-tui', '-c', configPath]);
 
       const response = await fetch(`${base}/v1/chat/completions`, {
         method: 'POST',

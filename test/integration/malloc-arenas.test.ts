@@ -1,0 +1,52 @@
+/**
+ * `start` replaces its process with itself once, with glibc's malloc arenas capped (src/runtime/malloc-arenas.ts).
+ * The process a supervisor started is the one that serves, with its arguments, and a user's own setting is kept.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
+
+const glibc = typeof (process.report.getReport() as { header?: { glibcVersionRuntime?: unknown } }).header?.glibcVersionRuntime === 'string';
+const skip = !hasBuiltCli ? SKIP_REASON : process.platform !== 'linux' || !glibc ? 'needs Linux with glibc' : undefined;
+if (skip !== undefined) console.warn(`malloc arena test skipped: ${skip}`);
+
+function environOf(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
+describe.skipIf(skip !== undefined)('the gateway process caps its malloc arenas', () => {
+  let dir: string;
+  let config: string;
+  const children: SpawnedGateway[] = [];
+  const env = { ...process.env };
+  delete env['MALLOC_ARENA_MAX'];
+  delete env['GLIBC_TUNABLES'];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ai-gateway-arenas-'));
+    config = join(dir, 'gateway.yaml');
+    writeFileSync(config, 'gateway: { embedded_defaults: false }\n');
+  });
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the process that was started serves, now with MALLOC_ARENA_MAX=2 and the same arguments', async () => {
+    const gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'a.db'), env: env as Record<string, string> });
+    children.push(gw);
+    expect(environOf(gw.child.pid!).get('MALLOC_ARENA_MAX')).toBe('2');
+    const argv = readFileSync(`/proc/${gw.child.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toEqual(expect.arrayContaining(['--no-tui', '-c', config, '--log-format', 'json']));
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+  });
+
+  it("keeps the user's own setting", async () => {
+    const gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'b.db'), env: { ...(env as Record<string, string>), MALLOC_ARENA_MAX: '6' } });
+    children.push(gw);
+    expect(environOf(gw.child.pid!).get('MALLOC_ARENA_MAX')).toBe('6');
+  });
+});
