@@ -9,8 +9,10 @@
  * descriptor, and costs one more Node start-up (about 40 ms).
  *
  * Whoever sets MALLOC_ARENA_MAX or GLIBC_TUNABLES keeps their setting; other allocators (musl, macOS, Windows) and
- * Node versions without `process.execve` are left as they are.
+ * Node versions without `process.execve` are left as they are. So is a process under V8's CPU profiler: its
+ * profiling signal, still pending at the exec, killed the new image before it could handle it (2 starts in 30).
  */
+import { nodeFlagGiven } from './node-flags.js';
 import { isSea } from './sea.js';
 
 export const ARENA_MAX = '2';
@@ -21,14 +23,17 @@ export function restartArgs(argv: readonly string[], execArgv: readonly string[]
   return sea ? [execPath, ...argv.slice(2)] : [execPath, ...execArgv, ...argv.slice(1)];
 }
 
+/** Flags that start V8's sampling profiler, which signals the process while it runs. */
+export const PROFILER_FLAGS = ['--cpu-prof', '--prof'] as const;
+
 /** Whether this process should restart itself with the arenas capped (`glibc` is asked last: it costs a report). */
-export function wantsArenaCap(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, canExec: boolean, glibc: () => boolean): boolean {
-  return platform === 'linux' && canExec && env['MALLOC_ARENA_MAX'] === undefined && env['GLIBC_TUNABLES'] === undefined && glibc();
+export function wantsArenaCap(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, canExec: boolean, profiled: boolean, glibc: () => boolean): boolean {
+  return platform === 'linux' && canExec && !profiled && env['MALLOC_ARENA_MAX'] === undefined && env['GLIBC_TUNABLES'] === undefined && glibc();
 }
 
 /** Replaces the process with itself under MALLOC_ARENA_MAX when that helps; returns only when it does not. */
 export function capMallocArenas(): void {
-  if (!wantsArenaCap(process.env, process.platform, typeof process.execve === 'function', runsOnGlibc)) return;
+  if (!wantsArenaCap(process.env, process.platform, typeof process.execve === 'function', nodeFlagGiven(PROFILER_FLAGS), runsOnGlibc)) return;
   const args = restartArgs(process.argv, process.execArgv, process.execPath, isSea());
   try {
     process.execve!(process.execPath, args, { ...process.env, MALLOC_ARENA_MAX: ARENA_MAX });
