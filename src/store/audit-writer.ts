@@ -1,6 +1,8 @@
 /**
  * The batched audit writer. `record` only queues (the proxy path never touches the disk); a timer flushes the
- * queue in one transaction.
+ * queue in transactions of at most `sliceRows` rows, a timer turn apart. A row costs SQLite about 8 µs and each
+ * transaction about 25 more: one transaction for the 100 rows a single busy connection leaves every 50 ms held the
+ * event loop for about a millisecond, which the requests in flight waited out; a slice of 32 holds it about 0.3.
  *
  * A row is never discarded because of the environment. When the database refuses writes (a full disk, an I/O
  * error, a lock, a read-only or vanished file) every row stays queued, in order, and the flush is retried with
@@ -57,6 +59,8 @@ export interface BatchedAuditWriterOptions {
   flushIntervalMs?: number;
   /** Queue length that triggers a flush on the next tick instead of waiting for the interval. Default 256. */
   maxBatch?: number;
+  /** Most rows a timed flush writes in one transaction; the rest follow on the next timer turn. Default 32. */
+  sliceRows?: number;
   /** Rows waiting to be written at which new requests are refused (recording itself goes on). Default 10 000. */
   pendingLimit?: number;
   /** First retry delay after a failed flush; doubles per failure up to `retryMaxMs`. Defaults 100 ms and 2 s. */
@@ -115,6 +119,7 @@ export class BatchedAuditWriter implements AuditSink {
   private readonly writeBatch: (items: readonly Item[]) => void;
   private readonly intervalMs: number;
   private readonly maxBatch: number;
+  private readonly sliceRows: number;
   private pendingLimit: number;
   private readonly scheduler: Timers;
   private readonly backoff: Backoff;
@@ -129,6 +134,7 @@ export class BatchedAuditWriter implements AuditSink {
   ) {
     this.intervalMs = options.flushIntervalMs ?? 50;
     this.maxBatch = options.maxBatch ?? 256;
+    this.sliceRows = options.sliceRows ?? 32;
     this.pendingLimit = options.pendingLimit ?? DEFAULT_PENDING_LIMIT;
     this.scheduler = options.scheduler ?? systemTimers;
     this.backoff = new Backoff(options.retryBaseMs ?? 100, options.retryMaxMs ?? 2000);
@@ -148,11 +154,16 @@ export class BatchedAuditWriter implements AuditSink {
   }
 
   flush(): void {
+    this.write(Number.POSITIVE_INFINITY);
+  }
+
+  /** Writes up to `limit` queued items in one transaction, then arms the timer for what is left. */
+  private write(limit: number): void {
     this.cancelTimer();
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = true;
-    const batch = this.queue;
-    this.queue = [];
+    const batch = this.queue.length <= limit ? this.queue : this.queue.slice(0, limit);
+    this.queue = batch === this.queue ? [] : this.queue.slice(limit);
     try {
       const kept = this.persist(batch);
       // Kept rows go back in front, so order is preserved.
@@ -161,7 +172,8 @@ export class BatchedAuditWriter implements AuditSink {
       this.flushing = false;
     }
     this.admitting();
-    if (this.queue.length > 0 && !this.closed) this.schedule(this.failure?.retryMs ?? this.intervalMs);
+    // The next slice follows on the next timer turn, after the I/O that waited for this one.
+    if (this.queue.length > 0 && !this.closed) this.schedule(this.failure?.retryMs ?? (batch.length === limit ? 0 : this.intervalMs));
   }
 
   close(): void {
@@ -251,7 +263,7 @@ export class BatchedAuditWriter implements AuditSink {
     this.timer = this.scheduler.setTimeout(() => {
       this.timer = undefined;
       this.timerDue = Number.POSITIVE_INFINITY;
-      this.flush();
+      this.write(this.sliceRows);
     }, delayMs);
   }
 

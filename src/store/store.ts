@@ -45,6 +45,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Writabl
     const writerOptions: BatchedAuditWriterOptions = {};
     if (options.flushIntervalMs !== undefined) writerOptions.flushIntervalMs = options.flushIntervalMs;
     if (options.maxBatch !== undefined) writerOptions.maxBatch = options.maxBatch;
+    if (options.sliceRows !== undefined) writerOptions.sliceRows = options.sliceRows;
     if (options.pendingLimit !== undefined) writerOptions.pendingLimit = options.pendingLimit;
     if (options.retryBaseMs !== undefined) writerOptions.retryBaseMs = options.retryBaseMs;
     if (options.retryMaxMs !== undefined) writerOptions.retryMaxMs = options.retryMaxMs;

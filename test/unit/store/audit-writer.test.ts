@@ -92,6 +92,26 @@ describe('BatchedAuditWriter', () => {
     expect(countRows()).toBe(4);
   });
 
+  it('a timed flush writes a slice per transaction and the rest on the following timer turns; flush() writes all', () => {
+    const sliced = openStore(`${t.dbPath}-sliced`, { scheduler, logger, sliceRows: 10 });
+    const count = (): number => sliced.db.prepare('SELECT count(*) FROM requests').pluck().get() as number;
+    for (let i = 0; i < 25; i++) sliced.sink.record(makeRow());
+    expect(scheduler.delays()).toEqual([50]);
+    scheduler.fireAll();
+    expect(count()).toBe(10);
+    // The next slice is due at once: only the I/O that waited for this one goes first.
+    expect(scheduler.delays()).toEqual([0]);
+    scheduler.fireAll();
+    expect(count()).toBe(20);
+    scheduler.fireAll();
+    expect(count()).toBe(25);
+    expect(scheduler.delays()).toEqual([]);
+    for (let i = 0; i < 25; i++) sliced.sink.record(makeRow());
+    sliced.sink.flush();
+    expect(count()).toBe(50);
+    sliced.close();
+  });
+
   it('records control events with JSON values', () => {
     store.sink.recordControlEvent({
       ts: 1000,
