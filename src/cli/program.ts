@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../core/version.js';
 import { holdYoungGeneration } from '../runtime/heap-sizing.js';
+import { watchOutputs } from './closed-output.js';
 
 export function buildProgram(): Command {
   const program = new Command('ai-gateway')
@@ -16,8 +17,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const start = (cmd: Command): Command =>
-    cmd
+  const starts = new Set<Command>();
+  const start = (cmd: Command): Command => {
+    starts.add(cmd);
+    return cmd
       .option('-c, --config <file>', 'config file (default: ./gateway.yaml if present, else embedded defaults)')
       .option('-p, --port <n>', 'port to listen on', parsePort)
       .option('--host <addr>', 'address to bind (default 127.0.0.1)')
@@ -29,14 +32,21 @@ export function buildProgram(): Command {
         if (self.args.length > 0) unknownCommand(self);
         // Before the gateway's modules load: start.ts releases it once the gateway listens.
         holdYoungGeneration();
-        // May restart the process (same pid), so before the gateway's modules load too.
+        // May restart the process (same pid), so before the gateway's modules load, and before stdout and stderr
+        // are touched: that makes a pipe non-blocking, and the new image would keep it so when it exits.
         (await import('../runtime/malloc-arenas.js')).capMallocArenas();
+        watchOutputs();
         const { runStart } = await import('./commands/start.js');
         await runStart(opts);
       });
+  };
 
   start(program);
   start(program.command('start').description('run the gateway (the default command)'));
+  // The other commands watch their outputs from the start; `start` does so after its restart.
+  program.hook('preAction', (_root, action) => {
+    if (!starts.has(action)) watchOutputs();
+  });
 
   const client = (cmd: Command): Command =>
     cmd

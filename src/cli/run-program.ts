@@ -2,10 +2,8 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { exitCodeFor, messageFor, EXIT_OK } from './exit.js';
-import { watchOutputs } from './closed-output.js';
 
 export async function runProgram(argv: string[]): Promise<void> {
-  watchOutputs();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

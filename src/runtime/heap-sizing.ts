@@ -22,7 +22,6 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import { nodeFlagGiven } from './node-flags.js';
 
 const FLAG = 'semi-space-growth-factor';
 const OLD_FLAG = 'heap-growing-percent';
@@ -38,13 +37,13 @@ let capping: PerformanceObserver | undefined;
 
 /** From here until releaseYoungGeneration(), the young generation keeps its initial size. */
 export function holdYoungGeneration(): void {
-  if (capping !== undefined || nodeFlagGiven(['semi-space', 'semi_space'])) return;
+  if (capping !== undefined || setByUser(['semi-space', 'semi_space'])) return;
   setGrowth(1);
 }
 
 /** From here on the old generation grows by at most OLD_GROWTH_PERCENT past what survives a full collection. */
 export function boundOldGeneration(): void {
-  if (nodeFlagGiven(['heap-growing', 'heap_growing'])) return;
+  if (setByUser(['heap-growing', 'heap_growing'])) return;
   setFlagsFromString(`--${OLD_FLAG}=${OLD_GROWTH_PERCENT}`);
 }
 
@@ -69,4 +68,10 @@ function setGrowth(factor: number): void {
   if (factor === growth) return;
   setFlagsFromString(`--${FLAG}=${factor}`);
   growth = factor;
+}
+
+/** Whoever sets these flags on the command line or in NODE_OPTIONS keeps their settings. */
+function setByUser(names: readonly string[]): boolean {
+  const given = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].join(' ');
+  return names.some((name) => given.includes(name));
 }

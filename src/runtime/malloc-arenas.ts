@@ -9,10 +9,11 @@
  * descriptor, and costs one more Node start-up (about 40 ms).
  *
  * Whoever sets MALLOC_ARENA_MAX or GLIBC_TUNABLES keeps their setting; other allocators (musl, macOS, Windows) and
- * Node versions without `process.execve` are left as they are. So is a process under V8's CPU profiler: its
- * profiling signal, still pending at the exec, killed the new image before it could handle it (2 starts in 30).
+ * Node versions without `process.execve` are left as they are. So is a process that something else holds on to:
+ * V8's CPU profiler, whose signal, still pending at the exec, killed the new image before it could handle it (2
+ * starts in 30), and which a preloaded module may have started too; a debugger; a parent's IPC channel, which
+ * the new image would not inherit.
  */
-import { nodeFlagGiven } from './node-flags.js';
 import { isSea } from './sea.js';
 
 export const ARENA_MAX = '2';
@@ -23,17 +24,24 @@ export function restartArgs(argv: readonly string[], execArgv: readonly string[]
   return sea ? [execPath, ...argv.slice(2)] : [execPath, ...execArgv, ...argv.slice(1)];
 }
 
-/** Flags that start V8's sampling profiler, which signals the process while it runs. */
-export const PROFILER_FLAGS = ['--cpu-prof', '--prof'] as const;
+/** Node flags under which the process is not restarted: V8's profilers, the inspector, and preloaded modules. */
+export const HELD_BY_FLAGS = ['--cpu-prof', '--prof', '--inspect', '--require', '-r', '--import', '--loader', '--experimental-loader'] as const;
+
+/** Whether a flag of HELD_BY_FLAGS is among Node's options: whole options, so that `-r` is not found in `--report…`. */
+export function heldByFlags(execArgv: readonly string[], nodeOptions: string): boolean {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
+  return given.some((arg) => HELD_BY_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`) || (flag.length > 2 && arg.startsWith(`${flag}-`))));
+}
 
 /** Whether this process should restart itself with the arenas capped (`glibc` is asked last: it costs a report). */
-export function wantsArenaCap(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, canExec: boolean, profiled: boolean, glibc: () => boolean): boolean {
-  return platform === 'linux' && canExec && !profiled && env['MALLOC_ARENA_MAX'] === undefined && env['GLIBC_TUNABLES'] === undefined && glibc();
+export function wantsArenaCap(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, canExec: boolean, held: boolean, glibc: () => boolean): boolean {
+  return platform === 'linux' && canExec && !held && env['MALLOC_ARENA_MAX'] === undefined && env['GLIBC_TUNABLES'] === undefined && glibc();
 }
 
 /** Replaces the process with itself under MALLOC_ARENA_MAX when that helps; returns only when it does not. */
 export function capMallocArenas(): void {
-  if (!wantsArenaCap(process.env, process.platform, typeof process.execve === 'function', nodeFlagGiven(PROFILER_FLAGS), runsOnGlibc)) return;
+  const held = process.channel !== undefined || heldByFlags(process.execArgv, process.env['NODE_OPTIONS'] ?? '');
+  if (!wantsArenaCap(process.env, process.platform, typeof process.execve === 'function', held, runsOnGlibc)) return;
   const args = restartArgs(process.argv, process.execArgv, process.execPath, isSea());
   try {
     process.execve!(process.execPath, args, { ...process.env, MALLOC_ARENA_MAX: ARENA_MAX });

@@ -2,14 +2,22 @@
  * `start` replaces its process with itself once, with glibc's malloc arenas capped (src/runtime/malloc-arenas.ts).
  * The process a supervisor started is the one that serves, with its arguments, and a user's own setting is kept.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/cli.js';
 import { hasBuiltCli, SKIP_REASON, spawnGateway, type SpawnedGateway } from '../helpers/gateway.js';
 
 const glibc = typeof (process.report.getReport() as { header?: { glibcVersionRuntime?: unknown } }).header?.glibcVersionRuntime === 'string';
-const skip = !hasBuiltCli ? SKIP_REASON : process.platform !== 'linux' || !glibc ? 'needs Linux with glibc' : undefined;
+const skip = !hasBuiltCli
+  ? SKIP_REASON
+  : process.platform !== 'linux' || !glibc
+    ? 'needs Linux with glibc'
+    : process.env['MALLOC_ARENA_MAX'] !== undefined || process.env['GLIBC_TUNABLES'] !== undefined
+      ? 'MALLOC_ARENA_MAX or GLIBC_TUNABLES is set in this environment'
+      : undefined;
 if (skip !== undefined) console.warn(`malloc arena test skipped: ${skip}`);
 
 function environOf(pid: number): Map<string, string> {
@@ -21,9 +29,6 @@ describe.skipIf(skip !== undefined)('the gateway process caps its malloc arenas'
   let dir: string;
   let config: string;
   const children: SpawnedGateway[] = [];
-  const env = { ...process.env };
-  delete env['MALLOC_ARENA_MAX'];
-  delete env['GLIBC_TUNABLES'];
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ai-gateway-arenas-'));
@@ -36,7 +41,7 @@ describe.skipIf(skip !== undefined)('the gateway process caps its malloc arenas'
   });
 
   it('the process that was started serves, now with MALLOC_ARENA_MAX=2 and the same arguments', async () => {
-    const gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'a.db'), env: env as Record<string, string> });
+    const gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'a.db') });
     children.push(gw);
     expect(environOf(gw.child.pid!).get('MALLOC_ARENA_MAX')).toBe('2');
     const argv = readFileSync(`/proc/${gw.child.pid}/cmdline`, 'utf8').split('\0');
@@ -45,8 +50,20 @@ describe.skipIf(skip !== undefined)('the gateway process caps its malloc arenas'
   });
 
   it("keeps the user's own setting", async () => {
-    const gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'b.db'), env: { ...(env as Record<string, string>), MALLOC_ARENA_MAX: '6' } });
+    const gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'b.db'), env: { MALLOC_ARENA_MAX: '6' } });
     children.push(gw);
     expect(environOf(gw.child.pid!).get('MALLOC_ARENA_MAX')).toBe('6');
+  });
+
+  it('leaves a pipe it shares with its parent blocking when it exits, as it found it', () => {
+    // stdout and stderr made non-blocking before the restart would be taken by the new image for their original
+    // state, and left so at its exit for whoever shares the pipe (here the shell's grep).
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'gateway: [\n');
+    const script = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --no-tui -c ${JSON.stringify(broken)} 2>&1; grep '^flags' /proc/self/fdinfo/1`;
+    const out = execFileSync('sh', ['-c', script], { cwd: dir, encoding: 'utf8' });
+    expect(out).toMatch(/broken\.yaml/);
+    const flags = Number.parseInt(/^flags:\s+([0-7]+)/m.exec(out)![1]!, 8);
+    expect(flags & 0o4000).toBe(0);
   });
 });

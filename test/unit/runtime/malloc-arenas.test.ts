@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROFILER_FLAGS, restartArgs, wantsArenaCap } from '../../../src/runtime/malloc-arenas.js';
-import { nodeFlagGiven } from '../../../src/runtime/node-flags.js';
+import { heldByFlags, restartArgs, wantsArenaCap } from '../../../src/runtime/malloc-arenas.js';
 
 describe('restarting with the malloc arenas capped', () => {
   it('starts the same script with the same Node flags and arguments', () => {
@@ -34,15 +33,21 @@ describe('restarting with the malloc arenas capped', () => {
     // The restarted process has it set, so it does not restart again.
     expect(wantsArenaCap({ MALLOC_ARENA_MAX: '2' }, 'linux', true, false, glibc)).toBe(false);
     expect(wantsArenaCap({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=4' }, 'linux', true, false, glibc)).toBe(false);
-    // Under the CPU profiler a pending profiling signal would kill the new image.
+    // Held by a profiler, a debugger, a preload or a parent's IPC channel.
     expect(wantsArenaCap({}, 'linux', true, true, glibc)).toBe(false);
     // The report that answers "glibc?" is made only when everything else says yes.
     expect(asked).toBe(1);
   });
 
-  it('recognises the profiler on the command line and in NODE_OPTIONS', () => {
-    expect(nodeFlagGiven(PROFILER_FLAGS, ['--cpu-prof-dir=p', '--cpu-prof'], '')).toBe(true);
-    expect(nodeFlagGiven(PROFILER_FLAGS, [], '--max-old-space-size=512 --prof')).toBe(true);
-    expect(nodeFlagGiven(PROFILER_FLAGS, ['--import', 'x.mjs'], '--enable-source-maps')).toBe(false);
+  it('stays put under a profiler, a debugger or a preloaded module, on the command line or in NODE_OPTIONS', () => {
+    expect(heldByFlags(['--cpu-prof-dir=p', '--cpu-prof'], '')).toBe(true);
+    expect(heldByFlags([], '--max-old-space-size=512 --prof')).toBe(true);
+    expect(heldByFlags(['--inspect-brk=9230'], '')).toBe(true);
+    expect(heldByFlags(['-r', 'dd-trace/init'], '')).toBe(true);
+    expect(heldByFlags([], '--require ./otel.js')).toBe(true);
+    expect(heldByFlags(['--import=./hooks.mjs'], '')).toBe(true);
+    // Whole options only: these hold nothing.
+    expect(heldByFlags(['--report-on-signal', '--enable-source-maps'], '--max-old-space-size=512')).toBe(false);
+    expect(heldByFlags([], '')).toBe(false);
   });
 });
