@@ -1,8 +1,10 @@
 /**
  * The batched audit writer. `record` only queues (the proxy path never touches the disk); a timer flushes the
- * queue in transactions of at most `sliceRows` rows, a timer turn apart. A row costs SQLite about 8 µs and each
- * transaction about 25 more: one transaction for the 100 rows a single busy connection leaves every 50 ms held the
- * event loop for about a millisecond, which the requests in flight waited out; a slice of 32 holds it about 0.3.
+ * queue in slices, one transaction each, a timer turn apart. A row costs SQLite about 8 µs and each transaction
+ * about 25 more: one transaction for the 100 rows a single busy connection leaves every 50 ms held the event loop
+ * for about a millisecond, which the requests in flight waited out; a slice of 32 holds it about 0.3. A slice is
+ * `sliceRows` or an eighth of the queue, whichever is more, so that a backlog drains in a few turns however many
+ * rows each turn adds.
  *
  * A row is never discarded because of the environment. When the database refuses writes (a full disk, an I/O
  * error, a lock, a read-only or vanished file) every row stays queued, in order, and the flush is retried with
@@ -59,7 +61,10 @@ export interface BatchedAuditWriterOptions {
   flushIntervalMs?: number;
   /** Queue length that triggers a flush on the next tick instead of waiting for the interval. Default 256. */
   maxBatch?: number;
-  /** Most rows a timed flush writes in one transaction; the rest follow on the next timer turn. Default 32. */
+  /**
+   * Rows a timed flush writes in one transaction, unless an eighth of the queue is more; the rest follow on the
+   * next timer turn. Default 32.
+   */
   sliceRows?: number;
   /** Rows waiting to be written at which new requests are refused (recording itself goes on). Default 10 000. */
   pendingLimit?: number;
@@ -134,7 +139,7 @@ export class BatchedAuditWriter implements AuditSink {
   ) {
     this.intervalMs = options.flushIntervalMs ?? 50;
     this.maxBatch = options.maxBatch ?? 256;
-    this.sliceRows = options.sliceRows ?? 32;
+    this.sliceRows = Math.max(1, options.sliceRows ?? 32);
     this.pendingLimit = options.pendingLimit ?? DEFAULT_PENDING_LIMIT;
     this.scheduler = options.scheduler ?? systemTimers;
     this.backoff = new Backoff(options.retryBaseMs ?? 100, options.retryMaxMs ?? 2000);
@@ -263,7 +268,7 @@ export class BatchedAuditWriter implements AuditSink {
     this.timer = this.scheduler.setTimeout(() => {
       this.timer = undefined;
       this.timerDue = Number.POSITIVE_INFINITY;
-      this.write(this.sliceRows);
+      this.write(Math.max(this.sliceRows, Math.ceil(this.queue.length / 8)));
     }, delayMs);
   }
 

@@ -112,6 +112,22 @@ describe('BatchedAuditWriter', () => {
     sliced.close();
   });
 
+  it('a backlog that grows faster than a slice per turn is written in slices of an eighth of it, and stays bounded', () => {
+    const sliced = openStore(`${t.dbPath}-busy`, { scheduler, logger, sliceRows: 10 });
+    let longest = 0;
+    // 100 rows finish in every timer turn, ten times a slice.
+    for (let turn = 0; turn < 200; turn++) {
+      for (let i = 0; i < 100; i++) sliced.sink.record(makeRow());
+      longest = Math.max(longest, sliced.sink.stats().queued);
+      scheduler.fireAll();
+    }
+    // A fixed slice would have left 18,000 rows waiting; an eighth of the queue keeps up at about 800.
+    expect(longest).toBeLessThan(1000);
+    while (sliced.sink.stats().queued > 0) scheduler.fireAll();
+    expect(sliced.db.prepare('SELECT count(*) FROM requests').pluck().get()).toBe(20_000);
+    sliced.close();
+  });
+
   it('records control events with JSON values', () => {
     store.sink.recordControlEvent({
       ts: 1000,
