@@ -16,7 +16,7 @@
  */
 import { isSea } from './sea.js';
 
-export const ARENA_MAX = '2';
+const ARENA_MAX = '2';
 
 /** The argument vector that starts this same program again: the binary has no script path of its own. */
 export function restartArgs(argv: readonly string[], execArgv: readonly string[], execPath: string, sea: boolean): string[] {
@@ -25,7 +25,7 @@ export function restartArgs(argv: readonly string[], execArgv: readonly string[]
 }
 
 /** Node flags under which the process is not restarted: V8's profilers, the inspector, and preloaded modules. */
-export const HELD_BY_FLAGS = ['--cpu-prof', '--prof', '--inspect', '--require', '-r', '--import', '--loader', '--experimental-loader'] as const;
+const HELD_BY_FLAGS = ['--cpu-prof', '--prof', '--inspect', '--require', '-r', '--import', '--loader', '--experimental-loader'] as const;
 
 /** Whether a flag of HELD_BY_FLAGS is among Node's options: whole options, so that `-r` is not found in `--report…`. */
 export function heldByFlags(execArgv: readonly string[], nodeOptions: string): boolean {

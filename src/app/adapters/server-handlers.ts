@@ -45,7 +45,7 @@ export function serverHandlers(d: ServerHandlerDeps): ServerHandlers {
     metricsAllowed: (req) => metricsAuthorized(req, running.config().gateway.adminToken),
     notReady: () => {
       if (d.closing.aborted) return 'shutting down';
-      if (!store.sink.admitting()) return store.sink.trouble() ?? 'the audit backlog is full';
+      if (!store.sink.admitting()) return store.sink.trouble() ?? FULL_BACKLOG;
       const shared = d.shared?.view();
       if (shared !== undefined && shared.status !== 'up' && shared.onOutage === 'closed') return 'shared state (Redis) does not answer and shared_state.on_outage is closed';
       return undefined;
@@ -80,9 +80,12 @@ export function serverHandlers(d: ServerHandlerDeps): ServerHandlers {
   };
 }
 
+/** What a refusal says when the audit writer names no trouble (it names one whenever it refuses). */
+const FULL_BACKLOG = 'the audit backlog is full';
+
 /** The 503 for a request that arrives while the audit store cannot take its row. */
 function auditUnavailable(trouble: string | undefined): GatewayError {
-  return new GatewayError('audit_unavailable', `the gateway cannot record new requests right now, so it does not serve them: ${trouble ?? 'the audit backlog is full'}. Retry shortly.`, {
+  return new GatewayError('audit_unavailable', `the gateway cannot record new requests right now, so it does not serve them: ${trouble ?? FULL_BACKLOG}. Retry shortly.`, {
     retryAfter: 5,
   });
 }
