@@ -2,6 +2,7 @@
  * The one logger. Pretty lines for people, JSON lines for machines; every line passes the redactor.
  * The TUI swaps the sink so log lines do not tear the screen.
  */
+import { systemClock, systemTimers, type Clock, type Timers } from '../core/clock.js';
 import type { Redactor } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -85,28 +86,46 @@ export function clockTime(ts: number): string {
   return `${lastSecondText}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}`;
 }
 
+/** At most one write per this many milliseconds while lines keep coming. */
+export const LOG_FLUSH_MS = 50;
+/** Pending text past this many characters is written at once, so a burst of lines does not pile up. */
+export const LOG_FLUSH_CHARS = 64 * 1024;
+
 /**
- * Collects lines and writes them in one call per event-loop turn. stderr to a file or pipe is a synchronous
- * write in Node; one per request would put disk I/O on the proxy path. `flush()` on exit writes what is left.
+ * Collects lines and writes them together. stderr to a file, a pipe or a terminal is a synchronous write in Node,
+ * and at one connection every request ends in an event-loop turn of its own: a write per turn was a system call
+ * on every request's path. A line after a quiet spell goes out on the next timer turn; lines that follow within
+ * LOG_FLUSH_MS of a write wait for the next one. `flush()` on exit writes what is left.
  */
 export class BatchedSink implements LogSink {
   private pending: string[] = [];
-  private scheduled = false;
+  private chars = 0;
+  private timer: unknown;
+  private lastWrite = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly out: (text: string) => void) {}
+  constructor(
+    private readonly out: (text: string) => void,
+    private readonly clock: Clock = systemClock,
+    private readonly timers: Timers = systemTimers,
+  ) {}
 
   write(line: string): void {
     this.pending.push(line);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    this.chars += line.length;
+    if (this.chars >= LOG_FLUSH_CHARS) return this.flush();
+    if (this.timer !== undefined) return;
+    // The system timer does not keep a stopping process alive: the exit hook writes what is left.
+    this.timer = this.timers.setTimeout(() => this.flush(), Math.max(0, this.lastWrite + LOG_FLUSH_MS - this.clock.monotonic()));
   }
 
   flush(): void {
-    this.scheduled = false;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.pending.length === 0) return;
     const text = this.pending.join('');
     this.pending = [];
+    this.chars = 0;
+    this.lastWrite = this.clock.monotonic();
     this.out(text);
   }
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Logger, clockTime, type LogFormat } from '../../../src/observe/logger.js';
+import { BatchedSink, LOG_FLUSH_CHARS, LOG_FLUSH_MS, Logger, clockTime, type LogFormat } from '../../../src/observe/logger.js';
 import { Redactor, mask } from '../../../src/observe/redact.js';
+import { FakeClock, ManualTimers } from '../../helpers/clock.js';
 
 const T = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
@@ -85,5 +86,51 @@ describe('clockTime', () => {
         for (const ts of times) expect(clockTime(ts)).toBe(iso(ts));
       }),
     );
+  });
+});
+
+describe('BatchedSink', () => {
+  function sink() {
+    const writes: string[] = [];
+    const clock = new FakeClock();
+    const timers = new ManualTimers(clock);
+    return { sink: new BatchedSink((text) => writes.push(text), clock, timers), writes, timers };
+  }
+
+  it('writes a line after a quiet spell on the next timer turn, not in the call', () => {
+    const { sink: s, writes, timers } = sink();
+    s.write('a\n');
+    expect(writes).toEqual([]);
+    expect(timers.nextIn()).toBe(0);
+    timers.advance(0);
+    expect(writes).toEqual(['a\n']);
+  });
+
+  it('holds the lines that follow a write and writes them together once the interval has passed', () => {
+    const { sink: s, writes, timers } = sink();
+    s.write('a\n');
+    timers.advance(0);
+    timers.advance(10);
+    for (const line of ['b\n', 'c\n', 'd\n']) s.write(line);
+    expect(timers.nextIn()).toBe(LOG_FLUSH_MS - 10);
+    timers.advance(LOG_FLUSH_MS - 11);
+    expect(writes).toEqual(['a\n']);
+    timers.advance(1);
+    expect(writes).toEqual(['a\n', 'b\nc\nd\n']);
+    expect(timers.pending).toBe(0);
+  });
+
+  it('writes at once when the pending text passes its bound, and flush() writes the rest', () => {
+    const { sink: s, writes, timers } = sink();
+    const long = 'x'.repeat(LOG_FLUSH_CHARS / 4 - 1) + '\n';
+    for (let i = 0; i < 4; i++) s.write(long);
+    expect(writes).toEqual([long.repeat(4)]);
+    expect(timers.pending).toBe(0);
+    s.write('tail\n');
+    s.flush();
+    expect(writes).toEqual([long.repeat(4), 'tail\n']);
+    expect(timers.pending).toBe(0);
+    s.flush();
+    expect(writes).toHaveLength(2);
   });
 });
