@@ -31,6 +31,15 @@ function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+const NO_CALLS: readonly unknown[] = [];
+
+/** Choice 0 of a chunk (n>1 is refused before any request is translated); a loop, not a closure per chunk. */
+function firstChoice(choices: unknown): ReceivedChoice | undefined {
+  if (!Array.isArray(choices)) return undefined;
+  for (const c of choices as unknown[]) if (isObject(c) && (c['index'] === 0 || c['index'] === undefined)) return c;
+  return undefined;
+}
+
 /** Where chunks carry the string that varies: content, a tool's arguments, reasoning. */
 const DELTA_PATHS: readonly FramePath[] = [
   ['choices', 0, 'delta', 'content'],
@@ -82,10 +91,7 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
       const model = str(chunk.model);
       out.push({ type: 'start', ...(responseId === '' ? {} : { id: responseId }), ...(model === undefined ? {} : { model }) });
     }
-    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-    // Only choice 0: n>1 is refused before any request is translated.
-    const found: unknown = choices.find((c) => isObject(c) && (c['index'] === 0 || c['index'] === undefined));
-    const choice: ReceivedChoice | undefined = isObject(found) ? found : undefined;
+    const choice = firstChoice(chunk.choices);
     if (choice !== undefined) {
       const delta: ReceivedMessage = isObject(choice.delta) ? choice.delta : {};
       const reasoning = nonEmpty(delta.reasoning_content) ?? nonEmpty(delta.reasoning);
@@ -94,9 +100,10 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
       if (content !== undefined) out.push({ type: 'text-delta', text: content });
       const refusal = nonEmpty(delta.refusal);
       if (refusal !== undefined) out.push({ type: 'text-delta', text: refusal });
-      const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
-      calls.forEach((value, position) => {
-        if (!isObject(value)) return;
+      const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : NO_CALLS;
+      for (let position = 0; position < calls.length; position++) {
+        const value: unknown = calls[position];
+        if (!isObject(value)) continue;
         const call: ReceivedToolCall = value;
         const j = typeof call.index === 'number' ? call.index : position;
         const fn: ReceivedFunction = isObject(call.function) ? call.function : {};
@@ -115,7 +122,7 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
         } else if (args !== '') {
           out.push({ type: 'tool-call-delta', index: tool.index, argsJson: args });
         }
-      });
+      }
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
         finish = fromOpenAIFinishReason(choice.finish_reason);
       }
