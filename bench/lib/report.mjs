@@ -93,11 +93,13 @@ export function renderMarkdown(results) {
     parts.push('## Stall probes');
     parts.push('');
     parts.push('Longest gap between two answers of the gateway\'s /health, polled every 10 ms, around each input. ' +
+      'Event-loop delay = the longest the gateway\'s own event loop was late, from its process metrics (sampled every 10 ms) ' +
+      'over the same span: seen from inside, without the poller\'s own wait for its CPU. ' +
       'Other work CPU 0 = share of the gateway\'s CPU taken by other processes (and steal) while the input was handled; ' +
       'well above 0 % means part of the gap may be the machine, not the gateway.');
     parts.push('');
-    parts.push(table(['Input', 'Longest gap ms', '/health answers', 'Answer', 'Input took ms', 'Other work CPU 0'], results.stalls.map((p) => [
-      p.name, fmt(p.gapMs, 1), String(p.answers), p.detail, fmt(p.tookMs), `${fmt(p.foreignCpu0 * 100)} %`,
+    parts.push(table(['Input', 'Longest gap ms', 'Event-loop delay ms', '/health answers', 'Answer', 'Input took ms', 'Other work CPU 0'], results.stalls.map((p) => [
+      p.name, fmt(p.gapMs, 1), fmt(p.loopDelayMs, 1), String(p.answers), p.detail, fmt(p.tookMs), `${fmt(p.foreignCpu0 * 100)} %`,
     ])));
     parts.push('');
   }
