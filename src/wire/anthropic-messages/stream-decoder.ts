@@ -144,6 +144,13 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
     }
   }
 
+  /** A text_delta (its type in the event itself, not only its SSE name) to a text block. */
+  function isTextDelta(data: JsonObject): boolean {
+    const delta = data['delta'];
+    const index = data['index'];
+    return data['type'] === 'content_block_delta' && isObject(delta) && delta['type'] === 'text_delta' && typeof delta['text'] === 'string' && typeof index === 'number' && blocks.get(index)?.kind === 'text';
+  }
+
   function onEvent(name: string, data: JsonObject): CanonicalStreamEvent[] {
     const type = anthropicEventType(name);
     // ping and unknown future events.
@@ -212,16 +219,29 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
     }
   }
 
+  /**
+   * The object of the last text delta of a text block. The parser hands back one object for all the events of one
+   * shape and a new one after any other event, so a delta in that same object is another text delta of the same
+   * block, read without deciding again what it is (most of a stream's events).
+   */
+  let textDelta: JsonObject | undefined;
+
   return {
     push(event: SseEvent): CanonicalStreamEvent[] {
       if (done) return [];
       const data = frames.parse(event.data);
+      if (textDelta !== undefined && data === textDelta) {
+        const text = (textDelta['delta'] as JsonObject)['text'] as string;
+        return text === '' ? [] : [{ type: 'text-delta', text }];
+      }
       if (!isObject(data)) {
         done = true;
         return [{ type: 'error', error: malformedStreamError(event.data) }];
       }
       const type = str(data['type']) ?? event.event ?? '';
-      return onEvent(type, data);
+      const out = onEvent(type, data);
+      textDelta = type === 'content_block_delta' && isTextDelta(data) ? data : undefined;
+      return out;
     },
     end(): CanonicalStreamEvent[] {
       return [];

@@ -190,3 +190,42 @@ describe('translated OpenAI streams have role first, complete first tool fragmen
     );
   });
 });
+
+describe('the Anthropic decoder reads repeated event shapes as it reads any event', () => {
+  /** An event: a block opening, a delta (possibly to a block of another kind, or to none), or a block's end. */
+  const blockType = fc.constantFrom('text', 'thinking', 'tool_use', 'server_tool_use', 'citations_box');
+  const deltaType = fc.constantFrom('text_delta', 'text_delta', 'text_delta', 'thinking_delta', 'input_json_delta', 'signature_delta', 'citations_delta');
+  const text = fc.string({ maxLength: 6 });
+  const event = fc.oneof(
+    { weight: 1, arbitrary: fc.tuple(fc.nat({ max: 3 }), blockType).map(([index, type]) => ({ type: 'content_block_start', index, content_block: { type, text: '', thinking: '', id: 'toolu_1', name: 'f', input: {} } })) },
+    {
+      weight: 8,
+      arbitrary: fc.tuple(fc.nat({ max: 3 }), deltaType, text).map(([index, type, value]) => ({
+        type: 'content_block_delta',
+        index,
+        delta: { type, ...(type === 'text_delta' ? { text: value } : type === 'thinking_delta' ? { thinking: value } : type === 'input_json_delta' ? { partial_json: value } : { signature: value }) },
+      })),
+    },
+    { weight: 1, arbitrary: fc.nat({ max: 3 }).map((index) => ({ type: 'content_block_stop', index })) },
+    { weight: 1, arbitrary: fc.constant({ type: 'ping' }) },
+  );
+  const decode = (datas: string[]): CanonicalStreamEvent[] => {
+    const decoder = anthropicMessagesCodec.createStreamDecoder();
+    const out: CanonicalStreamEvent[] = [];
+    for (const data of datas) out.push(...decoder.push({ data, event: (JSON.parse(data) as { type: string }).type }));
+    return out;
+  };
+
+  it('for any sequence of blocks and deltas, the same events as when no two events share a shape', () => {
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 40 }), (events) => {
+        const start = { type: 'message_start', message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 3, output_tokens: 1 } } };
+        const datas = [start, ...events, { type: 'message_stop' }].map((e) => JSON.stringify(e));
+        // Leading spaces of a different length on every event: JSON all the same, but no event repeats another's text.
+        const unshared = datas.map((data, i) => ' '.repeat(i) + data);
+        expect(decode(datas)).toStrictEqual(decode(unshared));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
