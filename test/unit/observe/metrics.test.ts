@@ -172,6 +172,23 @@ describe('GatewayMetrics', () => {
     expect(samplesOf(parsePrometheusText(await alone.render()), 'ai_gateway_shared_state_up')).toEqual([]);
   });
 
+  it('reads the controls once per scrape for all its gauges, and afresh at the next scrape', async () => {
+    let reads = 0;
+    const m = new GatewayMetrics({
+      maxLabelValues: 5,
+      collectDefaults: false,
+      sharedState: true,
+      gauges: () => {
+        reads++;
+        return { budgets: [{ agent: 'a', window: 'daily', remainingUsd: reads }], breakers: [{ key: 'p', state: 'open' }], keys: [], sharedStateUp: 1 };
+      },
+    });
+    expect(sampleValue(await scrape(m), 'ai_gateway_budget_remaining_usd', { agent: 'a', window: 'daily' })).toBe(1);
+    expect(reads).toBe(1);
+    expect(sampleValue(await scrape(m), 'ai_gateway_budget_remaining_usd', { agent: 'a', window: 'daily' })).toBe(2);
+    expect(reads).toBe(2);
+  });
+
   it('maps breaker states to 0/1/2 when scraped and tracks requests in flight', async () => {
     let breakers: GaugeReadings['breakers'] = [
       { key: 'openai', state: 'open' },
