@@ -480,13 +480,15 @@ function largeConfigLines(output) {
  * returns the longest gap between two answers: how long the gateway's event loop was unable to answer.
  */
 async function stallProbe(ctx, gw, name, action) {
+  // The scrapes that read the gateway's own delay come before and after the polling: a scrape is work of its own.
+  await eventLoopDelayMaxMs(gw);
+  await sleep(50);
   let onPolling;
   const polling = new Promise((resolvePromise) => (onPolling = resolvePromise));
   const spec = { mode: 'poll', url: `${gw.url}/health`, intervalMs: POLL_INTERVAL_MS, holdMs: 60_000 };
   const { id, done } = ctx.load.start(spec, (p) => p.phase === 'polling' && onPolling());
   await Promise.race([polling, done]);
   await sleep(100);
-  await eventLoopDelayMaxMs(gw);
   const t0 = performance.now();
   const cpu0Before = cpuJiffies(GATEWAY_CPU);
   const gwBefore = cpuTicks(gw.pid);
@@ -501,9 +503,9 @@ async function stallProbe(ctx, gw, name, action) {
   const cpu0 = cpuJiffies(GATEWAY_CPU);
   const foreignCpu0 = (cpu0.task - cpu0Before.task - (cpuTicks(gw.pid) - gwBefore) + cpu0.steal - cpu0Before.steal) / (cpu0.total - cpu0Before.total);
   await sleep(100);
-  const loopDelayMs = await eventLoopDelayMaxMs(gw);
   ctx.load.stop(id);
   const r = await done;
+  const loopDelayMs = await eventLoopDelayMaxMs(gw);
   log(`  ${name}: longest gap ${num(r.longestGapMs).toFixed(1)} ms over ${r.answers} answers (event loop delayed at most ${loopDelayMs.toFixed(1)} ms); ${outcome.detail} after ${tookMs.toFixed(0)} ms`);
   return { name, gapMs: num(r.longestGapMs), loopDelayMs, answers: r.answers, pollErrors: r.errors, firstPollError: r.firstError, tookMs, foreignCpu0, ok: outcome.ok, detail: outcome.detail };
 }
@@ -511,7 +513,8 @@ async function stallProbe(ctx, gw, name, action) {
 /**
  * The gateway's own longest event-loop delay since its metrics were last read (its process metrics sample the loop
  * every 10 ms and start over at each scrape), in ms. Seen from inside, it does not include the poller's own wait
- * for CPU 1, which it shares with the fakes and the orchestrator moving the 50 MB answers.
+ * for CPU 1, which it shares with the fakes and the orchestrator moving the 50 MB answers. A scrape's own work
+ * comes before it reads the delay, so it is not in the reading it returns.
  */
 async function eventLoopDelayMaxMs(gw) {
   const res = await fetch(`${gw.url}/metrics`);
