@@ -346,7 +346,7 @@ function requestIds(): () => string {
 function gaugeReadings(controls: GatewayControls, keys: KeyPools, shared: SharedControls | undefined): GaugeReadings {
   const budgets: { agent: string; window: 'hourly' | 'daily' | 'total'; remainingUsd: number }[] = [];
   const left = (limit: number, spent: number): number => Math.max(0, limit - spent);
-  for (const a of controls.registry.snapshot()) {
+  for (const a of controls.registry.budgets()) {
     if (a.budget.hourly !== null) budgets.push({ agent: a.id, window: 'hourly', remainingUsd: left(a.budget.hourly, a.spend.hourUsd) });
     if (a.budget.daily !== null) budgets.push({ agent: a.id, window: 'daily', remainingUsd: left(a.budget.daily, a.spend.todayUsd) });
     if (a.budget.total !== null) budgets.push({ agent: a.id, window: 'total', remainingUsd: left(a.budget.total, a.spend.totalUsd) });

@@ -8,7 +8,7 @@ import {
   rateLimitedError,
   stillOverBudgetError,
 } from './admission-errors.js';
-import { checkBudgetLimits, type BudgetDenial, type BudgetLedger, type BudgetLimitsView, type Reservation } from './budget-ledger.js';
+import { checkBudgetLimits, type BudgetDenial, type BudgetLedger, type BudgetLimitsView, type BudgetSpend, type Reservation } from './budget-ledger.js';
 import { PolicyEngine, type PolicyFiring } from './policy/engine.js';
 import type { PolicyVariables } from './policy/variables.js';
 import { rateLimitSettings, type RateLimitSettings } from './rate-limit-spec.js';
@@ -302,6 +302,14 @@ export class AgentRegistry {
 
   variables(id: string): PolicyVariables {
     return this.vars(this.known(id));
+  }
+
+  /**
+   * Each agent's budget limits and spend, for the metrics gauges: the two fields of a snapshot a scrape reads, without
+   * re-checking pauses and policies (the registry's timer does that) or building the rest of each agent's view.
+   */
+  budgets(): { id: string; budget: BudgetLimitsView; spend: BudgetSpend }[] {
+    return [...this.entries.values()].map((e) => ({ id: e.id, budget: this.ledger.limits(e.id), spend: this.ledger.spend(e.id) }));
   }
 
   snapshot(): AgentSnapshot[] {
