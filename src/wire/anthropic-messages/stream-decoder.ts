@@ -29,6 +29,11 @@ const DELTA_PATHS: readonly FramePath[] = [
   ['delta', 'thinking'],
 ];
 
+/** A text delta's events: none for empty text. */
+function textDeltaEvents(text: string): CanonicalStreamEvent[] {
+  return text === '' ? [] : [{ type: 'text-delta', text }];
+}
+
 export function createAnthropicStreamDecoder(): StreamDecoder {
   const frames = createFrameParser(DELTA_PATHS);
   let done = false;
@@ -119,10 +124,8 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
     // citations_delta and future delta types.
     if (type === undefined) return [];
     switch (type) {
-      case 'text_delta': {
-        const text = str(delta.text) ?? '';
-        return text === '' ? [] : [{ type: 'text-delta', text }];
-      }
+      case 'text_delta':
+        return textDeltaEvents(str(delta.text) ?? '');
       case 'thinking_delta': {
         const text = str(delta.thinking) ?? '';
         return text === '' ? [] : [{ type: 'thinking-delta', text }];
@@ -230,17 +233,14 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
     push(event: SseEvent): CanonicalStreamEvent[] {
       if (done) return [];
       const data = frames.parse(event.data);
-      if (textDelta !== undefined && data === textDelta) {
-        const text = (textDelta['delta'] as JsonObject)['text'] as string;
-        return text === '' ? [] : [{ type: 'text-delta', text }];
-      }
+      if (textDelta !== undefined && data === textDelta) return textDeltaEvents((textDelta['delta'] as JsonObject)['text'] as string);
       if (!isObject(data)) {
         done = true;
         return [{ type: 'error', error: malformedStreamError(event.data) }];
       }
       const type = str(data['type']) ?? event.event ?? '';
       const out = onEvent(type, data);
-      textDelta = type === 'content_block_delta' && isTextDelta(data) ? data : undefined;
+      textDelta = isTextDelta(data) ? data : undefined;
       return out;
     },
     end(): CanonicalStreamEvent[] {
