@@ -34,7 +34,7 @@ export function buildProgram(): Command {
         holdYoungGeneration();
         // May restart the process (same pid), so before the gateway's modules load, and before stdout and stderr
         // are touched: that makes a pipe non-blocking, and the new image would keep it so when it exits.
-        (await import('../runtime/malloc-arenas.js')).capMallocArenas();
+        (await import('../runtime/memory-restart.js')).restartForMemory();
         watchOutputs();
         const { runStart } = await import('./commands/start.js');
         await runStart(opts);

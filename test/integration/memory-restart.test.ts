@@ -1,6 +1,7 @@
 /**
- * `start` replaces its process with itself once, with glibc's malloc arenas capped (src/runtime/malloc-arenas.ts).
- * The process a supervisor started is the one that serves, with its arguments, and a user's own setting is kept.
+ * `start` replaces its process with itself once, with glibc's malloc arenas capped and V8 compiling on the main thread
+ * (src/runtime/memory-restart.ts). The process a supervisor started is the one that serves, with its arguments, and
+ * a user's own setting is kept.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,14 +19,14 @@ const skip = !hasBuiltCli
     : process.env['MALLOC_ARENA_MAX'] !== undefined || process.env['GLIBC_TUNABLES'] !== undefined
       ? 'MALLOC_ARENA_MAX or GLIBC_TUNABLES is set in this environment'
       : undefined;
-if (skip !== undefined) console.warn(`malloc arena test skipped: ${skip}`);
+if (skip !== undefined) console.warn(`memory restart test skipped: ${skip}`);
 
 function environOf(pid: number): Map<string, string> {
   const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
   return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 
-describe.skipIf(skip !== undefined)('the gateway process caps its malloc arenas', () => {
+describe.skipIf(skip !== undefined)('the gateway process restarts under its memory settings', () => {
   let dir: string;
   let config: string;
   const children: SpawnedGateway[] = [];
@@ -40,12 +41,14 @@ describe.skipIf(skip !== undefined)('the gateway process caps its malloc arenas'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the process that was started serves, now with MALLOC_ARENA_MAX=2 and the same arguments', async () => {
+  it('the process that was started serves, now with MALLOC_ARENA_MAX=2, V8 compiling on the main thread, and the same arguments', async () => {
     const gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'a.db') });
     children.push(gw);
     expect(environOf(gw.child.pid!).get('MALLOC_ARENA_MAX')).toBe('2');
     const argv = readFileSync(`/proc/${gw.child.pid}/cmdline`, 'utf8').split('\0');
-    expect(argv).toEqual(expect.arrayContaining(['--no-tui', '-c', config, '--log-format', 'json']));
+    expect(argv).toEqual(expect.arrayContaining(['--no-concurrent-recompilation', '--no-tui', '-c', config, '--log-format', 'json']));
+    // Node's own flags come before the script.
+    expect(argv.indexOf('--no-concurrent-recompilation')).toBeLessThan(argv.indexOf(BIN));
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
   });
 
@@ -53,6 +56,8 @@ describe.skipIf(skip !== undefined)('the gateway process caps its malloc arenas'
     const gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'b.db'), env: { MALLOC_ARENA_MAX: '6' } });
     children.push(gw);
     expect(environOf(gw.child.pid!).get('MALLOC_ARENA_MAX')).toBe('6');
+    // Not restarted, so V8 keeps its default as well.
+    expect(readFileSync(`/proc/${gw.child.pid}/cmdline`, 'utf8').split('\0')).not.toContain('--no-concurrent-recompilation');
   });
 
   it('leaves a pipe it shares with its parent blocking when it exits, as it found it', () => {
