@@ -82,7 +82,7 @@ export function buildSnapshot(d: SnapshotDeps): DashboardSnapshot {
     },
     agents,
     breakers,
-    recent: [...d.live.recent],
+    recent: d.live.recent(),
     controlEvents: d.live.controls.map(dashboardControlEvent),
   };
 }

@@ -186,9 +186,13 @@ describe('LiveState usage and errors', () => {
     const first = row({ fallbackFrom: 'flaky' });
     live.onRequest(record(first));
     expect(live.row(first.id)).toBe(first);
-    expect(live.recent[0]).toMatchObject({ id: first.id, fallbackFrom: 'flaky' });
-    for (let i = 0; i < 200; i++) live.onRequest(record(row()));
+    expect(live.recent()[0]).toMatchObject({ id: first.id, fallbackFrom: 'flaky' });
+    const later = Array.from({ length: 200 }, () => row());
+    for (const r of later) live.onRequest(record(r));
     expect(live.row(first.id)).toBeUndefined();
+    // The log and the detail hold the same last 200 requests, oldest first.
+    expect(live.recent().map((e) => e.id)).toEqual(later.map((r) => r.id));
+    expect(later.every((r) => live.row(r.id) === r)).toBe(true);
   });
 
   it('shows the newest row of an id recorded twice, for as long as an entry of it is in the live log', () => {
