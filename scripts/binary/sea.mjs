@@ -21,7 +21,7 @@ export function generateSeaBlob({ buildDir, runtime, bundlePath, assets }) {
     useSnapshot: false,
     useCodeCache: true,
     // V8 optimizes on the main thread, as `start` restarts the npm package to do (src/runtime/memory-restart.ts):
-    // the compilers' scratch memory then stays in the main malloc arena, about 10 MB less RSS after load.
+    // the compilers' scratch memory then stays in the main malloc arena, 5-10 MB less RSS after load.
     execArgv: ['--no-concurrent-recompilation'],
     assets,
   };

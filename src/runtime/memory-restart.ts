@@ -6,7 +6,7 @@
  * seldom hands freed pages back to the system: after the bench's load the gateway kept about 25 MB more RSS than
  * with the arenas capped at two (MALLOC_ARENA_MAX). With the compilers on the main thread as well
  * (`--no-concurrent-recompilation`), that scratch memory is freed into the main arena and reused by the next
- * compilation: V8's peak of it fell from 16-33 to 10 MB and RSS after the bench's load by about 10 MB more, at no
+ * compilation: V8's peak of it fell from 16-33 to 10 MB and RSS after the bench's load by 5-10 MB more, at no
  * cost per request measured (the compilations are the same work, and the gateway's hot code is compiled within
  * its first seconds of traffic; the longest took 6 ms, on the event loop now).
  *
@@ -17,10 +17,9 @@
  * Whoever passes the V8 flag either way keeps it. Whoever sets MALLOC_ARENA_MAX or GLIBC_TUNABLES has chosen how
  * the process uses memory: it is not restarted, so neither setting is added. Other allocators (musl, macOS,
  * Windows) and Node versions without `process.execve` are left as they are. So is a process that something else
- * holds on to:
- * V8's CPU profiler, whose signal, still pending at the exec, killed the new image before it could handle it (2
- * starts in 30), and which a preloaded module may have started too; a debugger; a parent's IPC channel, which
- * the new image would not inherit.
+ * holds on to: V8's CPU profiler, whose signal, still pending at the exec, killed the new image before it could
+ * handle it (2 starts in 30), and which a preloaded module may have started too; a debugger; a parent's IPC
+ * channel, which the new image would not inherit.
  */
 import { isSea } from './sea.js';
 
