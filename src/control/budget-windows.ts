@@ -3,12 +3,21 @@ import { GatewayError } from '../core/errors.js';
 export const HOUR_MS = 60 * 60 * 1000;
 
 /**
- * A sum over a rolling span (the hourly budget, calls this hour). An amount added at `t` counts while
- * `now < t + spanMs`. Entries are kept in time order; a timestamp earlier than the last one (wall clock
- * stepped back) is clamped to it so the queue stays ordered.
+ * Width of the slots a rolling sum counts in. Amounts are summed per slot, so a sum over an hour holds at most
+ * 3,600 entries however busy its agent is: by the millisecond, 1,000 requests a second kept one entry per
+ * millisecond for the hour, about 58 MB per sum.
+ */
+export const SLOT_MS = 1000;
+
+/**
+ * A sum over a rolling span (the hourly budget, calls this hour). An amount added at `t` counts from then until
+ * `spanMs` after `t` rounded up to a whole second: never less than the span, less than a second longer, which for
+ * a budget is the safe side. Entries are kept in time order; a timestamp earlier than the last one (wall clock stepped
+ * back) is clamped to it so the queue stays ordered.
  */
 export class RollingSum {
-  private readonly times: number[] = [];
+  /** Each entry's time, rounded up to its slot's end: the entry counts while `now < end + spanMs`. */
+  private readonly ends: number[] = [];
   private readonly amounts: number[] = [];
   private head = 0;
   private sum = 0;
@@ -17,13 +26,12 @@ export class RollingSum {
 
   add(at: number, amount: number): void {
     if (amount === 0) return;
-    const last = this.times.length > this.head ? this.times[this.times.length - 1] : undefined;
-    const t = last !== undefined && at < last ? last : at;
-    if (last === t) {
-      // Same instant: merge, so bursts within one millisecond cost one entry.
-      this.amounts[this.amounts.length - 1] = (this.amounts[this.amounts.length - 1] ?? 0) + amount;
-    } else {
-      this.times.push(t);
+    const last = this.ends.length > this.head ? this.ends[this.ends.length - 1] : undefined;
+    const slotEnd = Math.ceil(at / SLOT_MS) * SLOT_MS;
+    const end = last !== undefined && slotEnd < last ? last : slotEnd;
+    if (last === end) this.amounts[this.amounts.length - 1] = (this.amounts[this.amounts.length - 1] ?? 0) + amount;
+    else {
+      this.ends.push(end);
       this.amounts.push(amount);
     }
     this.sum += amount;
@@ -36,7 +44,7 @@ export class RollingSum {
 
   /** Replaces the whole sum with one amount at `now`. */
   reset(now: number, amount: number): void {
-    this.times.length = 0;
+    this.ends.length = 0;
     this.amounts.length = 0;
     this.head = 0;
     this.sum = 0;
@@ -51,21 +59,21 @@ export class RollingSum {
     this.prune(now);
     if (this.sum < threshold) return now;
     let s = this.sum;
-    for (let i = this.head; i < this.times.length; i++) {
+    for (let i = this.head; i < this.ends.length; i++) {
       s -= this.amounts[i] ?? 0;
-      if (s < threshold) return (this.times[i] ?? now) + this.spanMs;
+      if (s < threshold) return (this.ends[i] ?? now) + this.spanMs;
     }
     return null;
   }
 
   private prune(now: number): void {
-    while (this.head < this.times.length && (this.times[this.head] ?? 0) + this.spanMs <= now) {
+    while (this.head < this.ends.length && (this.ends[this.head] ?? 0) + this.spanMs <= now) {
       this.sum -= this.amounts[this.head] ?? 0;
       this.head++;
     }
     // Compact once the dead prefix dominates, keeping pruning O(1) amortised.
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.times.splice(0, this.head);
+    if (this.head > 1024 && this.head * 2 > this.ends.length) {
+      this.ends.splice(0, this.head);
       this.amounts.splice(0, this.head);
       this.head = 0;
     }

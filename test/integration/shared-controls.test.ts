@@ -148,8 +148,9 @@ describe('shared budgets', () => {
       // Instance 1 reads the spend and pauses the agent for its budget; the refusal still says exactly when.
       timers.advance(1000); // moves the clock too: 12:30 now
       await until(() => instances[1]!.registry.agent('a')?.pause?.kind === 'budget', 'the budget pause');
-      // Its mirror of the hour ages by minute: the 12:00 minute frees at 13:00:59.999, not an hour after it was read.
-      expect(instances[1]!.registry.agent('a')?.budgetFreesAt).toBe(Date.parse('2026-12-06T13:00:59.999Z'));
+      // Its mirror of the hour ages by minute, not an hour after it was read: the 12:00 minute, stamped at its last
+      // millisecond and counted by the second like all local spend, frees at 13:01:00.
+      expect(instances[1]!.registry.agent('a')?.budgetFreesAt).toBe(Date.parse('2026-12-06T13:01:00.000Z'));
       const refused = await admit(instances[1]!, 0.01);
       expect((refused as GatewayError).kind).toBe('budget_exceeded');
       // Spent at 12:00, so room comes back at 13:00: 30 minutes from now.

@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   HOUR_MS,
   LocalDaySum,
   RollingSum,
+  SLOT_MS,
   isValidTimeZone,
   localDayBounds,
   localDayKey,
@@ -12,13 +14,16 @@ import {
 const t = (iso: string) => Date.parse(iso);
 
 describe('RollingSum (rolling hour)', () => {
-  it('counts an amount for exactly 60 minutes', () => {
+  it('counts an amount for 60 minutes from its time rounded up to a whole second: exactly an hour on the second', () => {
     const s = new RollingSum(HOUR_MS);
     const t0 = t('2025-03-10T12:00:00Z');
     s.add(t0, 5);
-    expect(s.total(t0)).toBe(5);
     expect(s.total(t0 + HOUR_MS - 1)).toBe(5);
     expect(s.total(t0 + HOUR_MS)).toBe(0);
+    s.add(t0 + HOUR_MS + 400, 2);
+    expect(s.total(t0 + HOUR_MS + 400)).toBe(2);
+    expect(s.total(t0 + 2 * HOUR_MS + 999)).toBe(2);
+    expect(s.total(t0 + 2 * HOUR_MS + 1000)).toBe(0);
   });
 
   it('drops old entries one by one as the window slides', () => {
@@ -37,14 +42,14 @@ describe('RollingSum (rolling hour)', () => {
     const s = new RollingSum(HOUR_MS);
     const t0 = t('2025-03-10T12:00:00Z');
     s.add(t0, 3);
-    s.add(t0 + 15 * 60_000, 3);
+    s.add(t0 + 15 * 60_000 + 250, 3);
     s.add(t0 + 30 * 60_000, 3);
     const now = t0 + 40 * 60_000;
     expect(s.fallsBelowAt(10, now)).toBe(now);
     // 9 >= 9: the first entry must leave (t0 + 60 min)
     expect(s.fallsBelowAt(9, now)).toBe(t0 + HOUR_MS);
-    // below 4 needs two entries gone
-    expect(s.fallsBelowAt(4, now)).toBe(t0 + 15 * 60_000 + HOUR_MS);
+    // below 4 needs two entries gone; the second's time is rounded up to its second
+    expect(s.fallsBelowAt(4, now)).toBe(t0 + 15 * 60_000 + 1000 + HOUR_MS);
     expect(s.fallsBelowAt(0, now)).toBeNull();
   });
 
@@ -58,14 +63,30 @@ describe('RollingSum (rolling hour)', () => {
     expect(s.total(t0 + HOUR_MS)).toBe(0);
   });
 
-  it('stays exact over many entries and compactions', () => {
-    const s = new RollingSum(1000);
-    let now = 0;
-    for (let i = 0; i < 10_000; i++) {
-      now += 1;
-      s.add(now, 1);
-    }
-    expect(s.total(now)).toBe(1000);
+  it('never counts less than the exact hour, nor anything past the hour and a second', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 * HOUR_MS }), fc.integer({ min: 1, max: 1000 })), { maxLength: 60 }), fc.integer({ min: 0, max: 3 * HOUR_MS }), (adds, now) => {
+        const sorted = [...adds].sort((a, b) => a[0] - b[0]).filter(([at]) => at <= now);
+        const s = new RollingSum(HOUR_MS);
+        for (const [at, amount] of sorted) s.add(at, amount);
+        const within = (span: number): number => sorted.filter(([at]) => now < at + span).reduce((sum, [, amount]) => sum + amount, 0);
+        const total = s.total(now);
+        expect(total).toBeGreaterThanOrEqual(within(HOUR_MS));
+        expect(total).toBeLessThanOrEqual(within(HOUR_MS + SLOT_MS));
+      }),
+    );
+  });
+
+  it('holds one entry per second however many amounts arrive in it, and stays exact through compactions', () => {
+    const s = new RollingSum(HOUR_MS);
+    const t0 = t('2025-03-10T12:00:00Z');
+    // Two hours at 20 amounts a second: the first hour's entries are dropped (and compacted away) as it slides.
+    for (let ms = 50; ms <= 2 * HOUR_MS; ms += 50) s.add(t0 + ms, 1);
+    const now = t0 + 2 * HOUR_MS;
+    expect(s.total(now)).toBe(3600 * 20);
+    // Each second's 20 amounts leave together, an hour after the second ends.
+    expect(s.fallsBelowAt(3600 * 20, now)).toBe(t0 + HOUR_MS + 1000 + HOUR_MS);
+    expect(s.fallsBelowAt(3600 * 20 - 20, now)).toBe(t0 + HOUR_MS + 2000 + HOUR_MS);
   });
 });
 
