@@ -22,6 +22,7 @@ const buildDir = join(projectDir, 'build');
 // The SEA asset keys; src/runtime/sea.ts reads the addon and the worker script back under the same names.
 const SQLITE_ADDON_ASSET = 'better_sqlite3.node';
 const TOKEN_WORKER_ASSET = 'token-worker.cjs';
+const CONFIG_WORKER_ASSET = 'config-worker.cjs';
 
 async function main() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -47,9 +48,12 @@ async function main() {
   const tokenWorker = await timedAsync('worker', () =>
     bundleWorker({ projectDir, buildDir, entry: join(projectDir, 'src/app/token-worker.ts'), name: TOKEN_WORKER_ASSET, version, nodeVersion: runtime.version }),
   );
-  const blobPath = timed('blob', () =>
-    generateSeaBlob({ buildDir, runtime, bundlePath: bundle.outfile, assets: { [SQLITE_ADDON_ASSET]: addonPath, [TOKEN_WORKER_ASSET]: tokenWorker } }),
+  // A config reload is read and validated in a worker thread too (src/app/config-loader.ts).
+  const configWorker = await timedAsync('worker', () =>
+    bundleWorker({ projectDir, buildDir, entry: join(projectDir, 'src/app/config-worker.ts'), name: CONFIG_WORKER_ASSET, version, nodeVersion: runtime.version }),
   );
+  const assets = { [SQLITE_ADDON_ASSET]: addonPath, [TOKEN_WORKER_ASSET]: tokenWorker, [CONFIG_WORKER_ASSET]: configWorker };
+  const blobPath = timed('blob', () => generateSeaBlob({ buildDir, runtime, bundlePath: bundle.outfile, assets }));
   const stagingPath = `${outputPath}.partial`;
   timed('inject', () => injectSeaBlob({ projectDir, runtime, blobPath, stagingPath }));
 

@@ -3,17 +3,15 @@
  * seconds of CPU (most of it in the YAML parser), so a worker thread does it and hands back the result; only the
  * structured-clone copy and the compiling of model globs happen on the main thread.
  *
- * The worker is the compiled `config-worker.js` beside this module. Where there is no such file (the standalone
- * binary holds one bundled script; tests run the TypeScript sources) the file is read on the main thread.
+ * The worker is the compiled `config-worker.js` beside this module, or inside the standalone binary the bundled
+ * script it carries as an asset. Where there is neither (tests run the TypeScript sources) the file is read on the
+ * main thread.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { readConfig, type Env, type LoadResult } from '../config/index.js';
 import { problem } from '../config/problems.js';
 import { fromPortable, type PortableLoadResult } from '../config/portable.js';
 import { parseCondition } from '../control/policy/parser.js';
-import { isSea } from '../runtime/sea.js';
+import { CONFIG_WORKER_ASSET, startWorker, workerScript, type WorkerScript } from '../runtime/sea.js';
 import { messageOf } from '../core/errors.js';
 import { afterPendingIo } from '../core/turns.js';
 
@@ -33,16 +31,14 @@ export interface ConfigWorkerInput {
 }
 
 const WORKER_URL = new URL('./config-worker.js', import.meta.url);
-let workerFile: boolean | undefined;
-
-function haveWorkerFile(): boolean {
-  workerFile ??= !isSea() && WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
-  return workerFile;
-}
+/** The worker's script, found once; null when there is none. */
+let script: WorkerScript | null | undefined;
 
 /** readConfig for `path`, off the main thread when it can be. Never rejects: a failure is a load error. */
 export function loadConfigOffThread(path: string, env?: Env): Promise<LoadResult> {
-  if (!haveWorkerFile()) return Promise.resolve(readConfig({ path, env, checkPolicyCondition }));
+  script ??= workerScript(WORKER_URL, CONFIG_WORKER_ASSET) ?? null;
+  if (script === null) return Promise.resolve(readConfig({ path, env, checkPolicyCondition }));
+  const from = script;
   return new Promise((resolve) => {
     let settled = false;
     const fail = (why: string): void => {
@@ -52,7 +48,7 @@ export function loadConfigOffThread(path: string, env?: Env): Promise<LoadResult
       resolve({ config: undefined, warnings: [], errors: [p], source: { kind: 'file', path } });
     };
     const input: ConfigWorkerInput = { path, env };
-    const worker = new Worker(WORKER_URL, { workerData: input });
+    const worker = startWorker(from, { workerData: input });
     worker.once('message', (result: PortableLoadResult) => {
       settled = true;
       // Rebuilding a large config and applying it are each a piece of main-thread work: requests are answered between.

@@ -12,12 +12,10 @@
  * replaced on the next count; the counts it owed are answered with byte estimates, marked as such, never left
  * waiting.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { messageOf } from '../core/errors.js';
 import { SlicedCounter, byteEstimate, loadO200k, type TokenCounter, type TokenCounts } from '../metering/tokens.js';
-import { TOKEN_WORKER_ASSET, isSea, seaTextAsset } from '../runtime/sea.js';
+import { TOKEN_WORKER_ASSET, startWorker, workerScript, type WorkerScript } from '../runtime/sea.js';
 
 /** A batch of texts to count, posted to the worker. */
 export interface TokenRequest {
@@ -35,7 +33,7 @@ const WORKER_URL = new URL('./token-worker.js', import.meta.url);
 
 /** The worker where its script exists, else the tokenizer on this thread. */
 export function gatewayTokenCounter(warn: (message: string) => void): TokenCounter {
-  const script = isSea() ? seaTextAsset(TOKEN_WORKER_ASSET) : WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL)) ? WORKER_URL : undefined;
+  const script = workerScript(WORKER_URL, TOKEN_WORKER_ASSET);
   return script === undefined ? new InProcessTokenCounter() : new WorkerTokenCounter({ script, warn });
 }
 
@@ -62,8 +60,7 @@ export class InProcessTokenCounter implements TokenCounter {
 }
 
 export interface WorkerTokenCounterOptions {
-  /** The worker script: its file, or its source (the binary's bundled worker). */
-  script: URL | string;
+  script: WorkerScript;
   /** Told when a worker fails, and when the counter gives up on workers. */
   warn: (message: string) => void;
   /**
@@ -156,7 +153,7 @@ export class WorkerTokenCounter implements TokenCounter {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = typeof this.o.script === 'string' ? new Worker(this.o.script, { eval: true }) : new Worker(this.o.script);
+    const worker = startWorker(this.o.script);
     // Counting never keeps the process alive: a gateway that stops need not wait for it.
     worker.unref();
     worker.on('message', (answer: TokenAnswer) => {

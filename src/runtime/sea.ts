@@ -6,10 +6,12 @@
  * path and loaded with `process.dlopen`. Outside a SEA everything here is inert.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { messageOf } from '../core/errors.js';
 
 /** The asset key the binary build (scripts/build-binary.mjs) stores the addon under. */
@@ -42,8 +44,9 @@ export function isSea(): boolean {
   return sea()?.isSea() ?? false;
 }
 
-/** The asset key the binary build stores the bundled token-counting worker script under. */
+/** The asset keys the binary build stores the bundled worker scripts under: token counting, and config reading. */
 export const TOKEN_WORKER_ASSET = 'token-worker.cjs';
+export const CONFIG_WORKER_ASSET = 'config-worker.cjs';
 
 /** Inside the binary: a text asset (undefined when the binary holds none by that key). Outside: undefined. */
 export function seaTextAsset(key: string): string | undefined {
@@ -56,6 +59,23 @@ export function seaTextAsset(key: string): string | undefined {
     // getRawAsset throws for a key the binary was built without.
     return undefined;
   }
+}
+
+/**
+ * A worker thread's script: inside the binary the bundled source it carries under `assetKey`, elsewhere the
+ * compiled file at `file` when it exists; undefined when there is neither (tests run the TypeScript sources).
+ */
+export function workerScript(file: URL, assetKey: string): WorkerScript | undefined {
+  if (isSea()) return seaTextAsset(assetKey);
+  return file.protocol === 'file:' && existsSync(fileURLToPath(file)) ? file : undefined;
+}
+
+/** A worker's file, or its source (the binary's bundled worker). */
+export type WorkerScript = URL | string;
+
+/** Starts a worker from either kind of script. */
+export function startWorker(script: WorkerScript, options: WorkerOptions = {}): Worker {
+  return typeof script === 'string' ? new Worker(script, { ...options, eval: true }) : new Worker(script, options);
 }
 
 let loadedBinding: object | undefined;

@@ -122,8 +122,10 @@ export interface SpawnedGateway {
   kill(signal: NodeJS.Signals): void;
 }
 
-export async function spawnGateway(args: { cwd: string; config: string; db: string; env?: Record<string, string> }): Promise<SpawnedGateway> {
-  const child = spawn(process.execPath, [BIN, '--no-tui', '-c', args.config, '--db', args.db, '-p', '0', '--log-format', 'json'], {
+/** `command`: the program and its first arguments; by default the built CLI under this Node. */
+export async function spawnGateway(args: { cwd: string; config: string; db: string; env?: Record<string, string>; command?: readonly string[] }): Promise<SpawnedGateway> {
+  const [program, ...first] = args.command ?? [process.execPath, BIN];
+  const child = spawn(program!, [...first, '--no-tui', '-c', args.config, '--db', args.db, '-p', '0', '--log-format', 'json'], {
     cwd: args.cwd,
     env: { ...process.env, ...args.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

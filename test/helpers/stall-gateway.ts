@@ -14,8 +14,8 @@ export interface StallGateway {
   config: string;
 }
 
-/** Call inside a describe: returns a starter; what it starts is stopped after each test. */
-export function stallGateways(name: string): (configText: string) => Promise<StallGateway> {
+/** Call inside a describe: returns a starter; what it starts is stopped after each test. `command`: see spawnGateway. */
+export function stallGateways(name: string, command?: readonly string[]): (configText: string) => Promise<StallGateway> {
   let gw: SpawnedGateway | undefined;
   let dir: string | undefined;
   afterEach(async () => {
@@ -29,7 +29,7 @@ export function stallGateways(name: string): (configText: string) => Promise<Sta
     dir = mkdtempSync(join(tmpdir(), `ai-gateway-${name}-`));
     const config = join(dir, 'gateway.yaml');
     writeFileSync(config, configText);
-    gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'audit.db') });
+    gw = await spawnGateway({ cwd: dir, config, db: join(dir, 'audit.db'), ...(command ? { command } : {}) });
     return { gw, config };
   };
 }
