@@ -9,9 +9,9 @@ import { Redis } from 'ioredis';
 import { Alerter } from '../../src/alerts/alerter.js';
 import { Logger } from '../../src/observe/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentRegistry, BreakerRegistry, BudgetLedger, type AdmissionTicket } from '../../src/control/index.js';
+import { AgentRegistry, BreakerRegistry, BudgetLedger, HOUR_MS, type AdmissionTicket } from '../../src/control/index.js';
 import { GatewayError } from '../../src/core/errors.js';
-import { RedisStore } from '../../src/state/shared/redis-store.js';
+import { RedisStore, type SharedAdmit } from '../../src/state/shared/redis-store.js';
 import { SharedControls, type SharedControlsOptions, type WaitingSettlements } from '../../src/state/shared/shared-controls.js';
 import { FakeClock, ManualTimers } from '../helpers/clock.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis.js';
@@ -196,6 +196,74 @@ describe('shared budgets', () => {
       await until(() => instances[1]!.ledger.spend('a').totalUsd === 0.000123457, 'the other instance to read the spend');
     } finally {
       await close();
+    }
+  });
+});
+
+describe('the shared rolling hour', () => {
+  const day = '2026-12-06';
+  const dayEnd = Date.parse('2026-12-07T00:00:00Z');
+
+  /** One store on a fresh prefix, a plain client to read its keys, and admission against an hourly limit. */
+  async function hourStore(): Promise<{
+    store: RedisStore;
+    reader: Redis;
+    key: (name: string) => string;
+    settle: (now: number, number: number, cost: number) => Promise<unknown>;
+    admit: (now: number, hourly: number) => Promise<SharedAdmit>;
+    close: () => Promise<void>;
+  }> {
+    const prefix = `t${process.pid}-${prefixes++}`;
+    const store = new RedisStore({ url: redis.url, prefix, onStatus: () => undefined, onEvent: () => undefined });
+    const reader = new Redis(redis.url);
+    expect(await store.connect()).toBeUndefined();
+    return {
+      store,
+      reader,
+      key: (name) => `${prefix}:agent:a:${name}`,
+      settle: (now, number, cost) => store.settle('a', { id: { writer: 'w', number }, now, day, hold: 0, cost, tokens: null, tokenDiff: 0 }),
+      admit: (now, hourly) =>
+        store.admit('a', { now, day, dayEnd, hold: 1, limits: { total: null, daily: null, hourly }, requests: null, tokens: null, tokenCount: 0 }),
+      close: async () => {
+        reader.disconnect();
+        await store.close();
+      },
+    };
+  }
+
+  it('holds one entry a second however many settlements it has, and frees them together an hour after the second ends', async () => {
+    const h = await hourStore();
+    try {
+      const start = Date.parse('2026-12-06T12:00:00.250Z');
+      const secondEnd = Date.parse('2026-12-06T12:00:01Z');
+      for (let k = 1; k <= 40; k++) await h.settle(start + k * 10, k, 1000);
+      // Forty settlements within one second: one entry, named and scored by the second's end.
+      expect(await h.reader.zrange(h.key('hour'), 0, -1, 'WITHSCORES')).toEqual([String(secondEnd), String(secondEnd)]);
+      expect(await h.reader.hgetall(h.key('hour-amounts'))).toEqual({ [String(secondEnd)]: '40000' });
+      expect(await h.admit(start + 1000, 40_000)).toMatchObject({ ok: false, window: 'hourly', spent: 40_000, freesAt: secondEnd + HOUR_MS });
+      expect(await h.admit(secondEnd + HOUR_MS - 1, 40_000)).toMatchObject({ ok: false, window: 'hourly' });
+      expect(await h.admit(secondEnd + HOUR_MS, 40_000)).toMatchObject({ ok: true });
+      expect(await h.reader.zcard(h.key('hour'))).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('counts and ages out an hour an earlier version wrote, one entry per settlement, beside the new entries', async () => {
+    const h = await hourStore();
+    try {
+      const oldAt = Date.parse('2026-12-06T11:30:00.123Z');
+      // What an instance of the earlier version left: its settlement's id, time and amount.
+      await h.reader.zadd(h.key('hour'), oldAt, '7');
+      await h.reader.hset(h.key('hour-amounts'), '7', '30000');
+      await h.reader.incrby(h.key('hour-sum'), 30_000);
+      const now = Date.parse('2026-12-06T12:00:00.250Z');
+      await h.settle(now, 1, 10_000);
+      expect(await h.admit(now, 35_000)).toMatchObject({ ok: false, window: 'hourly', spent: 40_000, freesAt: oldAt + HOUR_MS });
+      expect(await h.admit(oldAt + HOUR_MS, 35_000)).toMatchObject({ ok: true });
+      expect(await h.reader.zrange(h.key('hour'), 0, -1)).toEqual([String(Date.parse('2026-12-06T12:00:01Z'))]);
+    } finally {
+      await h.close();
     }
   });
 });

@@ -395,7 +395,6 @@ export class RedisStore {
         this.key('instances'),
         `${a}:rate:requests`,
         `${a}:rate:tokens`,
-        this.key('settlement-seq'),
         this.key('applied'),
         this.key('agents'),
         `${a}:hour-minutes`,

@@ -8,18 +8,19 @@
  * Keys of one agent (every script gets them in this order):
  *   1 total    string   lifetime spend
  *   2 day      string   spend of the local calendar day named in the key (expires two days later)
- *   3 hour     zset     settlement id -> settled at (ms), for the rolling hour
- *   4 hamt     hash     settlement id -> nanos
+ *   3 hour     zset     second -> itself: the end (epoch ms) of each second with spend in the rolling hour, which
+ *                       counts the second's spend until an hour after it ends, so the hour holds at most 3,600
+ *                       entries; an entry from before (a settlement's id -> its time) ages out the same way
+ *   4 hamt     hash     second (or earlier, settlement id) -> nanos
  *   5 hsum     string   sum of hamt
  *   6 held     hash     instance id -> nanos held by its open reservations
  *   7 alive    zset     instance id -> lease end (Redis's own clock, ms): holds of an instance that stopped
  *                       renewing are dropped, whatever the instances' clocks say
  *   8 rlreq    hash     request bucket {t = tokens, ts = last refill}
  *   9 rltpm    hash     tokens-per-minute bucket
- *  10 seq      string   settlement id counter
- *  11 applied  hash     writer (an instance's connection) -> the last settlement number it applied
- *  12 agents   set      every agent with spend or holds, for reading them all
- *  13 minutes  hash     minute (epoch ms / 60000) -> nanos settled in it, for the last hour: lets an instance's
+ *  10 applied  hash     writer (an instance's connection) -> the last settlement number it applied
+ *  11 agents   set      every agent with spend or holds, for reading them all
+ *  12 minutes  hash     minute (epoch ms / 60000) -> nanos settled in it, for the last hour: lets an instance's
  *                       mirror of the rolling hour age out minute by minute instead of all at once
  * The agent's name is the last argument of every script.
  */
@@ -97,25 +98,26 @@ local function store(key, t, ts, cap, rate)
   redis.call('PEXPIRE', key, math.ceil((cap - t) / rate * 1000) + 60000)
 end
 
--- A settlement in the rolling hour: exact (for decisions) and by minute (for the mirrors).
+-- A settlement in the rolling hour: by second (for decisions), as the local ledger counts it, and by minute (for
+-- the mirrors). The second is named by its end: the time rounded up to a whole second.
 local function addToHour(at, nanos)
-  local id = redis.call('INCR', KEYS[10])
-  redis.call('ZADD', KEYS[3], at, id)
-  redis.call('HSET', KEYS[4], id, nanos)
+  local second = math.ceil(at / 1000) * 1000
+  redis.call('ZADD', KEYS[3], second, second)
+  redis.call('HINCRBY', KEYS[4], second, nanos)
   redis.call('INCRBY', KEYS[5], nanos)
-  redis.call('HINCRBY', KEYS[13], math.floor(at / 60000), nanos)
-  redis.call('PEXPIRE', KEYS[13], 2 * HOUR)
+  redis.call('HINCRBY', KEYS[12], math.floor(at / 60000), nanos)
+  redis.call('PEXPIRE', KEYS[12], 2 * HOUR)
 end
 
 -- {hour, day, total, held, minute, nanos, minute, nanos…}: the minutes of the rolling hour, the aged ones dropped.
 local function spend(heldSum)
   local c = committed()
   local out = { c[3], c[2], c[1], heldSum }
-  local m = redis.call('HGETALL', KEYS[13])
+  local m = redis.call('HGETALL', KEYS[12])
   for i = 1, #m, 2 do
     local minute = tonumber(m[i])
     if (minute + 1) * 60000 - 1 + HOUR <= now then
-      redis.call('HDEL', KEYS[13], m[i])
+      redis.call('HDEL', KEYS[12], m[i])
     else
       out[#out + 1] = minute
       out[#out + 1] = tonumber(m[i + 1])
@@ -168,8 +170,8 @@ if hold > 0 then
       if limit >= 0 and used >= limit then
         local freesAt = -1
         if pass == 1 and w == 3 then
-          -- The rolling hour frees when enough of its oldest settlements have aged out. The walk stops after
-          -- 1000 of them (a busy agent at its limit must not hold Redis): then the time given is a lower bound.
+          -- The rolling hour frees when enough of its oldest seconds have aged out. The walk stops after 1000 of
+          -- them (a busy agent at its limit must not hold Redis): then the time given is a lower bound.
           local s = c[3]
           local rows = redis.call('ZRANGE', KEYS[3], 0, 999, 'WITHSCORES')
           for i = 1, #rows, 2 do
@@ -191,7 +193,7 @@ end
 if tpmCap > 0 then store(KEYS[9], tpmLevel - tokens, tpmTs, tpmCap, tpmRate) end
 if reqCap > 0 then store(KEYS[8], reqLevel - 1, reqTs, reqCap, reqRate) end
 if hold > 0 then redis.call('HINCRBY', KEYS[6], instance, hold) end
-redis.call('SADD', KEYS[12], agentName)
+redis.call('SADD', KEYS[11], agentName)
 return { 1, c[3], c[2], c[1], h + hold }
 `;
 
@@ -229,8 +231,8 @@ local dayTtl = tonumber(ARGV[5])
 local tpmCap, tpmRate = tonumber(ARGV[6]), tonumber(ARGV[7])
 local diff = tonumber(ARGV[8])
 local writer, number = ARGV[9], tonumber(ARGV[10])
-if number <= (tonumber(redis.call('HGET', KEYS[11], writer)) or 0) then return spend(held()) end
-redis.call('HSET', KEYS[11], writer, number)
+if number <= (tonumber(redis.call('HGET', KEYS[10], writer)) or 0) then return spend(held()) end
+redis.call('HSET', KEYS[10], writer, number)
 if hold > 0 then
   local left = redis.call('HINCRBY', KEYS[6], instance, -hold)
   if left <= 0 then redis.call('HDEL', KEYS[6], instance) end
@@ -245,7 +247,7 @@ if tpmCap > 0 and diff ~= 0 then
   local t, ts = level(KEYS[9], tpmCap, tpmRate)
   store(KEYS[9], math.min(tpmCap, t - diff), ts, tpmCap, tpmRate)
 end
-redis.call('SADD', KEYS[12], agentName)
+redis.call('SADD', KEYS[11], agentName)
 return spend(held())
 `;
 
@@ -280,7 +282,7 @@ return 1
  */
 export const SEED = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('SADD', KEYS[12], agentName)
+redis.call('SADD', KEYS[11], agentName)
 local hour, day, total = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('SET', KEYS[1], total)
 if day > 0 then
