@@ -365,7 +365,7 @@ function spendHistory(store: WritableStore, controls: GatewayControls): { agent:
   const points = store.queries.spendPoints(hourFrom);
   return store.queries.agentSpend(dayFrom).map((s) => ({
     agent: s.agent,
-    hour: points.filter((p) => p.agent === s.agent).reduce((sum, p) => sum + usdToNanos(p.costUsd ?? 0), 0),
+    hour: points.filter((p) => p.agent === s.agent && controls.ledger.inHour(p.ts)).reduce((sum, p) => sum + usdToNanos(p.costUsd ?? 0), 0),
     day: usdToNanos(s.since.costUsd),
     total: usdToNanos(s.lifetime.costUsd),
   }));

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
-import { HOUR_MS, LocalDaySum, RollingSum, localDayBounds, localDayKey, systemTimeZone, type DayZone } from './budget-windows.js';
+import { HOUR_MS, LocalDaySum, RollingSum, SLOT_MS, countsInSpan, localDayBounds, localDayKey, systemTimeZone, type DayZone } from './budget-windows.js';
 import { nanosToUsd, usdToNanos } from './money.js';
 import type { BudgetLimits, BudgetWindow, SpendAggregate, SpendEntry } from './types.js';
 
@@ -336,10 +336,18 @@ export class BudgetLedger {
     for (const b of this.budgets.values()) b.remoteHeld = 0;
   }
 
-  /** Where stored spend must start for a rebuild: the rolling hour and the current local day. */
+  /**
+   * Where stored spend must start for a rebuild: the rolling hour (a second earlier than an hour ago, since the hour
+   * counts by the second; inHour() tells which of those still count) and the current local day.
+   */
   windowStarts(): { hourFrom: number; dayFrom: number } {
     const now = this.clock.now();
-    return { hourFrom: now - HOUR_MS, dayFrom: localDayBounds(now, this.dayZone).start };
+    return { hourFrom: now - HOUR_MS - SLOT_MS, dayFrom: localDayBounds(now, this.dayZone).start };
+  }
+
+  /** Whether spend stored at `ts` counts in the rolling hour now, as it would had it settled in this ledger. */
+  inHour(ts: number): boolean {
+    return countsInSpan(ts, this.clock.now());
   }
 
   /** Rebuilds spend from the audit store on start. Adds to what the ledger holds. */
@@ -364,7 +372,7 @@ export class BudgetLedger {
 
   private restoreHour(b: AgentBudget, e: SpendEntry, now: number): void {
     const ts = Math.min(e.ts, now);
-    if (now - ts < HOUR_MS) b.hour.add(ts, usdToNanos(e.costUsd));
+    if (countsInSpan(ts, now)) b.hour.add(ts, usdToNanos(e.costUsd));
   }
 
   private budget(agent: string): AgentBudget {

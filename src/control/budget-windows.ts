@@ -9,6 +9,16 @@ export const HOUR_MS = 60 * 60 * 1000;
  */
 export const SLOT_MS = 1000;
 
+/** Whether an amount added at `at` still counts at `now` in a rolling sum over `spanMs` (see RollingSum). */
+export function countsInSpan(at: number, now: number, spanMs: number = HOUR_MS): boolean {
+  return slotEnd(at) + spanMs > now;
+}
+
+/** `at` rounded up to a whole slot: where an amount's span starts. */
+function slotEnd(at: number): number {
+  return Math.ceil(at / SLOT_MS) * SLOT_MS;
+}
+
 /**
  * A sum over a rolling span (the hourly budget, calls this hour). An amount added at `t` counts from then until
  * `spanMs` after `t` rounded up to a whole second: never less than the span, less than a second longer, which for
@@ -27,8 +37,8 @@ export class RollingSum {
   add(at: number, amount: number): void {
     if (amount === 0) return;
     const last = this.ends.length > this.head ? this.ends[this.ends.length - 1] : undefined;
-    const slotEnd = Math.ceil(at / SLOT_MS) * SLOT_MS;
-    const end = last !== undefined && slotEnd < last ? last : slotEnd;
+    const own = slotEnd(at);
+    const end = last !== undefined && own < last ? last : own;
     if (last === end) this.amounts[this.amounts.length - 1] = (this.amounts[this.amounts.length - 1] ?? 0) + amount;
     else {
       this.ends.push(end);

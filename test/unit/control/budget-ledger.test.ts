@@ -261,11 +261,27 @@ describe('rebuild from stored spend', () => {
     expect(ledger.spend('a').hourUsd).toBe(0);
   });
 
+  it('a restart keeps the hour the live ledger would: a cost counts until an hour after its second ends', () => {
+    const at = Date.parse('2025-03-10T19:00:00.200Z');
+    const clock = new FakeClock('2025-03-10T20:00:00.500Z');
+    const restored = new BudgetLedger({ clock, timeZone: 'UTC' });
+    // Settled at 19:00:00.200, so a running ledger counts it until 20:00:01; rebuilt from the audit at 20:00:00.500.
+    restored.restore({ aggregates: [{ agent: 'a', totalUsd: 0.5, todayUsd: 0.5, lastHour: [{ ts: at, agent: 'a', costUsd: 0.5 }] }] });
+    expect(restored.inHour(at)).toBe(true);
+    expect(restored.spend('a').hourUsd).toBe(0.5);
+    clock.advance(499);
+    expect(restored.spend('a').hourUsd).toBe(0.5);
+    clock.advance(1);
+    expect(restored.spend('a').hourUsd).toBe(0);
+    expect(restored.inHour(at)).toBe(false);
+  });
+
   it('restores from per-agent aggregates', () => {
     const clock = new FakeClock('2025-03-10T20:00:00Z');
     const ledger = new BudgetLedger({ clock, timeZone: 'UTC' });
     const { hourFrom, dayFrom } = ledger.windowStarts();
-    expect(hourFrom).toBe(Date.parse('2025-03-10T19:00:00Z'));
+    // A second more than the hour: the hour counts by the second.
+    expect(hourFrom).toBe(Date.parse('2025-03-10T18:59:59Z'));
     expect(dayFrom).toBe(Date.parse('2025-03-10T00:00:00Z'));
     ledger.restore({
       aggregates: [{ agent: 'a', totalUsd: 10, todayUsd: 3, lastHour: [{ ts: clock.now() - 1000, agent: 'a', costUsd: 1 }] }],
