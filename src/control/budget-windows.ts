@@ -39,8 +39,10 @@ export class RollingSum {
     const last = this.ends.length > this.head ? this.ends[this.ends.length - 1] : undefined;
     const own = slotEnd(at);
     const end = last !== undefined && own < last ? last : own;
-    if (last === end) this.amounts[this.amounts.length - 1] = (this.amounts[this.amounts.length - 1] ?? 0) + amount;
-    else {
+    if (last === end) {
+      // Same second: merge, so a busy second costs one entry.
+      this.amounts[this.amounts.length - 1] = (this.amounts[this.amounts.length - 1] ?? 0) + amount;
+    } else {
       this.ends.push(end);
       this.amounts.push(amount);
     }

@@ -13,10 +13,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { DEFAULT_TEXT, DEFAULT_USAGE, startFakeOpenAI, type FakeUpstream } from '../fakes/index.js';
 import { TOKENS_PER_MESSAGE, TOKENS_REPLY_PRIMER } from '../../src/metering/index.js';
+import { BUILT_BINARY, ROOT } from '../helpers/cli.js';
 
-const PROJECT_DIR = join(import.meta.dirname, '..', '..');
-const BUILT_BINARY = join(PROJECT_DIR, 'dist', 'ai-gateway-linux-x64');
-const VERSION = (JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const HAVE_BINARY = existsSync(BUILT_BINARY);
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const AGENT = 'binary-e2e';

@@ -7,13 +7,12 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUILT_BINARY } from '../helpers/cli.js';
 import { hasBuiltCli, SKIP_REASON } from '../helpers/gateway.js';
 import { stallGateways } from '../helpers/stall-gateway.js';
 
-const BINARY = join(import.meta.dirname, '..', '..', 'dist', 'ai-gateway-linux-x64');
-const HAVE_BINARY = existsSync(BINARY);
+const HAVE_BINARY = existsSync(BUILT_BINARY);
 if (!hasBuiltCli) console.warn(`[reload stall] skipped: ${SKIP_REASON}`);
 if (!HAVE_BINARY) console.warn('[reload stall] the standalone binary is not built (`npm run build:binary`): its case is skipped');
 
@@ -62,7 +61,7 @@ function health(url: string, agent: Agent): Promise<void> {
 
 const GATEWAYS = [
   { name: 'the built CLI', command: undefined, skip: !hasBuiltCli },
-  { name: 'the standalone binary', command: [BINARY], skip: !HAVE_BINARY },
+  { name: 'the standalone binary', command: [BUILT_BINARY], skip: !HAVE_BINARY },
 ];
 
 describe.each(GATEWAYS)('hot reload of a very large config: $name', ({ name, command, skip }) => {

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/ai-gateway.js');
+/** The standalone binary `npm run build:binary` writes; tests of it are skipped when it is not built. */
+export const BUILT_BINARY = join(ROOT, 'dist/ai-gateway-linux-x64');
 const MAIN = join(ROOT, 'dist/cli/main.js');
 export const BUILD_TIMEOUT_MS = 240_000;
 
