@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { maxTokensFor, parseConfigText, resolveModel } from '../../../src/config/index.js';
-import { fromPortable, toPortable } from '../../../src/config/portable.js';
+import { joinPieces, receivePiece, toPieces } from '../../../src/config/portable.js';
 import type { LoadResult } from '../../../src/config/load.js';
+
+/** Across the boundary as the loader sends it: each piece cloned on its own, `size` entries a piece. */
+const across = (result: LoadResult, size: number): LoadResult => joinPieces(toPieces(result, size).map((p) => receivePiece(structuredClone(p))));
 
 const YAML = [
   'gateway:',
@@ -23,7 +26,7 @@ describe('a load result across a thread boundary', () => {
   });
 
   it('survives structured clone without them, and routes the same once they are compiled again', () => {
-    const copy = fromPortable(structuredClone(toPortable(loaded)));
+    const copy = across(loaded, 256);
     const config = copy.config!;
     expect(resolveModel(config, 'fast', undefined)).toMatchObject({ provider: 'fo', upstreamModel: 'gpt-4o-mini' });
     expect(resolveModel(config, 'gpt-5', undefined)).toMatchObject({ provider: 'fo', upstreamModel: 'gpt-5' });
@@ -34,9 +37,30 @@ describe('a load result across a thread boundary', () => {
     expect(copy.source).toEqual({ kind: 'file', path: '/etc/gateway.yaml' });
   });
 
+  it('splits agents and routes into pieces of the given size and joins them in file order', () => {
+    const big: LoadResult = {
+      ...parseConfigText(
+        ['providers:', '  fo: { type: openai, base_url: "http://127.0.0.1:9/v1" }', 'models:', ...Array.from({ length: 5 }, (_, i) => `  "m${i}-*": fo`), 'agents:', ...Array.from({ length: 7 }, (_, i) => `  a${i}: { keys: [a${i}-key-12345678] }`)].join('\n'),
+        { env: {}, embeddedDefaults: false },
+      ),
+      source: { kind: 'embedded' },
+    };
+    const pieces = toPieces(big, 2);
+    expect(pieces.map((p) => p.kind)).toEqual(['head', 'agents', 'agents', 'agents', 'agents', 'models', 'models', 'models']);
+    const config = across(big, 2).config!;
+    expect([...config.agents.keys()]).toEqual([...big.config!.agents.keys()]);
+    expect(config.models.map((m) => m.pattern)).toEqual(big.config!.models.map((m) => m.pattern));
+    expect(resolveModel(config, 'm4-x', undefined)).toMatchObject({ provider: 'fo', upstreamModel: 'm4-x' });
+  });
+
+  it('refuses pieces that do not start with the head', () => {
+    const [head, ...rest] = toPieces(loaded, 1);
+    expect(() => joinPieces([...rest, head!].map(receivePiece))).toThrow(/head/);
+  });
+
   it('passes a failed load through with its errors', () => {
     const failed: LoadResult = { ...parseConfigText('gateway:\n  port: nine\n', { env: {} }), source: { kind: 'embedded' } };
-    const copy = fromPortable(structuredClone(toPortable(failed)));
+    const copy = across(failed, 256);
     expect(copy.config).toBeUndefined();
     expect(copy.errors[0]).toMatchObject({ path: 'gateway.port', line: 2 });
   });
