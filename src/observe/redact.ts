@@ -1,23 +1,71 @@
 /**
  * Secret redaction. Every secret the gateway knows (provider keys, virtual keys, admin token) is
  * registered here, and everything that leaves the process as text (logs, error bodies) passes through
- * `redact`. Matching is plain substring replacement, so no regex is compiled per call.
+ * `redact`. A fleet's config holds thousands of keys, so a text that holds one is scanned once, looking secrets up
+ * by their first characters, rather than searched once per secret (4,000 keys made that about 0.5 ms a log line).
+ * A few secrets are still searched for one by one first: the native search finds that most texts hold none sooner
+ * than the scan would (0.2 against 2.4 µs for a log line and three secrets).
  */
+
+/** Secrets shorter than this are ignored (too many false hits); it is also the length of the lookup prefix. */
+const MIN_SECRET = 8;
+/** Up to this many secrets, a text is first searched for each: most texts hold none. */
+const SEARCH_FIRST = 32;
+
 export class Redactor {
   private secrets: string[] = [];
+  /** Secrets by their first MIN_SECRET characters, longest first. */
+  private byPrefix = new Map<string, string[]>();
+  /** Whether a UTF-16 code unit starts some secret: most positions of a text are passed over on this alone. */
+  private starts = new Uint8Array(0x10000);
 
-  /** Replaces the known set (called again on config reload). Short values are ignored: too many false hits. */
+  /** Replaces the known set (called again on config reload). */
   setSecrets(values: Iterable<string | undefined>): void {
-    const unique = new Set<string>();
-    for (const v of values) if (v !== undefined && v.length >= 8) unique.add(v);
-    // Longest first, so a secret containing another is replaced whole.
-    this.secrets = [...unique].sort((a, b) => b.length - a.length);
+    const secrets = [...new Set(values)].filter((v): v is string => v !== undefined && v.length >= MIN_SECRET);
+    const byPrefix = new Map<string, string[]>();
+    const starts = new Uint8Array(0x10000);
+    for (const v of secrets) {
+      const key = v.slice(0, MIN_SECRET);
+      const same = byPrefix.get(key);
+      if (same === undefined) byPrefix.set(key, [v]);
+      else same.push(v);
+      starts[v.charCodeAt(0)] = 1;
+    }
+    for (const same of byPrefix.values()) same.sort((a, b) => b.length - a.length);
+    this.secrets = secrets;
+    this.byPrefix = byPrefix;
+    this.starts = starts;
   }
 
+  /**
+   * `text` with every known secret masked. Where secrets overlap, the whole stretch they cover is one mask, so no
+   * part of any of them shows beyond the mask's prefix.
+   */
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(mask(s));
-    return out;
+    const n = this.secrets.length;
+    if (n === 0 || (n <= SEARCH_FIRST && !this.secrets.some((s) => text.includes(s)))) return text;
+    // The stretch being masked is [from, to); the text before `done` is already in `out`.
+    let out = '';
+    let done = 0;
+    let from = -1;
+    let to = -1;
+    for (let i = 0; i + MIN_SECRET <= text.length; i++) {
+      if (this.starts[text.charCodeAt(i)] === 0) continue;
+      const hit = this.byPrefix.get(text.slice(i, i + MIN_SECRET))?.find((s) => text.startsWith(s, i));
+      if (hit === undefined) continue;
+      if (i < to) {
+        to = Math.max(to, i + hit.length);
+        continue;
+      }
+      if (from >= 0) {
+        out += text.slice(done, from) + mask(text.slice(from, to));
+        done = to;
+      }
+      from = i;
+      to = i + hit.length;
+    }
+    if (from < 0) return text;
+    return out + text.slice(done, from) + mask(text.slice(from, to)) + text.slice(to);
   }
 }
 

@@ -75,6 +75,29 @@ describe('Redactor', () => {
     expect(r.redact('sk-aaaaaaaa sk-cccccccc')).toBe(`sk-aaaaaaaa ${mask('sk-cccccccc')}`);
     expect(mask('sk-cccccccc')).not.toContain('cccccccc');
   });
+
+  it('masks overlapping secrets as one stretch, so neither shows beyond the prefix', () => {
+    const r = new Redactor();
+    r.setSecrets(['aaaa-bbbb', 'bbbb-cccc-dddd']);
+    expect(r.redact('<aaaa-bbbb-cccc-dddd>')).toBe(`<${mask('aaaa-bbbb-cccc-dddd')}>`);
+    expect(r.redact('aaaa-bbbbaaaa-bbbb')).toBe(`${mask('aaaa-bbbb')}${mask('aaaa-bbbb')}`);
+  });
+
+  it('leaves no known secret in any text, and text without one as it was', () => {
+    const alphabet = fc.constantFrom(...'abk-_x0 \n"é😀');
+    const secret = fc.string({ unit: alphabet, minLength: 8, maxLength: 14 });
+    fc.assert(
+      fc.property(fc.uniqueArray(secret, { minLength: 1, maxLength: 6 }), fc.array(fc.oneof(fc.string({ unit: alphabet, maxLength: 6 }), fc.nat()), { maxLength: 12 }), fc.boolean(), (secrets, parts, fleet) => {
+        const r = new Redactor();
+        // A fleet's many keys (none of them in the text) take the scan without searching for each secret first.
+        r.setSecrets([...secrets, ...(fleet ? Array.from({ length: 40 }, (_, i) => `ZZZZZZZZ-${i}`) : [])]);
+        const text = parts.map((p) => (typeof p === 'number' ? secrets[p % secrets.length]! : p)).join('');
+        const out = r.redact(text);
+        for (const s of secrets) expect(out).not.toContain(s);
+        if (!secrets.some((s) => text.includes(s))) expect(out).toBe(text);
+      }),
+    );
+  });
 });
 
 describe('clockTime', () => {
