@@ -34,6 +34,7 @@ import {
   type ControlPersistence,
   type PauseState,
   type PolicyInput,
+  type RateLimitInput,
   type SpendAggregate,
   type SpendEntry,
 } from './types.js';
@@ -103,16 +104,21 @@ export class AgentRegistry {
    * the old settings. State, counters and run-time overrides survive.
    */
   configure(config: { agents: readonly AgentInput[]; defaults: AgentDefaults; policies: readonly PolicyInput[] }): void {
-    const rates = new Map(config.agents.map((a) => [a.id, a.rateLimit ?? config.defaults.rateLimit] as const));
-    for (const r of [...rates.values(), config.defaults.rateLimit]) if (r !== undefined) rateLimitSettings(r);
-    for (const b of [...config.agents.map((a) => a.budget), config.defaults.budget]) if (b !== undefined) checkBudgetLimits(b);
+    for (const limits of [...config.agents, config.defaults]) {
+      if (limits.rateLimit !== undefined) rateLimitSettings(limits.rateLimit);
+      if (limits.budget !== undefined) checkBudgetLimits(limits.budget);
+    }
     this.engine.setPolicies(config.policies);
+    const defaultsChanged = !sameLimits(this.defaults, config.defaults);
     this.defaults = config.defaults;
     const byId = new Map(config.agents.map((a) => [a.id, a] as const));
     for (const a of config.agents) this.entry(a.id, false);
     for (const e of this.entries.values()) {
-      e.config = byId.get(e.id) ?? null;
-      this.applyLimits(e);
+      const next = byId.get(e.id) ?? null;
+      // Applying limits that are the same changes nothing: a reload of thousands of agents only pays for the changed.
+      const changed = defaultsChanged || !sameLimits(e.config ?? {}, next ?? {});
+      e.config = next;
+      if (changed) this.applyLimits(e);
     }
   }
 
@@ -513,6 +519,19 @@ export class AgentRegistry {
   private emit(event: RegistryEvent): void {
     for (const l of this.listeners) l(event);
   }
+}
+
+/** Whether two agents' own limits are the same: everything applyLimits reads from an agent's config. */
+function sameLimits(a: AgentDefaults, b: AgentDefaults): boolean {
+  return sameBudget(a.budget, b.budget) && sameRate(a.rateLimit, b.rateLimit);
+}
+
+function sameBudget(a: BudgetLimits | undefined, b: BudgetLimits | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.hourly === b.hourly && a.daily === b.daily && a.total === b.total);
+}
+
+function sameRate(a: RateLimitInput | undefined, b: RateLimitInput | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.spec === b.spec && a.burst === b.burst && a.tpm === b.tpm);
 }
 
 function effectiveBudget(config: BudgetLimits, override: BudgetPatch): BudgetLimits {

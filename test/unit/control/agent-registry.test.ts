@@ -389,4 +389,33 @@ describe('AgentRegistry: config reload', () => {
     ).toThrow(/policy 'x'/);
     expect(registry.agent('researcher')).toMatchObject({ budget: { hourly: 5 }, rateLimit: '10/s' });
   });
+
+  it("applies new defaults to agents without limits of their own, and leaves an unchanged agent's bucket as it was", () => {
+    const own = (): AgentInput => ({ id: 'own', budget: { hourly: 1 }, rateLimit: { spec: '2/min' } });
+    const { registry, admit } = setup({ agents: [own(), { id: 'plain' }], defaults: { budget: { hourly: 3 } } });
+    admit('own', 0);
+    // The same limits in new objects, as a reload reads them: nothing to apply for 'own', whose bucket keeps its level.
+    registry.configure({ agents: [own(), { id: 'plain' }], defaults: { budget: { hourly: 7 }, rateLimit: { spec: '9/min' } }, policies: [] });
+    expect(registry.agent('plain')).toMatchObject({ budget: { hourly: 7 }, rateLimit: '9/min' });
+    expect(registry.agent('own')).toMatchObject({ budget: { hourly: 1 }, rateLimit: '2/min' });
+    admit('own', 0);
+    expect(registry.admit('own', { estimatedCostUsd: 0 })).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+  });
+
+  it('applies a change to any one limit: a burst, tokens per minute, a budget window removed', () => {
+    const { registry, admit, clock } = setup({ agents: [{ id: 'a', budget: { hourly: 1, daily: 5 }, rateLimit: { spec: '1/min' } }] });
+    const reload = (a: AgentInput) => registry.configure({ agents: [a], defaults: {}, policies: [] });
+    reload({ id: 'a', budget: { hourly: 1, daily: 5 }, rateLimit: { spec: '1/min', burst: 3 } });
+    clock.advance(3 * 60_000);
+    for (let i = 0; i < 3; i++) admit('a', 0);
+    expect(registry.admit('a', { estimatedCostUsd: 0 }).ok).toBe(false);
+    clock.advance(60_000);
+    reload({ id: 'a', budget: { hourly: 1, daily: 5 }, rateLimit: { spec: '1/min', burst: 3, tpm: 100 } });
+    admit('a', 0, 60).finish({ ok: true, tokensIn: 90, tokensOut: 5, costUsd: 0 });
+    const r = registry.admit('a', { estimatedCostUsd: 0, estimatedTokens: 10 });
+    expect(r).toMatchObject({ ok: false, error: { kind: 'rate_limited' } });
+    if (!r.ok) expect(r.error.message).toContain('tokens-per-minute');
+    reload({ id: 'a', budget: { hourly: 1 }, rateLimit: { spec: '1/min', burst: 3, tpm: 100 } });
+    expect(registry.agent('a')?.budget).toEqual({ hourly: 1, daily: null, total: null });
+  });
 });
