@@ -68,6 +68,7 @@ async function receive(pieces: readonly ArrayBuffer[]): Promise<LoadResult> {
   const received: ReceivedPiece[] = [];
   for (const bytes of pieces) {
     received.push(receivePiece(deserialize(new Uint8Array(bytes)) as PortablePiece));
+    // Requests that came in meanwhile are answered between two pieces, and after the last before the apply.
     await afterPendingIo();
   }
   return joinPieces(received);

@@ -8,10 +8,12 @@ import { readConfig } from '../config/index.js';
 import { toPieces } from '../config/portable.js';
 import { checkPolicyCondition, PIECE_SIZE, type ConfigWorkerInput } from './config-loader.js';
 
+/** The bytes as an ArrayBuffer of their own, which can be handed over without a copy. */
+function ownBuffer(bytes: Buffer): ArrayBuffer {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : new Uint8Array(bytes).buffer;
+}
+
 const input = workerData as ConfigWorkerInput;
-const pieces = toPieces(readConfig({ path: input.path, env: input.env, checkPolicyCondition }), PIECE_SIZE).map((p) => {
-  const bytes = serialize(p);
-  // A buffer that owns its memory is handed over without a copy.
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-});
+const pieces = toPieces(readConfig({ path: input.path, env: input.env, checkPolicyCondition }), PIECE_SIZE).map((p) => ownBuffer(serialize(p)));
 parentPort?.postMessage(pieces, pieces);

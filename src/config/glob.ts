@@ -40,6 +40,11 @@ export function modelMatcher(pattern: string): (model: string) => boolean {
   return (model) => re.test(model);
 }
 
+/** A matcher that is true when any of `matchers` is. */
+export function anyMatcher(matchers: readonly ((model: string) => boolean)[]): (model: string) => boolean {
+  return (model) => matchers.some((m) => m(model));
+}
+
 /** The literal text before the first wildcard: what a human would recognise as the pattern's family name. */
 export function globPrefix(glob: string): string {
   const index = glob.search(/[*?[]/);

@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULTS, OFFICIAL_BASE_URLS } from './defaults.js';
 import { closest } from './edit-distance.js';
-import { isGlob, modelMatcher } from './glob.js';
+import { anyMatcher, isGlob, modelMatcher } from './glob.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { problem } from './problems.js';
 import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry, RoutingEntry } from './schema.js';
@@ -566,7 +566,7 @@ function normalizeRouting(
         error([...base, 'background', 'match', index], messageOf(err), 'close the [ ] character class');
       }
     });
-    rules.background = { model, match, matches: (requested) => matchers.some((m) => m(requested)) };
+    rules.background = { model, match, matches: anyMatcher(matchers) };
   }
   const longContext = given(entry.long_context);
   if (longContext !== undefined) {

@@ -1,10 +1,12 @@
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { maxTokensFor, parseConfigText, resolveModel } from '../../../src/config/index.js';
-import { joinPieces, receivePiece, toPieces } from '../../../src/config/portable.js';
+import { joinPieces, receivePiece, toPieces, type PortablePiece } from '../../../src/config/portable.js';
 import type { LoadResult } from '../../../src/config/load.js';
 
-/** Across the boundary as the loader sends it: each piece cloned on its own, `size` entries a piece. */
-const across = (result: LoadResult, size: number): LoadResult => joinPieces(toPieces(result, size).map((p) => receivePiece(structuredClone(p))));
+/** Across the boundary as the loader sends it: each piece serialized on its own (functions throw), `size` entries a piece. */
+const across = (result: LoadResult, size: number): LoadResult =>
+  joinPieces(toPieces(result, size).map((p) => receivePiece(deserialize(serialize(p)) as PortablePiece)));
 
 const YAML = [
   'gateway:',
@@ -14,8 +16,12 @@ const YAML = [
   'models:',
   '  fast: { provider: fo, model: gpt-4o-mini }',
   '  "gpt-*": fo',
+  '  "claude-haiku-*": fo',
+  'routing:',
+  '  background: fast',
   'agents:',
   '  bot: { keys: [bot-key-12345678], budget: { max_cost_per_day: 5 } }',
+  '  coder: { keys: [coder-key-12345678], routing: { background: { model: fast, match: ["*-mini"] } } }',
 ].join('\n');
 
 describe('a load result across a thread boundary', () => {
@@ -34,6 +40,12 @@ describe('a load result across a thread boundary', () => {
     expect(maxTokensFor(config, 'claude-opus-4', 'claude-opus-4')).toBe(32000);
     expect(maxTokensFor(config, 'other', 'other')).toBe(1024);
     expect(config.agents.get('bot')?.budget.maxCostPerDay).toBe(5);
+    // The background rule's globs, gateway-wide (default *haiku*) and an agent's own, match again.
+    expect(config.routing.background).toMatchObject({ model: 'fast', match: ['*haiku*'] });
+    expect(config.routing.background?.matches('claude-haiku-4-5')).toBe(true);
+    expect(config.routing.background?.matches('gpt-5')).toBe(false);
+    expect(config.agents.get('coder')?.routing.background?.matches('gpt-4o-mini')).toBe(true);
+    expect(config.agents.get('coder')?.routing.background?.matches('claude-haiku-4-5')).toBe(false);
     expect(copy.source).toEqual({ kind: 'file', path: '/etc/gateway.yaml' });
   });
 
