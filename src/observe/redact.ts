@@ -12,26 +12,33 @@ const MIN_SECRET = 8;
 /** Up to this many secrets, a text is first searched for each: most texts hold none. */
 const SEARCH_FIRST = 32;
 
+/** The secrets that start with the same MIN_SECRET characters, and their lengths, longest first. */
+interface SameStart {
+  lengths: number[];
+  secrets: Set<string>;
+}
+
 export class Redactor {
   private secrets: string[] = [];
-  /** Secrets by their first MIN_SECRET characters, longest first. */
-  private byPrefix = new Map<string, string[]>();
+  /** Secrets by their first MIN_SECRET characters: a position costs one lookup per length, however many share them. */
+  private byPrefix = new Map<string, SameStart>();
   /** Whether a UTF-16 code unit starts some secret: most positions of a text are passed over on this alone. */
   private starts = new Uint8Array(0x10000);
 
   /** Replaces the known set (called again on config reload). */
   setSecrets(values: Iterable<string | undefined>): void {
     const secrets = [...new Set(values)].filter((v): v is string => v !== undefined && v.length >= MIN_SECRET);
-    const byPrefix = new Map<string, string[]>();
+    const byPrefix = new Map<string, SameStart>();
     const starts = new Uint8Array(0x10000);
     for (const v of secrets) {
       const key = v.slice(0, MIN_SECRET);
-      const same = byPrefix.get(key);
-      if (same === undefined) byPrefix.set(key, [v]);
-      else same.push(v);
+      let same = byPrefix.get(key);
+      if (same === undefined) byPrefix.set(key, (same = { lengths: [], secrets: new Set() }));
+      same.secrets.add(v);
+      if (!same.lengths.includes(v.length)) same.lengths.push(v.length);
       starts[v.charCodeAt(0)] = 1;
     }
-    for (const same of byPrefix.values()) same.sort((a, b) => b.length - a.length);
+    for (const same of byPrefix.values()) same.lengths.sort((a, b) => b - a);
     this.secrets = secrets;
     this.byPrefix = byPrefix;
     this.starts = starts;
@@ -51,10 +58,11 @@ export class Redactor {
     let to = -1;
     for (let i = 0; i + MIN_SECRET <= text.length; i++) {
       if (this.starts[text.charCodeAt(i)] === 0) continue;
-      const hit = this.byPrefix.get(text.slice(i, i + MIN_SECRET))?.find((s) => text.startsWith(s, i));
-      if (hit === undefined) continue;
+      const same = this.byPrefix.get(text.slice(i, i + MIN_SECRET));
+      const length = same === undefined ? 0 : longestAt(text, i, same);
+      if (length === 0) continue;
       if (i < to) {
-        to = Math.max(to, i + hit.length);
+        to = Math.max(to, i + length);
         continue;
       }
       if (from >= 0) {
@@ -62,11 +70,17 @@ export class Redactor {
         done = to;
       }
       from = i;
-      to = i + hit.length;
+      to = i + length;
     }
     if (from < 0) return text;
     return out + text.slice(done, from) + mask(text.slice(from, to)) + text.slice(to);
   }
+}
+
+/** The length of the longest of `same`'s secrets at `i` in `text`; 0 when none is there. */
+function longestAt(text: string, i: number, same: SameStart): number {
+  for (const length of same.lengths) if (i + length <= text.length && same.secrets.has(text.slice(i, i + length))) return length;
+  return 0;
 }
 
 /** Keeps a short prefix so a user can tell keys apart without the key being usable. */
@@ -76,5 +90,5 @@ export function mask(secret: string): string {
 
 /** `text` with one more secret masked, e.g. a client's own key that no config names (short values stay). */
 export function maskSecret(text: string, secret: string | undefined): string {
-  return secret !== undefined && secret.length >= 8 && text.includes(secret) ? text.split(secret).join(mask(secret)) : text;
+  return secret !== undefined && secret.length >= MIN_SECRET && text.includes(secret) ? text.split(secret).join(mask(secret)) : text;
 }
