@@ -63,9 +63,40 @@ export function resolveModel(
   return undefined;
 }
 
+/**
+ * A routing table indexed for lookup, built once per table: each exact name's first position, and the globs in
+ * order with their literal prefix, which a name must start with before the glob's RegExp is worth running. A
+ * fleet's table of a thousand routes made a linear walk cost about 100 µs per request for a name near its end.
+ */
+interface RouteIndex {
+  exact: Map<string, number>;
+  globs: { at: number; prefix: string; route: ModelRoute }[];
+}
+
+const indexes = new WeakMap<readonly ModelRoute[], RouteIndex>();
+
+function routeIndex(routes: readonly ModelRoute[]): RouteIndex {
+  let index = indexes.get(routes);
+  if (index !== undefined) return index;
+  index = { exact: new Map(), globs: [] };
+  for (let at = 0; at < routes.length; at++) {
+    const route = routes[at]!;
+    if (route.kind === 'glob') index.globs.push({ at, prefix: globPrefix(route.pattern), route });
+    else if (!index.exact.has(route.pattern)) index.exact.set(route.pattern, at);
+  }
+  indexes.set(routes, index);
+  return index;
+}
+
+/** The first route in table order whose exact name or glob matches `model`. */
 export function findRoute(routes: readonly ModelRoute[], model: string): ModelRoute | undefined {
-  for (const route of routes) if (route.matcher(model)) return route;
-  return undefined;
+  const { exact, globs } = routeIndex(routes);
+  const named = exact.get(model);
+  for (const g of globs) {
+    if (named !== undefined && g.at > named) break;
+    if (model.startsWith(g.prefix) && g.route.matcher(model)) return g.route;
+  }
+  return named === undefined ? undefined : routes[named];
 }
 
 /**

@@ -1,5 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { closeMatches, configFromObject, maxTokensFor, resolveModel } from '../../../src/config/index.js';
+import { closeMatches, configFromObject, findRoute, maxTokensFor, resolveModel } from '../../../src/config/index.js';
+import { isGlob, modelMatcher } from '../../../src/config/glob.js';
+import type { ModelRoute } from '../../../src/config/types.js';
 
 const config = configFromObject({
   gateway: { default_max_tokens: { 'claude-opus-*': 32000, 'gpt-4o*': 16384 } },
@@ -124,5 +127,41 @@ describe('route matchers', () => {
     expect(route?.matcher('gpt-5')).toBe(true);
     expect(route?.matcher('xgpt-5')).toBe(false);
     expect(config.models.find((m) => m.pattern === 'fast')?.kind).toBe('exact');
+  });
+});
+
+describe('findRoute', () => {
+  const route = (pattern: string): ModelRoute => ({
+    pattern,
+    kind: isGlob(pattern) ? 'glob' : 'exact',
+    matcher: modelMatcher(pattern),
+    provider: 'p',
+    model: undefined,
+    fallbacks: [],
+    maxTokens: undefined,
+    builtin: false,
+  });
+  const firstMatch = (routes: readonly ModelRoute[], model: string) => routes.find((r) => r.matcher(model));
+
+  it('finds the route a walk in table order finds, for any table of names and globs', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '-'), maxLength: 4 });
+    const pattern = fc.oneof(text, fc.tuple(text, fc.constantFrom('*', '?', '[ab]'), text).map((parts) => parts.join('')));
+    fc.assert(
+      fc.property(fc.array(pattern, { maxLength: 12 }), fc.array(text, { minLength: 1, maxLength: 6 }), (patterns, models) => {
+        const routes = patterns.map(route);
+        for (const model of models) expect(findRoute(routes, model)).toBe(firstMatch(routes, model));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('lets an earlier glob win over a later exact name, and the first of two equal names win', () => {
+    const routes = ['gpt-4o', 'gpt-*', 'claude-x', 'claude-x', 'claude-*'].map(route);
+    expect(findRoute(routes, 'gpt-4o')).toBe(routes[0]);
+    expect(findRoute(routes, 'gpt-5')).toBe(routes[1]);
+    expect(findRoute(routes, 'claude-x')).toBe(routes[2]);
+    expect(findRoute(routes, 'claude-y')).toBe(routes[4]);
+    expect(findRoute(['x-*', 'x-1'].map(route), 'x-1')?.pattern).toBe('x-*');
+    expect(findRoute(routes, 'llama')).toBeUndefined();
   });
 });
