@@ -1,37 +1,7 @@
-/**
- * Model-name globs for routing: `*` (any run of characters), `?` (one character) and classes `[0-9]`, `[!a-z]`.
- * Compiled once when the config is normalised so routing never builds a RegExp per request.
- */
+/** Matchers for routing's model names and globs (the glob dialect itself is in core/glob.ts). */
+import { globToRegExp, isGlob } from '../core/glob.js';
 
-export function isGlob(pattern: string): boolean {
-  return /[*?[]/.test(pattern);
-}
-
-/** A RegExp anchored at both ends that matches what the glob matches. Throws on an unterminated class. */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i] ?? '';
-    if (ch === '*') {
-      source += '.*';
-    } else if (ch === '?') {
-      source += '.';
-    } else if (ch === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end === -1) throw new Error(`unterminated "[" in pattern "${glob}"`);
-      let body = glob.slice(i + 1, end);
-      const negate = body.startsWith('!') || body.startsWith('^');
-      if (negate) body = body.slice(1);
-      // Keep ranges (a-z) but escape everything regex-special inside the class.
-      const escaped = body.replace(/[\\\]^[]/g, (c) => `\\${c}`);
-      source += `[${negate ? '^' : ''}${escaped}]`;
-      i = end;
-    } else {
-      source += ch.replace(/[.+^${}()|\\/\]]/g, (c) => `\\${c}`);
-    }
-  }
-  return new RegExp(`^${source}$`, 's');
-}
+export { globToRegExp, isGlob };
 
 /** A matcher for a model name or glob: plain equality for a name, the compiled RegExp for a glob. */
 export function modelMatcher(pattern: string): (model: string) => boolean {

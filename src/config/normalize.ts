@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULTS, OFFICIAL_BASE_URLS } from './defaults.js';
 import { closest } from './edit-distance.js';
-import { anyMatcher, isGlob, modelMatcher } from './glob.js';
+import { anyMatcher, globToRegExp, isGlob, modelMatcher } from './glob.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 import { problem } from './problems.js';
 import type { AgentEntry, CircuitBreakerEntry, GatewayFile, ModelRouteEntry, ProviderEntry, RateLimitEntry, RoutingEntry } from './schema.js';
@@ -137,8 +137,21 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
 
   checkDeployments(models, providers, error);
 
+  /** A price or capability key that is a glob must compile, as a route's must; false (and an error) when not. */
+  const validKey = (section: 'prices' | 'capabilities', model: string): boolean => {
+    if (!isGlob(model)) return true;
+    try {
+      globToRegExp(model, true);
+      return true;
+    } catch (err) {
+      error([section, model], messageOf(err), 'close the [ ] character class, e.g. "o[0-9]*"');
+      return false;
+    }
+  };
+
   const prices = new Map<string, PriceOverride>();
   for (const [model, price] of entries(file.prices)) {
+    if (!validKey('prices', model)) continue;
     prices.set(model, {
       input: price.input,
       output: price.output,
@@ -151,6 +164,7 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
 
   const capabilities = new Map<string, CapabilityOverride>();
   for (const [model, entry] of entries(file.capabilities)) {
+    if (!validKey('capabilities', model)) continue;
     const caps: CapabilityOverride = {};
     const maxOutputTokens = given(entry.max_output_tokens);
     const reasoning = given(entry.reasoning);

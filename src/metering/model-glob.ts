@@ -1,28 +1,16 @@
-/** Model-name patterns for config `prices:` and `capabilities:` keys: `*` matches any run of characters, `?` one character. */
+import { globToRegExp, isGlob } from '../core/glob.js';
 
-export function isGlob(pattern: string): boolean {
-  return pattern.includes('*') || pattern.includes('?');
-}
-
-/** Case-insensitive, anchored at both ends; every other character is literal. */
-export function globToRegExp(pattern: string): RegExp {
-  let source = '';
-  for (const ch of pattern) {
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 'is');
-}
-
-/** Config entries keyed by model name or glob: exact names first (case-insensitive), then globs in the order written. */
+/**
+ * Config `prices:` and `capabilities:` entries keyed by model name or glob (routing's dialect, core/glob.ts): exact
+ * names first, then globs in the order written, both without regard to case.
+ */
 export class ModelPatternMap<T> {
   private readonly exact = new Map<string, T>();
   private readonly globs: { re: RegExp; value: T }[] = [];
 
   constructor(entries: Iterable<readonly [string, T]>) {
     for (const [key, value] of entries) {
-      if (isGlob(key)) this.globs.push({ re: globToRegExp(key), value });
+      if (isGlob(key)) this.globs.push({ re: globToRegExp(key, true), value });
       else this.exact.set(key.toLowerCase(), value);
     }
   }

@@ -62,3 +62,16 @@ describe('routing', () => {
     expect(parse([...BASE, 'agents:', '  a:', '    provider: oa', '    routing: { thinking: o3 }'].join('\n')).errors).toEqual([]);
   });
 });
+
+describe('price and capability keys', () => {
+  it('are globs in the routing dialect: an unterminated class is an error at its key, with its line', () => {
+    const r = parse([...BASE, 'prices:', '  "o[0-9*": { input: 1, output: 2 }', '  "o[0-9]*": { input: 1, output: 2 }', 'capabilities:', '  "[a-": { vision: true }'].join('\n'));
+    expect(r.errors.map((p) => [p.path, p.message, p.line])).toEqual([
+      ['prices["o[0-9*"]', 'unterminated "[" in pattern "o[0-9*"', 8],
+      ['capabilities["[a-"]', 'unterminated "[" in pattern "[a-"', 11],
+    ]);
+    const ok = parse([...BASE, 'prices:', '  "o[0-9]*": { input: 1, output: 2 }'].join('\n'));
+    expect(ok.errors).toEqual([]);
+    expect([...ok.config!.prices.keys()]).toEqual(['o[0-9]*']);
+  });
+});

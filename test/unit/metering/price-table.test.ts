@@ -152,10 +152,19 @@ describe('PriceTable config overrides', () => {
     });
   });
 
-  it('treats glob metacharacters other than * and ? literally', () => {
+  it('treats regex characters literally', () => {
     const t = new PriceTable({ overrides: { 'gpt-4.1*': { input: 1, output: 1 } } });
     expect(t.lookup('gpt-4.1-mini')?.source).toBe('config');
     expect(t.lookup('gpt-4x1-mini')?.source).not.toBe('config');
+  });
+
+  it('reads globs as routes do, character classes included', () => {
+    const t = new PriceTable({ overrides: { 'o[0-9]*': { input: 1, output: 1 }, 'my-[!x]?': { input: 2, output: 2 } } });
+    expect(t.lookup('o3-mini')?.source).toBe('config');
+    expect(t.lookup('O4-MINI')?.source).toBe('config');
+    expect(t.lookup('omni-x')?.source).not.toBe('config');
+    expect(t.lookup('my-ab')?.base.input).toBe(mtok(2));
+    expect(t.lookup('my-xb')).toBeUndefined();
   });
 
   it('reject negative prices', () => {
