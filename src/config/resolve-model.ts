@@ -2,7 +2,7 @@
  * Routing decisions over a normalised config: which provider and upstream model serve a requested model name.
  * Pure and allocation-light; matchers were compiled by the normaliser.
  */
-import { closest } from './edit-distance.js';
+import { closest, isNear } from './edit-distance.js';
 import { globPrefix } from './glob.js';
 import type { AgentConfig, GatewayConfig, ModelRoute } from './types.js';
 
@@ -116,7 +116,7 @@ export function closeMatches(config: GatewayConfig, model: string, limit = 5): s
     if (route.kind !== 'glob') continue;
     const prefix = globPrefix(route.pattern);
     if (prefix.length < 2) continue;
-    if (closest(model.slice(0, prefix.length), [prefix], 1).length > 0) globMatches.push(route.pattern);
+    if (isNear(model.slice(0, prefix.length), prefix)) globMatches.push(route.pattern);
   }
   return [...new Set([...scored.keys(), ...globMatches])].slice(0, limit);
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { globPrefix, globToRegExp, isGlob } from '../../../src/config/glob.js';
 import { editDistance } from '../../../src/config/edit-distance.js';
@@ -133,5 +134,24 @@ describe('globs', () => {
     expect(editDistance('rate_limt', 'rate_limit')).toBe(1);
     expect(editDistance('', 'abc')).toBe(3);
     expect(editDistance('kitten', 'sitting')).toBe(3);
+  });
+
+  it('stops at a bound with max + 1, and agrees with the plain recurrence below it', () => {
+    const plain = (a: string, b: string): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      return d[a.length]![b.length]!;
+    };
+    const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '-'), maxLength: 10 });
+    fc.assert(
+      fc.property(word, word, fc.nat({ max: 6 }), (a, b, max) => {
+        const exact = plain(a, b);
+        expect(editDistance(a, b)).toBe(exact);
+        expect(editDistance(a, b, max)).toBe(exact <= max ? exact : max + 1);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
