@@ -1,7 +1,7 @@
 /** Matchers for routing's model names and globs (the glob dialect itself is in core/glob.ts). */
-import { globToRegExp, isGlob } from '../core/glob.js';
+import { globPrefix, globToRegExp, isGlob } from '../core/glob.js';
 
-export { globToRegExp, isGlob };
+export { globPrefix, globToRegExp, isGlob };
 
 /** A matcher for a model name or glob: plain equality for a name, the compiled RegExp for a glob. */
 export function modelMatcher(pattern: string): (model: string) => boolean {
@@ -13,10 +13,4 @@ export function modelMatcher(pattern: string): (model: string) => boolean {
 /** A matcher that is true when any of `matchers` is. */
 export function anyMatcher(matchers: readonly ((model: string) => boolean)[]): (model: string) => boolean {
   return (model) => matchers.some((m) => m(model));
-}
-
-/** The literal text before the first wildcard: what a human would recognise as the pattern's family name. */
-export function globPrefix(glob: string): string {
-  const index = glob.search(/[*?[]/);
-  return index === -1 ? glob : glob.slice(0, index);
 }

@@ -33,6 +33,9 @@ import type {
 import { parseDuration, parseRateLimit, parseRatePeriod, parseSize, type BareUnit } from './units.js';
 import { messageOf } from '../core/errors.js';
 
+/** The fix for a route, price or capability key with an unterminated character class. */
+const CLOSE_CLASS = 'close the [ ] character class, e.g. "o[0-9]*"';
+
 export interface NormalizeOptions {
   /** Directory relative storage paths are resolved against (the config file's directory). */
   baseDir?: string | undefined;
@@ -144,7 +147,7 @@ export function normalizeConfig(file: GatewayFile, options: NormalizeOptions = {
       globToRegExp(model, true);
       return true;
     } catch (err) {
-      error([section, model], messageOf(err), 'close the [ ] character class, e.g. "o[0-9]*"');
+      error([section, model], messageOf(err), CLOSE_CLASS);
       return false;
     }
   };
@@ -522,7 +525,7 @@ function normalizeRoute(
   try {
     matcher = modelMatcher(pattern);
   } catch (err) {
-    error(base, messageOf(err), 'close the [ ] character class, e.g. "o[0-9]*"');
+    error(base, messageOf(err), CLOSE_CLASS);
     return undefined;
   }
   const fallbacks: FallbackTarget[] = [];

@@ -34,9 +34,13 @@ export type PortablePiece =
   | { kind: 'agents'; agents: [string, PortableAgent][] }
   | { kind: 'models'; models: Portable<ModelRoute>[] };
 
+interface ReceivedHead extends Omit<LoadResult, 'config'> {
+  config: Omit<GatewayConfig, 'models' | 'agents'> | undefined;
+}
+
 /** A piece as it is once received: its matchers are compiled again. */
 export type ReceivedPiece =
-  | { kind: 'head'; result: PortableHead }
+  | { kind: 'head'; result: ReceivedHead }
   | { kind: 'agents'; agents: [string, AgentConfig][] }
   | { kind: 'models'; models: ModelRoute[] };
 
@@ -77,12 +81,20 @@ export function toPieces(result: LoadResult, size: number): PortablePiece[] {
 export function receivePiece(piece: PortablePiece): ReceivedPiece {
   switch (piece.kind) {
     case 'head':
-      return piece;
+      return { kind: 'head', result: receivedHead(piece.result) };
     case 'agents':
       return { kind: 'agents', agents: piece.agents.map(([id, a]) => [id, { ...a, routing: receivedRouting(a.routing) }]) };
     case 'models':
       return { kind: 'models', models: piece.models.map((r) => ({ ...r, matcher: modelMatcher(r.pattern) })) };
   }
+}
+
+function receivedHead(head: PortableHead): ReceivedHead {
+  const c = head.config;
+  if (c === undefined) return { ...head, config: undefined };
+  const dmt = c.gateway.defaultMaxTokens;
+  const rules = dmt.rules.map((r) => ({ ...r, matcher: modelMatcher(r.pattern) }));
+  return { ...head, config: { ...c, gateway: { ...c.gateway, defaultMaxTokens: { rules, fallback: dmt.fallback } }, routing: receivedRouting(c.routing) } };
 }
 
 /** The load result the pieces came from; throws when the head is not the first piece. */
@@ -97,10 +109,5 @@ export function joinPieces(pieces: readonly ReceivedPiece[]): LoadResult {
     if (p.kind === 'agents') for (const [id, a] of p.agents) agents.set(id, a);
     else if (p.kind === 'models') models.push(...p.models);
   }
-  const dmt = c.gateway.defaultMaxTokens;
-  const rules = dmt.rules.map((r) => ({ ...r, matcher: modelMatcher(r.pattern) }));
-  return {
-    ...first.result,
-    config: { ...c, gateway: { ...c.gateway, defaultMaxTokens: { rules, fallback: dmt.fallback } }, routing: receivedRouting(c.routing), models, agents },
-  };
+  return { ...first.result, config: { ...c, models, agents } };
 }

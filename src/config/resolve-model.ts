@@ -112,11 +112,8 @@ export function closeMatches(config: GatewayConfig, model: string, limit = 5): s
   for (const name of closest(model, names, limit)) scored.set(name, scored.size);
 
   const globMatches: string[] = [];
-  for (const route of config.models) {
-    if (route.kind !== 'glob') continue;
-    const prefix = globPrefix(route.pattern);
-    if (prefix.length < 2) continue;
-    if (isNear(model.slice(0, prefix.length), prefix)) globMatches.push(route.pattern);
+  for (const { prefix, route } of routeIndex(config.models).globs) {
+    if (prefix.length >= 2 && isNear(model.slice(0, prefix.length), prefix)) globMatches.push(route.pattern);
   }
   return [...new Set([...scored.keys(), ...globMatches])].slice(0, limit);
 }

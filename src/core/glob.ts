@@ -3,8 +3,17 @@
  * character) and classes `[0-9]`, `[!a-z]`. Compiled once when a config is read, never per request.
  */
 
+/** The characters that make a pattern a glob. */
+const WILDCARD = /[*?[]/;
+
 export function isGlob(pattern: string): boolean {
-  return /[*?[]/.test(pattern);
+  return WILDCARD.test(pattern);
+}
+
+/** The literal text before the first wildcard: what a human would recognise as the pattern's family name. */
+export function globPrefix(glob: string): string {
+  const index = glob.search(WILDCARD);
+  return index === -1 ? glob : glob.slice(0, index);
 }
 
 /**
